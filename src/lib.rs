@@ -1,0 +1,20 @@
+//! Mizan (ميزان, "the scale"): survey and public-opinion polling platform.
+//!
+//! The crate is organised by responsibility so that each rule lives in one place:
+//! - [`survey`]: survey definitions (TOML), their validation, and the rules for answers.
+//!   Pure: every channel (link, kiosk, interviewer) validates answers through it.
+//! - [`stats`]: design-based estimation (weights, calibration, variance, intervals). Pure.
+//! - [`db`]: storage on SQLite or PostgreSQL (responses, submission keys, sessions).
+//! - [`export`]: microdata and codebook downloads.
+//! - [`web`]: the HTTP server: thin handlers over the modules above.
+//! - [`cli`]: the `mizan` command line.
+
+pub mod cli;
+pub mod db;
+pub mod error;
+pub mod export;
+pub mod stats;
+pub mod survey;
+pub mod web;
+
+pub use error::{Error, Result};

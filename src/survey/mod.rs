@@ -1,0 +1,33 @@
+//! Survey definitions: the TOML format, its validation, and the rules for answers.
+//!
+//! Everything here is pure (no IO beyond reading the survey files in [`load`], no web types), so
+//! that every channel — shared link, invitation, kiosk, interviewer — validates answers through
+//! the same functions.
+
+pub mod model;
+
+pub use model::*;
+
+/// A validation report over one or more survey files: every problem with file, line and a
+/// sentence. Displayed by `mizan check` and by `serve` when it refuses to start.
+#[derive(Debug, Clone, Default)]
+pub struct Report {
+    pub problems: Vec<Problem>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Problem {
+    pub file: std::path::PathBuf,
+    /// 1-based line; 0 when the problem is about the file as a whole.
+    pub line: usize,
+    pub message: String,
+}
+
+impl std::fmt::Display for Report {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        for p in &self.problems {
+            writeln!(f, "{}:{}: {}", p.file.display(), p.line, p.message)?;
+        }
+        Ok(())
+    }
+}

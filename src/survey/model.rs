@@ -1,0 +1,230 @@
+//! The in-memory survey: what a validated `surveys/*.toml` file becomes.
+//!
+//! Ids (survey, page, question, grid item, option code) are ASCII identifiers; they are the
+//! column names and codes of the export, so they never change with the wording or the language.
+
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// Interface language. Arabic is the default everywhere.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Lang {
+    #[default]
+    Ar,
+    En,
+}
+
+impl Lang {
+    pub fn code(self) -> &'static str {
+        match self {
+            Lang::Ar => "ar",
+            Lang::En => "en",
+        }
+    }
+    /// Value of the HTML `dir` attribute.
+    pub fn dir(self) -> &'static str {
+        match self {
+            Lang::Ar => "rtl",
+            Lang::En => "ltr",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Lang> {
+        match s {
+            "ar" => Some(Lang::Ar),
+            "en" => Some(Lang::En),
+            _ => None,
+        }
+    }
+    pub fn other(self) -> Lang {
+        match self {
+            Lang::Ar => Lang::En,
+            Lang::En => Lang::Ar,
+        }
+    }
+}
+
+/// A text in both languages; validation guarantees neither is empty.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct Text {
+    pub ar: String,
+    pub en: String,
+}
+
+impl Text {
+    pub fn get(&self, lang: Lang) -> &str {
+        match lang {
+            Lang::Ar => &self.ar,
+            Lang::En => &self.en,
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Survey {
+    /// URL slug and export name, e.g. `citizen-security`.
+    pub id: String,
+    /// Content hash of the definition file (hex, 12 chars). Stored with every response so that
+    /// answers to different wordings are never mixed silently.
+    pub version: String,
+    /// Fieldwork wave label declared in the file, e.g. `2026-W1`.
+    pub wave: String,
+    pub title: Text,
+    pub intro: Text,
+    /// Sampling metadata fields a channel may attach to a response (e.g. `site`, `stratum`,
+    /// `cluster`), with their allowed values when the file restricts them.
+    pub metadata: Vec<MetadataField>,
+    /// Allowed `source` tags for shared links (e.g. `qr-poster`, `sms`). Empty: none accepted.
+    pub sources: Vec<String>,
+    pub pages: Vec<Page>,
+    /// Composite indices (e.g. perceived security 0–100) for the statistics.
+    pub indices: Vec<CompositeIndex>,
+    /// Where the definition came from, for messages.
+    pub path: std::path::PathBuf,
+}
+
+#[derive(Debug, Clone)]
+pub struct MetadataField {
+    pub id: String,
+    pub label: Text,
+    /// Allowed values; empty means free text (bounded length).
+    pub values: Vec<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Page {
+    pub id: String,
+    /// Page heading when the page holds several questions; a one-question page uses the
+    /// question as its heading.
+    pub title: Option<Text>,
+    pub questions: Vec<Question>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Question {
+    pub id: String,
+    pub text: Text,
+    pub hint: Option<Text>,
+    pub required: bool,
+    /// Shown only when this holds on earlier answers; hidden questions are never answered.
+    pub show_if: Option<Condition>,
+    pub kind: QuestionKind,
+}
+
+#[derive(Debug, Clone)]
+pub enum QuestionKind {
+    SingleChoice {
+        options: Vec<Choice>,
+        randomize: bool,
+    },
+    /// Checkboxes; options with `exclusive` ("none of these") cannot be combined with others.
+    MultipleChoice {
+        options: Vec<Choice>,
+        randomize: bool,
+    },
+    /// One Likert item: radios over an ordered scale.
+    Likert { scale: Vec<Choice> },
+    /// Several items sharing one scale; each item is its own answer (keyed by the item id) and
+    /// its own fieldset so that screen readers hear each row.
+    LikertGrid {
+        scale: Vec<Choice>,
+        items: Vec<GridItem>,
+    },
+    /// Integer rating `min..=max` (0–10 by default), with labels for the two ends.
+    Rating {
+        min: i64,
+        max: i64,
+        min_label: Text,
+        max_label: Text,
+        /// Non-substantive extra options such as "don't know".
+        extra: Vec<Choice>,
+    },
+    Number {
+        integer: bool,
+        min: Option<f64>,
+        max: Option<f64>,
+        unit: Option<Text>,
+    },
+    ShortText { max_length: usize },
+    LongText { max_length: usize },
+    Date {
+        min: Option<time::Date>,
+        max: Option<time::Date>,
+    },
+}
+
+#[derive(Debug, Clone)]
+pub struct GridItem {
+    pub id: String,
+    pub text: Text,
+}
+
+#[derive(Debug, Clone)]
+pub struct Choice {
+    /// The stored code, e.g. `"4"` or `"baghdad"`.
+    pub code: String,
+    pub label: Text,
+    /// "Don't know", "prefer not to say": left out of estimates.
+    pub non_substantive: bool,
+    /// Kept last (in file order) when the options are randomised.
+    pub anchored: bool,
+    /// In a multiple choice, cannot be combined with other options ("none of these").
+    pub exclusive: bool,
+    /// Numeric score for means (Likert 1–5); `None` for nominal options.
+    pub score: Option<f64>,
+}
+
+/// `show_if` expressions over earlier answers.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Condition {
+    /// `q == "code"` (for multiple choice: the option is among those chosen).
+    Equals(String, Value),
+    NotEquals(String, Value),
+    /// `q in ["a", "b"]`.
+    In(String, Vec<Value>),
+    /// `q < 3`, `q >= 18`, on numbers, ratings and scored options.
+    Compare(String, CmpOp, f64),
+    /// `answered(q)`.
+    Answered(String),
+    And(Vec<Condition>),
+    Or(Vec<Condition>),
+    Not(Box<Condition>),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Value {
+    Str(String),
+    Num(f64),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CmpOp {
+    Lt,
+    Le,
+    Gt,
+    Ge,
+}
+
+#[derive(Debug, Clone)]
+pub struct CompositeIndex {
+    pub id: String,
+    pub label: Text,
+    /// Likert / rating answers averaged, each rescaled to 0–100 from its scale's ends.
+    pub items: Vec<String>,
+    /// Minimum number of substantive item answers for the index to be computed.
+    pub min_items: usize,
+}
+
+/// One stored answer, as it appears in the response's JSON. Interpreted with the question's
+/// kind: a single code, a text or an ISO date (`YYYY-MM-DD`) is a string; the codes of a
+/// multiple choice are an array; numbers and ratings are normalised (ASCII digits, `.`) numbers.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum Answer {
+    Number(f64),
+    Codes(Vec<String>),
+    Value(String),
+}
+
+/// Answers keyed by question id (grid answers by item id). Ordered for stable storage.
+pub type Answers = BTreeMap<String, Answer>;
