@@ -1,10 +1,21 @@
 //! The `mizan` command line: one subcommand per job, each a thin wrapper over a module.
+//! Each subcommand lives in its own file with its own `Args` and `run`.
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
 
+pub mod check;
+pub mod estimate;
+pub mod export;
+pub mod migrate;
+pub mod serve;
+
 #[derive(Debug, Parser)]
-#[command(name = "mizan", version, about = "Survey and public-opinion polling platform")]
+#[command(
+    name = "mizan",
+    version,
+    about = "Survey and public-opinion polling platform"
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
@@ -13,17 +24,32 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Validate survey files and report every problem with file, line and a sentence.
-    Check {
-        /// Survey files or folders (default: surveys/).
-        paths: Vec<std::path::PathBuf>,
-    },
+    Check(check::Args),
+    /// Run the web server (creates and migrates the database first).
+    Serve(serve::Args),
+    /// Create and migrate the database, then exit.
+    Migrate(migrate::Args),
+    /// Write a survey's responses as CSV microdata plus a codebook.
+    Export(export::Args),
+    /// Compute design-based weighted estimates from a CSV of responses and a design file.
+    Estimate(estimate::Args),
 }
 
 pub fn run(cli: Cli) -> ExitCode {
     match cli.command {
-        Command::Check { .. } => {
-            eprintln!("not yet implemented");
-            ExitCode::from(2)
-        }
+        Command::Check(args) => check::run(args),
+        Command::Serve(args) => serve::run(args),
+        Command::Migrate(args) => migrate::run(args),
+        Command::Export(args) => export::run(args),
+        Command::Estimate(args) => estimate::run(args),
     }
+}
+
+/// Default database: the embedded SQLite file `mizan.db`, unless `DATABASE_URL` says otherwise.
+pub const DEFAULT_DATABASE_URL: &str = "sqlite://mizan.db";
+
+/// Print an error the way every subcommand does and return the failure exit code.
+pub fn fail(err: impl std::fmt::Display) -> ExitCode {
+    eprintln!("mizan: {err}");
+    ExitCode::from(1)
 }

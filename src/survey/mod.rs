@@ -4,6 +4,7 @@
 //! that every channel — shared link, invitation, kiosk, interviewer — validates answers through
 //! the same functions.
 
+pub mod answers;
 pub mod model;
 
 pub use model::*;

@@ -123,7 +123,9 @@ pub enum QuestionKind {
         randomize: bool,
     },
     /// One Likert item: radios over an ordered scale.
-    Likert { scale: Vec<Choice> },
+    Likert {
+        scale: Vec<Choice>,
+    },
     /// Several items sharing one scale; each item is its own answer (keyed by the item id) and
     /// its own fieldset so that screen readers hear each row.
     LikertGrid {
@@ -145,8 +147,12 @@ pub enum QuestionKind {
         max: Option<f64>,
         unit: Option<Text>,
     },
-    ShortText { max_length: usize },
-    LongText { max_length: usize },
+    ShortText {
+        max_length: usize,
+    },
+    LongText {
+        max_length: usize,
+    },
     Date {
         min: Option<time::Date>,
         max: Option<time::Date>,

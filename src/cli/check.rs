@@ -1,0 +1,10 @@
+//! `mizan check` (not yet implemented).
+
+use std::process::ExitCode;
+
+#[derive(Debug, clap::Args)]
+pub struct Args {}
+
+pub fn run(_args: Args) -> ExitCode {
+    super::fail("`check` is not implemented yet")
+}

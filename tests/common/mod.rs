@@ -1,0 +1,165 @@
+//! Black-box test harness: runs the real `mizan` binary on a loopback port against a fresh
+//! database, SQLite by default or PostgreSQL when `MIZAN_TEST_POSTGRES_URL` is set (an admin
+//! URL; `.ci/with-postgres` sets it). Every server gets its own database, so tests run in
+//! parallel without seeing each other's rows.
+#![allow(dead_code)]
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+pub fn repo_path(rel: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join(rel)
+}
+
+/// True when the suite runs against PostgreSQL.
+pub fn on_postgres() -> bool {
+    std::env::var("MIZAN_TEST_POSTGRES_URL").is_ok()
+}
+
+/// A fresh, empty database URL for one test: a SQLite file in `dir`, or a new PostgreSQL
+/// database created through the admin URL.
+pub async fn fresh_database_url(dir: &Path) -> String {
+    match std::env::var("MIZAN_TEST_POSTGRES_URL") {
+        Ok(admin) => {
+            use sqlx::Connection;
+            let name = format!("mizan_t_{}", uuid::Uuid::new_v4().simple());
+            let mut conn = sqlx::PgConnection::connect(&admin)
+                .await
+                .expect("connect to the test PostgreSQL admin URL");
+            sqlx::query(&format!("CREATE DATABASE {name}"))
+                .execute(&mut conn)
+                .await
+                .expect("create test database");
+            // Replace the database name (the path) of the admin URL.
+            let (base, query) = match admin.split_once('?') {
+                Some((b, q)) => (b.to_string(), format!("?{q}")),
+                None => (admin.clone(), String::new()),
+            };
+            let cut = base.rfind('/').expect("admin URL has a path");
+            format!("{}/{name}{query}", &base[..cut])
+        }
+        Err(_) => format!("sqlite://{}", dir.join("test.db").display()),
+    }
+}
+
+pub struct TestServer {
+    /// e.g. `http://127.0.0.1:41234`
+    pub base: String,
+    pub database_url: String,
+    pub surveys: PathBuf,
+    child: Option<Child>,
+    /// Keeps the temporary folder (SQLite file) alive.
+    pub dir: tempfile::TempDir,
+}
+
+impl TestServer {
+    /// The server with the repository's `surveys/` folder.
+    pub async fn start() -> TestServer {
+        Self::start_with(&repo_path("surveys")).await
+    }
+
+    pub async fn start_with(surveys: &Path) -> TestServer {
+        let dir = tempfile::tempdir().unwrap();
+        let database_url = fresh_database_url(dir.path()).await;
+        Self::start_on(surveys, database_url, dir)
+    }
+
+    /// Start on an existing database (e.g. a second app server on the same PostgreSQL).
+    pub fn start_on(surveys: &Path, database_url: String, dir: tempfile::TempDir) -> TestServer {
+        let (child, base) = spawn_server(surveys, &database_url, &[]);
+        TestServer {
+            base,
+            database_url,
+            surveys: surveys.to_path_buf(),
+            child: Some(child),
+            dir,
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.base, path)
+    }
+
+    /// SIGKILL: no graceful shutdown, as in a crash or power cut.
+    pub fn kill(&mut self) {
+        if let Some(mut c) = self.child.take() {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+    }
+
+    /// Start the server again on the same database (after `kill`), on a new port.
+    pub fn restart(&mut self) {
+        self.kill();
+        let (child, base) = spawn_server(&self.surveys, &self.database_url, &[]);
+        self.child = Some(child);
+        self.base = base;
+    }
+}
+
+impl Drop for TestServer {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
+/// Run `mizan serve --listen 127.0.0.1:0 --surveys DIR` and wait for its
+/// `listening on http://ADDR` line on stdout.
+pub fn spawn_server(surveys: &Path, database_url: &str, extra: &[&str]) -> (Child, String) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_mizan"))
+        .arg("serve")
+        .arg("--listen")
+        .arg("127.0.0.1:0")
+        .arg("--surveys")
+        .arg(surveys)
+        .args(extra)
+        .env("DATABASE_URL", database_url)
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .expect("spawn mizan serve");
+    let stdout = child.stdout.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let mut sent = false;
+        for line in BufReader::new(stdout).lines() {
+            let Ok(line) = line else { break };
+            if !sent {
+                if let Some(rest) = line.split("listening on ").nth(1) {
+                    let _ = tx.send(rest.trim().to_string());
+                    sent = true;
+                }
+            }
+        }
+    });
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        if let Ok(base) = rx.recv_timeout(Duration::from_millis(100)) {
+            return (child, base);
+        }
+        if let Ok(Some(status)) = child.try_wait() {
+            panic!("mizan serve exited before listening: {status}");
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("mizan serve did not report `listening on` within 60 s");
+        }
+    }
+}
+
+/// Run the `mizan` binary with arguments; returns (exit code, stdout, stderr).
+pub fn mizan(args: &[&str], envs: &[(&str, &str)]) -> (i32, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_mizan"))
+        .args(args)
+        .envs(envs.iter().copied())
+        .output()
+        .expect("run mizan");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
