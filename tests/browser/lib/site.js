@@ -38,13 +38,16 @@ function localDigits(s, lang) {
  */
 const PREFER = {};
 
+/** Question ids whose kind the markup does not tell apart (e.g. a single choice coded 1..5). */
+const KIND_OF = {};
+
 /**
  * The fields of the current page, grouped the way they are answered, with a guess at the
  * question kind from the markup:
  * single-choice, multiple-choice, likert, likert-grid, rating, number, short-text, long-text, date.
  */
 async function model(page) {
-  return page.evaluate(() => {
+  return page.evaluate((KIND_OF) => {
     const main = document.querySelector('main');
     if (!main) return { groups: [], kinds: [] };
     const groups = [];
@@ -64,6 +67,7 @@ async function model(page) {
           ids: inputs.map((i) => i.id),
           checked: inputs.filter((i) => i.checked).map((i) => i.value),
           inline: !!(container && container.classList.contains('radios-inline')),
+          grid: !!el.closest('.grid'),
         });
       } else {
         groups.push({
@@ -76,24 +80,24 @@ async function model(page) {
         });
       }
     }
-    // Kind guesses.
-    const radioGroups = groups.filter((g) => g.type === 'radio');
-    const sameScale = (a, b) => a.values.join('|') === b.values.join('|');
+    // Kind guesses from the markup of src/web/views (a grid is wrapped in .grid, a rating
+    // is an inline row of radios, a Likert scale has consecutive numeric codes).
     for (const g of groups) {
       if (g.type === 'checkbox') g.kind = 'multiple-choice';
       else if (g.type === 'textarea') g.kind = 'long-text';
       else if (g.type === 'text') g.kind = g.date ? 'date' : g.inputmode ? 'number' : 'short-text';
       else if (g.type === 'radio') {
-        const ints = g.values.filter((v) => /^-?\d+$/.test(v)).map(Number);
-        const span = ints.length ? Math.max(...ints) - Math.min(...ints) : 0;
-        if (radioGroups.length > 1 && radioGroups.filter((o) => sameScale(o, g)).length > 1) g.kind = 'likert-grid';
-        else if (ints.length >= 7 && span >= 6) g.kind = 'rating';
-        else if (g.inline || (ints.length >= 4 && ints.length === g.values.length - g.values.filter((v) => !/^-?\d+$/.test(v)).length && span >= 3)) g.kind = 'likert';
+        const ints = g.values.filter((v) => /^-?\d+$/.test(v)).map(Number).sort((a, b) => a - b);
+        const consecutive = ints.length >= 3 && ints.every((n, i) => i === 0 || n === ints[i - 1] + 1);
+        if (g.grid) g.kind = 'likert-grid';
+        else if (g.inline) g.kind = 'rating';
+        else if (consecutive) g.kind = 'likert';
         else g.kind = 'single-choice';
       }
+      if (KIND_OF[g.name]) g.kind = KIND_OF[g.name];
     }
     return { groups, kinds: [...new Set(groups.map((g) => g.kind))] };
-  });
+  }, KIND_OF);
 }
 
 async function state(page) {
