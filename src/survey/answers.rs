@@ -678,3 +678,7 @@ mod msg {
         }
     }
 }
+
+#[cfg(test)]
+#[path = "answers_tests.rs"]
+mod tests;

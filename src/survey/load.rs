@@ -55,6 +55,7 @@ pub fn parse_str(src: &str, path: &Path) -> Result<Survey, Report> {
         src,
         path,
         problems: Vec::new(),
+        unreadable: Vec::new(),
     };
     let survey = cx.survey();
     match survey {
@@ -157,6 +158,14 @@ fn read_file(file: &Path) -> Result<String, Problem> {
     })
 }
 
+/// "question `q1`" when the table has a string `id`, else just the noun.
+fn describe_table(table: &DeTable<'_>, noun: &str) -> String {
+    match table.get("id").map(|v| v.get_ref()) {
+        Some(DeValue::String(id)) => format!("{noun} `{id}`"),
+        _ => noun.to_string(),
+    }
+}
+
 /// Line of the first top-level `key = ...`, for problems found after parsing.
 fn line_of_key(src: &str, key: &str) -> usize {
     src.lines()
@@ -229,6 +238,9 @@ struct Cx<'a> {
     src: &'a str,
     path: &'a Path,
     problems: Vec<Problem>,
+    /// Ids of questions that could not be read (already reported): references to them in
+    /// `show_if` are not reported again as unknown.
+    unreadable: Vec<String>,
 }
 
 /// A question with where it came from, kept until `show_if` is checked.
@@ -259,7 +271,12 @@ impl Cx<'_> {
 
     fn toml_err(&mut self, e: toml::de::Error, context: &str) {
         let line = e.span().map_or(0, |s| self.line(s.start));
-        let message = e.message().trim().replace('\n', " ");
+        let message = e
+            .message()
+            .trim()
+            .replace('\n', " ")
+            .replace("unknown field", "unknown key")
+            .replace("missing field", "missing key");
         self.problems.push(Problem {
             file: self.path.to_path_buf(),
             line,
@@ -586,17 +603,24 @@ impl Cx<'_> {
                 continue;
             };
             let questions_value = table.remove("questions");
+            let where_ = describe_table(&table, "page");
             let header = match raw::PageHeader::deserialize(
                 Spanned::new(pspan.clone(), DeValue::Table(table)).into_deserializer(),
             ) {
                 Ok(h) => h,
                 Err(e) => {
-                    self.toml_err(e, "page: ");
-                    continue;
+                    self.toml_err(e, &format!("{where_}: "));
+                    // Keep reading its questions, so that their problems are reported too.
+                    raw::PageHeader {
+                        id: Spanned::new(pspan.clone(), String::new()),
+                        title: None,
+                    }
                 }
             };
             let page_id = header.id.get_ref().clone();
-            self.id(&header.id, "page id");
+            if !page_id.is_empty() {
+                self.id(&header.id, "page id");
+            }
             if let Some(first) = page_ids.get(&page_id) {
                 self.err(
                     header.id.span(),
@@ -636,14 +660,25 @@ impl Cx<'_> {
                 );
             }
             for qv in questions {
+                let (where_, peeked_id) = match qv.get_ref() {
+                    DeValue::Table(t) => (
+                        describe_table(t, "question"),
+                        t.get("id")
+                            .and_then(|v| v.get_ref().as_str())
+                            .map(str::to_string),
+                    ),
+                    _ => ("question".to_string(), None),
+                };
                 let q = match raw::Question::deserialize(qv.into_deserializer()) {
                     Ok(q) => q,
                     Err(e) => {
-                        self.toml_err(e, "question: ");
+                        self.toml_err(e, &format!("{where_}: "));
+                        self.unreadable.extend(peeked_id);
                         continue;
                     }
                 };
                 let Some(question) = self.question(&q, scales) else {
+                    self.unreadable.push(q.id.get_ref().clone());
                     continue;
                 };
                 for (i, key) in question.answer_keys().into_iter().enumerate() {
@@ -1024,6 +1059,9 @@ impl Cx<'_> {
             for r in condition::references(&cond) {
                 let key = r.key();
                 let Some(&(page, owner)) = key_home.get(key) else {
+                    if self.unreadable.iter().any(|u| u == key) {
+                        continue;
+                    }
                     let grid = placed
                         .iter()
                         .find(|x| x.question.id == key && x.question.type_name() == "likert_grid");
