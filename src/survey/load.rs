@@ -158,6 +158,15 @@ fn read_file(file: &Path) -> Result<String, Problem> {
     })
 }
 
+/// The key of `key = value` when `offset` is inside the value on the same line.
+fn key_before(src: &str, offset: usize) -> Option<&str> {
+    let before = src.get(..offset)?;
+    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+    let (key, _) = before[line_start..].split_once('=')?;
+    let key = key.trim();
+    is_valid_id(key).then_some(key)
+}
+
 /// "question `q1`" when the table has a string `id`, else just the noun.
 fn describe_table(table: &DeTable<'_>, noun: &str) -> String {
     match table.get("id").map(|v| v.get_ref()) {
@@ -271,6 +280,13 @@ impl Cx<'_> {
 
     fn toml_err(&mut self, e: toml::de::Error, context: &str) {
         let line = e.span().map_or(0, |s| self.line(s.start));
+        // serde does not name the key of a wrongly typed value; the source line does.
+        let key = e
+            .span()
+            .and_then(|s| key_before(self.src, s.start))
+            .filter(|_| e.message().starts_with("invalid"))
+            .map(|k| format!("`{k}`: "))
+            .unwrap_or_default();
         let message = e
             .message()
             .trim()
@@ -280,7 +296,7 @@ impl Cx<'_> {
         self.problems.push(Problem {
             file: self.path.to_path_buf(),
             line,
-            message: format!("{context}{message}"),
+            message: format!("{context}{key}{message}"),
         });
     }
 
@@ -747,7 +763,7 @@ impl Cx<'_> {
                 );
             }
         }
-        let text = self.text(&q.text, &format!("the text of {what}"));
+        let text = self.text(&q.text, &what);
         let hint = q
             .hint
             .as_ref()
