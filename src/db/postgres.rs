@@ -9,12 +9,14 @@
 //! never selects them and always orders exports by the random id; an operator who must remove
 //! even that trace can rewrite the table (see docs/postgres.md).
 
+use std::str::FromStr;
 use std::time::Duration;
 
 use futures::StreamExt;
 use futures::stream::BoxStream;
 use sqlx::PgPool;
-use sqlx::postgres::PgPoolOptions;
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::{ConnectOptions, Connection};
 
 use super::{AnswerRow, RawResponse, ResponseRow, Stored, StoredResponse, decode_answer_row};
 use crate::Result;
@@ -22,10 +24,14 @@ use crate::Result;
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("migrations/postgres");
 
 pub(super) async fn connect(url: &str) -> Result<PgPool> {
+    let options = PgConnectOptions::from_str(url)?;
+    // One direct connection first: an unreachable server or a refused login is reported at
+    // once with its cause, instead of as a pool timeout.
+    options.connect().await?.close().await?;
     let pool = PgPoolOptions::new()
         .max_connections(16)
         .acquire_timeout(Duration::from_secs(30))
-        .connect(url)
+        .connect_with(options)
         .await?;
     // sqlx takes an advisory lock while migrating: app servers starting together are safe.
     MIGRATOR.run(&pool).await?;
