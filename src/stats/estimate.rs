@@ -301,7 +301,7 @@ mod tests {
         let e = d.mean(&y, None).unwrap();
         assert!((e.estimate - 2.5).abs() < 1e-15);
         // R: SE = sd/sqrt(n) with the n/(n-1) with-replacement factor = sqrt(var(y)/n)
-        let var_y = 5.0 / 3.0;
+        let var_y: f64 = 5.0 / 3.0;
         assert!((e.se - (var_y / 4.0).sqrt()).abs() < 1e-12, "{}", e.se);
         assert!((e.deff - 1.0).abs() < 1e-12);
     }
