@@ -9,10 +9,14 @@
 use axum::extract::{FromRequest, Request};
 use axum::http::header::{CONTENT_LENGTH, CONTENT_TYPE};
 
+use futures::StreamExt;
+
 use crate::Error;
 
 /// Largest accepted form body. A whole survey page of long texts fits many times over.
 pub const BODY_LIMIT: usize = 64 * 1024;
+/// Oversize bodies up to this size are drained before the 413 page is sent.
+const DRAIN_LIMIT: usize = 1024 * 1024;
 /// Most fields a single page can sensibly post (a long checkbox list plus hidden fields).
 const MAX_PAIRS: usize = 500;
 
@@ -48,14 +52,27 @@ impl<S: Send + Sync> FromRequest<S> for FormPairs {
             .get(CONTENT_LENGTH)
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.parse::<u64>().ok());
-        if declared.is_some_and(|n| n > BODY_LIMIT as u64) {
+        if declared.is_some_and(|n| n > DRAIN_LIMIT as u64) {
             return Err(Error::TooLarge);
         }
-        // A body without a length (chunked) is cut off at the limit; a read error at this point
-        // is either that cut or a client that went away, and neither is stored.
-        let bytes = axum::body::to_bytes(req.into_body(), BODY_LIMIT)
-            .await
-            .map_err(|_| Error::TooLarge)?;
+        // A moderately oversize body is read to its end (and dropped) so that the browser,
+        // still sending, receives the 413 page instead of a reset connection.
+        let mut body = req.into_body().into_data_stream();
+        let mut bytes = Vec::new();
+        let mut total = 0usize;
+        while let Some(chunk) = body.next().await {
+            let chunk = chunk.map_err(|_| Error::BadRequest("form body cut short".into()))?;
+            total += chunk.len();
+            if total > DRAIN_LIMIT {
+                return Err(Error::TooLarge);
+            }
+            if total <= BODY_LIMIT {
+                bytes.extend_from_slice(&chunk);
+            }
+        }
+        if total > BODY_LIMIT {
+            return Err(Error::TooLarge);
+        }
         parse_pairs(&bytes).map(FormPairs)
     }
 }
