@@ -16,12 +16,13 @@ module.exports = [
   { name: 'short-text', reach: (nav) => nav.question('short-text') },
   { name: 'long-text', reach: (nav) => nav.question('long-text') },
   { name: 'date', reach: (nav) => nav.question('date') },
-  { name: 'error', reach: (nav) => nav.errorState(), error: true },
-  { name: 'error-likert-grid', reach: (nav) => nav.errorState('likert-grid'), error: true },
+  { name: 'error', reach: (nav) => nav.errorState(), error: true, status: 422 },
+  { name: 'error-number', reach: (nav) => nav.invalidAnswer('number', '12abc'), error: true, status: 422 },
+  { name: 'error-date', reach: (nav) => nav.invalidAnswer('date', '2026-13-45'), error: true, status: 422 },
   { name: 'check-answers', reach: (nav) => nav.checkAnswers() },
   { name: 'confirmation', reach: (nav) => nav.confirmation() },
   { name: 'language-switch', reach: (nav) => nav.languageSwitched() },
-  { name: 'not-found', reach: (nav) => nav.goto('/no-such-page'), status: 404 },
+  { name: 'not-found', reach: (nav) => nav.visit('/no-such-page'), status: 404 },
   // Kiosk screens and the analysts' pages: add one line each here when they exist, e.g.
-  // { name: 'kiosk-start', reach: (nav) => nav.goto('/kiosk/citizen-security') },
+  // { name: 'kiosk-start', reach: (nav) => nav.visit('/kiosk/citizen-security') },
 ];

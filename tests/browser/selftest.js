@@ -41,6 +41,10 @@ const FIXTURES = {
   '/error-good': page({ title: 'خطأ: العمر', body: errorPage(true, true) }),
   '/error-unfocused': page({ title: 'خطأ: العمر', body: errorPage(false, true) }),
   '/error-undescribed': page({ title: 'العمر', body: errorPage(true, false) }),
+  '/error-repeated': page({
+    title: 'خطأ: العمر',
+    body: errorPage(true, true).replace('</ul>', '<li><a href="#age">أدخل عمرك</a></li></ul>'),
+  }),
 };
 
 const tests = [];
@@ -86,6 +90,7 @@ test('error summary: focus, title prefix, described field, link moves focus', as
   expect(await checks.errorSummary(await open('/error-good'), 'ar', '.error-summary'), false, 'good');
   expect(await checks.errorSummary(await open('/error-unfocused'), 'ar', '.error-summary'), true, 'unfocused');
   expect(await checks.errorSummary(await open('/error-undescribed'), 'ar', '.error-summary'), true, 'undescribed');
+  expect(await checks.errorSummary(await open('/error-repeated'), 'ar', '.error-summary'), true, 'repeated link text');
 });
 test('loopback guard: catches a stylesheet from another host', async (open, context) => {
   await open('/good');

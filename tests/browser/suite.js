@@ -85,9 +85,10 @@ async function keyboardRun(browser, lang, javaScript, viewport) {
   const context = await newContext(browser, { viewport, javaScript });
   const page = await context.newPage();
   let problems;
+  let stats = null;
   try {
     const shots = javaScript ? (what) => page.screenshot({ path: path.join(SHOTS, `${lang}-${viewport}-${what}.png`) }) : null;
-    problems = await keyboard.complete(page, lang, BASE, { shots });
+    ({ problems, stats } = await keyboard.complete(page, lang, BASE, { shots }));
   } catch (e) {
     problems = [`stopped: ${e.message.split('\n')[0]} (at ${page.url()})`];
     await page.screenshot({ path: path.join(SHOTS, `${lang}-${viewport}-keyboard-FAILED.png`), fullPage: true }).catch(() => {});
@@ -95,6 +96,10 @@ async function keyboardRun(browser, lang, javaScript, viewport) {
   for (const url of context.offLoopback) problems.push(`request left loopback: ${url}`);
   await context.close();
   record(name, problems);
+  if (stats) {
+    console.log(`       ${stats.pages} form pages (${stats.errorPages} with errors), ${stats.answered} fields answered, ` +
+      `${stats.arrowMoves} arrow moves checked, ${stats.tabStops} Tab stops, ${stats.focusChecked} focus indicators checked`);
+  }
 }
 
 async function main() {

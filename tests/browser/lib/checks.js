@@ -291,6 +291,11 @@ async function errorSummary(page, lang, summarySelector) {
   if (!state) return [...problems, `no error summary (${summarySelector})`];
   if (!state.focused) problems.push(`focus is not on the error summary but on ${state.activeTag}`);
   if (state.links.length === 0) problems.push('the error summary has no links to fields');
+  // Each link must say which field it is about (WCAG 2.4.4 link purpose, 3.3.1 the item in
+  // error is identified): two identical texts leading to different fields fail that.
+  const texts = state.links.map((l) => l.text);
+  const repeated = [...new Set(texts.filter((t, i) => texts.indexOf(t) !== i))];
+  for (const t of repeated) problems.push(`error summary: several links read "${t}"; each must name its field`);
   for (const l of state.links) {
     if (!l.exists) {
       problems.push(`error link "${l.text}" points to #${l.id}, which does not exist`);

@@ -51,10 +51,12 @@ async function tabTo(page, want, ctx, limit = 80) {
 }
 
 async function noteFocus(page, a, ctx) {
+  ctx.stats.tabStops++;
   if (a.tag === 'body') return;
   const key = `${page.url().split('?')[0]}#${a.index}`;
   if (ctx.focusSeen.has(key)) return;
   ctx.focusSeen.add(key);
+  ctx.stats.focusChecked++;
   for (const p of await checks.focusVisible(page, ctx.unfocused)) ctx.problems.push(`${ctx.where()}: ${p}`);
   if (ctx.shots && !ctx.shotKinds.has(a.type || a.tag)) {
     ctx.shotKinds.add(a.type || a.tag);
@@ -68,7 +70,9 @@ async function noteFocus(page, a, ctx) {
  */
 async function complete(page, lang, base, { shots } = {}) {
   const problems = [];
-  const ctx = { problems, focusSeen: new Set(), unfocused: null, shots, shotKinds: new Set(), where: () => '' };
+  const stats = { pages: 0, tabStops: 0, focusChecked: 0, answered: 0, arrowMoves: 0, errorPages: 0 };
+  const ctx = { problems, stats, focusSeen: new Set(), unfocused: null, shots, shotKinds: new Set(), where: () => '' };
+  const fail = (why) => ({ problems: [...problems, why], stats });
   const rtl = lang === 'ar';
   const next = rtl ? 'ArrowLeft' : 'ArrowRight';
   const prev = rtl ? 'ArrowRight' : 'ArrowLeft';
@@ -84,14 +88,14 @@ async function complete(page, lang, base, { shots } = {}) {
   await pageStart();
   const current = await page.evaluate(() => document.documentElement.lang);
   if (current !== lang) {
-    if (!(await tabTo(page, (a) => a.isLangSwitch, ctx))) return [...problems, 'could not Tab to the language switch'];
+    if (!(await tabTo(page, (a) => a.isLangSwitch, ctx))) return fail('could not Tab to the language switch');
     await enterAndWait(page);
     await pageStart();
   }
-  if (!(await tabTo(page, (a) => a.isSurveyLink, ctx))) return [...problems, 'could not Tab to a survey link on the list'];
+  if (!(await tabTo(page, (a) => a.isSurveyLink, ctx))) return fail('could not Tab to a survey link on the list');
   await enterAndWait(page);
   await pageStart();
-  if (!(await tabTo(page, (a) => a.isStart, ctx))) return [...problems, 'could not Tab to "Start now"'];
+  if (!(await tabTo(page, (a) => a.isStart, ctx))) return fail('could not Tab to "Start now"');
   await enterAndWait(page);
 
   let failedOnce = false;
@@ -99,7 +103,9 @@ async function complete(page, lang, base, { shots } = {}) {
   const attempts = {};
   for (let pageNo = 0; pageNo < 80 && !confirmed; pageNo++) {
     const st = await pageStart();
+    stats.pages++;
     if (st.error) {
+      stats.errorPages++;
       const focused = await page.evaluate((sel) => document.activeElement === document.querySelector(sel), SEL.errorSummary);
       if (!focused) problems.push(`${ctx.where()}: after a failed submit, focus is not on the error summary`);
       const m = await site.model(page);
@@ -117,7 +123,7 @@ async function complete(page, lang, base, { shots } = {}) {
     if (!failedOnce && !isCheck && m.groups.length > 0) {
       // Submit the first question page with nothing chosen (Tab to the button, Enter).
       failedOnce = true;
-      if (!(await tabTo(page, (a) => a.isSubmit, ctx))) return [...problems, `${ctx.where()}: could not Tab to the main button`];
+      if (!(await tabTo(page, (a) => a.isSubmit, ctx))) return fail(`${ctx.where()}: could not Tab to the main button`);
       await enterAndWait(page);
       const after = await site.state(page);
       if (!after.error) problems.push(`${ctx.where()}: an empty submit of the first question page did not show errors`);
@@ -133,6 +139,7 @@ async function complete(page, lang, base, { shots } = {}) {
       const g = m.groups.find((x) => x.name === a.name && (a.type === 'radio' || a.type === 'checkbox' ? x.type === a.type : x.firstId === a.id));
       if (g && !done.has(g.name)) {
         done.add(g.name);
+        stats.answered++;
         const v = site.plan(g, lang, attempts[g.name] || 0);
         if (g.type === 'radio') {
           // Focus enters the group on its checked radio or its first one.
@@ -144,6 +151,7 @@ async function complete(page, lang, base, { shots } = {}) {
             const want = step === next ? at + 1 : at - 1;
             if (moved !== want) problems.push(`${ctx.where()}: ${step} in radio group ${g.name} (${lang}) checked option ${moved}, expected ${want}`);
             at = moved;
+            stats.arrowMoves++;
           }
           while (at < v.index) { await page.keyboard.press(next); at++; }
           while (at > v.index) { await page.keyboard.press(prev); at--; }
@@ -161,7 +169,7 @@ async function complete(page, lang, base, { shots } = {}) {
         }
       }
     }
-    if (!a.isSubmit) return [...problems, `${ctx.where()}: could not Tab to the main button`];
+    if (!a.isSubmit) return fail(`${ctx.where()}: could not Tab to the main button`);
     await enterAndWait(page);
     if (isCheck) {
       const after = await site.state(page);
@@ -171,7 +179,7 @@ async function complete(page, lang, base, { shots } = {}) {
     }
   }
   if (!confirmed) problems.push('the survey was not completed by keyboard');
-  return problems;
+  return { problems, stats };
 }
 
 module.exports = { complete };

@@ -17,9 +17,14 @@ class Nav {
     return this.page.goto(new URL(path, this.base).href, { waitUntil: 'load' });
   }
 
+  /** Any path, in this language (`?lang=` switches and is remembered by the session). */
+  async visit(path, lang = this.lang) {
+    return this.goto(`${path}${path.includes('?') ? '&' : '?'}lang=${lang}`);
+  }
+
   /** The list of surveys, in this language (`?lang=` is remembered by the session). */
   async home(lang = this.lang) {
-    await this.goto(`/?lang=${lang}`);
+    await this.visit('/', lang);
   }
 
   /** The first survey's start page (the example survey). */
@@ -52,6 +57,20 @@ class Nav {
       if (!st.form || st.checkAnswers) break;
     }
     throw new Error('no page refused an empty submit');
+  }
+
+  /**
+   * The page of a question of `kind`, answered, with `value` typed into that question's field
+   * and submitted: the page comes back with an error and the typed value kept.
+   */
+  async invalidAnswer(kind, value) {
+    await this.question(kind);
+    const m = await site.answerWithPointer(this.page, this.lang);
+    const g = m.groups.find((x) => x.kind === kind);
+    await this.page.fill(`#${site.cssId(g.firstId)}`, value);
+    await site.submit(this.page);
+    const kept = await this.page.$eval(`#${site.cssId(g.firstId)}`, (el) => el.value);
+    return kept === value ? [] : [`the rejected answer "${value}" was not kept in the field (shows "${kept}")`];
   }
 
   async checkAnswers() {
