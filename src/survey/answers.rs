@@ -365,6 +365,7 @@ fn fnv1a(s: &str) -> u64 {
 /// deterministic shuffle for `seed`, so a page keeps its order across reloads), with anchored
 /// options ("other", "none of these") last in file order. Likert scales, rating extras and
 /// non-randomised options keep the file order.
+#[allow(clippy::needless_lifetimes)] // the agreed signature spells the lifetime out
 pub fn option_order<'a>(q: &'a Question, seed: u64) -> Vec<&'a Choice> {
     let (options, randomize) = match &q.kind {
         QuestionKind::SingleChoice { options, randomize }
