@@ -412,3 +412,25 @@ min = 1.5
         );
     }
 }
+
+#[test]
+fn the_example_in_the_format_docs_is_valid() {
+    let doc = include_str!("../../docs/survey-format.md");
+    let start = doc.find("```toml\n").expect("a toml block") + "```toml\n".len();
+    let end = start + doc[start..].find("```").unwrap();
+    let s = match parse_str(&doc[start..end], Path::new("docs/survey-format.md")) {
+        Ok(s) => s,
+        Err(r) => panic!("{r}"),
+    };
+    assert_eq!(s.id, "police-visit");
+    assert_eq!(
+        s.answer_keys(),
+        vec![
+            "police_fair",
+            "police_quick",
+            "visited",
+            "wait_minutes",
+            "comment"
+        ]
+    );
+}
