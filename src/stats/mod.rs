@@ -1,1 +1,40 @@
-//! See the crate documentation.
+//! Design-based estimation, in the style of R's `survey` package (T. Lumley), whose results it
+//! reproduces (see `tests/stats_reference.rs`).
+//!
+//! Why a module of its own: the results pages, the downloads and `mizan estimate` must all give
+//! the same number for the same question, so there is exactly one implementation, and it is
+//! pure (plain slices in, plain values out; no files, no web types) so that it can be tested
+//! against R and benchmarked on a million rows.
+//!
+//! Data layout: columns of `f64` (NaN = missing) and group codes as `u32`
+//! ([`MISSING_CODE`] = missing); every estimate is one or two passes over the rows, with
+//! per-group sums in small vectors, never maps.
+//!
+//! - [`design`]: the [`Design`] (weights, strata, PSUs, calibration memory, replicates).
+//! - [`calibrate`]: post-stratification, raking, trimming.
+//! - [`estimate`]: means, proportions, category shares, totals of weights, domains.
+//! - [`interval`]: confidence intervals (t, and R's `svyciprop` methods).
+//! - [`reliability`]: n, n_eff, relative SE and the publication flag.
+//! - [`composite`]: indices built from several Likert items.
+
+pub mod calibrate;
+pub mod composite;
+pub mod design;
+pub mod distributions;
+pub mod estimate;
+pub mod interval;
+pub mod reliability;
+mod variance;
+
+pub use calibrate::{Margin, RakeControl, TrimBounds};
+pub use design::{Design, Kish, factorize};
+pub use estimate::{Domain, Estimate};
+pub use interval::{IntervalMethod, interval};
+pub use reliability::{Flag, ReliabilityRules};
+
+/// Group code meaning "no value" (missing answer, or respondent outside every target cell).
+pub const MISSING_CODE: u32 = u32::MAX;
+
+pub(crate) fn stats_error(msg: impl Into<String>) -> crate::Error {
+    crate::Error::Stats(msg.into())
+}

@@ -1,0 +1,159 @@
+//! SQLite backend: one file, write-ahead log, one writer connection.
+//!
+//! SQLite allows one writer at a time. Instead of letting several connections fight for the
+//! write lock (and fail with `SQLITE_BUSY` once `busy_timeout` runs out, or at once when a read
+//! transaction tries to upgrade), every write of this process — responses and sessions — goes
+//! through a pool of exactly one connection, so writers queue in the pool, in order, without
+//! errors. Readers (export, counts, estimates) use a separate pool: in WAL mode they never block
+//! the writer nor wait for it. `busy_timeout` still covers another process on the same file
+//! (`mizan export` while `serve` runs, or a restarted server).
+//!
+//! `synchronous=NORMAL` in WAL mode keeps the database consistent across a crash or power cut;
+//! a power cut may lose the last few commits, but never corrupts the file. A process crash
+//! (SIGKILL) loses nothing that was committed.
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use futures::StreamExt;
+use futures::stream::BoxStream;
+use sqlx::SqlitePool;
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+
+use super::{AnswerRow, RawResponse, ResponseRow, Stored, StoredResponse, decode_answer_row};
+use crate::Result;
+
+static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("migrations/sqlite");
+
+#[derive(Debug, Clone)]
+pub(super) struct Pools {
+    /// Exactly one connection: every write goes through it.
+    pub(super) writer: SqlitePool,
+    pub(super) reader: SqlitePool,
+}
+
+pub(super) async fn connect(url: &str) -> Result<Pools> {
+    let options = SqliteConnectOptions::from_str(url)?
+        .create_if_missing(true)
+        .journal_mode(SqliteJournalMode::Wal)
+        .synchronous(SqliteSynchronous::Normal)
+        .busy_timeout(Duration::from_secs(10))
+        .foreign_keys(true);
+    let writer = SqlitePoolOptions::new()
+        .max_connections(1)
+        .acquire_timeout(Duration::from_secs(60))
+        .connect_with(options.clone())
+        .await?;
+    MIGRATOR.run(&writer).await?;
+    tower_sessions_sqlx_store::SqliteStore::new(writer.clone())
+        .migrate()
+        .await?;
+    let reader = SqlitePoolOptions::new()
+        .max_connections(4)
+        .connect_with(options)
+        .await?;
+    Ok(Pools { writer, reader })
+}
+
+pub(super) async fn store_response(
+    pools: &Pools,
+    row: &ResponseRow<'_>,
+    key_hash: &[u8],
+) -> Result<Stored> {
+    let day = iso_day(row.submitted_on);
+    // IMMEDIATE: take the write lock up front, so the transaction never has to upgrade a read
+    // lock (the one case busy_timeout cannot resolve) when another process holds the file.
+    let mut tx = pools.writer.begin_with("BEGIN IMMEDIATE").await?;
+    let claimed = sqlx::query(
+        "INSERT INTO submission_keys (key_hash, claimed_on) VALUES (?, ?) ON CONFLICT DO NOTHING",
+    )
+    .bind(key_hash)
+    .bind(&day)
+    .execute(&mut *tx)
+    .await?
+    .rows_affected()
+        == 1;
+    if !claimed {
+        tx.rollback().await?;
+        return Ok(Stored::Duplicate);
+    }
+    sqlx::query(
+        "INSERT INTO responses \
+         (id, survey_id, survey_version, lang, channel, source, metadata, submitted_on, answers) \
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    )
+    .bind(row.id.hyphenated().to_string())
+    .bind(row.survey_id)
+    .bind(row.survey_version)
+    .bind(row.lang)
+    .bind(row.channel)
+    .bind(row.source)
+    .bind(row.metadata)
+    .bind(&day)
+    .bind(row.answers)
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(Stored::New)
+}
+
+pub(super) async fn count_responses(pools: &Pools, survey_id: &str) -> Result<u64> {
+    let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM responses WHERE survey_id = ?")
+        .bind(survey_id)
+        .fetch_one(&pools.reader)
+        .await?;
+    Ok(n.max(0) as u64)
+}
+
+pub(super) fn responses(pools: &Pools, survey_id: String) -> BoxStream<'_, Result<StoredResponse>> {
+    sqlx::query_as::<_, RawResponse>(
+        "SELECT id, survey_version, submitted_on, lang, channel, source, metadata, answers \
+         FROM responses WHERE survey_id = ? ORDER BY id",
+    )
+    .bind(survey_id)
+    .fetch(&pools.reader)
+    .map(|r| r.map_err(crate::Error::from).and_then(RawResponse::decode))
+    .boxed()
+}
+
+pub(super) fn answer_columns(
+    pools: &Pools,
+    survey_id: String,
+    keys: Vec<String>,
+) -> BoxStream<'_, Result<AnswerRow>> {
+    let n = keys.len();
+    // `->` returns the JSON text of the value (strings quoted, arrays as arrays) or NULL.
+    let sql = super::interned_sql("sqlite", n, || {
+        let mut sql =
+            String::from("SELECT survey_version, submitted_on, lang, channel, source, metadata");
+        for _ in 0..n {
+            sql.push_str(", answers -> ?");
+        }
+        sql.push_str(" FROM responses WHERE survey_id = ?");
+        sql
+    });
+    let mut query = sqlx::query(sql);
+    for key in keys {
+        query = query.bind(format!("$.\"{key}\""));
+    }
+    query
+        .bind(survey_id)
+        .fetch(&pools.reader)
+        .map(move |r| {
+            r.map_err(crate::Error::from)
+                .and_then(|row| decode_answer_row(&row, n))
+        })
+        .boxed()
+}
+
+pub(super) async fn purge_submission_keys(pools: &Pools, before: time::Date) -> Result<u64> {
+    let done = sqlx::query("DELETE FROM submission_keys WHERE claimed_on < ?")
+        .bind(iso_day(before))
+        .execute(&pools.writer)
+        .await?;
+    Ok(done.rows_affected())
+}
+
+fn iso_day(d: time::Date) -> String {
+    format!("{:04}-{:02}-{:02}", d.year(), u8::from(d.month()), d.day())
+}

@@ -1,0 +1,351 @@
+//! The survey design: what R's `svydesign(ids, strata, weights)` records, plus what
+//! calibration and replication add later.
+//!
+//! PSUs are treated as sampled with replacement within strata (R without `fpc`), so the
+//! variance of a total is `Σ_h n_h/(n_h-1) Σ_j (t_hj - t̄_h)²` over the PSU totals `t_hj`.
+//! Without clusters every row is its own PSU. A PSU is identified by (stratum, cluster code),
+//! so cluster codes need not be unique across strata.
+
+use super::variance::CalibrationMemory;
+use super::{MISSING_CODE, stats_error};
+use crate::Result;
+use std::collections::HashMap;
+use std::sync::Arc;
+
+/// Replicate weights (R's `svyrep.design`), jackknife JKn with `mse = TRUE`.
+#[derive(Debug, Clone)]
+pub(crate) enum Replicates {
+    /// Delete-one-PSU jackknife on the design's own PSUs, not yet calibrated: the replicate
+    /// weights are implied (`w·n_h/(n_h-1)` in the PSU's stratum, 0 in the deleted PSU), so
+    /// nothing of size rows × replicates is stored.
+    Jackknife,
+    /// Replicate weights written out (after calibration or trimming), one column per replicate
+    /// in the same order as the design's PSUs.
+    Explicit(Arc<Vec<Vec<f64>>>),
+}
+
+#[derive(Debug, Clone)]
+pub struct Design {
+    pub(crate) weights: Vec<f64>,
+    /// PSU index (0..n_psu) of each row.
+    pub(crate) psu: Vec<u32>,
+    /// Stratum index of each PSU.
+    pub(crate) psu_stratum: Vec<u32>,
+    /// Number of PSUs in each stratum.
+    pub(crate) stratum_psus: Vec<u32>,
+    pub(crate) calibration: Option<Arc<CalibrationMemory>>,
+    pub(crate) replicates: Option<Replicates>,
+    /// Degrees of freedom of a replicate design (R's `degf`), when it differs from the
+    /// linearisation rule.
+    pub(crate) replicate_df: Option<f64>,
+}
+
+/// Kish's weighting design effect and effective sample size.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Kish {
+    pub n: usize,
+    /// `n·Σw²/(Σw)²`
+    pub deff: f64,
+    /// `(Σw)²/Σw²`
+    pub n_eff: f64,
+}
+
+impl Design {
+    /// A design from plain columns: `weights` (positive or zero, finite), optional stratum and
+    /// cluster codes per row (any `u32` except [`MISSING_CODE`]). Every stratum needs at least
+    /// two PSUs (R's default `survey.lonely.psu = "fail"`).
+    pub fn new(
+        weights: Vec<f64>,
+        strata: Option<&[u32]>,
+        clusters: Option<&[u32]>,
+    ) -> Result<Design> {
+        let n = weights.len();
+        if n == 0 {
+            return Err(stats_error("the design has no rows"));
+        }
+        if let Some(i) = weights.iter().position(|w| !w.is_finite() || *w < 0.0) {
+            return Err(stats_error(format!(
+                "weight of row {} is {} (weights must be finite and not negative)",
+                i + 1,
+                weights[i]
+            )));
+        }
+        for (name, col) in [("strata", strata), ("clusters", clusters)] {
+            if let Some(col) = col {
+                if col.len() != n {
+                    return Err(stats_error(format!(
+                        "{name} column has {} values for {n} weights",
+                        col.len()
+                    )));
+                }
+                if let Some(i) = col.iter().position(|c| *c == MISSING_CODE) {
+                    return Err(stats_error(format!(
+                        "{name} value missing in row {}",
+                        i + 1
+                    )));
+                }
+            }
+        }
+        // Strata: dense 0..H in order of first appearance.
+        let mut stratum_index: HashMap<u32, u32> = HashMap::new();
+        let row_stratum: Vec<u32> = match strata {
+            Some(s) => s
+                .iter()
+                .map(|code| {
+                    let next = stratum_index.len() as u32;
+                    *stratum_index.entry(*code).or_insert(next)
+                })
+                .collect(),
+            None => vec![0; n],
+        };
+        let n_strata = if strata.is_some() {
+            stratum_index.len()
+        } else {
+            1
+        };
+        // PSUs: (stratum, cluster) pairs, or one per row.
+        let (psu, psu_stratum) = match clusters {
+            Some(c) => {
+                let mut index: HashMap<(u32, u32), u32> = HashMap::new();
+                let mut psu_stratum = Vec::new();
+                let psu = c
+                    .iter()
+                    .zip(&row_stratum)
+                    .map(|(cl, st)| {
+                        let next = index.len() as u32;
+                        *index.entry((*st, *cl)).or_insert_with(|| {
+                            psu_stratum.push(*st);
+                            next
+                        })
+                    })
+                    .collect();
+                (psu, psu_stratum)
+            }
+            None => ((0..n as u32).collect(), row_stratum.clone()),
+        };
+        let mut stratum_psus = vec![0u32; n_strata];
+        for s in &psu_stratum {
+            stratum_psus[*s as usize] += 1;
+        }
+        if let Some(h) = stratum_psus.iter().position(|k| *k < 2) {
+            let label = match strata {
+                Some(_) => stratum_index
+                    .iter()
+                    .find(|(_, v)| **v as usize == h)
+                    .map(|(k, _)| format!("stratum code {k}"))
+                    .unwrap_or_default(),
+                None => "the design".to_string(),
+            };
+            return Err(stats_error(format!(
+                "{label} has only one PSU: its variance cannot be estimated (merge it with another stratum)"
+            )));
+        }
+        Ok(Design {
+            weights,
+            psu,
+            psu_stratum,
+            stratum_psus,
+            calibration: None,
+            replicates: None,
+            replicate_df: None,
+        })
+    }
+
+    /// Number of rows (respondents).
+    pub fn len(&self) -> usize {
+        self.weights.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.weights.is_empty()
+    }
+
+    /// The analysis weights (after any calibration and trimming).
+    pub fn weights(&self) -> &[f64] {
+        &self.weights
+    }
+
+    pub fn n_psu(&self) -> usize {
+        self.psu_stratum.len()
+    }
+
+    pub fn n_strata(&self) -> usize {
+        self.stratum_psus.len()
+    }
+
+    pub fn is_calibrated(&self) -> bool {
+        self.calibration.is_some()
+    }
+
+    pub fn has_replicates(&self) -> bool {
+        self.replicates.is_some()
+    }
+
+    /// Degrees of freedom for intervals: PSUs minus strata (R's `degf` for a linearised
+    /// design); for a replicate design the rank of the replicate weights minus one, which is
+    /// the same number for an uncalibrated JKn design.
+    pub fn df(&self) -> f64 {
+        match self.replicate_df {
+            Some(df) if self.replicates.is_some() => df,
+            _ => (self.n_psu() - self.n_strata()) as f64,
+        }
+    }
+
+    /// Kish's weighting design effect `n·Σw²/(Σw)²` and effective sample size.
+    pub fn kish(&self) -> Kish {
+        let (s, s2) = self
+            .weights
+            .iter()
+            .fold((0.0, 0.0), |(s, s2), w| (s + w, s2 + w * w));
+        Kish {
+            n: self.len(),
+            deff: self.len() as f64 * s2 / (s * s),
+            n_eff: s * s / s2,
+        }
+    }
+
+    /// Stratified delete-one-PSU jackknife (R's `as.svrepdesign(type = "JKn")`, used with
+    /// `mse = TRUE`): one replicate per PSU. Calibrating the returned design calibrates every
+    /// replicate too, as R's `postStratify`/`rake` do on a replicate design.
+    pub fn with_jackknife(&self) -> Result<Design> {
+        if self.calibration.is_some() {
+            return Err(stats_error(
+                "create the jackknife replicates before calibrating (as R's as.svrepdesign then postStratify/rake)",
+            ));
+        }
+        let mut d = self.clone();
+        d.replicates = Some(Replicates::Jackknife);
+        d.replicate_df = Some((self.n_psu() - self.n_strata()) as f64);
+        Ok(d)
+    }
+
+    /// Scale of each replicate's squared deviation: `(n_h-1)/n_h` for the PSU's stratum.
+    pub(crate) fn replicate_rscales(&self) -> Vec<f64> {
+        self.psu_stratum
+            .iter()
+            .map(|h| {
+                let nh = self.stratum_psus[*h as usize] as f64;
+                (nh - 1.0) / nh
+            })
+            .collect()
+    }
+
+    /// Writes out the replicate weights (one column per PSU) of a design with replicates.
+    pub(crate) fn explicit_replicates(&self) -> Option<Vec<Vec<f64>>> {
+        match self.replicates.as_ref()? {
+            Replicates::Explicit(cols) => Some(cols.as_ref().clone()),
+            Replicates::Jackknife => {
+                let row_stratum: Vec<u32> = self
+                    .psu
+                    .iter()
+                    .map(|p| self.psu_stratum[*p as usize])
+                    .collect();
+                Some(
+                    (0..self.n_psu())
+                        .map(|r| {
+                            let h = self.psu_stratum[r];
+                            let nh = self.stratum_psus[h as usize] as f64;
+                            let f = nh / (nh - 1.0);
+                            self.weights
+                                .iter()
+                                .zip(&self.psu)
+                                .zip(&row_stratum)
+                                .map(|((w, p), s)| {
+                                    if *p as usize == r {
+                                        0.0
+                                    } else if *s == h {
+                                        w * f
+                                    } else {
+                                        *w
+                                    }
+                                })
+                                .collect()
+                        })
+                        .collect(),
+                )
+            }
+        }
+    }
+}
+
+/// Codes for a column of labels: `None` or an empty label gives [`MISSING_CODE`]; the labels
+/// are sorted (numerically when every label is a number, as R sorts a numeric factor) and the
+/// code is the position in that order.
+pub fn factorize<S: AsRef<str>>(values: &[Option<S>]) -> (Vec<u32>, Vec<String>) {
+    let mut labels: Vec<String> = Vec::new();
+    let mut seen: HashMap<&str, ()> = HashMap::new();
+    for v in values.iter().flatten() {
+        let v = v.as_ref();
+        if !v.is_empty() && seen.insert(v, ()).is_none() {
+            labels.push(v.to_string());
+        }
+    }
+    let numeric: Option<Vec<f64>> = labels
+        .iter()
+        .map(|l| l.trim().parse::<f64>().ok())
+        .collect();
+    match numeric {
+        Some(nums) if nums.iter().all(|x| x.is_finite()) => {
+            let mut pairs: Vec<(f64, String)> = nums.into_iter().zip(labels).collect();
+            pairs.sort_by(|a, b| a.0.total_cmp(&b.0));
+            labels = pairs.into_iter().map(|p| p.1).collect();
+        }
+        _ => labels.sort(),
+    }
+    let index: HashMap<&str, u32> = labels
+        .iter()
+        .enumerate()
+        .map(|(i, l)| (l.as_str(), i as u32))
+        .collect();
+    let codes = values
+        .iter()
+        .map(|v| match v {
+            Some(v) if !v.as_ref().is_empty() => index[v.as_ref()],
+            _ => MISSING_CODE,
+        })
+        .collect();
+    (codes, labels)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn psus_are_nested_in_strata_and_counted() {
+        let d = Design::new(
+            vec![1.0; 6],
+            Some(&[0, 0, 0, 1, 1, 1]),
+            Some(&[1, 1, 2, 1, 2, 2]),
+        )
+        .unwrap();
+        assert_eq!(d.n_strata(), 2);
+        assert_eq!(d.n_psu(), 4);
+        assert_eq!(d.df(), 2.0);
+    }
+
+    #[test]
+    fn lonely_psu_is_an_error() {
+        let err = Design::new(vec![1.0; 3], Some(&[0, 0, 1]), None).unwrap_err();
+        assert!(err.to_string().contains("only one PSU"), "{err}");
+    }
+
+    #[test]
+    fn negative_weight_is_an_error() {
+        assert!(Design::new(vec![1.0, -2.0], None, None).is_err());
+    }
+
+    #[test]
+    fn kish_of_equal_weights_is_one() {
+        let k = Design::new(vec![3.0; 10], None, None).unwrap().kish();
+        assert!((k.deff - 1.0).abs() < 1e-15 && (k.n_eff - 10.0).abs() < 1e-12);
+    }
+
+    #[test]
+    fn factorize_sorts_numbers_numerically() {
+        let vals = [Some("10"), Some("9"), None, Some(""), Some("9")];
+        let (codes, labels) = factorize(&vals);
+        assert_eq!(labels, vec!["9", "10"]);
+        assert_eq!(codes, vec![1, 0, MISSING_CODE, MISSING_CODE, 0]);
+    }
+}

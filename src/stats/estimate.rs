@@ -1,0 +1,352 @@
+//! Estimators on any design: totals of weights, means, proportions, category shares, each
+//! optionally in a domain.
+//!
+//! Domains are estimated within the full design, as R's `svyby` does (not by cutting the data):
+//! rows outside the domain, and rows where the variable is missing (R's `na.rm = TRUE`), keep
+//! their strata and PSUs in the variance with a zero contribution.
+
+use super::design::{Design, Replicates};
+use super::{MISSING_CODE, stats_error};
+use crate::Result;
+
+/// Rows whose `codes` equal `value` form the domain.
+#[derive(Debug, Clone, Copy)]
+pub struct Domain<'a> {
+    pub codes: &'a [u32],
+    pub value: u32,
+}
+
+/// One estimate with what is needed to judge and report it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Estimate {
+    pub estimate: f64,
+    pub se: f64,
+    /// Degrees of freedom of the design (for t intervals).
+    pub df: f64,
+    /// Design effect against simple random sampling with replacement.
+    pub deff: f64,
+    /// Unweighted number of respondents used.
+    pub n: usize,
+    /// Kish effective sample size of those respondents.
+    pub n_eff: f64,
+    /// Sum of their weights.
+    pub sum_weights: f64,
+    /// Rows in the whole design (used by the Korn–Graubard interval).
+    pub design_rows: usize,
+    /// For replicate designs: the SE of `logit(estimate)` from the replicates' logits, which
+    /// R's logit interval uses there (it refits the model in every replicate).
+    pub replicate_logit_se: Option<f64>,
+}
+
+impl Estimate {
+    /// Standard error relative to the estimate (NaN when the estimate is 0).
+    pub fn relative_se(&self) -> f64 {
+        if self.estimate == 0.0 {
+            f64::NAN
+        } else {
+            self.se / self.estimate.abs()
+        }
+    }
+}
+
+#[derive(Clone, Copy)]
+enum Kind {
+    /// `Σ w y / Σ w` over the rows used.
+    Ratio,
+    /// `Σ w` over the rows used.
+    Total,
+}
+
+fn check_len(design: &Design, len: usize, what: &str) -> Result<()> {
+    if len != design.len() {
+        return Err(stats_error(format!(
+            "{what} has {len} values but the design has {} rows",
+            design.len()
+        )));
+    }
+    Ok(())
+}
+
+impl Design {
+    /// Sum of weights (in a domain, the estimated domain size).
+    pub fn total_weights(&self, domain: Option<Domain<'_>>) -> Result<Estimate> {
+        if let Some(d) = domain {
+            check_len(self, d.codes.len(), "domain column")?;
+        }
+        Ok(self.core(Kind::Total, |i| match domain {
+            Some(d) if d.codes[i] != d.value => f64::NAN,
+            _ => 1.0,
+        }))
+    }
+
+    /// Weighted mean of `y` (NaN = missing, left out), optionally in a domain.
+    pub fn mean(&self, y: &[f64], domain: Option<Domain<'_>>) -> Result<Estimate> {
+        check_len(self, y.len(), "variable")?;
+        if let Some(d) = domain {
+            check_len(self, d.codes.len(), "domain column")?;
+        }
+        if y.iter().any(|v| v.is_infinite()) {
+            return Err(stats_error("variable has an infinite value"));
+        }
+        let e = self.core(Kind::Ratio, |i| match domain {
+            Some(d) if d.codes[i] != d.value => f64::NAN,
+            _ => y[i],
+        });
+        if e.n == 0 {
+            return Err(stats_error("no respondent answered (in this domain)"));
+        }
+        Ok(e)
+    }
+
+    /// Proportion of 1s of a 0/1 variable (NaN = missing).
+    pub fn proportion(&self, y: &[f64], domain: Option<Domain<'_>>) -> Result<Estimate> {
+        if let Some(i) = y.iter().position(|v| !v.is_nan() && *v != 0.0 && *v != 1.0) {
+            return Err(stats_error(format!(
+                "a proportion needs values 0 or 1; row {} has {}",
+                i + 1,
+                y[i]
+            )));
+        }
+        self.mean(y, domain)
+    }
+
+    /// Share of each category `0..n_categories` among respondents who answered (codes equal to
+    /// [`MISSING_CODE`] are left out), optionally in a domain.
+    pub fn category_shares(
+        &self,
+        codes: &[u32],
+        n_categories: usize,
+        domain: Option<Domain<'_>>,
+    ) -> Result<Vec<Estimate>> {
+        check_len(self, codes.len(), "variable")?;
+        if let Some(d) = domain {
+            check_len(self, d.codes.len(), "domain column")?;
+        }
+        if let Some(i) = codes
+            .iter()
+            .position(|c| *c != MISSING_CODE && *c as usize >= n_categories)
+        {
+            return Err(stats_error(format!(
+                "category code out of range in row {}",
+                i + 1
+            )));
+        }
+        let shares: Vec<Estimate> = (0..n_categories as u32)
+            .map(|k| {
+                self.core(Kind::Ratio, |i| {
+                    let c = codes[i];
+                    match domain {
+                        Some(d) if d.codes[i] != d.value => f64::NAN,
+                        _ if c == MISSING_CODE => f64::NAN,
+                        _ => (c == k) as u8 as f64,
+                    }
+                })
+            })
+            .collect();
+        if shares.first().is_some_and(|e| e.n == 0) {
+            return Err(stats_error("no respondent answered (in this domain)"));
+        }
+        Ok(shares)
+    }
+
+    /// The one estimation routine: `value(i)` is the row's value, NaN when the row is not used
+    /// (missing or outside the domain).
+    fn core<F: Fn(usize) -> f64>(&self, kind: Kind, value: F) -> Estimate {
+        let w = &self.weights;
+        let (mut sw, mut swy, mut sw2, mut n) = (0.0, 0.0, 0.0, 0usize);
+        for (i, wi) in w.iter().enumerate() {
+            let v = value(i);
+            if !v.is_nan() {
+                sw += wi;
+                swy += wi * v;
+                sw2 += wi * wi;
+                n += 1;
+            }
+        }
+        let estimate = match kind {
+            Kind::Ratio => swy / sw,
+            Kind::Total => sw,
+        };
+        let score = |i: usize| {
+            let v = value(i);
+            if v.is_nan() {
+                0.0
+            } else {
+                match kind {
+                    Kind::Ratio => w[i] * (v - estimate) / sw,
+                    Kind::Total => w[i],
+                }
+            }
+        };
+        let (variance, replicate_logit_se) = match &self.replicates {
+            None => (self.linearised_variance(score), None),
+            Some(reps) => {
+                let thetas = self.replicate_estimates(reps, kind, &value);
+                let rscales = self.replicate_rscales();
+                let spread = |f: &dyn Fn(f64) -> f64| -> f64 {
+                    let centre = f(estimate);
+                    thetas
+                        .iter()
+                        .zip(&rscales)
+                        .filter(|(t, _)| f(**t).is_finite())
+                        .map(|(t, s)| s * (f(*t) - centre) * (f(*t) - centre))
+                        .sum()
+                };
+                let logit = |p: f64| (p / (1.0 - p)).ln();
+                let logit_se = (matches!(kind, Kind::Ratio) && estimate > 0.0 && estimate < 1.0)
+                    .then(|| spread(&logit).sqrt());
+                (spread(&|t| t), logit_se)
+            }
+        };
+        // Variance under simple random sampling with replacement of the same n.
+        let srs_variance = match kind {
+            Kind::Ratio => {
+                let mut ss = 0.0;
+                for (i, wi) in w.iter().enumerate() {
+                    let v = value(i);
+                    if !v.is_nan() {
+                        ss += wi * (v - estimate) * (v - estimate);
+                    }
+                }
+                let nf = n as f64;
+                ss / sw * nf / (nf - 1.0) / nf
+            }
+            Kind::Total => f64::NAN,
+        };
+        Estimate {
+            estimate,
+            se: variance.sqrt(),
+            df: self.df(),
+            deff: variance / srs_variance,
+            n,
+            n_eff: sw * sw / sw2,
+            sum_weights: sw,
+            design_rows: self.len(),
+            replicate_logit_se,
+        }
+    }
+
+    /// The estimate in every replicate. The variance is then `Σ_r rscale_r (θ_r - θ)²` (JKn,
+    /// `mse = TRUE`); replicates where the estimate is undefined (no weight left in the
+    /// domain) are dropped, as R drops NA replicates.
+    fn replicate_estimates<F: Fn(usize) -> f64>(
+        &self,
+        reps: &Replicates,
+        kind: Kind,
+        value: &F,
+    ) -> Vec<f64> {
+        match reps {
+            Replicates::Jackknife => {
+                // Replicate totals follow from PSU and stratum totals.
+                let n_psu = self.n_psu();
+                let (mut a, mut b) = (vec![0.0; n_psu], vec![0.0; n_psu]);
+                for (i, (wi, p)) in self.weights.iter().zip(&self.psu).enumerate() {
+                    let v = value(i);
+                    if !v.is_nan() {
+                        a[*p as usize] += wi * v;
+                        b[*p as usize] += wi;
+                    }
+                }
+                let mut ah = vec![0.0; self.n_strata()];
+                let mut bh = vec![0.0; self.n_strata()];
+                for p in 0..n_psu {
+                    let h = self.psu_stratum[p] as usize;
+                    ah[h] += a[p];
+                    bh[h] += b[p];
+                }
+                let (at, bt): (f64, f64) = (ah.iter().sum(), bh.iter().sum());
+                (0..n_psu)
+                    .map(|p| {
+                        let h = self.psu_stratum[p] as usize;
+                        let nh = self.stratum_psus[h] as f64;
+                        let f = nh / (nh - 1.0);
+                        let ar = at - ah[h] + f * (ah[h] - a[p]);
+                        let br = bt - bh[h] + f * (bh[h] - b[p]);
+                        match kind {
+                            Kind::Ratio => ar / br,
+                            Kind::Total => br,
+                        }
+                    })
+                    .collect()
+            }
+            Replicates::Explicit(cols) => cols
+                .iter()
+                .map(|wr| {
+                    let (mut a, mut b) = (0.0, 0.0);
+                    for (i, wi) in wr.iter().enumerate() {
+                        let v = value(i);
+                        if !v.is_nan() {
+                            a += wi * v;
+                            b += wi;
+                        }
+                    }
+                    match kind {
+                        Kind::Ratio => a / b,
+                        Kind::Total => b,
+                    }
+                })
+                .collect(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unweighted_mean_and_se_of_simple_random_sample() {
+        let y = [1.0, 2.0, 3.0, 4.0];
+        let d = Design::new(vec![1.0; 4], None, None).unwrap();
+        let e = d.mean(&y, None).unwrap();
+        assert!((e.estimate - 2.5).abs() < 1e-15);
+        // R: SE = sd/sqrt(n) with the n/(n-1) with-replacement factor = sqrt(var(y)/n)
+        let var_y: f64 = 5.0 / 3.0;
+        assert!((e.se - (var_y / 4.0).sqrt()).abs() < 1e-12, "{}", e.se);
+        assert!((e.deff - 1.0).abs() < 1e-12);
+    }
+
+    #[test]
+    fn missing_values_are_left_out_but_rows_stay_in_the_design() {
+        let y = [1.0, f64::NAN, 3.0, 4.0];
+        let d = Design::new(vec![1.0; 4], None, None).unwrap();
+        let e = d.mean(&y, None).unwrap();
+        assert_eq!(e.n, 3);
+        assert!((e.estimate - 8.0 / 3.0).abs() < 1e-15);
+        assert_eq!(e.df, 3.0);
+    }
+
+    #[test]
+    fn proportion_rejects_values_other_than_zero_and_one() {
+        let d = Design::new(vec![1.0; 3], None, None).unwrap();
+        assert!(d.proportion(&[0.0, 1.0, 2.0], None).is_err());
+    }
+
+    #[test]
+    fn category_shares_sum_to_one() {
+        let d = Design::new(vec![1.0, 2.0, 3.0, 4.0, 5.0], None, None).unwrap();
+        let shares = d
+            .category_shares(&[0, 1, 2, MISSING_CODE, 1], 3, None)
+            .unwrap();
+        let total: f64 = shares.iter().map(|e| e.estimate).sum();
+        assert!((total - 1.0).abs() < 1e-15);
+        assert!((shares[1].estimate - 7.0 / 11.0).abs() < 1e-15);
+    }
+
+    #[test]
+    fn domain_mean_equals_mean_of_the_domain_rows() {
+        let d = Design::new(vec![1.0, 2.0, 3.0, 4.0], None, None).unwrap();
+        let codes = [0, 1, 0, 1];
+        let e = d
+            .mean(
+                &[1.0, 2.0, 3.0, 4.0],
+                Some(Domain {
+                    codes: &codes,
+                    value: 1,
+                }),
+            )
+            .unwrap();
+        assert!((e.estimate - (4.0 + 16.0) / 6.0).abs() < 1e-15);
+        assert_eq!(e.n, 2);
+    }
+}

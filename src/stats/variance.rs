@@ -1,0 +1,233 @@
+//! Linearised (Taylor) variance, including what calibration does to it, as R's `svyrecvar`.
+//!
+//! R removes from the linearised variable `x` (the estimator's score per row) the part that
+//! calibration explains, before summing by PSU:
+//! - after `postStratify` (old weights `w0`, new weights `w1`, cells `c`):
+//!   `x_i -= w1_i · Σ_c(x·w0/w1) / Σ_c w0`
+//! - after `rake` (the weights `w_k` each margin's last post-stratification left, cells `c_k`):
+//!   ten sweeps of `x_i -= w_k,i · mean_{c_k}(x / w_k)` (an unweighted mean over the cell's rows).
+//!
+//! Each such step subtracts `ψ_i · m[c(i)]` where `m[c] = Σ_{i∈c} φ_i·x_i / D[c]`. Because the
+//! steps are linear, we never hold `x` after the first pass: the cell sums of `φ·x` over the
+//! current `x` follow from the cell sums over the original `x` minus cross-products
+//! `Σ_{i∈c, c'(i)=c'} φ_i ψ'_i` precomputed once per design; the PSU totals of the final `x`
+//! follow from the PSU totals of the original minus PSU-by-cell sums of `ψ`, also precomputed.
+//! So an estimate costs one pass over the rows whatever the number of raking sweeps.
+
+use super::design::Design;
+
+/// One kind of projection step (a post-stratification, or one raking margin).
+#[derive(Debug, Clone)]
+pub(crate) struct Projection {
+    pub cells: Vec<u32>,
+    pub n_cells: usize,
+    /// Multiplier of `x` in the cell sums.
+    pub phi: Vec<f64>,
+    /// Multiplier of the cell mean in the subtraction (the weights after this step).
+    pub psi: Vec<f64>,
+    /// Divisor of each cell sum.
+    pub denom: Vec<f64>,
+}
+
+impl Projection {
+    /// R's `postStratify` record: old and new weights on the cells.
+    pub fn post_stratification(cells: Vec<u32>, n_cells: usize, old: &[f64], new: &[f64]) -> Self {
+        let mut denom = vec![0.0; n_cells];
+        let mut phi = Vec::with_capacity(cells.len());
+        for ((c, w0), w1) in cells.iter().zip(old).zip(new) {
+            denom[*c as usize] += w0;
+            // R replaces 0/0 by 1 when both weights are zero.
+            phi.push(if *w1 == 0.0 && *w0 == 0.0 {
+                1.0
+            } else {
+                w0 / w1
+            });
+        }
+        Projection {
+            cells,
+            n_cells,
+            phi,
+            psi: new.to_vec(),
+            denom,
+        }
+    }
+
+    /// One raking margin: the weights after its last post-stratification.
+    pub fn raking_margin(cells: Vec<u32>, n_cells: usize, weights: &[f64]) -> Self {
+        let mut denom = vec![0.0; n_cells];
+        for c in &cells {
+            denom[*c as usize] += 1.0;
+        }
+        Projection {
+            cells,
+            n_cells,
+            phi: weights.iter().map(|w| 1.0 / w).collect(),
+            psi: weights.to_vec(),
+            denom,
+        }
+    }
+}
+
+/// Everything calibration leaves for the variance, with the cross-products precomputed.
+#[derive(Debug)]
+pub(crate) struct CalibrationMemory {
+    pub projections: Vec<Projection>,
+    /// The projections in the order R applies them (raking: ten sweeps over its margins).
+    pub steps: Vec<usize>,
+    /// `cross[t][u][c·n_u + c']` = Σ over rows in cell c of t and c' of u of `φ_t · ψ_u`.
+    cross: Vec<Vec<Vec<f64>>>,
+    /// Per projection: (psu, cell, Σψ) for every PSU-by-cell combination present.
+    psu_psi: Vec<Vec<(u32, u32, f64)>>,
+}
+
+impl CalibrationMemory {
+    pub fn new(projections: Vec<Projection>, steps: Vec<usize>, psu: &[u32]) -> Self {
+        let t_count = projections.len();
+        let mut cross = vec![Vec::new(); t_count];
+        for (t, pt) in projections.iter().enumerate() {
+            for pu in &projections {
+                let mut m = vec![0.0; pt.n_cells * pu.n_cells];
+                for i in 0..pt.cells.len() {
+                    m[pt.cells[i] as usize * pu.n_cells + pu.cells[i] as usize] +=
+                        pt.phi[i] * pu.psi[i];
+                }
+                cross[t].push(m);
+            }
+        }
+        let psu_psi = projections
+            .iter()
+            .map(|p| {
+                let mut pairs: Vec<(u32, u32, f64)> = psu
+                    .iter()
+                    .zip(&p.cells)
+                    .zip(&p.psi)
+                    .map(|((s, c), w)| (*s, *c, *w))
+                    .collect();
+                pairs.sort_unstable_by_key(|e| (e.0, e.1));
+                let mut merged: Vec<(u32, u32, f64)> = Vec::with_capacity(pairs.len());
+                for e in pairs {
+                    match merged.last_mut() {
+                        Some(last) if last.0 == e.0 && last.1 == e.1 => last.2 += e.2,
+                        _ => merged.push(e),
+                    }
+                }
+                merged
+            })
+            .collect();
+        CalibrationMemory {
+            projections,
+            steps,
+            cross,
+            psu_psi,
+        }
+    }
+
+    /// Combine with projections applied later (R appends to `postStrata`).
+    pub fn extended(&self, more: Vec<Projection>, more_steps: Vec<usize>, psu: &[u32]) -> Self {
+        let offset = self.projections.len();
+        let mut projections = self.projections.clone();
+        projections.extend(more);
+        let mut steps = self.steps.clone();
+        steps.extend(more_steps.into_iter().map(|s| s + offset));
+        CalibrationMemory::new(projections, steps, psu)
+    }
+}
+
+impl Design {
+    /// Linearised variance of an estimator whose score for row `i` is `score(i)` (0 for rows
+    /// not used). One pass over the rows.
+    pub(crate) fn linearised_variance<F: Fn(usize) -> f64>(&self, score: F) -> f64 {
+        let n_psu = self.n_psu();
+        let mut psu_total = vec![0.0; n_psu];
+        match &self.calibration {
+            None => {
+                for (i, p) in self.psu.iter().enumerate() {
+                    let x = score(i);
+                    if x != 0.0 {
+                        psu_total[*p as usize] += x;
+                    }
+                }
+            }
+            Some(cal) => {
+                let mut sums: Vec<Vec<f64>> = cal
+                    .projections
+                    .iter()
+                    .map(|p| vec![0.0; p.n_cells])
+                    .collect();
+                for (i, p) in self.psu.iter().enumerate() {
+                    let x = score(i);
+                    if x != 0.0 {
+                        psu_total[*p as usize] += x;
+                        for (t, proj) in cal.projections.iter().enumerate() {
+                            sums[t][proj.cells[i] as usize] += x * proj.phi[i];
+                        }
+                    }
+                }
+                // Replay the steps on cell sums only.
+                let mut correction: Vec<Vec<f64>> = cal
+                    .projections
+                    .iter()
+                    .map(|p| vec![0.0; p.n_cells])
+                    .collect();
+                let mut subtracted: Vec<Vec<f64>> = cal
+                    .projections
+                    .iter()
+                    .map(|p| vec![0.0; p.n_cells])
+                    .collect();
+                for &t in &cal.steps {
+                    let proj = &cal.projections[t];
+                    let m: Vec<f64> = (0..proj.n_cells)
+                        .map(|c| {
+                            if proj.denom[c] == 0.0 {
+                                0.0
+                            } else {
+                                (sums[t][c] - correction[t][c]) / proj.denom[c]
+                            }
+                        })
+                        .collect();
+                    for (u, pu) in cal.projections.iter().enumerate() {
+                        let cross = &cal.cross[u][t];
+                        for cu in 0..pu.n_cells {
+                            let row = &cross[cu * proj.n_cells..(cu + 1) * proj.n_cells];
+                            correction[u][cu] +=
+                                row.iter().zip(&m).map(|(a, b)| a * b).sum::<f64>();
+                        }
+                    }
+                    for (acc, mc) in subtracted[t].iter_mut().zip(&m) {
+                        *acc += mc;
+                    }
+                }
+                for (t, entries) in cal.psu_psi.iter().enumerate() {
+                    for (p, c, psi) in entries {
+                        psu_total[*p as usize] -= subtracted[t][*c as usize] * psi;
+                    }
+                }
+            }
+        }
+        self.between_psu_variance(&psu_total)
+    }
+
+    /// `Σ_h n_h/(n_h-1) Σ_j (t_hj - t̄_h)²` over PSU totals (PSUs with nothing count as 0).
+    pub(crate) fn between_psu_variance(&self, psu_total: &[f64]) -> f64 {
+        let h_count = self.n_strata();
+        let mut mean = vec![0.0; h_count];
+        for (t, h) in psu_total.iter().zip(&self.psu_stratum) {
+            mean[*h as usize] += t;
+        }
+        for (m, n) in mean.iter_mut().zip(&self.stratum_psus) {
+            *m /= *n as f64;
+        }
+        let mut ss = vec![0.0; h_count];
+        for (t, h) in psu_total.iter().zip(&self.psu_stratum) {
+            let d = t - mean[*h as usize];
+            ss[*h as usize] += d * d;
+        }
+        ss.iter()
+            .zip(&self.stratum_psus)
+            .map(|(s, n)| {
+                let n = *n as f64;
+                s * n / (n - 1.0)
+            })
+            .sum()
+    }
+}
