@@ -434,3 +434,104 @@ fn the_example_in_the_format_docs_is_valid() {
         ]
     );
 }
+
+/// A survey with `pages` pages of `per_page` short-text questions, and one single choice
+/// with `options` options.
+fn generated(pages: usize, per_page: usize, options: usize) -> String {
+    let mut s = String::from(HEAD);
+    s.push_str("\n[[pages]]\nid = \"choice\"\n[[pages.questions]]\nid = \"pick\"\n");
+    s.push_str("type = \"single_choice\"\ntext = { ar = \"ع\", en = \"Q\" }\noptions = [\n");
+    for i in 0..options {
+        s.push_str(&format!(
+            "  {{ code = \"o{i}\", ar = \"خ\", en = \"O\" }},\n"
+        ));
+    }
+    s.push_str("]\n");
+    for p in 0..pages {
+        s.push_str(&format!("\n[[pages]]\nid = \"p{p}\"\n"));
+        for q in 0..per_page {
+            s.push_str(&format!(
+                "[[pages.questions]]\nid = \"q{p}_{q}\"\ntype = \"short_text\"\ntext = {{ ar = \"ع\", en = \"Q\" }}\n"
+            ));
+        }
+    }
+    s
+}
+
+#[test]
+fn size_limits() {
+    assert!(problems(&generated(99, 3, 200)).is_empty());
+    let too_many_pages = problems(&generated(100, 1, 2));
+    assert!(
+        too_many_pages
+            .iter()
+            .any(|(_, m)| m.contains("101 pages; at most 100")),
+        "{too_many_pages:?}"
+    );
+    let too_many_questions = problems(&generated(10, 30, 2));
+    assert!(
+        too_many_questions
+            .iter()
+            .any(|(_, m)| m.contains("301 questions and grid items; at most 300")),
+        "{too_many_questions:?}"
+    );
+    let too_many_options = problems(&generated(1, 1, 201));
+    assert_eq!(too_many_options.len(), 1, "{too_many_options:?}");
+    assert_eq!(too_many_options[0].0, 11);
+    assert!(too_many_options[0].1.contains("201 options; at most 200"));
+    let big = format!("{HEAD}# {}\n", "x".repeat(limits::FILE_BYTES));
+    let too_big = problems(&big);
+    assert_eq!(too_big.len(), 1);
+    assert!(too_big[0].1.contains("at most 1048576 bytes"));
+}
+
+mod never_panics {
+    use super::*;
+    use crate::survey::answers;
+    use proptest::prelude::*;
+    use std::sync::LazyLock;
+
+    static EXAMPLE: LazyLock<Survey> = LazyLock::new(|| example().1);
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(300))]
+
+        #[test]
+        fn on_any_file_text(src in "\\PC{0,300}") {
+            let _ = parse_str(&src, Path::new("any.toml"));
+        }
+
+        #[test]
+        fn on_any_condition(src in "[a-z_ ()\\[\\],=!<>\"'0-9.-]{0,80}") {
+            let _ = crate::survey::condition::parse(&src);
+        }
+
+        #[test]
+        fn on_any_posted_form(
+            page in 0usize..14,
+            pairs in proptest::collection::vec(
+                (
+                    prop::sample::select(vec![
+                        "safe_day", "trust_police", "contact", "satisfaction", "wait_minutes",
+                        "last_visit", "services", "comment", "governorate", "zz",
+                    ]),
+                    "\\PC{0,12}",
+                ),
+                0..8,
+            ),
+        ) {
+            let s = &*EXAMPLE;
+            let posted: Vec<(String, String)> =
+                pairs.into_iter().map(|(k, v)| (k.to_string(), v)).collect();
+            let mut before = Answers::new();
+            before.insert("contact".into(), Answer::Value("yes".into()));
+            if let Ok(got) = answers::read_page(s, page, &posted, &before) {
+                // Whatever was accepted passes the final per-answer check too.
+                for (key, a) in &got {
+                    let q = s.question_of(key).unwrap();
+                    prop_assert!(answers::check_answer(q, a).is_ok());
+                }
+            }
+        }
+    }
+}
