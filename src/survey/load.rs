@@ -559,13 +559,14 @@ impl Cx<'_> {
                     format!("extra code `{code}` looks like a number on the rating scale; use a word such as `dk`"),
                 );
             }
+            let non_substantive = c.non_substantive || usage == ChoiceUse::Extra;
             out.push(Choice {
                 code,
                 label,
-                non_substantive: c.non_substantive || usage == ChoiceUse::Extra,
+                non_substantive,
                 anchored: c.anchored,
                 exclusive: c.exclusive,
-                score: if c.non_substantive { None } else { score },
+                score: if non_substantive { None } else { score },
             });
         }
         out
