@@ -195,9 +195,13 @@ impl DesignFile {
 
     pub fn parse(text: &str, path: &Path) -> Result<DesignFile> {
         let file: DesignFile = toml::from_str(text).map_err(|e| {
-            let line = e
-                .span()
-                .map(|s| text[..s.start.min(text.len())].lines().count().max(1));
+            let line = e.span().map(|s| {
+                text.as_bytes()[..s.start.min(text.len())]
+                    .iter()
+                    .filter(|b| **b == b'\n')
+                    .count()
+                    + 1
+            });
             match line {
                 Some(l) => design_error(path, format!("line {l}: {}", e.message())),
                 None => design_error(path, e.message()),
