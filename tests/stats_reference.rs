@@ -5,9 +5,9 @@
 //!
 //! Cases for which R gave no number (`"NA"`: the category shares on calibrated designs, where
 //! R's factor handling of the rows left out of the domain yields NA) cannot be compared and are
-//! listed as skipped with the reason; `stats_properties.rs` checks those shares against the
-//! mean of the category indicator, which is checked against R here. Any other case not matched
-//! fails the test.
+//! listed as skipped with the reason. Those shares go through the same estimator as the
+//! calibrated means and proportions matched here, and as the uncalibrated shares matched here.
+//! Any other case not matched fails the test.
 
 use mizan::cli::estimate::design_file::{
     CalibrationSpec, DesignFile, DesignSpec, MarginSpec, OneOrMany, TrimSpec,
