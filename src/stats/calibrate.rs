@@ -200,18 +200,17 @@ impl Design {
         let mut weights = self.weights.clone();
         let mut reps = self.replicate_columns_for_calibration();
         let mut old_table = joint_table(&weights);
-        let mut after_margin: Vec<Vec<f64>> = Vec::new();
+        let mut after_margin: Vec<Vec<f64>> = vec![vec![0.0; weights.len()]; margins.len()];
         let mut converged = false;
         for _ in 0..control.max_iterations {
-            after_margin.clear();
-            for m in margins {
+            for (m, keep) in margins.iter().zip(after_margin.iter_mut()) {
                 post_stratify_weights(&mut weights, m.cells, m.totals);
                 if let Some(cols) = reps.as_mut() {
                     for col in cols.iter_mut() {
                         post_stratify_weights(col, m.cells, m.totals);
                     }
                 }
-                after_margin.push(weights.clone());
+                keep.copy_from_slice(&weights);
             }
             let new_table = joint_table(&weights);
             let delta = old_table
