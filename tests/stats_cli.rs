@@ -266,3 +266,94 @@ fn calibration_errors_name_the_cell() {
         "{text}"
     );
 }
+
+/// The TOML blocks of docs/estimate.md that follow a `**design name**` line.
+fn documented_designs() -> Vec<(String, String)> {
+    let doc = std::fs::read_to_string(repo("docs/estimate.md")).unwrap();
+    let mut out: Vec<(String, String)> = Vec::new();
+    let mut name: Option<String> = None;
+    let mut lines = doc.lines();
+    while let Some(line) = lines.next() {
+        if let Some(rest) = line.strip_prefix("**") {
+            name = rest.split("**").next().map(str::to_string);
+        } else if line.trim() == "```toml" {
+            let block: Vec<&str> = lines.by_ref().take_while(|l| l.trim() != "```").collect();
+            if let Some(n) = name.take() {
+                out.push((n, block.join("\n")));
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn documented_design_files_reproduce_r() {
+    use mizan::cli::estimate::estimate_rows;
+    let designs = documented_designs();
+    let names: Vec<&str> = designs.iter().map(|(n, _)| n.as_str()).collect();
+    assert_eq!(
+        names,
+        [
+            "weighted_only",
+            "stratified_clustered",
+            "poststratified",
+            "raked",
+            "jackknife",
+            "raked_trimmed"
+        ]
+    );
+    let dir = tempfile::tempdir().unwrap();
+    for f in std::fs::read_dir(repo("tests/data/stats-reference")).unwrap() {
+        let f = f.unwrap().path();
+        std::fs::copy(&f, dir.path().join(f.file_name().unwrap())).unwrap();
+    }
+    let raked = designs
+        .iter()
+        .find(|(n, _)| n == "raked")
+        .unwrap()
+        .1
+        .clone();
+    for (name, toml) in &designs {
+        let body = if name == "raked_trimmed" {
+            format!("{raked}\n{toml}")
+        } else {
+            toml.clone()
+        };
+        let path = dir.path().join(format!("{name}.toml"));
+        std::fs::write(
+            &path,
+            format!("{body}\n\n[reliability]\nmin_n = 1\n\n[[variable]]\nname = \"trust_police\"\ntype = \"mean\"\n"),
+        )
+        .unwrap();
+        let rows = estimate_rows(&dir.path().join("poll.csv"), &path)
+            .unwrap_or_else(|e| panic!("{name}: {e}"));
+        let e = expected(&format!("{name}/mean/trust_police"));
+        let got = &rows[0].estimate;
+        assert!(
+            rel_close(got.estimate, e["estimate"].as_f64().unwrap(), 1e-9),
+            "{name} estimate"
+        );
+        assert!(
+            rel_close(got.se, e["se"].as_f64().unwrap(), 1e-6),
+            "{name} se"
+        );
+    }
+}
+
+#[test]
+fn documented_full_example_parses() {
+    use mizan::cli::estimate::design_file::DesignFile;
+    let doc = std::fs::read_to_string(repo("docs/estimate.md")).unwrap();
+    let start = doc.find("## The design file").unwrap();
+    let block = doc[start..]
+        .split("```toml\n")
+        .nth(1)
+        .unwrap()
+        .split("```")
+        .next()
+        .unwrap();
+    let file = DesignFile::parse(block, Path::new("docs/estimate.md")).unwrap();
+    assert_eq!(file.variables.len(), 3);
+    assert_eq!(file.indices.len(), 1);
+    assert_eq!(file.calibration.unwrap().margins.len(), 2);
+}

@@ -254,6 +254,21 @@ impl DesignFile {
                 ),
             ));
         }
+        let uses_likelihood = |v: &VariableSpec| {
+            v.kind != "mean"
+                && v.interval.as_deref().unwrap_or(&self.output.interval) == "likelihood"
+        };
+        if let Some(v) = self.variables.iter().find(|v| uses_likelihood(v)) {
+            if !self.output.domains.is_empty() || self.design.replicates.is_some() {
+                return Err(design_error(
+                    path,
+                    format!(
+                        "variable `{}`: the likelihood interval is available for whole-sample estimates on designs without replicates; with domains or replicates use logit or beta",
+                        v.name
+                    ),
+                ));
+            }
+        }
         for v in &self.variables {
             if !matches!(v.kind.as_str(), "mean" | "proportion" | "categorical") {
                 return Err(design_error(
