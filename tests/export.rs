@@ -2,6 +2,7 @@
 //! header, CRLF, Arabic text, quoting), multiple choice as 0/1 columns, and streaming (rows are
 //! written while the response stream is still being read).
 
+mod browser;
 mod common;
 
 use std::collections::BTreeMap;
@@ -406,4 +407,108 @@ async fn export_from_the_database_writes_both_files() {
         .filter(|e| e.file_name().to_string_lossy().ends_with(".partial"))
         .collect();
     assert!(leftovers.is_empty(), "no temporary files left");
+}
+
+#[tokio::test]
+async fn mizan_export_writes_what_was_submitted_over_http() {
+    use browser::{Browser, SURVEY, WITH_CONTACT, WITHOUT_CONTACT};
+    let server = common::TestServer::start().await;
+    let tricky = "قال: \"نعم\", ثم\nسطر ثانٍ";
+    for (answers, comment) in [(WITH_CONTACT, tricky), (WITHOUT_CONTACT, "بلا تعليق")] {
+        let answers: Vec<(&str, &str)> = answers
+            .iter()
+            .map(|&(k, v)| if k == "comment" { (k, comment) } else { (k, v) })
+            .collect();
+        let mut b = Browser::new(&server);
+        b.get(&format!("/s/{SURVEY}")).await;
+        b.answer_all(&answers).await;
+        assert_eq!(b.submit().await.status, reqwest::StatusCode::SEE_OTHER);
+    }
+
+    let out = server.dir.path().join("citizen-security.csv");
+    let surveys = common::repo_path("surveys");
+    let (code, stdout, stderr) = common::mizan(
+        &[
+            "export",
+            SURVEY,
+            "--out",
+            out.to_str().unwrap(),
+            "--surveys",
+            surveys.to_str().unwrap(),
+        ],
+        &[("DATABASE_URL", &server.database_url)],
+    );
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stdout.contains("wrote 2 responses"), "{stdout}");
+
+    let bytes = std::fs::read(&out).unwrap();
+    assert!(bytes.starts_with(export::BOM));
+    let mut reader = csv::Reader::from_reader(&bytes[3..]);
+    let header: Vec<String> = reader.headers().unwrap().iter().map(String::from).collect();
+    assert_eq!(
+        &header[..6],
+        [
+            "response_id",
+            "survey_version",
+            "submitted_on",
+            "lang",
+            "channel",
+            "source"
+        ]
+    );
+    let col = |name: &str| {
+        header
+            .iter()
+            .position(|h| h == name)
+            .unwrap_or_else(|| panic!("no column {name} in {header:?}"))
+    };
+    let rows: Vec<csv::StringRecord> = reader.records().map(|r| r.unwrap()).collect();
+    assert_eq!(rows.len(), 2);
+    let with_contact = rows
+        .iter()
+        .find(|r| &r[col("contact")] == "yes")
+        .expect("contact path row");
+    assert_eq!(&with_contact[col("comment")], tricky);
+    assert_eq!(&with_contact[col("services__complaint")], "1");
+    assert_eq!(&with_contact[col("services__document")], "1");
+    assert_eq!(
+        &with_contact[col("wait_minutes")],
+        "45",
+        "Arabic-Indic digits stored as ASCII"
+    );
+    assert_eq!(&with_contact[col("last_visit")], "2026-03-15");
+    assert_eq!(&with_contact[col("governorate")], "basra");
+    assert_eq!(&with_contact[col("channel")], "link");
+    let without = rows.iter().find(|r| &r[col("contact")] == "no").unwrap();
+    assert_eq!(
+        &without[col("services__complaint")],
+        "",
+        "hidden question: empty, not 0"
+    );
+    assert_eq!(&without[col("comment")], "بلا تعليق");
+
+    let codebook = std::fs::read(out.with_file_name("citizen-security.codebook.csv")).unwrap();
+    let codebook = String::from_utf8(codebook).unwrap();
+    assert!(codebook.starts_with('\u{feff}'));
+    assert!(
+        codebook.contains("governorate,"),
+        "every question is described"
+    );
+
+    let (code, _, stderr) = common::mizan(
+        &[
+            "export",
+            "no-such-survey",
+            "--out",
+            out.to_str().unwrap(),
+            "--surveys",
+            surveys.to_str().unwrap(),
+        ],
+        &[("DATABASE_URL", &server.database_url)],
+    );
+    assert_eq!(code, 1);
+    assert!(
+        stderr.contains("no survey with id `no-such-survey`"),
+        "{stderr}"
+    );
 }

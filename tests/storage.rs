@@ -361,3 +361,14 @@ async fn connecting_twice_is_harmless_and_unknown_schemes_are_refused() {
         "never echo a password: {message}"
     );
 }
+
+#[tokio::test]
+async fn an_in_memory_sqlite_database_works_for_quick_experiments() {
+    let db = Db::connect("sqlite::memory:").await.unwrap();
+    db.store_response(&response("mem", sample_answers()), "k")
+        .await
+        .unwrap();
+    assert_eq!(db.count_responses("mem").await.unwrap(), 1);
+    let rows: Vec<_> = db.responses("mem").try_collect().await.unwrap();
+    assert_eq!(rows.len(), 1);
+}

@@ -48,10 +48,15 @@ pub(super) async fn connect(url: &str) -> Result<Pools> {
     tower_sessions_sqlx_store::SqliteStore::new(writer.clone())
         .migrate()
         .await?;
-    let reader = SqlitePoolOptions::new()
-        .max_connections(4)
-        .connect_with(options)
-        .await?;
+    // An in-memory database exists only inside its one connection: read through it too.
+    let reader = if url.contains(":memory:") || url.contains("mode=memory") {
+        writer.clone()
+    } else {
+        SqlitePoolOptions::new()
+            .max_connections(4)
+            .connect_with(options)
+            .await?
+    };
     Ok(Pools { writer, reader })
 }
 
