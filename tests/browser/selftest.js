@@ -36,6 +36,7 @@ const FIXTURES = {
   '/contrast': page({ body: `<h1 style="color:#ccc">سؤال</h1>` }),
   '/small': page({ body: `<h1>سؤال</h1><form><button type="submit" style="min-height:20px;height:20px;padding:0">متابعة</button></form>` }),
   '/no-focus-style': page({ head: '<style>button:focus{outline:none;box-shadow:none}</style>', body: `<h1>سؤال</h1><form><button type="submit">متابعة</button></form>` }),
+  '/wide': page({ body: `<h1>سؤال</h1><table><tr>${'<td>ميزان_ميزان_ميزان</td>'.repeat(12)}</tr></table>` }),
   '/heavy': page({ body: `<h1>سؤال</h1><p>${'ميزان '.repeat(6000)}</p>` }),
   '/offsite': page({ head: '<link rel="stylesheet" href="http://fonts.example.net/arabic.css">', body: '<h1>سؤال</h1>' }),
   '/error-good': page({ title: 'خطأ: العمر', body: errorPage(true, true) }),
@@ -70,6 +71,10 @@ test('accessible names: catches an unlabelled input', async (open) => {
 test('target sizes: catches a 20 px button', async (open) => {
   expect(await checks.targetSizes(await open('/good')), false, 'good');
   expect(await checks.targetSizes(await open('/small')), true, 'small');
+});
+test('reflow: catches a page that scrolls sideways at 320 px', async (open) => {
+  expect(await checks.reflow(await open('/good')), false, 'good');
+  expect(await checks.reflow(await open('/wide')), true, 'wide');
 });
 test('page weight: catches a page over 30 KB', async (open) => {
   const cache = new Map();

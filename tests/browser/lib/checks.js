@@ -137,6 +137,27 @@ async function targetSizes(page, min = KIOSK_TARGET) {
 }
 
 /**
+ * Reflow (WCAG 1.4.10): at 320 CSS px wide — a phone, or a desktop at 400% zoom — the page
+ * scrolls in one direction only. The viewport is restored afterwards.
+ */
+async function reflow(page, width = 320) {
+  const before = page.viewportSize();
+  await page.setViewportSize({ width, height: before.height });
+  const over = await page.evaluate(() => {
+    const doc = document.documentElement;
+    const wide = [...document.querySelectorAll('main *')]
+      .filter((el) => el.getBoundingClientRect().right > doc.clientWidth + 1 || el.getBoundingClientRect().left < -1)
+      .slice(0, 3)
+      .map((el) => `${el.tagName.toLowerCase()}${el.className ? '.' + String(el.className).split(' ')[0] : ''}`);
+    return { scroll: doc.scrollWidth, client: doc.clientWidth, wide };
+  });
+  await page.setViewportSize(before);
+  return over.scroll > over.client + 1
+    ? [`at ${width} px wide the page scrolls sideways (${over.scroll} px of content; e.g. ${over.wide.join(', ')})`]
+    : [];
+}
+
+/**
  * Bytes of the page's HTML (the document as served) plus its stylesheets (uncompressed).
  * `docBytes` comes from the page's last document response (see trackDocuments).
  */
@@ -325,6 +346,6 @@ function cssEscape(id) {
 }
 
 module.exports = {
-  axe, langDir, accessibleNames, targetSizes, pageWeight, trackDocuments, logicalCss,
+  axe, langDir, accessibleNames, targetSizes, reflow, pageWeight, trackDocuments, logicalCss,
   focusStyleSnapshot, focusVisible, errorSummary, WCAG_TAGS, WEIGHT_BUDGET, KIOSK_TARGET, ERROR_PREFIX,
 };
