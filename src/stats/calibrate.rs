@@ -200,18 +200,17 @@ impl Design {
         let mut weights = self.weights.clone();
         let mut reps = self.replicate_columns_for_calibration();
         let mut old_table = joint_table(&weights);
-        let mut after_margin: Vec<Vec<f64>> = Vec::new();
+        let mut after_margin: Vec<Vec<f64>> = vec![vec![0.0; weights.len()]; margins.len()];
         let mut converged = false;
         for _ in 0..control.max_iterations {
-            after_margin.clear();
-            for m in margins {
+            for (m, keep) in margins.iter().zip(after_margin.iter_mut()) {
                 post_stratify_weights(&mut weights, m.cells, m.totals);
                 if let Some(cols) = reps.as_mut() {
                     for col in cols.iter_mut() {
                         post_stratify_weights(col, m.cells, m.totals);
                     }
                 }
-                after_margin.push(weights.clone());
+                keep.copy_from_slice(&weights);
             }
             let new_table = joint_table(&weights);
             let delta = old_table
@@ -230,6 +229,23 @@ impl Design {
                 "raking did not converge within {} iterations (tolerance {})",
                 control.max_iterations, control.tolerance
             )));
+        }
+        // The joint table can settle without every margin met (when the sample lacks some
+        // combinations of the margin variables); R returns such weights silently, we refuse.
+        let total: f64 = weights.iter().sum();
+        for m in margins {
+            let mut sums = vec![0.0; m.totals.len()];
+            for (c, w) in m.cells.iter().zip(&weights) {
+                sums[*c as usize] += w;
+            }
+            for (c, (got, want)) in sums.iter().zip(m.totals).enumerate() {
+                if (got - want).abs() > 1e-6 * total {
+                    return Err(stats_error(format!(
+                        "raking cannot meet every margin at once: {} gets {got} for a target of {want} (the sample lacks some combinations of the margin variables)",
+                        m.label(c)
+                    )));
+                }
+            }
         }
         let projections: Vec<Projection> = margins
             .iter()
@@ -349,4 +365,112 @@ fn numerical_rank(cols: &[Vec<f64>]) -> usize {
         }
     }
     basis.len()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn design() -> Design {
+        Design::new(vec![1.0, 2.0, 3.0, 4.0, 5.0, 6.0], None, None).unwrap()
+    }
+
+    fn margin<'a>(cells: &'a [u32], totals: &'a [f64]) -> Margin<'a> {
+        Margin {
+            cells,
+            totals,
+            labels: &[],
+        }
+    }
+
+    #[test]
+    fn poststratify_hits_the_totals_and_keeps_proportions_within_cells() {
+        let cells = [0, 0, 1, 1, 1, 0];
+        let d = design()
+            .poststratify(margin(&cells, &[90.0, 10.0]))
+            .unwrap();
+        let w = d.weights();
+        assert!((w[0] + w[1] + w[5] - 90.0).abs() < 1e-12);
+        assert!((w[2] + w[3] + w[4] - 10.0).abs() < 1e-12);
+        assert!((w[1] / w[0] - 2.0).abs() < 1e-12);
+        assert!(d.is_calibrated());
+    }
+
+    #[test]
+    fn calibration_errors_are_clear() {
+        let d = design();
+        let cells = [0, 0, 1, 1, 1, MISSING_CODE];
+        let e = d
+            .poststratify(margin(&cells, &[1.0, 1.0]))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("row 6") && e.contains("no target cell"), "{e}");
+        let cells = [0, 0, 1, 1, 1, 0];
+        let e = d
+            .poststratify(margin(&cells, &[1.0, f64::NAN]))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("missing"), "{e}");
+        let e = d
+            .poststratify(margin(&cells, &[1.0, -1.0]))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("not negative"), "{e}");
+        let e = d
+            .poststratify(margin(&cells, &[1.0, 1.0, 3.0]))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("cell 3") && e.contains("no respondents"), "{e}");
+        let e = d.rake(&[], RakeControl::default()).unwrap_err().to_string();
+        assert!(e.contains("at least one margin"), "{e}");
+    }
+
+    #[test]
+    fn raking_that_cannot_converge_in_the_cap_is_an_error() {
+        let a = [0, 0, 1, 1, 0, 1];
+        let b = [0, 1, 0, 1, 1, 0];
+        let margins = [margin(&a, &[30.0, 70.0]), margin(&b, &[60.0, 40.0])];
+        let control = RakeControl {
+            tolerance: 1e-14,
+            max_iterations: 1,
+        };
+        let e = design().rake(&margins, control).unwrap_err().to_string();
+        assert!(e.contains("did not converge"), "{e}");
+        assert!(design().rake(&margins, RakeControl::default()).is_ok());
+    }
+
+    #[test]
+    fn trimming_bounds_must_contain_the_mean() {
+        let bounds = TrimBounds {
+            lower_rel: 1.2,
+            upper_rel: 2.0,
+            strict: true,
+        };
+        assert!(design().trim(bounds).is_err());
+    }
+
+    #[test]
+    fn calibrated_jackknife_replicates_hit_the_totals_too() {
+        let d = Design::new(
+            vec![1.0; 8],
+            Some(&[0, 0, 0, 0, 1, 1, 1, 1]),
+            Some(&[0, 0, 1, 1, 2, 2, 3, 3]),
+        )
+        .unwrap()
+        .with_jackknife()
+        .unwrap();
+        let cells = [0, 1, 0, 1, 0, 1, 0, 1];
+        let d = d.poststratify(margin(&cells, &[50.0, 30.0])).unwrap();
+        for col in d.explicit_replicates().unwrap() {
+            let t0: f64 = col
+                .iter()
+                .zip(&cells)
+                .filter(|(_, c)| **c == 0)
+                .map(|(w, _)| w)
+                .sum();
+            assert!((t0 - 50.0).abs() < 1e-9, "{t0}");
+        }
+        // df = rank of the replicate weights - 1: between PSUs - strata and replicates - 1.
+        assert!((2.0..=3.0).contains(&d.df()), "{}", d.df());
+    }
 }

@@ -153,18 +153,26 @@ impl Design {
     /// (missing or outside the domain).
     fn core<F: Fn(usize) -> f64>(&self, kind: Kind, value: F) -> Estimate {
         let w = &self.weights;
-        let (mut sw, mut swy, mut sw2, mut n) = (0.0, 0.0, 0.0, 0usize);
+        // One pass: sums for the estimate and, shifted by the first value for accuracy, for
+        // the variance under simple random sampling.
+        let (mut sw, mut swd, mut swd2, mut sw2, mut n) = (0.0, 0.0, 0.0, 0.0, 0usize);
+        let mut shift = f64::NAN;
         for (i, wi) in w.iter().enumerate() {
             let v = value(i);
             if !v.is_nan() {
+                if shift.is_nan() {
+                    shift = v;
+                }
+                let d = v - shift;
                 sw += wi;
-                swy += wi * v;
+                swd += wi * d;
+                swd2 += wi * d * d;
                 sw2 += wi * wi;
                 n += 1;
             }
         }
         let estimate = match kind {
-            Kind::Ratio => swy / sw,
+            Kind::Ratio => shift + swd / sw,
             Kind::Total => sw,
         };
         let score = |i: usize| {
@@ -198,18 +206,13 @@ impl Design {
                 (spread(&|t| t), logit_se)
             }
         };
-        // Variance under simple random sampling with replacement of the same n.
+        // Variance under simple random sampling with replacement of the same n (R's
+        // `svyvar/n`): Σw(y-ȳ)²/Σw · n/(n-1) / n.
         let srs_variance = match kind {
             Kind::Ratio => {
-                let mut ss = 0.0;
-                for (i, wi) in w.iter().enumerate() {
-                    let v = value(i);
-                    if !v.is_nan() {
-                        ss += wi * (v - estimate) * (v - estimate);
-                    }
-                }
+                let ss = swd2 - swd * swd / sw;
                 let nf = n as f64;
-                ss / sw * nf / (nf - 1.0) / nf
+                ss / sw / (nf - 1.0)
             }
             Kind::Total => f64::NAN,
         };

@@ -76,8 +76,16 @@ pub(crate) struct CalibrationMemory {
     pub steps: Vec<usize>,
     /// `cross[t][u][c·n_u + c']` = Σ over rows in cell c of t and c' of u of `φ_t · ψ_u`.
     cross: Vec<Vec<Vec<f64>>>,
-    /// Per projection: (psu, cell, Σψ) for every PSU-by-cell combination present.
-    psu_psi: Vec<Vec<(u32, u32, f64)>>,
+    /// Per projection: Σψ by PSU and cell, to correct PSU totals without another pass.
+    psu_psi: Vec<PsuCellSums>,
+}
+
+/// Σψ by PSU and cell: a dense PSU × cell table when that is small (clustered designs),
+/// otherwise nothing is stored and the correction is a pass over the rows (one PSU per row).
+#[derive(Debug)]
+enum PsuCellSums {
+    Dense(Vec<f64>),
+    ByRow,
 }
 
 impl CalibrationMemory {
@@ -94,24 +102,19 @@ impl CalibrationMemory {
                 cross[t].push(m);
             }
         }
+        let n_psu = psu.iter().map(|p| *p as usize + 1).max().unwrap_or(0);
         let psu_psi = projections
             .iter()
             .map(|p| {
-                let mut pairs: Vec<(u32, u32, f64)> = psu
-                    .iter()
-                    .zip(&p.cells)
-                    .zip(&p.psi)
-                    .map(|((s, c), w)| (*s, *c, *w))
-                    .collect();
-                pairs.sort_unstable_by_key(|e| (e.0, e.1));
-                let mut merged: Vec<(u32, u32, f64)> = Vec::with_capacity(pairs.len());
-                for e in pairs {
-                    match merged.last_mut() {
-                        Some(last) if last.0 == e.0 && last.1 == e.1 => last.2 += e.2,
-                        _ => merged.push(e),
+                if n_psu.saturating_mul(p.n_cells) <= psu.len() {
+                    let mut table = vec![0.0; n_psu * p.n_cells];
+                    for ((s, c), w) in psu.iter().zip(&p.cells).zip(&p.psi) {
+                        table[*s as usize * p.n_cells + *c as usize] += w;
                     }
+                    PsuCellSums::Dense(table)
+                } else {
+                    PsuCellSums::ByRow
                 }
-                merged
             })
             .collect();
         CalibrationMemory {
@@ -197,9 +200,21 @@ impl Design {
                         *acc += mc;
                     }
                 }
-                for (t, entries) in cal.psu_psi.iter().enumerate() {
-                    for (p, c, psi) in entries {
-                        psu_total[*p as usize] -= subtracted[t][*c as usize] * psi;
+                for (t, sums) in cal.psu_psi.iter().enumerate() {
+                    let m = &subtracted[t];
+                    let proj = &cal.projections[t];
+                    match sums {
+                        PsuCellSums::Dense(table) => {
+                            for (p, total) in psu_total.iter_mut().enumerate() {
+                                let row = &table[p * proj.n_cells..(p + 1) * proj.n_cells];
+                                *total -= row.iter().zip(m).map(|(a, b)| a * b).sum::<f64>();
+                            }
+                        }
+                        PsuCellSums::ByRow => {
+                            for ((p, c), psi) in self.psu.iter().zip(&proj.cells).zip(&proj.psi) {
+                                psu_total[*p as usize] -= m[*c as usize] * psi;
+                            }
+                        }
                     }
                 }
             }
