@@ -3,11 +3,10 @@
 //! linearised variances account for it as R's do (see `variance.rs`); a replicate design has
 //! every replicate calibrated the same way (R's methods for `svyrep.design`).
 
-use super::design::{Design, Replicates};
+use super::design::{Design, Replicates, dense_index};
 use super::variance::{CalibrationMemory, Projection};
 use super::{MISSING_CODE, stats_error};
 use crate::Result;
-use std::collections::HashMap;
 use std::sync::Arc;
 
 /// Cells for a post-stratification or one raking margin: a cell code per row and the
@@ -175,16 +174,17 @@ impl Design {
         for m in margins {
             m.check(&self.weights)?;
         }
-        // Joint cells of all margins, for the convergence check.
-        let mut joint_index: HashMap<Vec<u32>, u32> = HashMap::new();
-        let joint: Vec<u32> = (0..self.len())
-            .map(|i| {
-                let key: Vec<u32> = margins.iter().map(|m| m.cells[i]).collect();
-                let next = joint_index.len() as u32;
-                *joint_index.entry(key).or_insert(next)
-            })
-            .collect();
-        let n_joint = joint_index.len();
+        // Joint cells of all margins, for the convergence check: combine one margin at a time.
+        let n = self.len();
+        let mut joint: Vec<u32> = vec![0; n];
+        let mut n_joint = 1usize;
+        for m in margins {
+            let keys = joint
+                .iter()
+                .zip(m.cells)
+                .map(|(j, c)| ((*c as u64) << 32) | *j as u64);
+            (joint, n_joint) = dense_index(keys, n);
+        }
         let joint_table = |w: &[f64]| {
             let mut t = vec![0.0; n_joint];
             for (c, wi) in joint.iter().zip(w) {

@@ -259,7 +259,7 @@ impl Design {
 
 /// Dense indices 0..k in order of first appearance, for `n` keys; a table lookup when the
 /// keys are small numbers (no hashing per row), a map otherwise.
-fn dense_index(keys: impl Iterator<Item = u64> + Clone, n: usize) -> (Vec<u32>, usize) {
+pub(crate) fn dense_index(keys: impl Iterator<Item = u64> + Clone, n: usize) -> (Vec<u32>, usize) {
     let limit = (4 * n + 1024) as u64;
     // Keys as (high, low) halves: dense when both halves are small.
     let fits = keys
