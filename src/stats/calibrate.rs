@@ -185,34 +185,50 @@ impl Design {
                 .map(|(j, c)| ((*c as u64) << 32) | *j as u64);
             (joint, n_joint) = dense_index(keys, n);
         }
-        let joint_table = |w: &[f64]| {
-            let mut t = vec![0.0; n_joint];
-            for (c, wi) in joint.iter().zip(w) {
-                t[*c as usize] += wi;
+        // Every row of a joint cell is scaled by the same factors, so the fitting runs on the
+        // joint cell totals: factor[j] is the product of the adjustments so far of cell j.
+        let mut joint_base = vec![0.0; n_joint];
+        let mut margin_cell = vec![vec![0u32; n_joint]; margins.len()];
+        for (i, j) in joint.iter().enumerate() {
+            joint_base[*j as usize] += self.weights[i];
+            for (k, m) in margins.iter().enumerate() {
+                margin_cell[k][*j as usize] = m.cells[i];
             }
-            t
-        };
+        }
         let epsilon = if control.tolerance < 1.0 {
             control.tolerance * self.weights.iter().sum::<f64>()
         } else {
             control.tolerance
         };
-        let mut weights = self.weights.clone();
+        let mut factor = vec![1.0; n_joint];
         let mut reps = self.replicate_columns_for_calibration();
-        let mut old_table = joint_table(&weights);
-        let mut after_margin: Vec<Vec<f64>> = vec![vec![0.0; weights.len()]; margins.len()];
+        let mut old_table = joint_base.clone();
+        // Factors after each margin's step in the latest sweep (R keeps those weights).
+        let mut after_margin: Vec<Vec<f64>> = vec![vec![0.0; n_joint]; margins.len()];
         let mut converged = false;
         for _ in 0..control.max_iterations {
-            for (m, keep) in margins.iter().zip(after_margin.iter_mut()) {
-                post_stratify_weights(&mut weights, m.cells, m.totals);
+            for (k, m) in margins.iter().enumerate() {
+                let mut sums = vec![0.0; m.totals.len()];
+                for j in 0..n_joint {
+                    sums[margin_cell[k][j] as usize] += joint_base[j] * factor[j];
+                }
+                let adjust: Vec<f64> = m
+                    .totals
+                    .iter()
+                    .zip(&sums)
+                    .map(|(t, s)| if *t == 0.0 { 0.0 } else { t / s })
+                    .collect();
+                for j in 0..n_joint {
+                    factor[j] *= adjust[margin_cell[k][j] as usize];
+                }
+                after_margin[k].copy_from_slice(&factor);
                 if let Some(cols) = reps.as_mut() {
                     for col in cols.iter_mut() {
                         post_stratify_weights(col, m.cells, m.totals);
                     }
                 }
-                keep.copy_from_slice(&weights);
             }
-            let new_table = joint_table(&weights);
+            let new_table: Vec<f64> = joint_base.iter().zip(&factor).map(|(b, f)| b * f).collect();
             let delta = old_table
                 .iter()
                 .zip(&new_table)
@@ -230,6 +246,22 @@ impl Design {
                 control.max_iterations, control.tolerance
             )));
         }
+        let weights: Vec<f64> = self
+            .weights
+            .iter()
+            .zip(&joint)
+            .map(|(w, j)| w * factor[*j as usize])
+            .collect();
+        let after_margin: Vec<Vec<f64>> = after_margin
+            .iter()
+            .map(|f| {
+                self.weights
+                    .iter()
+                    .zip(&joint)
+                    .map(|(w, j)| w * f[*j as usize])
+                    .collect()
+            })
+            .collect();
         // The joint table can settle without every margin met (when the sample lacks some
         // combinations of the margin variables); R returns such weights silently, we refuse.
         let total: f64 = weights.iter().sum();
