@@ -146,8 +146,8 @@ impl Design {
     /// Post-stratification on (joint) cells to population totals (R's `postStratify`).
     pub fn poststratify(&self, margin: Margin<'_>) -> Result<Design> {
         margin.check(&self.weights)?;
-        let mut d = self.clone();
-        let old = self.weights.clone();
+        let mut d = self.with_weights(self.weights.clone());
+        let old = &self.weights;
         post_stratify_weights(&mut d.weights, margin.cells, margin.totals);
         if let Some(mut cols) = self.replicate_columns_for_calibration() {
             for col in cols.iter_mut() {
@@ -158,7 +158,7 @@ impl Design {
         let proj = Projection::post_stratification(
             margin.cells.to_vec(),
             margin.totals.len(),
-            &old,
+            old,
             &d.weights,
         );
         Ok(d.with_memory(vec![proj], vec![0]))
@@ -264,11 +264,11 @@ impl Design {
             .collect();
         // The joint table can settle without every margin met (when the sample lacks some
         // combinations of the margin variables); R returns such weights silently, we refuse.
-        let total: f64 = weights.iter().sum();
-        for m in margins {
+        let total: f64 = joint_base.iter().zip(&factor).map(|(b, f)| b * f).sum();
+        for (k, m) in margins.iter().enumerate() {
             let mut sums = vec![0.0; m.totals.len()];
-            for (c, w) in m.cells.iter().zip(&weights) {
-                sums[*c as usize] += w;
+            for j in 0..n_joint {
+                sums[margin_cell[k][j] as usize] += joint_base[j] * factor[j];
             }
             for (c, (got, want)) in sums.iter().zip(m.totals).enumerate() {
                 if (got - want).abs() > 1e-6 * total {
@@ -281,13 +281,12 @@ impl Design {
         }
         let projections: Vec<Projection> = margins
             .iter()
-            .zip(&after_margin)
+            .zip(after_margin)
             .map(|(m, w)| Projection::raking_margin(m.cells.to_vec(), m.totals.len(), w))
             .collect();
         // R's svyrecvar sweeps the raking margins ten times.
         let steps: Vec<usize> = (0..10).flat_map(|_| 0..margins.len()).collect();
-        let mut d = self.clone();
-        d.weights = weights;
+        let mut d = self.with_weights(weights);
         if let Some(cols) = reps {
             d.set_explicit_replicates(cols);
         }
@@ -345,7 +344,7 @@ impl Design {
                 return Err(stats_error("trimming did not settle within 100000 rounds"));
             }
         }
-        let mut d = self.clone();
+        let mut d = self.with_weights(Vec::new());
         if let Some(mut cols) = self.explicit_replicates() {
             for col in cols.iter_mut() {
                 for ((r, new), old) in col.iter_mut().zip(&w).zip(&self.weights) {

@@ -358,7 +358,7 @@ impl Design {
                 // Replicate totals follow from PSU and stratum totals.
                 let n_psu = self.n_psu();
                 let (mut a, mut b) = (vec![0.0; n_psu], vec![0.0; n_psu]);
-                for (i, (wi, p)) in self.weights.iter().zip(&self.psu).enumerate() {
+                for (i, (wi, p)) in self.weights.iter().zip(self.psu.iter()).enumerate() {
                     let v = value(i);
                     if !v.is_nan() {
                         a[*p as usize] += wi * v;

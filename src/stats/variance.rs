@@ -53,7 +53,7 @@ impl Projection {
     }
 
     /// One raking margin: the weights after its last post-stratification.
-    pub fn raking_margin(cells: Vec<u32>, n_cells: usize, weights: &[f64]) -> Self {
+    pub fn raking_margin(cells: Vec<u32>, n_cells: usize, weights: Vec<f64>) -> Self {
         let mut denom = vec![0.0; n_cells];
         for c in &cells {
             denom[*c as usize] += 1.0;
@@ -62,7 +62,7 @@ impl Projection {
             cells,
             n_cells,
             phi: weights.iter().map(|w| 1.0 / w).collect(),
-            psi: weights.to_vec(),
+            psi: weights,
             denom,
         }
     }
