@@ -14,6 +14,9 @@ pub enum Error {
     /// The request cannot be processed as sent (malformed form, unknown survey, bad token...).
     #[error("bad request: {0}")]
     BadRequest(String),
+    /// The request body is larger than the server accepts (web forms: 64 KiB).
+    #[error("request body too large")]
+    TooLarge,
     #[error("not found")]
     NotFound,
     /// CSRF token missing or wrong.

@@ -1,14 +1,34 @@
 //! Storage on SQLite (embedded default) or PostgreSQL (several app servers, one database).
 //!
-//! Interface used by the web layer and the CLI (implementation owned by the storage work):
-//! - `Db::connect(url)`: open (creating the SQLite file if needed) and migrate.
-//! - `Db::store_response(&NewResponse, submission_key)`: store once; a repeated key is
-//!   `Stored::Duplicate`, never a second row.
-//! - `Db::session_store()`: the tower-sessions store on the same database.
+//! Interface used by the web layer and the CLI:
+//! - [`Db::connect`]: open (creating the SQLite file if needed) and migrate.
+//! - [`Db::store_response`]: store once; a repeated submission key is [`Stored::Duplicate`],
+//!   never a second row, even when two requests with the same key race.
+//! - [`Db::session_store`]: the tower-sessions store on the same database, so any app server
+//!   can answer any request; [`Db::spawn_session_purge`] deletes expired sessions.
+//! - [`Db::responses`] and [`Db::answer_columns`]: row streams for export and estimates, so
+//!   memory never grows with the number of responses.
+//!
+//! Anonymity is a property of the schema, not of good behaviour: a response row has a random
+//! UUID v4 id, the survey id and version, language, channel, source tag, declared metadata, the
+//! UTC *day*, and the answers — no IP, user agent, session id, token or time of day. The
+//! submission key that makes submitting idempotent is stored only as a SHA-256 hash with the day
+//! it was claimed, in a table with no link to the response, so old claims can be purged and a
+//! leaked key hash tells nothing about what was answered.
+
+mod postgres;
+mod session;
+mod sqlite;
 
 use std::collections::BTreeMap;
 
-use crate::survey::{Answers, Lang};
+use futures::stream::BoxStream;
+use sha2::{Digest, Sha256};
+
+use crate::survey::{Answer, Answers, Lang};
+use crate::{Error, Result};
+
+pub use session::SessionStore;
 
 /// What a channel hands to storage at the final submit. No IP, user agent, session id, token
 /// or time of day: the row gets a random id and today's date (UTC) only.
@@ -31,4 +51,329 @@ pub enum Stored {
     New,
     /// The submission key was used before: the response is already stored.
     Duplicate,
+}
+
+/// A stored response as read back for export.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoredResponse {
+    /// UUID v4, hyphenated lower case.
+    pub id: String,
+    pub survey_version: String,
+    /// `YYYY-MM-DD` (UTC day).
+    pub submitted_on: String,
+    /// `ar` or `en`.
+    pub lang: String,
+    pub channel: String,
+    pub source: Option<String>,
+    pub metadata: BTreeMap<String, String>,
+    pub answers: Answers,
+}
+
+/// One response reduced to what an estimate needs: its metadata (strata, clusters, sites...)
+/// and the requested answers, in the order the keys were asked for (`None`: not answered).
+#[derive(Debug, Clone, PartialEq)]
+pub struct AnswerRow {
+    pub survey_version: String,
+    pub submitted_on: String,
+    pub lang: String,
+    pub channel: String,
+    pub source: Option<String>,
+    pub metadata: BTreeMap<String, String>,
+    pub values: Vec<Option<Answer>>,
+}
+
+/// A connection pool on one of the two supported databases. Cheap to clone.
+#[derive(Debug, Clone)]
+pub struct Db {
+    backend: Backend,
+}
+
+#[derive(Debug, Clone)]
+enum Backend {
+    Sqlite(sqlite::Pools),
+    Postgres(sqlx::PgPool),
+}
+
+impl Db {
+    /// Open `sqlite://PATH` (the file is created if missing) or `postgres://…`, and apply the
+    /// migrations of that database (responses, submission keys, sessions).
+    pub async fn connect(url: &str) -> Result<Db> {
+        let backend = if url.starts_with("sqlite:") {
+            Backend::Sqlite(sqlite::connect(url).await?)
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Backend::Postgres(postgres::connect(url).await?)
+        } else {
+            // The URL itself is not echoed: it may carry a password.
+            return Err(Error::Other(
+                "DATABASE_URL must start with sqlite:// or postgres://".into(),
+            ));
+        };
+        Ok(Db { backend })
+    }
+
+    /// `sqlite` or `postgres`.
+    pub fn kind(&self) -> &'static str {
+        match self.backend {
+            Backend::Sqlite(_) => "sqlite",
+            Backend::Postgres(_) => "postgres",
+        }
+    }
+
+    /// Store a response unless its submission key was claimed before. Claiming the key and
+    /// inserting the row happen in one transaction: either both are written or neither, and of
+    /// two concurrent requests with the same key exactly one stores a row.
+    pub async fn store_response(&self, r: &NewResponse, submission_key: &str) -> Result<Stored> {
+        let key_hash = hash_submission_key(submission_key);
+        let id = uuid::Uuid::new_v4();
+        let today = time::OffsetDateTime::now_utc().date();
+        let metadata = serde_json::to_string(&r.metadata).map_err(json_error)?;
+        let answers = serde_json::to_string(&r.answers).map_err(json_error)?;
+        let row = ResponseRow {
+            id,
+            survey_id: r.survey_id.clone(),
+            survey_version: r.survey_version.clone(),
+            lang: r.lang.code(),
+            channel: r.channel.clone(),
+            source: r.source.clone(),
+            metadata,
+            submitted_on: today,
+            answers,
+            key_hash,
+        };
+        match &self.backend {
+            Backend::Sqlite(p) => p.store_response(row).await,
+            Backend::Postgres(p) => postgres::store_response(p, &row).await,
+        }
+    }
+
+    /// Number of stored responses of a survey (all versions).
+    pub async fn count_responses(&self, survey_id: &str) -> Result<u64> {
+        match &self.backend {
+            Backend::Sqlite(p) => sqlite::count_responses(p, survey_id).await,
+            Backend::Postgres(p) => postgres::count_responses(p, survey_id).await,
+        }
+    }
+
+    /// Every response of a survey, streamed from the database in random-id order (which says
+    /// nothing about submission order). Memory stays constant whatever the number of rows.
+    pub fn responses<'a>(&'a self, survey_id: &str) -> BoxStream<'a, Result<StoredResponse>> {
+        match &self.backend {
+            Backend::Sqlite(p) => sqlite::responses(p, survey_id.to_owned()),
+            Backend::Postgres(p) => postgres::responses(p, survey_id.to_owned()),
+        }
+    }
+
+    /// The requested answer keys (question or grid item ids) and the metadata of every
+    /// response of a survey, streamed. Only these keys leave the database (`json_extract` /
+    /// `->`), so an estimate over a million responses never loads unrelated answers or surveys.
+    pub fn answer_columns<'a>(
+        &'a self,
+        survey_id: &str,
+        keys: &[&str],
+    ) -> BoxStream<'a, Result<AnswerRow>> {
+        let keys: Vec<String> = keys.iter().map(|k| k.to_string()).collect();
+        let refused = if keys.len() > MAX_ANSWER_COLUMNS {
+            Some(format!(
+                "at most {MAX_ANSWER_COLUMNS} answer columns at once"
+            ))
+        } else {
+            keys.iter()
+                .find(|k| !is_answer_key(k))
+                .map(|bad| format!("not an answer key: {bad:?}"))
+        };
+        if let Some(message) = refused {
+            let err = Error::BadRequest(message);
+            return Box::pin(futures::stream::once(async move { Err(err) }));
+        }
+        match &self.backend {
+            Backend::Sqlite(p) => sqlite::answer_columns(p, survey_id.to_owned(), keys),
+            Backend::Postgres(p) => postgres::answer_columns(p, survey_id.to_owned(), keys),
+        }
+    }
+
+    /// Delete submission-key claims older than `keep_days` days. A claim only has to outlive
+    /// the forms that could still be resubmitted (the session lifetime), so a few days is ample.
+    pub async fn purge_submission_keys(&self, keep_days: u32) -> Result<u64> {
+        let cutoff =
+            time::OffsetDateTime::now_utc().date() - time::Duration::days(keep_days.into());
+        match &self.backend {
+            Backend::Sqlite(p) => sqlite::purge_submission_keys(p, cutoff).await,
+            Backend::Postgres(p) => postgres::purge_submission_keys(p, cutoff).await,
+        }
+    }
+
+    /// The session store on this database (sessions hold answers in progress; in the database
+    /// rather than in memory so that any app server can answer any request).
+    pub fn session_store(&self) -> SessionStore {
+        match &self.backend {
+            Backend::Sqlite(p) => SessionStore::sqlite(p.writer.clone()),
+            Backend::Postgres(p) => SessionStore::postgres(p.clone()),
+        }
+    }
+
+    /// Start a background task that deletes expired sessions every `period` (abandoned
+    /// answers in progress must not linger). Errors are logged and the task keeps going.
+    pub fn spawn_session_purge(&self, period: std::time::Duration) -> tokio::task::JoinHandle<()> {
+        self.session_store().spawn_purge(period)
+    }
+
+    /// The SQLite pool, for tests and maintenance (`PRAGMA integrity_check`).
+    pub fn sqlite_pool(&self) -> Option<&sqlx::SqlitePool> {
+        match &self.backend {
+            Backend::Sqlite(p) => Some(&p.writer),
+            Backend::Postgres(_) => None,
+        }
+    }
+
+    /// The PostgreSQL pool, for tests and maintenance.
+    pub fn postgres_pool(&self) -> Option<&sqlx::PgPool> {
+        match &self.backend {
+            Backend::Sqlite(_) => None,
+            Backend::Postgres(p) => Some(p),
+        }
+    }
+
+    /// Close every connection (SQLite checkpoints its write-ahead log).
+    pub async fn close(&self) {
+        match &self.backend {
+            Backend::Sqlite(p) => {
+                p.reader.close().await;
+                p.writer.close().await;
+            }
+            Backend::Postgres(p) => p.close().await,
+        }
+    }
+}
+
+/// Upper bound on the keys of one [`Db::answer_columns`] call (a survey has far fewer answer
+/// keys; the bound also caps the SQL shapes kept by [`interned_sql`]).
+pub const MAX_ANSWER_COLUMNS: usize = 500;
+
+/// A response as the backends insert it.
+struct ResponseRow {
+    id: uuid::Uuid,
+    survey_id: String,
+    survey_version: String,
+    lang: &'static str,
+    channel: String,
+    source: Option<String>,
+    metadata: String,
+    submitted_on: time::Date,
+    answers: String,
+    /// SHA-256 of the submission key, claimed in the same transaction.
+    key_hash: Vec<u8>,
+}
+
+/// SHA-256 of the submission key: enough to recognise a repeat, useless to anyone who reads the
+/// table (the key itself lives only in the person's form and session).
+fn hash_submission_key(key: &str) -> Vec<u8> {
+    Sha256::digest(key.as_bytes()).to_vec()
+}
+
+/// Answer keys are survey ids (ASCII identifiers); anything else is refused before it gets near
+/// a JSON path.
+fn is_answer_key(key: &str) -> bool {
+    !key.is_empty()
+        && key.len() <= 128
+        && key
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-' || b == b'.')
+}
+
+fn json_error(e: serde_json::Error) -> Error {
+    Error::Other(format!("JSON: {e}"))
+}
+
+/// Text columns shared by both backends' response queries (PostgreSQL casts to text).
+#[derive(sqlx::FromRow)]
+struct RawResponse {
+    id: String,
+    survey_version: String,
+    submitted_on: String,
+    lang: String,
+    channel: String,
+    source: Option<String>,
+    metadata: String,
+    answers: String,
+}
+
+impl RawResponse {
+    fn decode(self) -> Result<StoredResponse> {
+        let metadata = parse_metadata(&self.metadata)?;
+        let answers: Answers = serde_json::from_str(&self.answers).map_err(|e| {
+            Error::Other(format!(
+                "stored answers of response {} are not valid: {e}",
+                self.id
+            ))
+        })?;
+        Ok(StoredResponse {
+            id: self.id,
+            survey_version: self.survey_version,
+            submitted_on: self.submitted_on,
+            lang: self.lang,
+            channel: self.channel,
+            source: self.source,
+            metadata,
+            answers,
+        })
+    }
+}
+
+fn parse_metadata(json: &str) -> Result<BTreeMap<String, String>> {
+    serde_json::from_str(json).map_err(|e| {
+        Error::Other(format!(
+            "stored metadata is not a JSON object of strings: {e}"
+        ))
+    })
+}
+
+/// Decode the dynamic row of [`Db::answer_columns`]: six fixed columns, then one JSON text
+/// (or NULL) per requested key.
+fn decode_answer_row<R>(row: &R, keys: usize) -> Result<AnswerRow>
+where
+    R: sqlx::Row,
+    usize: sqlx::ColumnIndex<R>,
+    for<'r> String: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+{
+    let metadata: String = row.try_get(5)?;
+    let mut values = Vec::with_capacity(keys);
+    for i in 0..keys {
+        let v: Option<String> = row.try_get(6 + i)?;
+        values.push(match v {
+            None => None,
+            Some(json) => match serde_json::from_str::<Option<Answer>>(&json) {
+                Ok(a) => a,
+                Err(e) => return Err(Error::Other(format!("stored answer is not valid: {e}"))),
+            },
+        });
+    }
+    Ok(AnswerRow {
+        survey_version: row.try_get(0)?,
+        submitted_on: row.try_get(1)?,
+        lang: row.try_get(2)?,
+        channel: row.try_get(3)?,
+        source: row.try_get(4)?,
+        metadata: parse_metadata(&metadata)?,
+        values,
+    })
+}
+
+/// The SQL of [`Db::answer_columns`] depends only on the backend and the number of keys (the
+/// keys themselves are bound parameters). sqlx streams borrow their SQL text, so each distinct
+/// shape is built once and kept for the life of the process: a few hundred bytes per shape.
+fn interned_sql(
+    backend: &'static str,
+    keys: usize,
+    build: impl FnOnce() -> String,
+) -> &'static str {
+    use std::collections::HashMap;
+    use std::sync::{Mutex, OnceLock};
+    static CACHE: OnceLock<Mutex<HashMap<(&'static str, usize), &'static str>>> = OnceLock::new();
+    let mut cache = CACHE
+        .get_or_init(Default::default)
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    cache
+        .entry((backend, keys))
+        .or_insert_with(|| Box::leak(build().into_boxed_str()))
 }

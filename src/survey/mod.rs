@@ -2,11 +2,15 @@
 //!
 //! Everything here is pure (no IO beyond reading the survey files in [`load`], no web types), so
 //! that every channel — shared link, invitation, kiosk, interviewer — validates answers through
-//! the same functions.
+//! the same functions. The file format is documented in `docs/survey-format.md`.
 
 pub mod answers;
+pub mod condition;
+pub mod load;
 pub mod model;
+mod raw;
 
+pub use load::{load_paths, parse_str};
 pub use model::*;
 
 /// A validation report over one or more survey files: every problem with file, line and a

@@ -234,3 +234,159 @@ pub enum Answer {
 
 /// Answers keyed by question id (grid answers by item id). Ordered for stable storage.
 pub type Answers = BTreeMap<String, Answer>;
+
+impl Survey {
+    /// Every question in page order.
+    pub fn questions(&self) -> impl Iterator<Item = &Question> {
+        self.pages.iter().flat_map(|p| p.questions.iter())
+    }
+
+    /// The question with this id (not a grid item id; see [`Survey::question_of`]).
+    pub fn question(&self, id: &str) -> Option<&Question> {
+        self.questions().find(|q| q.id == id)
+    }
+
+    /// The question that owns an answer key: the question itself, or the grid holding the item.
+    pub fn question_of(&self, key: &str) -> Option<&Question> {
+        self.questions().find(|q| q.owns_key(key))
+    }
+
+    /// Index of the page that holds an answer key (question id or grid item id).
+    pub fn page_of(&self, key: &str) -> Option<usize> {
+        self.pages
+            .iter()
+            .position(|p| p.questions.iter().any(|q| q.owns_key(key)))
+    }
+
+    /// Every answer key (question ids, grid item ids) in page order: the export's columns.
+    pub fn answer_keys(&self) -> Vec<&str> {
+        self.questions().flat_map(|q| q.answer_keys()).collect()
+    }
+
+    /// The declared metadata field with this id.
+    pub fn metadata_field(&self, id: &str) -> Option<&MetadataField> {
+        self.metadata.iter().find(|m| m.id == id)
+    }
+}
+
+impl Question {
+    /// The keys this question's answers are stored under: the question id, or one key per item
+    /// for a Likert grid.
+    pub fn answer_keys(&self) -> Vec<&str> {
+        match &self.kind {
+            QuestionKind::LikertGrid { items, .. } => items.iter().map(|i| i.id.as_str()).collect(),
+            _ => vec![self.id.as_str()],
+        }
+    }
+
+    /// True when `key` is one of [`Question::answer_keys`].
+    pub fn owns_key(&self, key: &str) -> bool {
+        match &self.kind {
+            QuestionKind::LikertGrid { items, .. } => items.iter().any(|i| i.id == key),
+            _ => self.id == key,
+        }
+    }
+
+    /// The grid item stored under `key`, when this question is a Likert grid.
+    pub fn grid_item(&self, key: &str) -> Option<&GridItem> {
+        match &self.kind {
+            QuestionKind::LikertGrid { items, .. } => items.iter().find(|i| i.id == key),
+            _ => None,
+        }
+    }
+
+    /// Every coded choice an answer may take, in file order: the options of a choice question,
+    /// the scale of a Likert item or grid, the extra codes of a rating; empty otherwise.
+    pub fn choices(&self) -> &[Choice] {
+        match &self.kind {
+            QuestionKind::SingleChoice { options, .. }
+            | QuestionKind::MultipleChoice { options, .. } => options,
+            QuestionKind::Likert { scale } | QuestionKind::LikertGrid { scale, .. } => scale,
+            QuestionKind::Rating { extra, .. } => extra,
+            _ => &[],
+        }
+    }
+
+    /// The choice with this code, if any.
+    pub fn choice(&self, code: &str) -> Option<&Choice> {
+        self.choices().iter().find(|c| c.code == code)
+    }
+
+    /// The `type` key of the question in the survey file.
+    pub fn type_name(&self) -> &'static str {
+        self.kind.type_name()
+    }
+}
+
+impl QuestionKind {
+    /// Every question type, as written in the `type` key of a survey file.
+    pub const TYPE_NAMES: [&'static str; 9] = [
+        "single_choice",
+        "multiple_choice",
+        "likert",
+        "likert_grid",
+        "rating",
+        "number",
+        "short_text",
+        "long_text",
+        "date",
+    ];
+
+    pub fn type_name(&self) -> &'static str {
+        match self {
+            QuestionKind::SingleChoice { .. } => "single_choice",
+            QuestionKind::MultipleChoice { .. } => "multiple_choice",
+            QuestionKind::Likert { .. } => "likert",
+            QuestionKind::LikertGrid { .. } => "likert_grid",
+            QuestionKind::Rating { .. } => "rating",
+            QuestionKind::Number { .. } => "number",
+            QuestionKind::ShortText { .. } => "short_text",
+            QuestionKind::LongText { .. } => "long_text",
+            QuestionKind::Date { .. } => "date",
+        }
+    }
+}
+
+impl Question {
+    /// The ends of the numeric scale used to rescale an answer to 0–100 in a composite index:
+    /// a rating's `min..max`, or the lowest and highest scores of a Likert scale.
+    pub fn score_range(&self) -> Option<(f64, f64)> {
+        match &self.kind {
+            QuestionKind::Rating { min, max, .. } => Some((*min as f64, *max as f64)),
+            QuestionKind::Likert { scale } | QuestionKind::LikertGrid { scale, .. } => {
+                let scores = scale.iter().filter_map(|c| c.score);
+                let lo = scores.clone().fold(f64::INFINITY, f64::min);
+                let hi = scores.fold(f64::NEG_INFINITY, f64::max);
+                (lo < hi).then_some((lo, hi))
+            }
+            _ => None,
+        }
+    }
+}
+
+impl CompositeIndex {
+    /// The index for one response: the mean of its items' substantive answers, each rescaled
+    /// to 0–100 from its scale's ends; `None` when fewer than `min_items` items have one.
+    pub fn value(&self, survey: &Survey, answers: &Answers) -> Option<f64> {
+        let mut sum = 0.0;
+        let mut n = 0usize;
+        for key in &self.items {
+            let Some(q) = survey.question_of(key) else {
+                continue;
+            };
+            let (Some((lo, hi)), Some(a)) = (q.score_range(), answers.get(key)) else {
+                continue;
+            };
+            let x = match a {
+                Answer::Number(x) => Some(*x),
+                Answer::Value(code) => q.choice(code).and_then(|c| c.score),
+                Answer::Codes(_) => None,
+            };
+            if let Some(x) = x {
+                sum += (x - lo) / (hi - lo) * 100.0;
+                n += 1;
+            }
+        }
+        (n >= self.min_items.max(1)).then(|| sum / n as f64)
+    }
+}

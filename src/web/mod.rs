@@ -1,1 +1,97 @@
-//! See the crate documentation.
+//! The HTTP server: accessible bilingual survey forms, server-rendered with maud, no JavaScript.
+//!
+//! Routes (stable; links and QR posters point at them):
+//!
+//! | method | path                      | what                                               |
+//! |--------|---------------------------|----------------------------------------------------|
+//! | GET    | `/`                       | list of open surveys                               |
+//! | GET    | `/s/{survey}`             | start page (`?source=TAG` kept if the survey declares it) |
+//! | GET    | `/s/{survey}/p/{n}`       | question page `n` (1-based; `?change=1` from check answers) |
+//! | POST   | `/s/{survey}/p/{n}`       | save the page's answers → next page (303) or same page with errors (422) |
+//! | GET    | `/s/{survey}/check`       | check your answers (issues the submission key)     |
+//! | POST   | `/s/{survey}/submit`      | store the response once → confirmation (303)       |
+//! | GET    | `/s/{survey}/done`        | confirmation                                       |
+//! | GET    | `/static/mizan.<hash>.css`| the stylesheet, cached for a year                  |
+//! | GET    | `/healthz`                | liveness (`ok`)                                    |
+//!
+//! Any page takes `?lang=ar|en`; the choice is remembered in the session (Arabic by default).
+//! Every response carries strict security headers; every POST is CSRF-checked; every failure
+//! is an error page in the person's language with a 4xx status (see [`error_page`]).
+//!
+//! Each resource module has its own `router()`; they are merged in [`app`], the one place where
+//! middleware is layered.
+
+pub mod assets;
+pub mod error_page;
+pub mod form;
+pub mod home;
+pub mod i18n;
+pub mod security;
+pub mod survey_flow;
+pub mod views;
+pub mod visit;
+
+use std::collections::BTreeMap;
+use std::ops::Deref;
+use std::sync::Arc;
+
+use axum::Router;
+use tower_sessions::cookie::SameSite;
+use tower_sessions::{Expiry, SessionManagerLayer, SessionStore};
+
+use crate::db::Db;
+use crate::survey::Survey;
+
+/// Shared, read-only state of the server.
+#[derive(Clone)]
+pub struct AppState(Arc<Inner>);
+
+pub struct Inner {
+    /// Loaded and validated surveys by id.
+    pub surveys: BTreeMap<String, Survey>,
+    pub db: Db,
+}
+
+impl AppState {
+    pub fn new(surveys: Vec<Survey>, db: Db) -> AppState {
+        let surveys = surveys.into_iter().map(|s| (s.id.clone(), s)).collect();
+        AppState(Arc::new(Inner { surveys, db }))
+    }
+}
+
+impl Deref for AppState {
+    type Target = Inner;
+    fn deref(&self) -> &Inner {
+        &self.0
+    }
+}
+
+/// Session cookie settings.
+#[derive(Debug, Clone, Copy)]
+pub struct CookiePolicy {
+    /// Send the cookie over HTTPS only. Off for plain-HTTP loopback (development, tests).
+    pub secure: bool,
+}
+
+/// The whole application: routes, sessions, error pages, security headers, logging.
+pub fn app<S: SessionStore + Clone>(state: AppState, store: S, cookies: CookiePolicy) -> Router {
+    let sessions = SessionManagerLayer::new(store)
+        .with_name("mizan")
+        .with_http_only(true)
+        .with_same_site(SameSite::Strict)
+        .with_path("/")
+        .with_secure(cookies.secure)
+        .with_expiry(Expiry::OnInactivity(visit::INACTIVITY));
+    let routes = Router::new()
+        .merge(home::router())
+        .merge(survey_flow::router())
+        .merge(assets::router())
+        .fallback(error_page::not_found)
+        .method_not_allowed_fallback(error_page::not_found)
+        .with_state(state);
+    security::layer(
+        routes
+            .layer(axum::middleware::from_fn(error_page::localise))
+            .layer(sessions),
+    )
+}

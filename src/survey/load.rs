@@ -1,0 +1,1401 @@
+//! Reading and validating survey files: TOML text in, a [`Survey`] or a [`Report`] of every
+//! problem out. Each problem names the file, the 1-based line and says what is wrong in one
+//! sentence, so that `mizan check` and `mizan serve` can print the same report.
+//!
+//! Structure problems (unknown keys, wrong value types) are found by serde on the raw structs of
+//! [`super::raw`]; the header, each page and each question are read separately so that one
+//! broken question does not hide the problems of the others. Meaning problems (duplicate ids,
+//! missing translations, `show_if` on later questions, impossible values, limits) are checked
+//! here on the spanned raw values.
+
+use super::condition::{self, Reference};
+use super::model::*;
+use super::raw;
+use super::{Problem, Report};
+use serde::Deserialize;
+use serde::de::IntoDeserializer;
+use sha2::{Digest, Sha256};
+use std::collections::{BTreeMap, HashMap};
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+use toml::Spanned;
+use toml::de::{DeTable, DeValue};
+
+/// Size limits: a survey beyond them is a mistake or an attack, not a questionnaire.
+pub mod limits {
+    /// Largest survey file, in bytes.
+    pub const FILE_BYTES: usize = 1024 * 1024;
+    pub const PAGES: usize = 100;
+    /// Answer keys in the whole survey (questions plus grid items): the export's columns.
+    pub const QUESTIONS: usize = 300;
+    /// Options of one question, points of one scale, items of one grid.
+    pub const OPTIONS: usize = 200;
+    /// Characters of one text (title, question, hint, label) in one language.
+    pub const TEXT_CHARS: usize = 2000;
+    /// Characters of an id, an option code, a source tag or the wave label.
+    pub const ID_CHARS: usize = 40;
+    /// Largest `max_length` of a text answer.
+    pub const ANSWER_CHARS: usize = 10_000;
+    pub const SOURCES: usize = 50;
+    pub const METADATA_FIELDS: usize = 20;
+    pub const METADATA_VALUES: usize = 1000;
+    pub const INDICES: usize = 20;
+    /// Points of a rating scale (`max - min + 1`).
+    pub const RATING_POINTS: i64 = 21;
+}
+
+/// Default `max_length` of a short text answer, in characters.
+pub const DEFAULT_SHORT_TEXT: usize = 200;
+/// Default `max_length` of a long text answer, in characters.
+pub const DEFAULT_LONG_TEXT: usize = 2000;
+
+/// Parses and validates one survey file's text. `path` is used in messages only.
+pub fn parse_str(src: &str, path: &Path) -> Result<Survey, Report> {
+    let mut cx = Cx {
+        src,
+        path,
+        problems: Vec::new(),
+        unreadable: Vec::new(),
+    };
+    let survey = cx.survey();
+    match survey {
+        Some(s) if cx.problems.is_empty() => Ok(s),
+        _ => {
+            cx.problems.sort_by_key(|p| p.line);
+            Err(Report {
+                problems: cx.problems,
+            })
+        }
+    }
+}
+
+/// Loads every survey from files and folders (the `*.toml` files of a folder, in name order).
+/// Reports the problems of all files together, plus survey ids used twice.
+pub fn load_paths(paths: &[PathBuf]) -> Result<Vec<Survey>, Report> {
+    let mut report = Report::default();
+    let mut files = Vec::new();
+    for path in paths {
+        if path.is_dir() {
+            match std::fs::read_dir(path) {
+                Ok(entries) => {
+                    let mut found: Vec<PathBuf> = entries
+                        .filter_map(|e| e.ok().map(|e| e.path()))
+                        .filter(|p| p.is_file() && p.extension().is_some_and(|x| x == "toml"))
+                        .collect();
+                    found.sort();
+                    if found.is_empty() {
+                        report.problems.push(Problem {
+                            file: path.clone(),
+                            line: 0,
+                            message: "this folder holds no survey files (*.toml)".into(),
+                        });
+                    }
+                    files.extend(found);
+                }
+                Err(e) => report.problems.push(Problem {
+                    file: path.clone(),
+                    line: 0,
+                    message: format!("cannot read this folder: {e}"),
+                }),
+            }
+        } else {
+            files.push(path.clone());
+        }
+    }
+    let mut surveys: Vec<Survey> = Vec::new();
+    for file in files {
+        match read_file(&file) {
+            Ok(src) => match parse_str(&src, &file) {
+                Ok(s) => {
+                    if let Some(other) = surveys.iter().find(|o| o.id == s.id) {
+                        report.problems.push(Problem {
+                            line: line_of_key(&src, "id"),
+                            message: format!(
+                                "survey id `{}` is already used by {}; each survey needs its own id",
+                                s.id,
+                                other.path.display()
+                            ),
+                            file,
+                        });
+                    } else {
+                        surveys.push(s);
+                    }
+                }
+                Err(r) => report.problems.extend(r.problems),
+            },
+            Err(p) => report.problems.push(p),
+        }
+    }
+    if report.problems.is_empty() {
+        Ok(surveys)
+    } else {
+        Err(report)
+    }
+}
+
+fn read_file(file: &Path) -> Result<String, Problem> {
+    let problem = |line, message| Problem {
+        file: file.to_path_buf(),
+        line,
+        message,
+    };
+    let meta = std::fs::metadata(file).map_err(|e| problem(0, format!("cannot read: {e}")))?;
+    if meta.len() > limits::FILE_BYTES as u64 {
+        return Err(problem(
+            0,
+            format!(
+                "the file is {} bytes; a survey file may have at most {} bytes",
+                meta.len(),
+                limits::FILE_BYTES
+            ),
+        ));
+    }
+    let bytes = std::fs::read(file).map_err(|e| problem(0, format!("cannot read: {e}")))?;
+    String::from_utf8(bytes).map_err(|e| {
+        let at = e.utf8_error().valid_up_to();
+        let line = e.as_bytes()[..at].iter().filter(|&&b| b == b'\n').count() + 1;
+        problem(line, "the file is not valid UTF-8 text".into())
+    })
+}
+
+/// The key of `key = value` when `offset` is inside the value on the same line.
+fn key_before(src: &str, offset: usize) -> Option<&str> {
+    let before = src.get(..offset)?;
+    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+    let (key, _) = before[line_start..].split_once('=')?;
+    let key = key.trim();
+    is_valid_id(key).then_some(key)
+}
+
+/// "question `q1`" when the table has a string `id`, else just the noun.
+fn describe_table(table: &DeTable<'_>, noun: &str) -> String {
+    match table.get("id").map(|v| v.get_ref()) {
+        Some(DeValue::String(id)) => format!("{noun} `{id}`"),
+        _ => noun.to_string(),
+    }
+}
+
+/// Line of the first top-level `key = ...`, for problems found after parsing.
+fn line_of_key(src: &str, key: &str) -> usize {
+    src.lines()
+        .position(|l| {
+            l.trim_start()
+                .strip_prefix(key)
+                .is_some_and(|r| r.trim_start().starts_with('='))
+        })
+        .map_or(0, |i| i + 1)
+}
+
+/// The first 12 hex digits of the SHA-256 of the file: the survey version stored with every
+/// response.
+pub fn version_of(src: &str) -> String {
+    let digest = Sha256::digest(src.as_bytes());
+    digest.iter().take(6).map(|b| format!("{b:02x}")).collect()
+}
+
+/// True for a question, page, item or metadata id: `[a-z][a-z0-9_]*`, at most 40 characters.
+pub fn is_valid_id(id: &str) -> bool {
+    id.len() <= limits::ID_CHARS
+        && id.starts_with(|c: char| c.is_ascii_lowercase())
+        && id
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+}
+
+/// True for an option code or a source tag: `[a-z0-9][a-z0-9_-]*`, at most 40 characters.
+pub fn is_valid_code(code: &str) -> bool {
+    code.len() <= limits::ID_CHARS
+        && code.starts_with(|c: char| c.is_ascii_lowercase() || c.is_ascii_digit())
+        && code
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '-')
+}
+
+/// True for a survey id (a URL slug): `[a-z][a-z0-9-]*`, at most 40 characters.
+pub fn is_valid_slug(id: &str) -> bool {
+    id.len() <= limits::ID_CHARS
+        && id.starts_with(|c: char| c.is_ascii_lowercase())
+        && id
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+}
+
+/// Keys that apply to each question type (besides id, type, text, hint, required, show_if).
+fn allowed_keys(kind: &str) -> &'static [&'static str] {
+    match kind {
+        "single_choice" | "multiple_choice" => &["options", "randomize"],
+        "likert" => &["options", "scale"],
+        "likert_grid" => &["options", "scale", "items"],
+        "rating" => &["min", "max", "min_label", "max_label", "extra"],
+        "number" => &["min", "max", "integer", "unit"],
+        "short_text" | "long_text" => &["max_length"],
+        "date" => &["min", "max"],
+        _ => &[],
+    }
+}
+
+/// What a list of choices is used for: decides which flags and scores make sense.
+#[derive(Clone, Copy, PartialEq)]
+enum ChoiceUse {
+    Single,
+    Multiple,
+    Scale,
+    Extra,
+}
+
+struct Cx<'a> {
+    src: &'a str,
+    path: &'a Path,
+    problems: Vec<Problem>,
+    /// Ids of questions that could not be read (already reported): references to them in
+    /// `show_if` are not reported again as unknown.
+    unreadable: Vec<String>,
+}
+
+/// A question with where it came from, kept until `show_if` is checked.
+struct Placed {
+    question: Question,
+    page: usize,
+    show_if: Option<Spanned<String>>,
+}
+
+impl Cx<'_> {
+    fn line(&self, offset: usize) -> usize {
+        let end = offset.min(self.src.len());
+        self.src.as_bytes()[..end]
+            .iter()
+            .filter(|&&b| b == b'\n')
+            .count()
+            + 1
+    }
+
+    fn err(&mut self, span: Range<usize>, message: impl Into<String>) {
+        let line = self.line(span.start);
+        self.problems.push(Problem {
+            file: self.path.to_path_buf(),
+            line,
+            message: message.into(),
+        });
+    }
+
+    fn toml_err(&mut self, e: toml::de::Error, context: &str) {
+        let line = e.span().map_or(0, |s| self.line(s.start));
+        // serde does not name the key of a wrongly typed value; the source line does.
+        let key = e
+            .span()
+            .and_then(|s| key_before(self.src, s.start))
+            .filter(|_| e.message().starts_with("invalid"))
+            .map(|k| format!("`{k}`: "))
+            .unwrap_or_default();
+        let message = e
+            .message()
+            .trim()
+            .replace('\n', " ")
+            .replace("unknown field", "unknown key")
+            .replace("missing field", "missing key");
+        self.problems.push(Problem {
+            file: self.path.to_path_buf(),
+            line,
+            message: format!("{context}{key}{message}"),
+        });
+    }
+
+    fn survey(&mut self) -> Option<Survey> {
+        if self.src.len() > limits::FILE_BYTES {
+            self.err(
+                0..0,
+                format!(
+                    "the file is {} bytes; a survey file may have at most {} bytes",
+                    self.src.len(),
+                    limits::FILE_BYTES
+                ),
+            );
+            return None;
+        }
+        let doc = match DeTable::parse(self.src) {
+            Ok(doc) => doc,
+            Err(e) => {
+                self.toml_err(e, "TOML syntax error: ");
+                return None;
+            }
+        };
+        let doc_span = doc.span();
+        let mut root = doc.into_inner();
+        let pages_value = root.remove("pages");
+        let header = match raw::Header::deserialize(
+            Spanned::new(doc_span.clone(), DeValue::Table(root)).into_deserializer(),
+        ) {
+            Ok(h) => Some(h),
+            Err(e) => {
+                self.toml_err(e, "");
+                None
+            }
+        };
+        let scales = match &header {
+            Some(h) => self.scales(h),
+            None => BTreeMap::new(),
+        };
+        let placed = self.pages(pages_value, doc_span, &scales);
+        let header = header?;
+        let (pages, mut questions) = placed?;
+        let conditions = self.check_show_if(&pages, &questions);
+        for (p, c) in questions.iter_mut().zip(conditions) {
+            p.question.show_if = c;
+        }
+        let mut survey = Survey {
+            id: header.id.get_ref().clone(),
+            version: version_of(self.src),
+            wave: header.wave.get_ref().trim().to_string(),
+            title: self.text(&header.title, "the survey title"),
+            intro: match &header.intro {
+                Some(t) => self.text(t, "the survey intro"),
+                None => Text::default(),
+            },
+            metadata: Vec::new(),
+            sources: Vec::new(),
+            pages: Vec::new(),
+            indices: Vec::new(),
+            path: self.path.to_path_buf(),
+        };
+        if !is_valid_slug(&survey.id) {
+            self.err(
+                header.id.span(),
+                format!(
+                    "survey id `{}` is not valid: use lower-case ASCII letters, digits and `-`, starting with a letter, at most {} characters",
+                    survey.id,
+                    limits::ID_CHARS
+                ),
+            );
+        }
+        if survey.wave.is_empty()
+            || survey.wave.chars().count() > limits::ID_CHARS
+            || survey.wave.chars().any(char::is_control)
+        {
+            self.err(
+                header.wave.span(),
+                format!(
+                    "`wave` must be a label of 1 to {} characters, e.g. \"2026-W1\"",
+                    limits::ID_CHARS
+                ),
+            );
+        }
+        // Pages and questions.
+        let mut pages = pages;
+        for p in questions {
+            if let Some(page) = pages.get_mut(p.page) {
+                page.questions.push(p.question);
+            }
+        }
+        survey.pages = pages;
+        survey.sources = self.sources(&header.sources);
+        survey.metadata = self.metadata(&header.metadata, &survey);
+        survey.indices = self.indices(&header.indices, &survey);
+        Some(survey)
+    }
+
+    fn text(&mut self, t: &Spanned<raw::Text>, what: &str) -> Text {
+        let span = t.span();
+        let t = t.get_ref();
+        Text {
+            ar: self.one_text(t.ar.as_ref(), span.clone(), "Arabic", "ar", what),
+            en: self.one_text(t.en.as_ref(), span, "English", "en", what),
+        }
+    }
+
+    fn one_text(
+        &mut self,
+        value: Option<&Spanned<String>>,
+        outer: Range<usize>,
+        language: &str,
+        key: &str,
+        what: &str,
+    ) -> String {
+        match value {
+            None => {
+                self.err(
+                    outer,
+                    format!("missing {language} text (`{key}`) for {what}; every text needs Arabic and English"),
+                );
+                String::new()
+            }
+            Some(v) => {
+                let s = v.get_ref().trim();
+                if s.is_empty() {
+                    self.err(
+                        v.span(),
+                        format!("empty {language} text (`{key}`) for {what}"),
+                    );
+                } else if s.chars().count() > limits::TEXT_CHARS {
+                    self.err(
+                        v.span(),
+                        format!(
+                            "the {language} text of {what} has {} characters; at most {} are allowed",
+                            s.chars().count(),
+                            limits::TEXT_CHARS
+                        ),
+                    );
+                }
+                s.to_string()
+            }
+        }
+    }
+
+    fn id(&mut self, id: &Spanned<String>, what: &str) {
+        if !is_valid_id(id.get_ref()) {
+            self.err(
+                id.span(),
+                format!(
+                    "{what} `{}` is not a valid id: use lower-case ASCII letters, digits and `_`, starting with a letter, at most {} characters",
+                    id.get_ref(),
+                    limits::ID_CHARS
+                ),
+            );
+        }
+    }
+
+    fn scales(&mut self, h: &raw::Header) -> BTreeMap<String, Vec<Choice>> {
+        let mut out = BTreeMap::new();
+        for (name, list) in &h.scales {
+            let choices = self.choices(list, &format!("scale `{name}`"), ChoiceUse::Scale);
+            out.insert(name.clone(), choices);
+        }
+        out
+    }
+
+    fn choices(
+        &mut self,
+        list: &Spanned<Vec<Spanned<raw::Choice>>>,
+        what: &str,
+        usage: ChoiceUse,
+    ) -> Vec<Choice> {
+        let items = list.get_ref();
+        if items.is_empty() {
+            self.err(list.span(), format!("{what} has an empty option list"));
+            return Vec::new();
+        }
+        if usage == ChoiceUse::Scale && items.len() < 2 {
+            self.err(list.span(), format!("{what} needs at least 2 scale points"));
+        }
+        if items.len() > limits::OPTIONS {
+            self.err(
+                list.span(),
+                format!(
+                    "{what} has {} options; at most {} are allowed",
+                    items.len(),
+                    limits::OPTIONS
+                ),
+            );
+        }
+        let mut seen: HashMap<String, usize> = HashMap::new();
+        let mut out = Vec::new();
+        for c in items {
+            let span = c.span();
+            let c = c.get_ref();
+            let code = c.code.get_ref().clone();
+            if !is_valid_code(&code) {
+                self.err(
+                    c.code.span(),
+                    format!(
+                        "option code `{code}` in {what} is not valid: use lower-case ASCII letters, digits, `_` and `-`, at most {} characters",
+                        limits::ID_CHARS
+                    ),
+                );
+            }
+            if let Some(first) = seen.get(&code) {
+                self.err(
+                    c.code.span(),
+                    format!(
+                        "duplicate option code `{code}` in {what} (first used on line {first})"
+                    ),
+                );
+            } else {
+                let line = self.line(c.code.span().start);
+                seen.insert(code.clone(), line);
+            }
+            let label_what = format!("option `{code}` of {what}");
+            let label = Text {
+                ar: self.one_text(c.ar.as_ref(), span.clone(), "Arabic", "ar", &label_what),
+                en: self.one_text(c.en.as_ref(), span.clone(), "English", "en", &label_what),
+            };
+            if c.exclusive && usage != ChoiceUse::Multiple {
+                self.err(
+                    span.clone(),
+                    format!("`exclusive` in {label_what} applies only to multiple_choice options"),
+                );
+            }
+            if c.anchored && !matches!(usage, ChoiceUse::Single | ChoiceUse::Multiple) {
+                self.err(
+                    span.clone(),
+                    format!("`anchored` in {label_what} applies only to single_choice and multiple_choice options"),
+                );
+            }
+            let mut score = c.score.as_ref().map(|s| *s.get_ref());
+            if let Some(s) = &c.score {
+                if !s.get_ref().is_finite() {
+                    self.err(
+                        s.span(),
+                        format!("the score of {label_what} must be a finite number"),
+                    );
+                }
+                if c.non_substantive {
+                    self.err(
+                        s.span(),
+                        format!("{label_what} is non-substantive and cannot have a score"),
+                    );
+                }
+            }
+            if usage == ChoiceUse::Scale && score.is_none() && !c.non_substantive {
+                score = code.parse::<f64>().ok();
+                if score.is_none() {
+                    self.err(
+                        span.clone(),
+                        format!("{label_what} needs a `score` (or a numeric code) because it is a point of a Likert scale"),
+                    );
+                }
+            }
+            if usage == ChoiceUse::Extra && code.parse::<f64>().is_ok() {
+                self.err(
+                    c.code.span(),
+                    format!("extra code `{code}` looks like a number on the rating scale; use a word such as `dk`"),
+                );
+            }
+            let non_substantive = c.non_substantive || usage == ChoiceUse::Extra;
+            out.push(Choice {
+                code,
+                label,
+                non_substantive,
+                anchored: c.anchored,
+                exclusive: c.exclusive,
+                score: if non_substantive { None } else { score },
+            });
+        }
+        out
+    }
+
+    /// Reads `[[pages]]` and their questions. Returns `None` when pages are missing altogether.
+    fn pages(
+        &mut self,
+        value: Option<Spanned<DeValue<'_>>>,
+        doc_span: Range<usize>,
+        scales: &BTreeMap<String, Vec<Choice>>,
+    ) -> Option<(Vec<Page>, Vec<Placed>)> {
+        let Some(value) = value else {
+            self.err(
+                doc_span,
+                "the survey has no pages: add at least one [[pages]] with [[pages.questions]]",
+            );
+            return None;
+        };
+        let span = value.span();
+        let DeValue::Array(list) = value.into_inner() else {
+            self.err(
+                span,
+                "`pages` must be an array of tables, written [[pages]]",
+            );
+            return None;
+        };
+        if list.is_empty() {
+            self.err(span.clone(), "the survey has no pages");
+        }
+        if list.len() > limits::PAGES {
+            self.err(
+                span,
+                format!(
+                    "the survey has {} pages; at most {} are allowed",
+                    list.len(),
+                    limits::PAGES
+                ),
+            );
+        }
+        let mut pages = Vec::new();
+        let mut placed: Vec<Placed> = Vec::new();
+        let mut page_ids: HashMap<String, usize> = HashMap::new();
+        // Question and grid item ids share one namespace: they are answer keys and columns.
+        let mut keys: HashMap<String, usize> = HashMap::new();
+        let mut key_count = 0usize;
+        for page_value in list {
+            let pspan = page_value.span();
+            let DeValue::Table(mut table) = page_value.into_inner() else {
+                self.err(pspan, "each page must be a table, written [[pages]]");
+                continue;
+            };
+            let questions_value = table.remove("questions");
+            let where_ = describe_table(&table, "page");
+            let header = match raw::PageHeader::deserialize(
+                Spanned::new(pspan.clone(), DeValue::Table(table)).into_deserializer(),
+            ) {
+                Ok(h) => h,
+                Err(e) => {
+                    self.toml_err(e, &format!("{where_}: "));
+                    // Keep reading its questions, so that their problems are reported too.
+                    raw::PageHeader {
+                        id: Spanned::new(pspan.clone(), String::new()),
+                        title: None,
+                    }
+                }
+            };
+            let page_id = header.id.get_ref().clone();
+            if !page_id.is_empty() {
+                self.id(&header.id, "page id");
+            }
+            if let Some(first) = page_ids.get(&page_id) {
+                self.err(
+                    header.id.span(),
+                    format!("duplicate page id `{page_id}` (first used on line {first})"),
+                );
+            } else {
+                let line = self.line(header.id.span().start);
+                page_ids.insert(page_id.clone(), line);
+            }
+            let title = header
+                .title
+                .as_ref()
+                .map(|t| self.text(t, &format!("the title of page `{page_id}`")));
+            let page_index = pages.len();
+            pages.push(Page {
+                id: page_id.clone(),
+                title,
+                questions: Vec::new(),
+            });
+            let questions = match questions_value {
+                None => Vec::new(),
+                Some(v) => {
+                    let vspan = v.span();
+                    match v.into_inner() {
+                        DeValue::Array(a) => a.into_iter().collect(),
+                        _ => {
+                            self.err(vspan, format!("`questions` of page `{page_id}` must be written [[pages.questions]]"));
+                            continue;
+                        }
+                    }
+                }
+            };
+            if questions.is_empty() {
+                self.err(
+                    header.id.span(),
+                    format!("page `{page_id}` has no questions; add [[pages.questions]] after it"),
+                );
+            }
+            for qv in questions {
+                let (where_, peeked_id) = match qv.get_ref() {
+                    DeValue::Table(t) => (
+                        describe_table(t, "question"),
+                        t.get("id")
+                            .and_then(|v| v.get_ref().as_str())
+                            .map(str::to_string),
+                    ),
+                    _ => ("question".to_string(), None),
+                };
+                let q = match raw::Question::deserialize(qv.into_deserializer()) {
+                    Ok(q) => q,
+                    Err(e) => {
+                        self.toml_err(e, &format!("{where_}: "));
+                        self.unreadable.extend(peeked_id);
+                        continue;
+                    }
+                };
+                let Some(question) = self.question(&q, scales) else {
+                    self.unreadable.push(q.id.get_ref().clone());
+                    continue;
+                };
+                for (i, key) in question.answer_keys().into_iter().enumerate() {
+                    key_count += 1;
+                    let span = match (&q.items, i) {
+                        (Some(items), i) if question.type_name() == "likert_grid" => items
+                            .get_ref()
+                            .get(i)
+                            .map_or(q.id.span(), |it| it.get_ref().id.span()),
+                        _ => q.id.span(),
+                    };
+                    if let Some(first) = keys.get(key) {
+                        self.err(
+                            span,
+                            format!("duplicate id `{key}` (first used on line {first}); question and grid item ids must be unique in the survey"),
+                        );
+                    } else {
+                        let line = self.line(span.start);
+                        keys.insert(key.to_string(), line);
+                    }
+                }
+                placed.push(Placed {
+                    question,
+                    page: page_index,
+                    show_if: q.show_if.clone(),
+                });
+            }
+        }
+        if key_count > limits::QUESTIONS {
+            self.err(
+                0..0,
+                format!(
+                    "the survey has {key_count} questions and grid items; at most {} are allowed",
+                    limits::QUESTIONS
+                ),
+            );
+        }
+        Some((pages, placed))
+    }
+
+    fn question(
+        &mut self,
+        q: &raw::Question,
+        scales: &BTreeMap<String, Vec<Choice>>,
+    ) -> Option<Question> {
+        let id = q.id.get_ref().clone();
+        self.id(&q.id, "question id");
+        let what = format!("question `{id}`");
+        let kind_name = q.kind.get_ref().as_str();
+        if !QuestionKind::TYPE_NAMES.contains(&kind_name) {
+            self.err(
+                q.kind.span(),
+                format!(
+                    "unknown question type `{kind_name}` in {what}; expected one of: {}",
+                    QuestionKind::TYPE_NAMES.join(", ")
+                ),
+            );
+            return None;
+        }
+        let allowed = allowed_keys(kind_name);
+        for (key, span) in q.present_keys() {
+            if !allowed.contains(&key) {
+                self.err(
+                    span,
+                    format!("`{key}` does not apply to a {kind_name} question ({what})"),
+                );
+            }
+        }
+        let text = self.text(&q.text, &what);
+        let hint = q
+            .hint
+            .as_ref()
+            .map(|h| self.text(h, &format!("the hint of {what}")));
+        let required = q.required.as_ref().is_none_or(|r| *r.get_ref());
+        let randomize = q.randomize.as_ref().is_some_and(|r| *r.get_ref());
+        let kind = match kind_name {
+            "single_choice" | "multiple_choice" => {
+                let usage = if kind_name == "single_choice" {
+                    ChoiceUse::Single
+                } else {
+                    ChoiceUse::Multiple
+                };
+                let options = match &q.options {
+                    Some(o) => self.choices(o, &what, usage),
+                    None => {
+                        self.err(q.id.span(), format!("{what} needs `options`"));
+                        Vec::new()
+                    }
+                };
+                if usage == ChoiceUse::Single {
+                    QuestionKind::SingleChoice { options, randomize }
+                } else {
+                    QuestionKind::MultipleChoice { options, randomize }
+                }
+            }
+            "likert" | "likert_grid" => {
+                let scale = match (&q.scale, &q.options) {
+                    (Some(name), None) => match scales.get(name.get_ref()) {
+                        Some(s) => s.clone(),
+                        None => {
+                            let known: Vec<&str> = scales.keys().map(String::as_str).collect();
+                            self.err(
+                                name.span(),
+                                format!(
+                                    "{what} uses unknown scale `{}`; declared scales: {}",
+                                    name.get_ref(),
+                                    if known.is_empty() {
+                                        "none".into()
+                                    } else {
+                                        known.join(", ")
+                                    }
+                                ),
+                            );
+                            Vec::new()
+                        }
+                    },
+                    (None, Some(o)) => self.choices(o, &what, ChoiceUse::Scale),
+                    (Some(name), Some(_)) => {
+                        self.err(
+                            name.span(),
+                            format!("{what} has both `scale` and `options`; use one"),
+                        );
+                        Vec::new()
+                    }
+                    (None, None) => {
+                        self.err(
+                            q.id.span(),
+                            format!("{what} needs a `scale` (a named scale) or `options`"),
+                        );
+                        Vec::new()
+                    }
+                };
+                if kind_name == "likert" {
+                    QuestionKind::Likert { scale }
+                } else {
+                    let items = self.items(q, &what);
+                    QuestionKind::LikertGrid { scale, items }
+                }
+            }
+            "rating" => self.rating(q, &what),
+            "number" => {
+                let min = self.number_bound(q.min.as_ref(), &what, "min");
+                let max = self.number_bound(q.max.as_ref(), &what, "max");
+                if let (Some(lo), Some(hi)) = (min, max)
+                    && lo > hi
+                    && let Some(m) = &q.min
+                {
+                    self.err(
+                        m.span(),
+                        format!("{what}: min ({lo}) is greater than max ({hi})"),
+                    );
+                }
+                QuestionKind::Number {
+                    integer: q.integer.as_ref().is_some_and(|i| *i.get_ref()),
+                    min,
+                    max,
+                    unit: q
+                        .unit
+                        .as_ref()
+                        .map(|u| self.text(u, &format!("the unit of {what}"))),
+                }
+            }
+            "short_text" | "long_text" => {
+                let default = if kind_name == "short_text" {
+                    DEFAULT_SHORT_TEXT
+                } else {
+                    DEFAULT_LONG_TEXT
+                };
+                let max_length = match &q.max_length {
+                    None => default,
+                    Some(m) => {
+                        let n = *m.get_ref();
+                        if n < 1 || n > limits::ANSWER_CHARS as i64 {
+                            self.err(
+                                m.span(),
+                                format!(
+                                    "{what}: max_length must be between 1 and {}",
+                                    limits::ANSWER_CHARS
+                                ),
+                            );
+                            default
+                        } else {
+                            n as usize
+                        }
+                    }
+                };
+                if kind_name == "short_text" {
+                    QuestionKind::ShortText { max_length }
+                } else {
+                    QuestionKind::LongText { max_length }
+                }
+            }
+            _ => {
+                let min = self.date_bound(q.min.as_ref(), &what, "min");
+                let max = self.date_bound(q.max.as_ref(), &what, "max");
+                if let (Some(lo), Some(hi)) = (min, max)
+                    && lo > hi
+                    && let Some(m) = &q.min
+                {
+                    self.err(m.span(), format!("{what}: min ({lo}) is after max ({hi})"));
+                }
+                QuestionKind::Date { min, max }
+            }
+        };
+        Some(Question {
+            id,
+            text,
+            hint,
+            required,
+            show_if: None,
+            kind,
+        })
+    }
+
+    fn items(&mut self, q: &raw::Question, what: &str) -> Vec<GridItem> {
+        let Some(items) = &q.items else {
+            self.err(
+                q.id.span(),
+                format!("{what} is a likert_grid and needs `items`"),
+            );
+            return Vec::new();
+        };
+        if items.get_ref().is_empty() {
+            self.err(items.span(), format!("{what} has an empty `items` list"));
+        }
+        if items.get_ref().len() > limits::OPTIONS {
+            self.err(
+                items.span(),
+                format!("{what} has more than {} items", limits::OPTIONS),
+            );
+        }
+        let mut out = Vec::new();
+        for it in items.get_ref() {
+            let span = it.span();
+            let it = it.get_ref();
+            self.id(&it.id, "grid item id");
+            let label_what = format!("item `{}` of {what}", it.id.get_ref());
+            out.push(GridItem {
+                id: it.id.get_ref().clone(),
+                text: Text {
+                    ar: self.one_text(it.ar.as_ref(), span.clone(), "Arabic", "ar", &label_what),
+                    en: self.one_text(it.en.as_ref(), span, "English", "en", &label_what),
+                },
+            });
+        }
+        out
+    }
+
+    fn rating(&mut self, q: &raw::Question, what: &str) -> QuestionKind {
+        let bound =
+            |cx: &mut Self, v: Option<&Spanned<toml::Value>>, key: &str, default: i64| match v {
+                None => default,
+                Some(v) => match v.get_ref() {
+                    toml::Value::Integer(n) => *n,
+                    _ => {
+                        cx.err(
+                            v.span(),
+                            format!("{what}: `{key}` of a rating must be a whole number"),
+                        );
+                        default
+                    }
+                },
+            };
+        let min = bound(self, q.min.as_ref(), "min", 0);
+        let max = bound(self, q.max.as_ref(), "max", 10);
+        let span = q
+            .min
+            .as_ref()
+            .or(q.max.as_ref())
+            .map_or(q.id.span(), |s| s.span());
+        if min < 0 || min >= max || max - min + 1 > limits::RATING_POINTS {
+            self.err(
+                span,
+                format!(
+                    "{what}: rating bounds {min}–{max} are not valid; use 0 ≤ min < max with at most {} points",
+                    limits::RATING_POINTS
+                ),
+            );
+        }
+        let label = |cx: &mut Self, t: Option<&Spanned<raw::Text>>, key: &str| match t {
+            Some(t) => cx.text(t, &format!("`{key}` of {what}")),
+            None => {
+                cx.err(
+                    q.id.span(),
+                    format!(
+                        "{what} is a rating and needs `{key}` (the label of that end of the scale)"
+                    ),
+                );
+                Text::default()
+            }
+        };
+        let min_label = label(self, q.min_label.as_ref(), "min_label");
+        let max_label = label(self, q.max_label.as_ref(), "max_label");
+        let extra = match &q.extra {
+            Some(e) => self.choices(e, what, ChoiceUse::Extra),
+            None => Vec::new(),
+        };
+        QuestionKind::Rating {
+            min,
+            max,
+            min_label,
+            max_label,
+            extra,
+        }
+    }
+
+    fn number_bound(
+        &mut self,
+        v: Option<&Spanned<toml::Value>>,
+        what: &str,
+        key: &str,
+    ) -> Option<f64> {
+        let v = v?;
+        match v.get_ref() {
+            toml::Value::Integer(n) => Some(*n as f64),
+            toml::Value::Float(f) if f.is_finite() => Some(*f),
+            _ => {
+                self.err(v.span(), format!("{what}: `{key}` must be a number"));
+                None
+            }
+        }
+    }
+
+    fn date_bound(
+        &mut self,
+        v: Option<&Spanned<toml::Value>>,
+        what: &str,
+        key: &str,
+    ) -> Option<time::Date> {
+        let v = v?;
+        let parsed = match v.get_ref() {
+            toml::Value::Datetime(dt) if dt.time.is_none() && dt.offset.is_none() => {
+                dt.date.and_then(|d| {
+                    time::Month::try_from(d.month)
+                        .ok()
+                        .and_then(|m| time::Date::from_calendar_date(d.year as i32, m, d.day).ok())
+                })
+            }
+            toml::Value::String(s) => super::answers::parse_date(s),
+            _ => None,
+        };
+        if parsed.is_none() {
+            self.err(
+                v.span(),
+                format!("{what}: `{key}` must be a date written YYYY-MM-DD"),
+            );
+        }
+        parsed
+    }
+
+    /// Parses and checks every `show_if`; returns the conditions in question order.
+    fn check_show_if(&mut self, pages: &[Page], placed: &[Placed]) -> Vec<Option<Condition>> {
+        // Where each answer key lives: (page, question index in `placed`).
+        let mut key_home: HashMap<&str, (usize, usize)> = HashMap::new();
+        for (i, p) in placed.iter().enumerate() {
+            for k in p.question.answer_keys() {
+                key_home.entry(k).or_insert((p.page, i));
+            }
+        }
+        let mut parsed: Vec<Option<Condition>> = Vec::new();
+        for (i, p) in placed.iter().enumerate() {
+            let Some(src) = &p.show_if else {
+                parsed.push(None);
+                continue;
+            };
+            let what = format!("show_if of question `{}`", p.question.id);
+            let cond = match condition::parse(src.get_ref()) {
+                Ok(c) => c,
+                Err(e) => {
+                    self.err(
+                        src.span(),
+                        format!("{what}: syntax error at column {}: {}", e.column, e.message),
+                    );
+                    parsed.push(None);
+                    continue;
+                }
+            };
+            for r in condition::references(&cond) {
+                let key = r.key();
+                let Some(&(page, owner)) = key_home.get(key) else {
+                    if self.unreadable.iter().any(|u| u == key) {
+                        continue;
+                    }
+                    let grid = placed
+                        .iter()
+                        .find(|x| x.question.id == key && x.question.type_name() == "likert_grid");
+                    let msg = match grid {
+                        Some(g) => format!(
+                            "{what} names the grid `{key}`; name one of its items instead: {}",
+                            g.question.answer_keys().join(", ")
+                        ),
+                        None => {
+                            format!("{what} names `{key}`, which is not a question in this survey")
+                        }
+                    };
+                    self.err(src.span(), msg);
+                    continue;
+                };
+                if owner == i {
+                    self.err(
+                        src.span(),
+                        format!("{what} refers to the question's own answer (a cycle)"),
+                    );
+                    continue;
+                }
+                if page >= p.page {
+                    let place = if page == p.page {
+                        "the same page"
+                    } else {
+                        "a later page"
+                    };
+                    self.err(
+                        src.span(),
+                        format!(
+                            "{what} names `{key}`, which is on {place} (page `{}`); show_if may only name questions on earlier pages",
+                            pages.get(page).map_or("?", |pg| pg.id.as_str())
+                        ),
+                    );
+                    continue;
+                }
+                if let Some(problem) = impossible(&placed[owner].question, key, &r) {
+                    self.err(src.span(), format!("{what}: {problem}"));
+                }
+            }
+            parsed.push(Some(cond));
+        }
+        parsed
+    }
+
+    fn sources(&mut self, list: &[Spanned<String>]) -> Vec<String> {
+        let mut out: Vec<String> = Vec::new();
+        if list.len() > limits::SOURCES {
+            self.err(
+                list[0].span(),
+                format!(
+                    "{} source tags declared; at most {} are allowed",
+                    list.len(),
+                    limits::SOURCES
+                ),
+            );
+        }
+        for s in list {
+            let tag = s.get_ref();
+            if !is_valid_code(tag) {
+                self.err(
+                    s.span(),
+                    format!(
+                        "source tag `{tag}` is not valid: use lower-case ASCII letters, digits, `_` and `-`, at most {} characters",
+                        limits::ID_CHARS
+                    ),
+                );
+            } else if out.contains(tag) {
+                self.err(s.span(), format!("duplicate source tag `{tag}`"));
+            } else {
+                out.push(tag.clone());
+            }
+        }
+        out
+    }
+
+    fn metadata(&mut self, list: &[Spanned<raw::Metadata>], survey: &Survey) -> Vec<MetadataField> {
+        let mut out: Vec<MetadataField> = Vec::new();
+        if list.len() > limits::METADATA_FIELDS {
+            self.err(
+                list[0].span(),
+                format!(
+                    "{} metadata fields declared; at most {} are allowed",
+                    list.len(),
+                    limits::METADATA_FIELDS
+                ),
+            );
+        }
+        for m in list {
+            let m = m.get_ref();
+            let id = m.id.get_ref().clone();
+            self.id(&m.id, "metadata field id");
+            if out.iter().any(|o| o.id == id) {
+                self.err(m.id.span(), format!("duplicate metadata field `{id}`"));
+            }
+            if survey.page_of(&id).is_some() {
+                self.err(
+                    m.id.span(),
+                    format!("metadata field `{id}` has the same id as a question; export columns must be unique"),
+                );
+            }
+            let label = self.text(&m.label, &format!("the label of metadata field `{id}`"));
+            let mut values: Vec<String> = Vec::new();
+            if let Some(vs) = &m.values {
+                if vs.is_empty() {
+                    self.err(m.id.span(), format!("metadata field `{id}` has an empty `values` list; leave it out for free values"));
+                }
+                if vs.len() > limits::METADATA_VALUES {
+                    self.err(
+                        m.id.span(),
+                        format!(
+                            "metadata field `{id}` has more than {} values",
+                            limits::METADATA_VALUES
+                        ),
+                    );
+                }
+                for v in vs {
+                    let value = v.get_ref();
+                    if !is_valid_code(value) {
+                        self.err(
+                            v.span(),
+                            format!("value `{value}` of metadata field `{id}` is not valid: use lower-case ASCII letters, digits, `_` and `-`, at most {} characters", limits::ID_CHARS),
+                        );
+                    } else if values.contains(value) {
+                        self.err(
+                            v.span(),
+                            format!("duplicate value `{value}` in metadata field `{id}`"),
+                        );
+                    } else {
+                        values.push(value.clone());
+                    }
+                }
+            }
+            out.push(MetadataField { id, label, values });
+        }
+        out
+    }
+
+    fn indices(&mut self, list: &[Spanned<raw::Index>], survey: &Survey) -> Vec<CompositeIndex> {
+        let mut out: Vec<CompositeIndex> = Vec::new();
+        if list.len() > limits::INDICES {
+            self.err(
+                list[0].span(),
+                format!(
+                    "{} indices declared; at most {} are allowed",
+                    list.len(),
+                    limits::INDICES
+                ),
+            );
+        }
+        for ix in list {
+            let ix = ix.get_ref();
+            let id = ix.id.get_ref().clone();
+            self.id(&ix.id, "index id");
+            if out.iter().any(|o| o.id == id) {
+                self.err(ix.id.span(), format!("duplicate index id `{id}`"));
+            }
+            if survey.page_of(&id).is_some() || survey.metadata_field(&id).is_some() {
+                self.err(
+                    ix.id.span(),
+                    format!("index `{id}` has the same id as a question or metadata field; export columns must be unique"),
+                );
+            }
+            let label = self.text(&ix.label, &format!("the label of index `{id}`"));
+            let mut items: Vec<String> = Vec::new();
+            if ix.items.get_ref().is_empty() {
+                self.err(
+                    ix.items.span(),
+                    format!("index `{id}` has an empty `items` list"),
+                );
+            }
+            for item in ix.items.get_ref() {
+                let key = item.get_ref();
+                match survey.question_of(key) {
+                    None => self.err(
+                        item.span(),
+                        format!("index `{id}` names `{key}`, which is not a question or grid item"),
+                    ),
+                    Some(q) => {
+                        let scored = match &q.kind {
+                            QuestionKind::Rating { .. } => true,
+                            QuestionKind::Likert { scale }
+                            | QuestionKind::LikertGrid { scale, .. } => {
+                                scale.iter().filter(|c| c.score.is_some()).count() >= 2
+                            }
+                            _ => false,
+                        };
+                        if !scored {
+                            self.err(
+                                item.span(),
+                                format!(
+                                    "index `{id}` names `{key}`, a {} question; an index averages scored Likert items and ratings",
+                                    q.type_name()
+                                ),
+                            );
+                        } else if items.contains(key) {
+                            self.err(item.span(), format!("index `{id}` names `{key}` twice"));
+                        } else {
+                            items.push(key.clone());
+                        }
+                    }
+                }
+            }
+            let n = ix.items.get_ref().len();
+            let min_items = match &ix.min_items {
+                None => 1,
+                Some(m) => {
+                    let v = *m.get_ref();
+                    if v < 1 || v as usize > n.max(1) {
+                        self.err(m.span(), format!("index `{id}`: min_items must be between 1 and the number of items ({n})"));
+                        1
+                    } else {
+                        v as usize
+                    }
+                }
+            };
+            out.push(CompositeIndex {
+                id,
+                label,
+                items,
+                min_items,
+            });
+        }
+        out
+    }
+}
+
+/// Why a reference inside `show_if` can never hold, if it cannot.
+fn impossible(q: &Question, key: &str, r: &Reference<'_>) -> Option<String> {
+    match r {
+        Reference::Answered(_) => None,
+        Reference::Equality(_, v) => {
+            let shown = match v {
+                Value::Str(s) => format!("\"{s}\""),
+                Value::Num(n) => n.to_string(),
+            };
+            let num = match v {
+                Value::Num(n) => Some(*n),
+                Value::Str(s) => s.parse::<f64>().ok(),
+            };
+            let code_ok = |c: &Choice| match v {
+                Value::Str(s) => c.code == *s,
+                Value::Num(n) => c.code.parse::<f64>().is_ok_and(|x| x == *n),
+            };
+            match &q.kind {
+                QuestionKind::SingleChoice { .. }
+                | QuestionKind::MultipleChoice { .. }
+                | QuestionKind::Likert { .. }
+                | QuestionKind::LikertGrid { .. } => {
+                    if q.choices().iter().any(code_ok) {
+                        None
+                    } else {
+                        let codes: Vec<&str> =
+                            q.choices().iter().map(|c| c.code.as_str()).collect();
+                        Some(format!(
+                            "{shown} is not an option of `{key}` (its codes: {})",
+                            codes.join(", ")
+                        ))
+                    }
+                }
+                QuestionKind::Rating { min, max, .. } => {
+                    let in_range = num
+                        .is_some_and(|n| n.fract() == 0.0 && n >= *min as f64 && n <= *max as f64);
+                    if in_range || q.choices().iter().any(code_ok) {
+                        None
+                    } else {
+                        Some(format!(
+                            "{shown} is not a possible answer to `{key}` (a rating from {min} to {max})"
+                        ))
+                    }
+                }
+                QuestionKind::Number {
+                    min, max, integer, ..
+                } => match num {
+                    None => Some(format!(
+                        "`{key}` is a number question, so it can never equal {shown}"
+                    )),
+                    Some(n) if min.is_some_and(|m| n < m) || max.is_some_and(|m| n > m) => {
+                        Some(format!("{shown} is outside the range allowed for `{key}`"))
+                    }
+                    Some(n) if *integer && n.fract() != 0.0 => Some(format!(
+                        "`{key}` takes whole numbers only, so it can never equal {shown}"
+                    )),
+                    _ => None,
+                },
+                QuestionKind::Date { .. } => match v {
+                    Value::Str(s) if super::answers::parse_date(s).is_some() => None,
+                    _ => Some(format!(
+                        "{shown} is not a date (YYYY-MM-DD), so `{key}` can never equal it"
+                    )),
+                },
+                QuestionKind::ShortText { .. } | QuestionKind::LongText { .. } => None,
+            }
+        }
+        Reference::Comparison(_, _) => {
+            let numeric = match &q.kind {
+                QuestionKind::Number { .. } | QuestionKind::Rating { .. } => true,
+                QuestionKind::Likert { .. }
+                | QuestionKind::LikertGrid { .. }
+                | QuestionKind::SingleChoice { .. } => {
+                    q.choices().iter().any(|c| c.score.is_some())
+                }
+                _ => false,
+            };
+            if numeric {
+                None
+            } else {
+                Some(format!(
+                    "compares `{key}` with a number, but `{key}` is a {} question without numeric values",
+                    q.type_name()
+                ))
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+#[path = "load_tests.rs"]
+mod tests;

@@ -1,0 +1,38 @@
+//! The survey list (`/`) and the health check (`/healthz`).
+
+use axum::extract::State;
+use axum::response::{IntoResponse, Response};
+use axum::{Router, routing::get};
+use maud::Markup;
+
+use crate::Error;
+
+use super::AppState;
+use super::i18n;
+use super::views::{layout, pages};
+use super::visit::Visitor;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/", get(survey_list))
+        .route("/healthz", get(healthz))
+}
+
+async fn survey_list(State(state): State<AppState>, visitor: Visitor) -> Result<Markup, Error> {
+    let lang = visitor.lang;
+    let surveys: Vec<_> = state.surveys.values().collect();
+    let title = pages::title(lang, i18n::SURVEYS_HEADING.get(lang), None, false);
+    let switch = layout::switch_href("/", &[], lang);
+    let stylesheet = super::assets::stylesheet_href();
+    let chrome = layout::Chrome {
+        lang,
+        title: &title,
+        switch_href: &switch,
+        stylesheet: &stylesheet,
+    };
+    Ok(pages::survey_list(&chrome, &surveys))
+}
+
+async fn healthz() -> Response {
+    "ok".into_response()
+}

@@ -1,0 +1,174 @@
+//! Every interface string of the web pages, in Arabic and English, in one place.
+//!
+//! Survey wording (titles, questions, options) comes from the survey file; this module holds
+//! only what the platform itself says (buttons, headings, error pages). Arabic pages write the
+//! numbers the interface generates (progress, scale points, limits) in Arabic-Indic digits
+//! (٠–٩); English pages in ASCII digits. Stored answers are always ASCII.
+
+use crate::survey::Lang;
+
+/// One interface string in both languages.
+#[derive(Debug, Clone, Copy)]
+pub struct Ui {
+    pub ar: &'static str,
+    pub en: &'static str,
+}
+
+impl Ui {
+    pub const fn new(ar: &'static str, en: &'static str) -> Ui {
+        Ui { ar, en }
+    }
+    pub fn get(self, lang: Lang) -> &'static str {
+        match lang {
+            Lang::Ar => self.ar,
+            Lang::En => self.en,
+        }
+    }
+}
+
+pub const SERVICE_NAME: Ui = Ui::new("ميزان", "Mizan");
+/// The switch names the other language in that language.
+pub const LANGUAGE_NAME: Ui = Ui::new("العربية", "English");
+pub const SKIP_TO_CONTENT: Ui = Ui::new("انتقل إلى المحتوى الرئيسي", "Skip to main content");
+pub const SURVEYS_HEADING: Ui = Ui::new("الاستبيانات", "Surveys");
+pub const NO_SURVEYS: Ui = Ui::new(
+    "لا توجد استبيانات متاحة حالياً.",
+    "There are no surveys open at the moment.",
+);
+pub const START_NOW: Ui = Ui::new("ابدأ الآن", "Start now");
+pub const BACK: Ui = Ui::new("رجوع", "Back");
+pub const CONTINUE: Ui = Ui::new("متابعة", "Continue");
+pub const OPTIONAL: Ui = Ui::new("(اختياري)", "(optional)");
+pub const OR: Ui = Ui::new("أو", "or");
+pub const ERROR_TITLE_PREFIX: Ui = Ui::new("خطأ: ", "Error: ");
+pub const ERROR_PREFIX: Ui = Ui::new("خطأ:", "Error:");
+pub const THERE_IS_A_PROBLEM: Ui = Ui::new("هناك مشكلة", "There is a problem");
+pub const CHECK_ANSWERS_TITLE: Ui = Ui::new(
+    "راجع إجاباتك قبل الإرسال",
+    "Check your answers before submitting",
+);
+pub const CHANGE: Ui = Ui::new("تغيير", "Change");
+pub const NOT_PROVIDED: Ui = Ui::new("لم تُقدَّم إجابة", "Not provided");
+pub const SUBMIT_HEADING: Ui = Ui::new("أرسل إجاباتك", "Now send your answers");
+pub const SUBMIT_NOTE: Ui = Ui::new(
+    "بإرسال إجاباتك تُحفظ دون اسمك أو أي معلومات تدل عليك.",
+    "When you send your answers they are stored without your name or anything that identifies you.",
+);
+pub const SUBMIT_BUTTON: Ui = Ui::new("أرسل إجاباتي", "Submit my answers");
+pub const DONE_TITLE: Ui = Ui::new("تم إرسال إجاباتك", "Your answers have been submitted");
+pub const DONE_THANKS: Ui = Ui::new(
+    "شكراً لمشاركتك. لا يمكن ربط إجاباتك بك.",
+    "Thank you for taking part. Your answers cannot be linked to you.",
+);
+pub const DONE_AGAIN: Ui = Ui::new("العودة إلى قائمة الاستبيانات", "Back to the list of surveys");
+pub const PRIVACY_NOTE: Ui = Ui::new(
+    "لا نسجّل اسمك ولا عنوان جهازك. تُحفظ إجاباتك مؤقتاً حتى ترسلها.",
+    "We do not record your name or your device's address. Your answers are kept only until you send them.",
+);
+pub const SCALE_ENDS: Ui = Ui::new("طرفا المقياس", "Scale ends");
+
+// Error pages.
+pub const NOT_FOUND_TITLE: Ui = Ui::new("الصفحة غير موجودة", "Page not found");
+pub const NOT_FOUND_BODY: Ui = Ui::new(
+    "إذا كتبت العنوان بنفسك فتأكد من صحته.",
+    "If you typed the web address, check it is correct.",
+);
+pub const FORBIDDEN_TITLE: Ui = Ui::new("انتهت صلاحية النموذج", "The form has expired");
+pub const FORBIDDEN_BODY: Ui = Ui::new(
+    "لم نتمكن من قبول النموذج لأنه قديم أو لم يُرسل من هذا الموقع. لم يُحفظ شيء. ارجع إلى الصفحة وأعد المحاولة.",
+    "We could not accept the form because it is out of date or was not sent from this site. Nothing was saved. Go back to the page and try again.",
+);
+pub const BAD_REQUEST_TITLE: Ui = Ui::new("تعذّر قراءة النموذج", "The form could not be read");
+pub const BAD_REQUEST_BODY: Ui = Ui::new(
+    "وصل النموذج بصيغة غير صحيحة. لم يُحفظ شيء. ارجع إلى الصفحة وأعد المحاولة.",
+    "The form arrived in a form we cannot read. Nothing was saved. Go back to the page and try again.",
+);
+pub const TOO_LARGE_TITLE: Ui = Ui::new("النموذج كبير جداً", "The form is too large");
+pub const TOO_LARGE_BODY: Ui = Ui::new(
+    "ما أُرسل أكبر من المسموح. لم يُحفظ شيء. اختصر إجاباتك وأعد المحاولة.",
+    "What was sent is larger than we accept. Nothing was saved. Shorten your answers and try again.",
+);
+pub const SERVER_ERROR_TITLE: Ui = Ui::new(
+    "عذراً، حدثت مشكلة في الخدمة",
+    "Sorry, there is a problem with the service",
+);
+pub const SERVER_ERROR_BODY: Ui = Ui::new(
+    "حاول مرة أخرى لاحقاً. الإجابات التي حفظتها ما زالت محفوظة.",
+    "Try again later. The answers you have saved so far are still kept.",
+);
+pub const HOME_LINK: Ui = Ui::new("الذهاب إلى قائمة الاستبيانات", "Go to the list of surveys");
+
+/// Write a number with the digits of the interface language.
+pub fn digits(lang: Lang, s: &str) -> String {
+    match lang {
+        Lang::En => s.to_string(),
+        Lang::Ar => s
+            .chars()
+            .map(|c| match c {
+                '0'..='9' => char::from_u32(0x0660 + (c as u32 - '0' as u32)).unwrap_or(c),
+                '.' => '٫',
+                _ => c,
+            })
+            .collect(),
+    }
+}
+
+/// "Page 2 of 5" / "الصفحة ٢ من ٥".
+pub fn progress(lang: Lang, page: usize, of: usize) -> String {
+    match lang {
+        Lang::En => format!("Page {page} of {of}"),
+        Lang::Ar => format!(
+            "الصفحة {} من {}",
+            digits(lang, &page.to_string()),
+            digits(lang, &of.to_string())
+        ),
+    }
+}
+
+/// "Up to 500 characters" hint for text answers.
+pub fn max_characters(lang: Lang, n: usize) -> String {
+    match lang {
+        Lang::En => format!("Up to {n} characters."),
+        Lang::Ar => format!("الحد الأقصى لعدد الأحرف: {}.", digits(lang, &n.to_string())),
+    }
+}
+
+/// "For example, 2026-03-27" hint for dates.
+pub fn date_example(lang: Lang) -> String {
+    match lang {
+        Lang::En => "Year-month-day, for example 1990-03-27.".to_string(),
+        Lang::Ar => format!("السنة-الشهر-اليوم، مثلاً {}.", digits(lang, "1990-03-27")),
+    }
+}
+
+/// How long the survey takes, from its number of questions (about 20 s each, at least 1 min).
+pub fn minutes(lang: Lang, questions: usize) -> String {
+    let m = (questions * 20).div_ceil(60).max(1);
+    match lang {
+        Lang::En if m == 1 => "It takes about 1 minute.".to_string(),
+        Lang::En => format!("It takes about {m} minutes."),
+        Lang::Ar => match m {
+            1 => "يستغرق نحو دقيقة واحدة.".to_string(),
+            2 => "يستغرق نحو دقيقتين.".to_string(),
+            3..=10 => format!("يستغرق نحو {} دقائق.", digits(lang, &m.to_string())),
+            _ => format!("يستغرق نحو {} دقيقة.", digits(lang, &m.to_string())),
+        },
+    }
+}
+
+/// Visually hidden text of a Change link: "Change<span> your answer to: question</span>".
+pub const CHANGE_HIDDEN: Ui = Ui::new(" الإجابة عن: ", " your answer to: ");
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn arabic_digits_replace_every_ascii_digit() {
+        assert_eq!(digits(Lang::Ar, "10"), "١٠");
+        assert_eq!(digits(Lang::Ar, "2.5"), "٢٫٥");
+        assert_eq!(digits(Lang::En, "10"), "10");
+        assert_eq!(progress(Lang::Ar, 2, 5), "الصفحة ٢ من ٥");
+        assert_eq!(progress(Lang::En, 2, 5), "Page 2 of 5");
+    }
+}

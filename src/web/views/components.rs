@@ -1,0 +1,323 @@
+//! The building blocks of pages, named after what people do with them: pick one of
+//! [`radios`], tick [`checkboxes`], type in a [`text_input`] or [`textarea`], read an
+//! [`error_summary`], review a [`summary_list`].
+//!
+//! Markup follows the GOV.UK Design System patterns (see `shared/docs/accessibility.md`):
+//! a fieldset and legend per group, hints and errors tied with `aria-describedby`, the first
+//! radio of a group carrying the group's id so that error links land on it.
+
+use maud::{Markup, PreEscaped, html};
+
+use crate::survey::Lang;
+use crate::web::i18n;
+
+/// A radio, checkbox or scale point as rendered.
+pub struct Option_<'a> {
+    pub value: &'a str,
+    pub label: String,
+    /// Draw an "or" divider before this option (exclusive / non-substantive extras).
+    pub divider_before: bool,
+}
+
+/// How a group's question reads: its text, whether it is the page heading, hint, optional.
+pub struct Prompt<'a> {
+    pub id: &'a str,
+    pub text: &'a str,
+    pub as_heading: bool,
+    pub hint: Option<String>,
+    pub optional: bool,
+    pub error: Option<&'a str>,
+    /// Ids of text that gives the field its context (a grid's question), read before the hint.
+    pub context: Option<String>,
+}
+
+impl Prompt<'_> {
+    fn hint_id(&self) -> String {
+        format!("{}-hint", self.id)
+    }
+    fn error_id(&self) -> String {
+        format!("{}-error", self.id)
+    }
+    /// `aria-describedby`: hint then error, or nothing.
+    fn described_by(&self) -> Option<String> {
+        let mut ids = Vec::new();
+        if let Some(context) = &self.context {
+            ids.push(context.clone());
+        }
+        if self.hint.is_some() {
+            ids.push(self.hint_id());
+        }
+        if self.error.is_some() {
+            ids.push(self.error_id());
+        }
+        (!ids.is_empty()).then(|| ids.join(" "))
+    }
+}
+
+fn prompt_text(p: &Prompt, lang: Lang) -> Markup {
+    html! {
+        (p.text)
+        @if p.optional { " " span.optional { (i18n::OPTIONAL.get(lang)) } }
+    }
+}
+
+fn hint_and_error(p: &Prompt, lang: Lang) -> Markup {
+    html! {
+        @if let Some(hint) = &p.hint {
+            div.hint id=(p.hint_id()) { (hint) }
+        }
+        @if let Some(error) = p.error {
+            p.error-message id=(p.error_id()) {
+                span.visually-hidden { (i18n::ERROR_PREFIX.get(lang)) " " }
+                (error)
+            }
+        }
+    }
+}
+
+fn group_class(p: &Prompt) -> &'static str {
+    if p.error.is_some() {
+        "form-group form-group-error"
+    } else {
+        "form-group"
+    }
+}
+
+fn legend(p: &Prompt, lang: Lang) -> Markup {
+    html! {
+        @if p.as_heading {
+            legend.legend.legend-heading { h1 { (prompt_text(p, lang)) } }
+        } @else {
+            legend.legend { (prompt_text(p, lang)) }
+        }
+    }
+}
+
+fn choice_id(group: &str, index: usize) -> String {
+    if index == 0 {
+        group.to_string()
+    } else {
+        format!("{group}-{}", index + 1)
+    }
+}
+
+/// Pick one: a fieldset of radios. `inline` lays a scale out in a row (in the page's
+/// direction, so an Arabic scale reads right to left).
+pub fn radios(
+    p: &Prompt,
+    options: &[Option_],
+    chosen: Option<&str>,
+    inline: bool,
+    lang: Lang,
+) -> Markup {
+    html! {
+        div class=(group_class(p)) {
+            fieldset.fieldset aria-describedby=[p.described_by()] {
+                (legend(p, lang))
+                (hint_and_error(p, lang))
+                div class=(if inline { "radios radios-inline" } else { "radios" }) {
+                    @for (i, o) in options.iter().enumerate() {
+                        @if o.divider_before { div.divider { (i18n::OR.get(lang)) } }
+                        div.choice {
+                            input.choice-input type="radio" id=(choice_id(p.id, i)) name=(p.id)
+                                value=(o.value) checked[chosen == Some(o.value)];
+                            label.choice-label for=(choice_id(p.id, i)) { (o.label) }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Tick any: a fieldset of checkboxes (the form posts the name once per ticked box).
+pub fn checkboxes(p: &Prompt, options: &[Option_], ticked: &[String], lang: Lang) -> Markup {
+    html! {
+        div class=(group_class(p)) {
+            fieldset.fieldset aria-describedby=[p.described_by()] {
+                (legend(p, lang))
+                (hint_and_error(p, lang))
+                div.checkboxes {
+                    @for (i, o) in options.iter().enumerate() {
+                        @if o.divider_before { div.divider { (i18n::OR.get(lang)) } }
+                        div.choice {
+                            input.choice-input type="checkbox" id=(choice_id(p.id, i)) name=(p.id)
+                                value=(o.value) checked[ticked.iter().any(|t| t == o.value)];
+                            label.choice-label for=(choice_id(p.id, i)) { (o.label) }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn label(p: &Prompt, lang: Lang) -> Markup {
+    html! {
+        @if p.as_heading {
+            h1.label-wrapper { label.label.label-heading for=(p.id) { (prompt_text(p, lang)) } }
+        } @else {
+            label.label for=(p.id) { (prompt_text(p, lang)) }
+        }
+    }
+}
+
+/// How a typed answer is entered.
+pub enum Entry<'a> {
+    /// Free text: direction follows what is typed.
+    Text,
+    /// Number: numeric keyboard, shown left to right, with an optional unit after it.
+    Number {
+        decimal: bool,
+        unit: Option<&'a str>,
+    },
+    /// Date as `YYYY-MM-DD` typed digits.
+    Date,
+}
+
+/// Type a short answer: a labelled text input.
+pub fn text_input(p: &Prompt, entry: &Entry, value: &str, lang: Lang) -> Markup {
+    let (class, inputmode, dir, unit) = match entry {
+        Entry::Text => ("input", None, "auto", None),
+        Entry::Number { decimal, unit } => (
+            "input input-short",
+            Some(if *decimal { "decimal" } else { "numeric" }),
+            "ltr",
+            *unit,
+        ),
+        Entry::Date => ("input input-date", Some("numeric"), "ltr", None),
+    };
+    let class = if p.error.is_some() {
+        format!("{class} input-error")
+    } else {
+        class.to_string()
+    };
+    html! {
+        div class=(group_class(p)) {
+            (label(p, lang))
+            (hint_and_error(p, lang))
+            div.input-wrapper {
+                input class=(class) type="text" id=(p.id) name=(p.id) value=(value)
+                    inputmode=[inputmode] dir=(dir) spellcheck=[matches!(entry, Entry::Text).then_some("true")]
+                    autocomplete="off" aria-describedby=[p.described_by()];
+                @if let Some(unit) = unit { span.input-unit aria-hidden="true" { (unit) } }
+            }
+        }
+    }
+}
+
+/// Type a longer answer: a labelled textarea.
+pub fn textarea(p: &Prompt, value: &str, lang: Lang) -> Markup {
+    let class = if p.error.is_some() {
+        "textarea input-error"
+    } else {
+        "textarea"
+    };
+    html! {
+        div class=(group_class(p)) {
+            (label(p, lang))
+            (hint_and_error(p, lang))
+            textarea class=(class) id=(p.id) name=(p.id) rows="5" dir="auto"
+                aria-describedby=[p.described_by()] { (value) }
+        }
+    }
+}
+
+/// Heading and hint of a group of fieldsets (a Likert grid): the page heading when alone.
+/// The heading gets `id`, the hint `id-hint`, so that each item's fieldset can point at them.
+pub fn group_heading(
+    id: &str,
+    text: &str,
+    as_heading: bool,
+    hint: Option<&str>,
+    optional: bool,
+    lang: Lang,
+) -> Markup {
+    html! {
+        @if as_heading {
+            h1.heading-l id=(id) { (text) @if optional { " " span.optional { (i18n::OPTIONAL.get(lang)) } } }
+        } @else {
+            h2.heading-m id=(id) { (text) @if optional { " " span.optional { (i18n::OPTIONAL.get(lang)) } } }
+        }
+        @if let Some(hint) = hint { p.hint id={ (id) "-hint" } { (hint) } }
+    }
+}
+
+/// Read what went wrong: the summary at the top of `main`, focused on load without script.
+pub fn error_summary(errors: &[(String, String)], lang: Lang) -> Markup {
+    html! {
+        div.error-summary aria-labelledby="error-summary-title" tabindex="-1" autofocus {
+            h2.error-summary-title #error-summary-title { (i18n::THERE_IS_A_PROBLEM.get(lang)) }
+            ul.error-summary-list {
+                @for (field, message) in errors {
+                    li { a href={ "#" (field) } { (message) } }
+                }
+            }
+        }
+    }
+}
+
+/// Go back one page (a plain link: the answers are in the session, not in the page).
+pub fn back_link(href: &str, lang: Lang) -> Markup {
+    html! { a.back-link href=(href) { (i18n::BACK.get(lang)) } }
+}
+
+/// Where the person is: "Page 2 of 5".
+pub fn progress(page: usize, of: usize, lang: Lang) -> Markup {
+    html! { p.caption { (i18n::progress(lang, page, of)) } }
+}
+
+/// Press the main button of a form.
+pub fn button(text: &str) -> Markup {
+    html! { button.button type="submit" { (text) } }
+}
+
+/// A link that looks like the main button (the start page's "Start now").
+pub fn start_button(href: &str, text: &str) -> Markup {
+    html! {
+        a.button.button-start href=(href) role="button" draggable="false" {
+            (text) " " span.arrow aria-hidden="true" { (PreEscaped("&#x2192;")) }
+        }
+    }
+}
+
+/// The hidden fields every POST form carries.
+pub fn hidden(name: &str, value: &str) -> Markup {
+    html! { input type="hidden" name=(name) value=(value); }
+}
+
+/// One row of a check-answers list.
+pub struct SummaryRow {
+    pub question: String,
+    /// `None`: the optional question was skipped.
+    pub answer: Option<String>,
+    /// Typed text: shown back with its own direction.
+    pub typed: bool,
+    pub change_href: String,
+}
+
+/// Review answers: a description list with a Change link per row.
+pub fn summary_list(rows: &[SummaryRow], lang: Lang) -> Markup {
+    html! {
+        dl.summary-list {
+            @for row in rows {
+                div.summary-row {
+                    dt.summary-key { (row.question) }
+                    dd.summary-value {
+                        @match &row.answer {
+                            Some(a) if row.typed => bdi { (a) },
+                            Some(a) => (a),
+                            None => span.not-provided { (i18n::NOT_PROVIDED.get(lang)) },
+                        }
+                    }
+                    dd.summary-actions {
+                        a href=(row.change_href) {
+                            (i18n::CHANGE.get(lang))
+                            span.visually-hidden { (i18n::CHANGE_HIDDEN.get(lang)) (row.question) }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}

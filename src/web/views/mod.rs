@@ -1,0 +1,7 @@
+//! Page rendering (maud), kept apart from the handlers: handlers decide *what* to show,
+//! views decide *how*. No JavaScript anywhere; every page works with the stylesheet alone.
+
+pub mod components;
+pub mod layout;
+pub mod pages;
+pub mod question;

@@ -1,0 +1,150 @@
+//! Whole pages: survey list, start, question, check answers, confirmation, error.
+
+use maud::{Markup, html};
+
+use crate::survey::{Lang, Survey};
+use crate::web::i18n;
+
+use super::components::{self, SummaryRow};
+use super::layout::{self, Chrome};
+use super::question::PageForm;
+
+pub fn survey_list(chrome: &Chrome, surveys: &[&Survey]) -> Markup {
+    let lang = chrome.lang;
+    layout::page(
+        chrome,
+        html! {
+            h1.heading-l { (i18n::SURVEYS_HEADING.get(lang)) }
+            @if surveys.is_empty() {
+                p { (i18n::NO_SURVEYS.get(lang)) }
+            } @else {
+                ul.survey-list {
+                    @for s in surveys {
+                        li { a href={ "/s/" (s.id) } { (s.title.get(lang)) } }
+                    }
+                }
+            }
+        },
+    )
+}
+
+pub fn start(chrome: &Chrome, survey: &Survey, first_href: &str) -> Markup {
+    let lang = chrome.lang;
+    let questions = survey.pages.iter().map(|p| p.questions.len()).sum();
+    layout::page(
+        chrome,
+        html! {
+            h1.heading-l { (survey.title.get(lang)) }
+            @for para in survey.intro.get(lang).split("\n\n") {
+                p.body { (para) }
+            }
+            p.body { (i18n::minutes(lang, questions)) }
+            p.body { (i18n::PRIVACY_NOTE.get(lang)) }
+            (components::start_button(first_href, i18n::START_NOW.get(lang)))
+        },
+    )
+}
+
+/// Everything a question page shows around its form.
+pub struct QuestionPage<'a> {
+    pub form: PageForm<'a>,
+    pub back_href: &'a str,
+    /// Errors in display order: (field id to link to, message).
+    pub error_list: &'a [(String, String)],
+    pub page_number: usize,
+    pub page_count: usize,
+    pub csrf: &'a str,
+    /// Came from the check-answers page: go back there after this page.
+    pub changing: bool,
+}
+
+pub fn question(chrome: &Chrome, q: &QuestionPage) -> Markup {
+    let lang = chrome.lang;
+    layout::page(
+        chrome,
+        html! {
+            (components::back_link(q.back_href, lang))
+            @if !q.error_list.is_empty() { (components::error_summary(q.error_list, lang)) }
+            (components::progress(q.page_number, q.page_count, lang))
+            form method="post" novalidate {
+                (components::hidden(crate::web::visit::CSRF_FIELD, q.csrf))
+                @if q.changing { (components::hidden("change", "1")) }
+                (q.form.fields())
+                (components::button(i18n::CONTINUE.get(lang)))
+            }
+        },
+    )
+}
+
+/// The `<title>` of a page: "Error: heading – survey" when it shows errors.
+pub fn title(lang: Lang, heading: &str, survey: Option<&Survey>, has_errors: bool) -> String {
+    let mut t = String::new();
+    if has_errors {
+        t.push_str(i18n::ERROR_TITLE_PREFIX.get(lang));
+    }
+    t.push_str(heading);
+    if let Some(s) = survey {
+        let name = s.title.get(lang);
+        if name != heading {
+            t.push_str(" – ");
+            t.push_str(name);
+        }
+    }
+    t.push_str(" – ");
+    t.push_str(i18n::SERVICE_NAME.get(lang));
+    t
+}
+
+pub struct CheckPage<'a> {
+    pub back_href: &'a str,
+    pub rows: &'a [SummaryRow],
+    pub submit_action: &'a str,
+    pub csrf: &'a str,
+    pub submission_key: &'a str,
+}
+
+pub fn check_answers(chrome: &Chrome, c: &CheckPage) -> Markup {
+    let lang = chrome.lang;
+    layout::page(
+        chrome,
+        html! {
+            (components::back_link(c.back_href, lang))
+            h1.heading-l { (i18n::CHECK_ANSWERS_TITLE.get(lang)) }
+            (components::summary_list(c.rows, lang))
+            h2.heading-m { (i18n::SUBMIT_HEADING.get(lang)) }
+            p.body { (i18n::SUBMIT_NOTE.get(lang)) }
+            form method="post" action=(c.submit_action) novalidate {
+                (components::hidden(crate::web::visit::CSRF_FIELD, c.csrf))
+                (components::hidden("key", c.submission_key))
+                (components::button(i18n::SUBMIT_BUTTON.get(lang)))
+            }
+        },
+    )
+}
+
+pub fn done(chrome: &Chrome, survey: &Survey) -> Markup {
+    let lang = chrome.lang;
+    layout::page(
+        chrome,
+        html! {
+            div.panel {
+                h1.panel-title { (i18n::DONE_TITLE.get(lang)) }
+                p.panel-body { (survey.title.get(lang)) }
+            }
+            p.body { (i18n::DONE_THANKS.get(lang)) }
+            p.body { a href="/" { (i18n::DONE_AGAIN.get(lang)) } }
+        },
+    )
+}
+
+pub fn error(chrome: &Chrome, heading: &str, body: &str) -> Markup {
+    let lang = chrome.lang;
+    layout::page(
+        chrome,
+        html! {
+            h1.heading-l { (heading) }
+            p.body { (body) }
+            p.body { a href="/" { (i18n::HOME_LINK.get(lang)) } }
+        },
+    )
+}

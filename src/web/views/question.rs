@@ -1,0 +1,259 @@
+//! One survey page as a form: each visible question rendered with the component for its kind.
+
+use std::collections::BTreeMap;
+
+use maud::{Markup, html};
+
+use crate::survey::answers;
+use crate::survey::{Answers, Choice, Lang, Page, Question, QuestionKind, Survey};
+use crate::web::i18n;
+
+use super::components::{self, Entry, Option_, Prompt};
+
+/// The values to show in the fields: what was posted (after an error) or what is saved.
+pub type Filled = BTreeMap<String, Vec<String>>;
+
+/// Field values from saved answers (numbers back in plain ASCII digits).
+pub fn filled_from_answers(answers: &Answers) -> Filled {
+    use crate::survey::Answer;
+    answers
+        .iter()
+        .map(|(k, a)| {
+            let values = match a {
+                Answer::Number(n) => vec![format_number(*n)],
+                Answer::Codes(codes) => codes.clone(),
+                Answer::Value(v) => vec![v.clone()],
+            };
+            (k.clone(), values)
+        })
+        .collect()
+}
+
+/// Field values from a posted form.
+pub fn filled_from_posted(posted: &[(String, String)]) -> Filled {
+    let mut filled = Filled::new();
+    for (k, v) in posted {
+        filled.entry(k.clone()).or_default().push(v.clone());
+    }
+    filled
+}
+
+/// `3` rather than `3.0`; decimals as Rust prints them (shortest exact form).
+pub fn format_number(n: f64) -> String {
+    if n.fract() == 0.0 && n.abs() < 1e15 {
+        format!("{}", n as i64)
+    } else {
+        format!("{n}")
+    }
+}
+
+/// What a question page shows besides the questions.
+pub struct PageForm<'a> {
+    pub survey: &'a Survey,
+    pub page: &'a Page,
+    /// Saved answers: decide what `show_if` shows.
+    pub answers: &'a Answers,
+    pub filled: &'a Filled,
+    /// Field key → message, in the person's language.
+    pub errors: &'a BTreeMap<String, String>,
+    pub seed: u64,
+    pub lang: Lang,
+}
+
+impl PageForm<'_> {
+    pub fn visible_questions(&self) -> Vec<&Question> {
+        self.page
+            .questions
+            .iter()
+            .filter(|q| answers::visible(self.survey, q, self.answers))
+            .collect()
+    }
+
+    /// The page heading: the question when it is alone, else the page title.
+    pub fn heading(&self) -> String {
+        let visible = self.visible_questions();
+        match (visible.as_slice(), &self.page.title) {
+            ([only], _) => only.text.get(self.lang).to_string(),
+            (_, Some(title)) => title.get(self.lang).to_string(),
+            (_, None) => self.survey.title.get(self.lang).to_string(),
+        }
+    }
+
+    /// The questions, with an `h1` of their own when the page has several.
+    pub fn fields(&self) -> Markup {
+        let visible = self.visible_questions();
+        let alone = visible.len() == 1;
+        html! {
+            @if !alone { h1.heading-l { (self.heading()) } }
+            @for q in &visible { (self.question(q, alone)) }
+        }
+    }
+
+    fn first(&self, key: &str) -> &str {
+        self.filled
+            .get(key)
+            .and_then(|v| v.first())
+            .map(String::as_str)
+            .unwrap_or("")
+    }
+
+    fn prompt<'b>(
+        &'b self,
+        q: &'b Question,
+        id: &'b str,
+        text: &'b str,
+        as_heading: bool,
+        hint: Option<String>,
+    ) -> Prompt<'b> {
+        Prompt {
+            id,
+            text,
+            as_heading,
+            hint,
+            optional: !q.required,
+            error: self.errors.get(id).map(String::as_str),
+            context: None,
+        }
+    }
+
+    fn question(&self, q: &Question, alone: bool) -> Markup {
+        let lang = self.lang;
+        let hint = q.hint.as_ref().map(|h| h.get(lang).to_string());
+        let text = q.text.get(lang);
+        match &q.kind {
+            QuestionKind::SingleChoice { .. } => {
+                let options = self.choices(answers::option_order(q, self.seed));
+                let p = self.prompt(q, &q.id, text, alone, hint);
+                components::radios(&p, &options, Some(self.first(&q.id)), false, lang)
+            }
+            QuestionKind::MultipleChoice { .. } => {
+                let options = self.choices(answers::option_order(q, self.seed));
+                let ticked = self.filled.get(&q.id).cloned().unwrap_or_default();
+                let p = self.prompt(q, &q.id, text, alone, hint);
+                components::checkboxes(&p, &options, &ticked, lang)
+            }
+            QuestionKind::Likert { scale } => {
+                let options = self.choices(scale.iter().collect());
+                let p = self.prompt(q, &q.id, text, alone, hint);
+                components::radios(&p, &options, Some(self.first(&q.id)), false, lang)
+            }
+            QuestionKind::LikertGrid { scale, items } => {
+                let options = self.choices(scale.iter().collect());
+                // Each item's fieldset is described by the grid's question (and its hint), so
+                // a screen reader moving from row to row still hears what is asked.
+                let heading_id = format!("{}-question", q.id);
+                let context = match &hint {
+                    Some(_) => format!("{heading_id} {heading_id}-hint"),
+                    None => heading_id.clone(),
+                };
+                html! {
+                    div.grid {
+                        (components::group_heading(&heading_id, text, alone, hint.as_deref(), !q.required, lang))
+                        @for item in items {
+                            @let p = Prompt {
+                                id: &item.id,
+                                text: item.text.get(lang),
+                                as_heading: false,
+                                hint: None,
+                                optional: false,
+                                error: self.errors.get(&item.id).map(String::as_str),
+                                context: Some(context.clone()),
+                            };
+                            (components::radios(&p, &options, Some(self.first(&item.id)), false, lang))
+                        }
+                    }
+                }
+            }
+            QuestionKind::Rating {
+                min,
+                max,
+                min_label,
+                max_label,
+                extra,
+            } => {
+                let points: Vec<String> = (*min..=*max).map(|n| n.to_string()).collect();
+                let mut options: Vec<Option_> = points
+                    .iter()
+                    .map(|v| Option_ {
+                        value: v,
+                        label: i18n::digits(lang, v),
+                        divider_before: false,
+                    })
+                    .collect();
+                for (i, c) in extra.iter().enumerate() {
+                    options.push(Option_ {
+                        value: &c.code,
+                        label: c.label.get(lang).to_string(),
+                        divider_before: i == 0,
+                    });
+                }
+                let ends = format!(
+                    "{} = {}، {} = {}",
+                    i18n::digits(lang, &min.to_string()),
+                    min_label.get(lang),
+                    i18n::digits(lang, &max.to_string()),
+                    max_label.get(lang)
+                );
+                let ends = if lang == Lang::En {
+                    ends.replace('،', ",")
+                } else {
+                    ends
+                };
+                let hint = Some(match hint {
+                    Some(h) => format!("{h} {ends}"),
+                    None => ends,
+                });
+                let p = self.prompt(q, &q.id, text, alone, hint);
+                components::radios(&p, &options, Some(self.first(&q.id)), true, lang)
+            }
+            QuestionKind::Number { integer, unit, .. } => {
+                let p = self.prompt(q, &q.id, text, alone, hint);
+                let entry = Entry::Number {
+                    decimal: !integer,
+                    unit: unit.as_ref().map(|u| u.get(lang)),
+                };
+                components::text_input(&p, &entry, self.first(&q.id), lang)
+            }
+            QuestionKind::ShortText { max_length } => {
+                let hint = join_hint(hint, i18n::max_characters(lang, *max_length));
+                let p = self.prompt(q, &q.id, text, alone, Some(hint));
+                components::text_input(&p, &Entry::Text, self.first(&q.id), lang)
+            }
+            QuestionKind::LongText { max_length } => {
+                let hint = join_hint(hint, i18n::max_characters(lang, *max_length));
+                let p = self.prompt(q, &q.id, text, alone, Some(hint));
+                components::textarea(&p, self.first(&q.id), lang)
+            }
+            QuestionKind::Date { .. } => {
+                // The survey's own hint usually explains the format; else ours does.
+                let hint = hint.unwrap_or_else(|| i18n::date_example(lang));
+                let p = self.prompt(q, &q.id, text, alone, Some(hint));
+                components::text_input(&p, &Entry::Date, self.first(&q.id), lang)
+            }
+        }
+    }
+
+    fn choices<'c>(&self, ordered: Vec<&'c Choice>) -> Vec<Option_<'c>> {
+        let mut seen_substantive = false;
+        ordered
+            .into_iter()
+            .map(|c| {
+                let special = c.exclusive || c.non_substantive;
+                let divider_before = special && seen_substantive;
+                seen_substantive = !special;
+                Option_ {
+                    value: &c.code,
+                    label: c.label.get(self.lang).to_string(),
+                    divider_before,
+                }
+            })
+            .collect()
+    }
+}
+
+fn join_hint(hint: Option<String>, extra: String) -> String {
+    match hint {
+        Some(h) => format!("{h} {extra}"),
+        None => extra,
+    }
+}

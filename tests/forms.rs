@@ -1,0 +1,463 @@
+//! The example survey driven over HTTP like a person with a browser would: to a stored
+//! response in Arabic and English, through validation errors, `show_if` skipping, back links,
+//! the language switch, and repeated submits.
+
+mod browser;
+mod common;
+
+use browser::{Browser, SURVEY, WITH_CONTACT, WITHOUT_CONTACT, stored};
+use common::TestServer;
+use mizan::survey::Answer;
+use reqwest::StatusCode;
+
+fn page(n: usize) -> String {
+    format!("/s/{SURVEY}/p/{n}")
+}
+
+#[tokio::test]
+async fn arabic_completion_stores_one_normalised_response() {
+    let server = TestServer::start().await;
+    let mut b = Browser::new(&server);
+    let start = b.get(&format!("/s/{SURVEY}")).await;
+    assert_eq!(start.status, StatusCode::OK);
+    assert!(start.body.contains(r#"<html lang="ar" dir="rtl">"#));
+    assert!(start.body.contains("ابدأ الآن"));
+
+    let visited = b.answer_all(WITH_CONTACT).await;
+    assert!(visited.contains(&page(4)), "the satisfaction page is shown");
+
+    let check = b.get(&format!("/s/{SURVEY}/check")).await;
+    assert!(check.body.contains("راجع إجاباتك قبل الإرسال"));
+    assert!(check.body.contains("أرسل إجاباتي"));
+    assert!(
+        check.body.contains("لم تُقدَّم إجابة"),
+        "skipped optional question"
+    );
+    assert!(
+        check
+            .body
+            .contains(&format!("{}?change=1#contact", page(3)))
+    );
+    assert!(check.body.contains("<bdi>الشارع مظلم ليلاً</bdi>"));
+    assert_eq!(
+        stored(&server).await.len(),
+        0,
+        "nothing stored before submit"
+    );
+
+    let done = b.submit().await;
+    assert_eq!(done.status, StatusCode::SEE_OTHER);
+    assert_eq!(done.location(), Some(&*format!("/s/{SURVEY}/done")));
+    let confirmation = b.get(&format!("/s/{SURVEY}/done")).await;
+    assert_eq!(confirmation.status, StatusCode::OK);
+    assert!(confirmation.body.contains("تم إرسال إجاباتك"));
+
+    let rows = stored(&server).await;
+    assert_eq!(rows.len(), 1);
+    let r = &rows[0];
+    assert_eq!(r.lang, "ar");
+    assert_eq!(r.channel, "link");
+    assert_eq!(r.answers.get("wait_minutes"), Some(&Answer::Number(45.0)));
+    assert_eq!(
+        r.answers.get("last_visit"),
+        Some(&Answer::Value("2026-03-15".into()))
+    );
+    assert_eq!(
+        r.answers.get("services"),
+        Some(&Answer::Codes(vec!["complaint".into(), "document".into()]))
+    );
+    assert_eq!(
+        r.answers.get("comment"),
+        Some(&Answer::Value("الشارع مظلم ليلاً".into()))
+    );
+    assert_eq!(
+        r.answers.get("safe_night"),
+        Some(&Answer::Value("2".into()))
+    );
+    assert!(!r.answers.contains_key("neighbourhood"));
+
+    // The answers are gone from the session: the check page no longer shows them.
+    let after = b.get(&format!("/s/{SURVEY}/check")).await;
+    assert_eq!(after.status, StatusCode::SEE_OTHER);
+}
+
+#[tokio::test]
+async fn english_completion_with_source_tag_skips_contact_pages() {
+    let server = TestServer::start().await;
+    let mut b = Browser::new(&server);
+    let start = b.get(&format!("/s/{SURVEY}?source=sms&lang=en")).await;
+    assert!(start.body.contains(r#"<html lang="en" dir="ltr">"#));
+    assert!(start.body.contains("Start now"));
+
+    let visited = b.answer_all(WITHOUT_CONTACT).await;
+    for skipped in 4..=8 {
+        assert!(
+            !visited.contains(&page(skipped)),
+            "page {skipped} is skipped"
+        );
+    }
+    let check = b.get(&format!("/s/{SURVEY}/check")).await;
+    assert!(check.body.contains("Check your answers before submitting"));
+    assert!(check.body.contains("Submit my answers"));
+    assert!(check.body.contains("<bdi>Karrada</bdi>"));
+    assert!(check.body.contains("Not provided"));
+    assert!(
+        !check.body.contains("satisfied"),
+        "hidden questions are not listed"
+    );
+
+    assert_eq!(b.submit().await.status, StatusCode::SEE_OTHER);
+    let done = b.get(&format!("/s/{SURVEY}/done")).await;
+    assert!(done.body.contains("Your answers have been submitted"));
+
+    let rows = stored(&server).await;
+    assert_eq!(rows.len(), 1);
+    assert_eq!(rows[0].lang, "en");
+    assert_eq!(rows[0].source.as_deref(), Some("sms"));
+    assert!(!rows[0].answers.contains_key("satisfaction"));
+    assert_eq!(
+        rows[0].answers.get("neighbourhood"),
+        Some(&Answer::Value("Karrada".into()))
+    );
+}
+
+#[tokio::test]
+async fn undeclared_source_tags_are_not_kept() {
+    let server = TestServer::start().await;
+    let mut b = Browser::new(&server);
+    b.get(&format!("/s/{SURVEY}?source=made-up")).await;
+    b.answer_all(WITHOUT_CONTACT).await;
+    b.submit().await;
+    let rows = stored(&server).await;
+    assert_eq!(rows.len(), 1);
+    assert_eq!(rows[0].source, None);
+}
+
+/// Post one page with `pairs` in `lang` and return the error page.
+async fn errors_on(b: &mut Browser, n: usize, pairs: &[(&str, &str)]) -> browser::Page {
+    let p = b.post(&page(n), pairs).await;
+    assert_eq!(
+        p.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "page {n}: {pairs:?}"
+    );
+    p
+}
+
+/// Reach page `n` with the contact path answered up to it.
+async fn contact_session(server: &TestServer, lang: &str) -> Browser {
+    let mut b = Browser::new(server);
+    b.get(&format!("/s/{SURVEY}?lang={lang}")).await;
+    for n in 1..=3 {
+        let p = b.post(&page(n), WITH_CONTACT).await;
+        assert_eq!(p.status, StatusCode::SEE_OTHER);
+    }
+    b
+}
+
+fn assert_error_page(p: &browser::Page, lang: &str, links: &[&str]) {
+    let (prefix, heading, hidden) = match lang {
+        "ar" => ("خطأ: ", "هناك مشكلة", "خطأ:"),
+        _ => ("Error: ", "There is a problem", "Error:"),
+    };
+    assert!(p.title().starts_with(prefix), "title {:?}", p.title());
+    assert!(p.body.contains(heading));
+    assert!(p.body.contains(r#"tabindex="-1" autofocus"#));
+    let expected: Vec<String> = links.iter().map(|l| format!("#{l}")).collect();
+    assert_eq!(p.error_links(), expected);
+    for l in links {
+        let inline = format!(r#"id="{l}-error"><span class="visually-hidden">{hidden} </span>"#);
+        assert!(p.body.contains(&inline), "inline error for {l}");
+        assert!(
+            p.body.contains(&format!(r#"id="{l}""#)),
+            "link target {l} exists"
+        );
+    }
+    for text in p.error_texts() {
+        let arabic = text.chars().any(|c| ('\u{0600}'..='\u{06FF}').contains(&c));
+        assert_eq!(arabic, lang == "ar", "message {text:?} in {lang}");
+    }
+}
+
+#[tokio::test]
+async fn every_question_type_reports_errors_in_the_persons_language() {
+    let server = TestServer::start().await;
+    for lang in ["ar", "en"] {
+        let mut b = contact_session(&server, lang).await;
+        // Likert grid: one error per unanswered item, linked to its first radio.
+        let p = errors_on(&mut b, 1, &[]).await;
+        assert_error_page(&p, lang, &["safe_day", "safe_night"]);
+        let p = errors_on(&mut b, 1, &[("safe_day", "7"), ("safe_night", "2")]).await;
+        assert_error_page(&p, lang, &["safe_day"]);
+        assert!(p.is_checked("safe_night-2"), "valid answers are kept");
+        // Likert: foreign value.
+        let p = errors_on(&mut b, 2, &[("trust_police", "9")]).await;
+        assert_error_page(&p, lang, &["trust_police"]);
+        // Single choice: missing, and two values for one radio group.
+        let p = errors_on(&mut b, 3, &[]).await;
+        assert_error_page(&p, lang, &["contact"]);
+        let p = errors_on(&mut b, 3, &[("contact", "yes"), ("contact", "no")]).await;
+        assert_error_page(&p, lang, &["contact"]);
+        // Rating out of range, and not a number.
+        let p = errors_on(&mut b, 4, &[("satisfaction", "11")]).await;
+        assert_error_page(&p, lang, &["satisfaction"]);
+        let p = errors_on(&mut b, 4, &[("satisfaction", "x")]).await;
+        assert_error_page(&p, lang, &["satisfaction"]);
+        // Date that does not exist and number out of range: both on one page, in page order.
+        let p = errors_on(
+            &mut b,
+            6,
+            &[("last_visit", "2026-02-30"), ("wait_minutes", "5000")],
+        )
+        .await;
+        assert_error_page(&p, lang, &["last_visit", "wait_minutes"]);
+        assert_eq!(p.input_value("last_visit").as_deref(), Some("2026-02-30"));
+        assert_eq!(p.input_value("wait_minutes").as_deref(), Some("5000"));
+        let p = errors_on(
+            &mut b,
+            6,
+            &[("last_visit", "2026-03-01"), ("wait_minutes", "abc")],
+        )
+        .await;
+        assert_error_page(&p, lang, &["wait_minutes"]);
+        // Multiple choice: "none of these" with another option; missing.
+        let p = errors_on(
+            &mut b,
+            7,
+            &[("services", "none"), ("services", "complaint")],
+        )
+        .await;
+        assert_error_page(&p, lang, &["services"]);
+        assert!(
+            p.is_value_checked("services", "complaint"),
+            "ticked boxes are kept"
+        );
+        assert!(p.is_value_checked("services", "none"));
+        assert!(!p.is_value_checked("services", "document"));
+        let p = errors_on(&mut b, 7, &[]).await;
+        assert_error_page(&p, lang, &["services"]);
+        // Long and short text too long (optional questions, still limited).
+        let long = "ب".repeat(1001);
+        let short = "x".repeat(81);
+        let p = errors_on(&mut b, 11, &[("comment", &long), ("neighbourhood", &short)]).await;
+        assert_error_page(&p, lang, &["comment", "neighbourhood"]);
+        // Required demographics missing; a foreign option code.
+        let p = errors_on(&mut b, 12, &[("governorate", "atlantis")]).await;
+        assert_error_page(
+            &p,
+            lang,
+            &["governorate", "gender", "age_group", "education"],
+        );
+    }
+    assert_eq!(stored(&server).await.len(), 0);
+}
+
+#[tokio::test]
+async fn changing_an_earlier_answer_skips_pages_and_prunes_hidden_answers() {
+    let server = TestServer::start().await;
+    let mut b = Browser::new(&server);
+    b.answer_all(WITH_CONTACT).await;
+    // Change "contact" from the check page: the contact pages and their answers go.
+    let change = b.get(&format!("{}?change=1", page(3))).await;
+    assert!(
+        change
+            .body
+            .contains(&format!(r#"href="/s/{SURVEY}/check""#)),
+        "back goes to check"
+    );
+    let p = b
+        .post(&page(3), &[("contact", "no"), ("change", "1")])
+        .await;
+    assert_eq!(p.location(), Some(&*format!("/s/{SURVEY}/check")));
+    let skipped = b.get(&page(4)).await;
+    assert_eq!(
+        skipped.status,
+        StatusCode::SEE_OTHER,
+        "hidden page redirects onward"
+    );
+    assert_eq!(skipped.location(), Some(&*page(9)));
+    let next = b.post(&page(3), &[("contact", "no")]).await;
+    assert_eq!(next.location(), Some(&*page(9)));
+    let check = b.get(&format!("/s/{SURVEY}/check")).await;
+    assert!(!check.body.contains(&format!("{}?change=1", page(4))));
+
+    // Back to "yes": the satisfaction answer was pruned, so the flow asks for it again.
+    let p = b
+        .post(&page(3), &[("contact", "yes"), ("change", "1")])
+        .await;
+    assert_eq!(p.location(), Some(&*format!("{}?change=1", page(4))));
+    let satisfaction = b.get(&page(4)).await;
+    assert!(
+        !satisfaction.is_checked("satisfaction-4"),
+        "pruned answer is not shown again"
+    );
+
+    b.post(&page(3), &[("contact", "no")]).await;
+    b.submit().await;
+    let rows = stored(&server).await;
+    assert_eq!(rows.len(), 1);
+    for hidden in [
+        "satisfaction",
+        "respect",
+        "payment",
+        "last_visit",
+        "wait_minutes",
+        "services",
+    ] {
+        assert!(!rows[0].answers.contains_key(hidden), "{hidden} was pruned");
+    }
+}
+
+#[tokio::test]
+async fn back_link_and_language_switch_keep_saved_answers() {
+    let server = TestServer::start().await;
+    let mut b = Browser::new(&server);
+    b.post(&page(1), &[("safe_day", "1"), ("safe_night", "dk")])
+        .await;
+    let p2 = b.get(&page(2)).await;
+    assert!(
+        p2.body
+            .contains(&format!(r#"<a class="back-link" href="{}">"#, page(1)))
+    );
+    let p1 = b.get(&page(1)).await;
+    assert!(p1.is_checked("safe_day"));
+    assert!(p1.is_checked("safe_night-5"));
+    assert!(p1.body.contains(&format!(r#"href="{}?lang=en""#, page(1))));
+
+    let english = b.get(&format!("{}?lang=en", page(1))).await;
+    assert!(english.body.contains(r#"<html lang="en" dir="ltr">"#));
+    assert!(english.is_checked("safe_day"));
+    assert!(english.is_checked("safe_night-5"));
+    // The choice is remembered for the next pages.
+    let p2 = b.get(&page(2)).await;
+    assert!(p2.body.contains(r#"<html lang="en" dir="ltr">"#));
+    assert!(p2.body.contains("Page 2 of 12"));
+    let arabic = b.get(&format!("{}?lang=ar", page(2))).await;
+    assert!(arabic.body.contains("الصفحة ٢ من ١٢"));
+}
+
+#[tokio::test]
+async fn submitting_twice_or_refreshing_stores_one_response() {
+    let server = TestServer::start().await;
+    let mut b = Browser::new(&server);
+    b.answer_all(WITHOUT_CONTACT).await;
+    let check = b.get(&format!("/s/{SURVEY}/check")).await;
+    let key = check.submission_key().unwrap();
+    let submit = format!("/s/{SURVEY}/submit");
+    // A double click: two POSTs in flight at once.
+    let (first, second) = tokio::join!(post_with(&b, &submit, &key), post_with(&b, &submit, &key));
+    assert_eq!(first, StatusCode::SEE_OTHER);
+    assert_eq!(second, StatusCode::SEE_OTHER);
+    // A retried POST later, and refreshes of the confirmation.
+    let again = b.post(&submit, &[("key", &key)]).await;
+    assert_eq!(again.location(), Some(&*format!("/s/{SURVEY}/done")));
+    for _ in 0..2 {
+        let done = b.get(&format!("/s/{SURVEY}/done")).await;
+        assert_eq!(done.status, StatusCode::OK);
+    }
+    assert_eq!(stored(&server).await.len(), 1);
+}
+
+async fn post_with(b: &Browser, path: &str, key: &str) -> StatusCode {
+    let token = b.csrf_seen().unwrap();
+    b.client
+        .post(format!("{}{path}", b.base))
+        .form(&[("csrf", token.as_str()), ("key", key)])
+        .send()
+        .await
+        .unwrap()
+        .status()
+}
+
+#[tokio::test]
+async fn submit_without_complete_answers_stores_nothing() {
+    let server = TestServer::start().await;
+    let mut b = Browser::new(&server);
+    b.post(&page(1), &[("safe_day", "1"), ("safe_night", "1")])
+        .await;
+    let check = b.get(&format!("/s/{SURVEY}/check")).await;
+    assert_eq!(
+        check.status,
+        StatusCode::SEE_OTHER,
+        "incomplete: back to the questions"
+    );
+    assert_eq!(check.location(), Some(&*page(2)));
+    let forged = b
+        .post(&format!("/s/{SURVEY}/submit"), &[("key", "made-up")])
+        .await;
+    assert_eq!(forged.status, StatusCode::SEE_OTHER);
+    assert_eq!(stored(&server).await.len(), 0);
+}
+
+/// The order of the `value`s of the inputs named `name`, as rendered.
+fn option_order(body: &str, name: &str) -> Vec<String> {
+    let n = format!(r#"name="{name}""#);
+    body.split('<')
+        .filter(|tag| tag.starts_with("input") && tag.contains(&n))
+        .filter_map(|tag| browser::between(tag, r#"value=""#, "\"").map(str::to_string))
+        .collect()
+}
+
+#[tokio::test]
+async fn randomised_options_keep_their_order_within_a_session_and_anchors_last() {
+    let server = TestServer::start().await;
+    let mut orders = std::collections::BTreeSet::new();
+    for _ in 0..6 {
+        let mut b = Browser::new(&server);
+        for n in 1..=3 {
+            b.post(&page(n), WITH_CONTACT).await;
+        }
+        let first = b.get(&page(7)).await;
+        let order = option_order(&first.body, "services");
+        assert_eq!(order.len(), 8);
+        assert_eq!(&order[6..], ["other", "none"], "anchored options stay last");
+        // Re-rendered, and after an error, the order is the same.
+        let again = b.get(&page(7)).await;
+        assert_eq!(option_order(&again.body, "services"), order);
+        let error = b.post(&page(7), &[]).await;
+        assert_eq!(option_order(&error.body, "services"), order);
+        orders.insert(order);
+    }
+    assert!(orders.len() > 1, "different sessions see different orders");
+}
+
+#[tokio::test]
+async fn question_pages_follow_the_form_patterns() {
+    let server = TestServer::start().await;
+    let mut b = Browser::new(&server);
+    // A page with one radio question: the legend is the page's only h1.
+    b.post(&page(1), WITH_CONTACT).await;
+    let p2 = b.get(&page(2)).await;
+    assert_eq!(p2.body.matches("<h1").count(), 1);
+    assert!(
+        p2.body
+            .contains(r#"<legend class="legend legend-heading"><h1>"#)
+    );
+    assert!(p2.body.contains(r#"<form method="post" novalidate>"#));
+    assert!(!p2.body.contains("required"));
+    // A page with several questions: one h1 (the page title), a legend per group, hints
+    // linked from their fieldset, and the optional question marked.
+    let p11 = b.get(&page(11)).await;
+    assert_eq!(p11.body.matches("<h1").count(), 1);
+    assert!(p11.body.contains(r#"aria-describedby="comment-hint""#));
+    assert!(p11.body.contains(r#"id="comment-hint""#));
+    assert!(p11.body.contains("(اختياري)"));
+    assert!(
+        p11.body.contains(
+            r#"<textarea class="textarea" id="comment" name="comment" rows="5" dir="auto""#
+        )
+    );
+    // Numbers: a text input with a numeric keyboard, left to right.
+    for n in 3..=5 {
+        b.post(&page(n), WITH_CONTACT).await;
+    }
+    let p6 = b.get(&page(6)).await;
+    assert!(p6.body.contains(r#"type="text" id="wait_minutes" name="wait_minutes" value="" inputmode="numeric" dir="ltr""#));
+    assert!(!p6.body.contains(r#"type="number""#));
+    // The rating reads in the page's direction, with both ends named in its hint.
+    let p4 = b.get(&page(4)).await;
+    assert!(p4.body.contains("radios radios-inline"));
+    assert!(p4.body.contains("٠ = غير راضٍ إطلاقًا"));
+    assert!(p4.body.contains("١٠ = راضٍ تمامًا"));
+    assert!(p4.body.contains(r#"aria-describedby="satisfaction-hint""#));
+}
