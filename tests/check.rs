@@ -128,6 +128,11 @@ const BROKEN: &[(&str, usize, &[&str])] = &[
         3,
         &["source tag `SMS link`", "not valid"],
     ),
+    (
+        "unknown-top-level-key.toml",
+        3,
+        &["unknown key `language`", "`wave`"],
+    ),
 ];
 
 fn broken(name: &str) -> String {

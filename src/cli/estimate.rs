@@ -1,10 +1,18 @@
-//! `mizan estimate`: design-based estimates from a CSV of responses and a design file.
+//! `mizan estimate`: design-based estimates from a CSV of responses and a design file, written
+//! as a tidy CSV (with BOM) that spreadsheets open in UTF-8. Thin: reading lives in
+//! [`table`] and [`design_file`], every number comes from [`crate::stats`].
 
 pub mod design_file;
 pub mod table;
 
-use std::path::PathBuf;
+use crate::stats::composite::{Item, likert_index};
+use crate::stats::{Design, Domain, Estimate, IntervalMethod, interval};
+use crate::{Error, Result};
+use design_file::{DesignFile, VariableSpec, build_design};
+use std::io::Write;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use table::Table;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -19,6 +27,322 @@ pub struct Args {
     pub out: Option<PathBuf>,
 }
 
-pub fn run(_args: Args) -> ExitCode {
-    super::fail("`estimate` is not implemented yet")
+pub fn run(args: Args) -> ExitCode {
+    match estimate(&args.data, &args.design) {
+        Ok(csv) => match write_output(args.out.as_deref(), &csv) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => super::fail(e),
+        },
+        Err(e) => super::fail(e),
+    }
+}
+
+/// The header of the output, in order.
+pub const COLUMNS: [&str; 12] = [
+    "variable",
+    "category",
+    "domain",
+    "domain_value",
+    "n",
+    "n_eff",
+    "estimate",
+    "se",
+    "ci_low",
+    "ci_high",
+    "deff",
+    "flag",
+];
+
+/// One output row.
+#[derive(Debug, Clone)]
+pub struct Row {
+    pub variable: String,
+    pub category: String,
+    pub domain: String,
+    pub domain_value: String,
+    pub estimate: Estimate,
+    pub ci: (f64, f64),
+    pub flag: crate::stats::Flag,
+}
+
+/// Reads both files and computes every row.
+pub fn estimate_rows(data: &Path, design_path: &Path) -> Result<Vec<Row>> {
+    let file = DesignFile::read(design_path)?;
+    let table = Table::read(data, &file.data.missing)?;
+    let base_dir = design_path.parent().unwrap_or(Path::new("."));
+    let design = build_design(&table, &file, design_path, base_dir)?;
+    let rules = file.reliability.rules();
+    let level = file.output.level;
+    if !(level > 0.0 && level < 1.0) {
+        return Err(Error::Stats(format!(
+            "{}: [output] level {level} must be between 0 and 1",
+            design_path.display()
+        )));
+    }
+    // Composite indices become numeric columns estimated as means.
+    let mut numeric_extra: Vec<(String, Vec<f64>)> = Vec::new();
+    for idx in &file.indices {
+        let cols: Vec<Vec<f64>> = idx
+            .items
+            .iter()
+            .map(|c| table.numeric(c))
+            .collect::<Result<_>>()?;
+        let items: Vec<Item<'_>> = idx
+            .items
+            .iter()
+            .zip(&cols)
+            .map(|(name, values)| {
+                let reversed = idx.reversed.contains(name);
+                Item {
+                    values,
+                    low: if reversed { idx.scale[1] } else { idx.scale[0] },
+                    high: if reversed { idx.scale[0] } else { idx.scale[1] },
+                }
+            })
+            .collect();
+        let min = idx.min_answered.unwrap_or(idx.items.len());
+        let values = likert_index(&items, min).map_err(|e| {
+            Error::Stats(format!(
+                "{}: index `{}`: {e}",
+                design_path.display(),
+                idx.name
+            ))
+        })?;
+        numeric_extra.push((idx.name.clone(), values));
+    }
+    let mut variables: Vec<VariableSpec> = file.variables.clone();
+    for idx in &file.indices {
+        variables.push(VariableSpec {
+            name: idx.name.clone(),
+            kind: "mean".into(),
+            interval: None,
+        });
+    }
+    if variables.is_empty() {
+        return Err(Error::Stats(format!(
+            "{}: no [[variable]] or [[index]] to estimate",
+            design_path.display()
+        )));
+    }
+    // Domains: (column name, codes, labels).
+    let mut domains: Vec<(String, Vec<u32>, Vec<String>)> = Vec::new();
+    for d in &file.output.domains {
+        let (codes, labels) = table.codes(d)?;
+        domains.push((d.clone(), codes, labels));
+    }
+    let mut rows = Vec::new();
+    for var in &variables {
+        let context = |e: Error| match e {
+            Error::Stats(m) => Error::Stats(format!("variable `{}`: {m}", var.name)),
+            other => other,
+        };
+        let method_name = var.interval.as_deref().unwrap_or(&file.output.interval);
+        let prop_method = IntervalMethod::parse(method_name).unwrap_or(IntervalMethod::Logit);
+        let numeric = || -> Result<Vec<f64>> {
+            match numeric_extra.iter().find(|(n, _)| *n == var.name) {
+                Some((_, v)) => Ok(v.clone()),
+                None => table.numeric(&var.name),
+            }
+        };
+        let mut scopes: Vec<(String, String, Option<Domain<'_>>)> =
+            vec![(String::new(), String::new(), None)];
+        for (name, codes, labels) in &domains {
+            for (k, label) in labels.iter().enumerate() {
+                scopes.push((
+                    name.clone(),
+                    label.clone(),
+                    Some(Domain {
+                        codes,
+                        value: k as u32,
+                    }),
+                ));
+            }
+        }
+        match var.kind.as_str() {
+            "mean" | "proportion" => {
+                let y = numeric()?;
+                let is_prop = var.kind == "proportion";
+                let whole = if is_prop {
+                    design.proportion(&y, None)
+                } else {
+                    design.mean(&y, None)
+                }
+                .map_err(context)?;
+                let mut results = vec![(String::new(), String::new(), None, whole)];
+                // Each domain column in one pass over the rows (R's svyby).
+                for (name, codes, labels) in &domains {
+                    let by = if is_prop {
+                        design.proportion_by(&y, codes, labels.len())
+                    } else {
+                        design.mean_by(&y, codes, labels.len())
+                    }
+                    .map_err(context)?;
+                    for (k, (label, est)) in labels.iter().zip(by).enumerate() {
+                        let domain = Domain {
+                            codes,
+                            value: k as u32,
+                        };
+                        results.push((name.clone(), label.clone(), Some(domain), est));
+                    }
+                }
+                for (dname, dvalue, domain, est) in results {
+                    let ci = if is_prop {
+                        proportion_interval(&design, &est, &y, domain, prop_method, level)
+                            .map_err(context)?
+                    } else {
+                        t_interval(&est, level)?
+                    };
+                    rows.push(Row {
+                        variable: var.name.clone(),
+                        category: String::new(),
+                        domain: dname,
+                        domain_value: dvalue,
+                        flag: rules.flag(&est),
+                        estimate: est,
+                        ci,
+                    });
+                }
+            }
+            _ => {
+                let (codes, labels) = table.codes(&var.name)?;
+                for (dname, dvalue, domain) in &scopes {
+                    let shares = match design.category_shares(&codes, labels.len(), *domain) {
+                        Ok(s) => s,
+                        Err(_) if domain.is_some() => vec![empty_estimate(&design); labels.len()],
+                        Err(e) => return Err(context(e)),
+                    };
+                    for (label, est) in labels.iter().zip(shares) {
+                        let ci = if prop_method == IntervalMethod::Likelihood {
+                            let y: Vec<f64> = codes
+                                .iter()
+                                .map(|c| {
+                                    if *c == crate::stats::MISSING_CODE {
+                                        f64::NAN
+                                    } else {
+                                        (labels[*c as usize] == *label) as u8 as f64
+                                    }
+                                })
+                                .collect();
+                            proportion_interval(&design, &est, &y, *domain, prop_method, level)
+                                .map_err(context)?
+                        } else {
+                            proportion_interval(&design, &est, &[], *domain, prop_method, level)
+                                .map_err(context)?
+                        };
+                        rows.push(Row {
+                            variable: var.name.clone(),
+                            category: label.clone(),
+                            domain: dname.clone(),
+                            domain_value: dvalue.clone(),
+                            flag: rules.flag(&est),
+                            estimate: est,
+                            ci,
+                        });
+                    }
+                }
+            }
+        }
+    }
+    Ok(rows)
+}
+
+fn empty_estimate(design: &Design) -> Estimate {
+    Estimate {
+        estimate: f64::NAN,
+        se: f64::NAN,
+        df: design.df(),
+        deff: f64::NAN,
+        n: 0,
+        n_eff: 0.0,
+        sum_weights: 0.0,
+        design_rows: design.len(),
+        replicate_logit_se: None,
+    }
+}
+
+fn t_interval(est: &Estimate, level: f64) -> Result<(f64, f64)> {
+    if est.n == 0 {
+        return Ok((f64::NAN, f64::NAN));
+    }
+    interval(est, IntervalMethod::T, level)
+}
+
+fn proportion_interval(
+    design: &Design,
+    est: &Estimate,
+    y: &[f64],
+    domain: Option<Domain<'_>>,
+    method: IntervalMethod,
+    level: f64,
+) -> Result<(f64, f64)> {
+    if est.n == 0 {
+        return Ok((f64::NAN, f64::NAN));
+    }
+    match method {
+        IntervalMethod::Likelihood => design.likelihood_interval(y, domain, level),
+        IntervalMethod::T => interval(est, IntervalMethod::Mean, level),
+        m => interval(est, m, level),
+    }
+}
+
+fn number(x: f64) -> String {
+    if x.is_finite() {
+        format!("{x}")
+    } else {
+        String::new()
+    }
+}
+
+/// The output CSV (with BOM). Suppressed rows keep n but no numbers.
+pub fn to_csv(rows: &[Row]) -> Result<Vec<u8>> {
+    let mut out = b"\xEF\xBB\xBF".to_vec();
+    {
+        let mut w = csv::Writer::from_writer(&mut out);
+        w.write_record(COLUMNS)?;
+        for r in rows {
+            let e = &r.estimate;
+            let hide = r.flag == crate::stats::Flag::Suppressed;
+            let num = |x: f64| if hide { String::new() } else { number(x) };
+            w.write_record([
+                r.variable.clone(),
+                r.category.clone(),
+                r.domain.clone(),
+                r.domain_value.clone(),
+                e.n.to_string(),
+                num(e.n_eff),
+                num(e.estimate),
+                num(e.se),
+                num(r.ci.0),
+                num(r.ci.1),
+                num(e.deff),
+                r.flag.as_str().to_string(),
+            ])?;
+        }
+        w.flush()
+            .map_err(|e| Error::Other(format!("writing CSV: {e}")))?;
+    }
+    Ok(out)
+}
+
+/// Reads, estimates and renders.
+pub fn estimate(data: &Path, design_path: &Path) -> Result<Vec<u8>> {
+    to_csv(&estimate_rows(data, design_path)?)
+}
+
+/// Writes to a temporary file beside the target and renames it, so nothing half-written is
+/// left on error; standard output when no path is given.
+fn write_output(out: Option<&Path>, bytes: &[u8]) -> Result<()> {
+    match out {
+        None => std::io::stdout()
+            .write_all(bytes)
+            .map_err(|e| Error::io("<stdout>", e)),
+        Some(path) => {
+            let tmp = path.with_extension("csv.partial");
+            std::fs::write(&tmp, bytes).map_err(|e| Error::io(&tmp, e))?;
+            std::fs::rename(&tmp, path).map_err(|e| {
+                let _ = std::fs::remove_file(&tmp);
+                Error::io(path, e)
+            })
+        }
+    }
 }

@@ -37,6 +37,8 @@ pub fn run(args: Args) -> ExitCode {
         Ok(s) => s,
         Err(report) => {
             eprint!("{report}");
+            let n = report.problems.len();
+            eprintln!("{n} problem{} found", if n == 1 { "" } else { "s" });
             eprintln!("mizan: not starting: the surveys above are invalid");
             return ExitCode::from(1);
         }

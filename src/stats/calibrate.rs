@@ -3,11 +3,10 @@
 //! linearised variances account for it as R's do (see `variance.rs`); a replicate design has
 //! every replicate calibrated the same way (R's methods for `svyrep.design`).
 
-use super::design::{Design, Replicates};
+use super::design::{Design, Replicates, dense_index};
 use super::variance::{CalibrationMemory, Projection};
 use super::{MISSING_CODE, stats_error};
 use crate::Result;
-use std::collections::HashMap;
 use std::sync::Arc;
 
 /// Cells for a post-stratification or one raking margin: a cell code per row and the
@@ -147,8 +146,8 @@ impl Design {
     /// Post-stratification on (joint) cells to population totals (R's `postStratify`).
     pub fn poststratify(&self, margin: Margin<'_>) -> Result<Design> {
         margin.check(&self.weights)?;
-        let mut d = self.clone();
-        let old = self.weights.clone();
+        let mut d = self.with_weights(self.weights.clone());
+        let old = &self.weights;
         post_stratify_weights(&mut d.weights, margin.cells, margin.totals);
         if let Some(mut cols) = self.replicate_columns_for_calibration() {
             for col in cols.iter_mut() {
@@ -159,7 +158,7 @@ impl Design {
         let proj = Projection::post_stratification(
             margin.cells.to_vec(),
             margin.totals.len(),
-            &old,
+            old,
             &d.weights,
         );
         Ok(d.with_memory(vec![proj], vec![0]))
@@ -175,45 +174,61 @@ impl Design {
         for m in margins {
             m.check(&self.weights)?;
         }
-        // Joint cells of all margins, for the convergence check.
-        let mut joint_index: HashMap<Vec<u32>, u32> = HashMap::new();
-        let joint: Vec<u32> = (0..self.len())
-            .map(|i| {
-                let key: Vec<u32> = margins.iter().map(|m| m.cells[i]).collect();
-                let next = joint_index.len() as u32;
-                *joint_index.entry(key).or_insert(next)
-            })
-            .collect();
-        let n_joint = joint_index.len();
-        let joint_table = |w: &[f64]| {
-            let mut t = vec![0.0; n_joint];
-            for (c, wi) in joint.iter().zip(w) {
-                t[*c as usize] += wi;
+        // Joint cells of all margins, for the convergence check: combine one margin at a time.
+        let n = self.len();
+        let mut joint: Vec<u32> = vec![0; n];
+        let mut n_joint = 1usize;
+        for m in margins {
+            let keys = joint
+                .iter()
+                .zip(m.cells)
+                .map(|(j, c)| ((*c as u64) << 32) | *j as u64);
+            (joint, n_joint) = dense_index(keys, n);
+        }
+        // Every row of a joint cell is scaled by the same factors, so the fitting runs on the
+        // joint cell totals: factor[j] is the product of the adjustments so far of cell j.
+        let mut joint_base = vec![0.0; n_joint];
+        let mut margin_cell = vec![vec![0u32; n_joint]; margins.len()];
+        for (i, j) in joint.iter().enumerate() {
+            joint_base[*j as usize] += self.weights[i];
+            for (k, m) in margins.iter().enumerate() {
+                margin_cell[k][*j as usize] = m.cells[i];
             }
-            t
-        };
+        }
         let epsilon = if control.tolerance < 1.0 {
             control.tolerance * self.weights.iter().sum::<f64>()
         } else {
             control.tolerance
         };
-        let mut weights = self.weights.clone();
+        let mut factor = vec![1.0; n_joint];
         let mut reps = self.replicate_columns_for_calibration();
-        let mut old_table = joint_table(&weights);
-        let mut after_margin: Vec<Vec<f64>> = Vec::new();
+        let mut old_table = joint_base.clone();
+        // Factors after each margin's step in the latest sweep (R keeps those weights).
+        let mut after_margin: Vec<Vec<f64>> = vec![vec![0.0; n_joint]; margins.len()];
         let mut converged = false;
         for _ in 0..control.max_iterations {
-            after_margin.clear();
-            for m in margins {
-                post_stratify_weights(&mut weights, m.cells, m.totals);
+            for (k, m) in margins.iter().enumerate() {
+                let mut sums = vec![0.0; m.totals.len()];
+                for j in 0..n_joint {
+                    sums[margin_cell[k][j] as usize] += joint_base[j] * factor[j];
+                }
+                let adjust: Vec<f64> = m
+                    .totals
+                    .iter()
+                    .zip(&sums)
+                    .map(|(t, s)| if *t == 0.0 { 0.0 } else { t / s })
+                    .collect();
+                for j in 0..n_joint {
+                    factor[j] *= adjust[margin_cell[k][j] as usize];
+                }
+                after_margin[k].copy_from_slice(&factor);
                 if let Some(cols) = reps.as_mut() {
                     for col in cols.iter_mut() {
                         post_stratify_weights(col, m.cells, m.totals);
                     }
                 }
-                after_margin.push(weights.clone());
             }
-            let new_table = joint_table(&weights);
+            let new_table: Vec<f64> = joint_base.iter().zip(&factor).map(|(b, f)| b * f).collect();
             let delta = old_table
                 .iter()
                 .zip(&new_table)
@@ -231,15 +246,47 @@ impl Design {
                 control.max_iterations, control.tolerance
             )));
         }
+        let weights: Vec<f64> = self
+            .weights
+            .iter()
+            .zip(&joint)
+            .map(|(w, j)| w * factor[*j as usize])
+            .collect();
+        let after_margin: Vec<Vec<f64>> = after_margin
+            .iter()
+            .map(|f| {
+                self.weights
+                    .iter()
+                    .zip(&joint)
+                    .map(|(w, j)| w * f[*j as usize])
+                    .collect()
+            })
+            .collect();
+        // The joint table can settle without every margin met (when the sample lacks some
+        // combinations of the margin variables); R returns such weights silently, we refuse.
+        let total: f64 = joint_base.iter().zip(&factor).map(|(b, f)| b * f).sum();
+        for (k, m) in margins.iter().enumerate() {
+            let mut sums = vec![0.0; m.totals.len()];
+            for j in 0..n_joint {
+                sums[margin_cell[k][j] as usize] += joint_base[j] * factor[j];
+            }
+            for (c, (got, want)) in sums.iter().zip(m.totals).enumerate() {
+                if (got - want).abs() > 1e-6 * total {
+                    return Err(stats_error(format!(
+                        "raking cannot meet every margin at once: {} gets {got} for a target of {want} (the sample lacks some combinations of the margin variables)",
+                        m.label(c)
+                    )));
+                }
+            }
+        }
         let projections: Vec<Projection> = margins
             .iter()
-            .zip(&after_margin)
+            .zip(after_margin)
             .map(|(m, w)| Projection::raking_margin(m.cells.to_vec(), m.totals.len(), w))
             .collect();
         // R's svyrecvar sweeps the raking margins ten times.
         let steps: Vec<usize> = (0..10).flat_map(|_| 0..margins.len()).collect();
-        let mut d = self.clone();
-        d.weights = weights;
+        let mut d = self.with_weights(weights);
         if let Some(cols) = reps {
             d.set_explicit_replicates(cols);
         }
@@ -297,7 +344,7 @@ impl Design {
                 return Err(stats_error("trimming did not settle within 100000 rounds"));
             }
         }
-        let mut d = self.clone();
+        let mut d = self.with_weights(Vec::new());
         if let Some(mut cols) = self.explicit_replicates() {
             for col in cols.iter_mut() {
                 for ((r, new), old) in col.iter_mut().zip(&w).zip(&self.weights) {
@@ -349,4 +396,112 @@ fn numerical_rank(cols: &[Vec<f64>]) -> usize {
         }
     }
     basis.len()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn design() -> Design {
+        Design::new(vec![1.0, 2.0, 3.0, 4.0, 5.0, 6.0], None, None).unwrap()
+    }
+
+    fn margin<'a>(cells: &'a [u32], totals: &'a [f64]) -> Margin<'a> {
+        Margin {
+            cells,
+            totals,
+            labels: &[],
+        }
+    }
+
+    #[test]
+    fn poststratify_hits_the_totals_and_keeps_proportions_within_cells() {
+        let cells = [0, 0, 1, 1, 1, 0];
+        let d = design()
+            .poststratify(margin(&cells, &[90.0, 10.0]))
+            .unwrap();
+        let w = d.weights();
+        assert!((w[0] + w[1] + w[5] - 90.0).abs() < 1e-12);
+        assert!((w[2] + w[3] + w[4] - 10.0).abs() < 1e-12);
+        assert!((w[1] / w[0] - 2.0).abs() < 1e-12);
+        assert!(d.is_calibrated());
+    }
+
+    #[test]
+    fn calibration_errors_are_clear() {
+        let d = design();
+        let cells = [0, 0, 1, 1, 1, MISSING_CODE];
+        let e = d
+            .poststratify(margin(&cells, &[1.0, 1.0]))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("row 6") && e.contains("no target cell"), "{e}");
+        let cells = [0, 0, 1, 1, 1, 0];
+        let e = d
+            .poststratify(margin(&cells, &[1.0, f64::NAN]))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("missing"), "{e}");
+        let e = d
+            .poststratify(margin(&cells, &[1.0, -1.0]))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("not negative"), "{e}");
+        let e = d
+            .poststratify(margin(&cells, &[1.0, 1.0, 3.0]))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("cell 3") && e.contains("no respondents"), "{e}");
+        let e = d.rake(&[], RakeControl::default()).unwrap_err().to_string();
+        assert!(e.contains("at least one margin"), "{e}");
+    }
+
+    #[test]
+    fn raking_that_cannot_converge_in_the_cap_is_an_error() {
+        let a = [0, 0, 1, 1, 0, 1];
+        let b = [0, 1, 0, 1, 1, 0];
+        let margins = [margin(&a, &[30.0, 70.0]), margin(&b, &[60.0, 40.0])];
+        let control = RakeControl {
+            tolerance: 1e-14,
+            max_iterations: 1,
+        };
+        let e = design().rake(&margins, control).unwrap_err().to_string();
+        assert!(e.contains("did not converge"), "{e}");
+        assert!(design().rake(&margins, RakeControl::default()).is_ok());
+    }
+
+    #[test]
+    fn trimming_bounds_must_contain_the_mean() {
+        let bounds = TrimBounds {
+            lower_rel: 1.2,
+            upper_rel: 2.0,
+            strict: true,
+        };
+        assert!(design().trim(bounds).is_err());
+    }
+
+    #[test]
+    fn calibrated_jackknife_replicates_hit_the_totals_too() {
+        let d = Design::new(
+            vec![1.0; 8],
+            Some(&[0, 0, 0, 0, 1, 1, 1, 1]),
+            Some(&[0, 0, 1, 1, 2, 2, 3, 3]),
+        )
+        .unwrap()
+        .with_jackknife()
+        .unwrap();
+        let cells = [0, 1, 0, 1, 0, 1, 0, 1];
+        let d = d.poststratify(margin(&cells, &[50.0, 30.0])).unwrap();
+        for col in d.explicit_replicates().unwrap() {
+            let t0: f64 = col
+                .iter()
+                .zip(&cells)
+                .filter(|(_, c)| **c == 0)
+                .map(|(w, _)| w)
+                .sum();
+            assert!((t0 - 50.0).abs() < 1e-9, "{t0}");
+        }
+        // df = rank of the replicate weights - 1: between PSUs - strata and replicates - 1.
+        assert!((2.0..=3.0).contains(&d.df()), "{}", d.df());
+    }
 }

@@ -28,7 +28,7 @@ pub(crate) enum Replicates {
 pub struct Design {
     pub(crate) weights: Vec<f64>,
     /// PSU index (0..n_psu) of each row.
-    pub(crate) psu: Vec<u32>,
+    pub(crate) psu: Arc<Vec<u32>>,
     /// Stratum index of each PSU.
     pub(crate) psu_stratum: Vec<u32>,
     /// Number of PSUs in each stratum.
@@ -87,38 +87,25 @@ impl Design {
             }
         }
         // Strata: dense 0..H in order of first appearance.
-        let mut stratum_index: HashMap<u32, u32> = HashMap::new();
-        let row_stratum: Vec<u32> = match strata {
-            Some(s) => s
-                .iter()
-                .map(|code| {
-                    let next = stratum_index.len() as u32;
-                    *stratum_index.entry(*code).or_insert(next)
-                })
-                .collect(),
-            None => vec![0; n],
-        };
-        let n_strata = if strata.is_some() {
-            stratum_index.len()
-        } else {
-            1
+        let (row_stratum, n_strata) = match strata {
+            Some(s) => {
+                let (idx, count) = dense_index(s.iter().map(|c| *c as u64), n);
+                (idx, count)
+            }
+            None => (vec![0; n], 1),
         };
         // PSUs: (stratum, cluster) pairs, or one per row.
         let (psu, psu_stratum) = match clusters {
             Some(c) => {
-                let mut index: HashMap<(u32, u32), u32> = HashMap::new();
-                let mut psu_stratum = Vec::new();
-                let psu = c
+                let keys = c
                     .iter()
                     .zip(&row_stratum)
-                    .map(|(cl, st)| {
-                        let next = index.len() as u32;
-                        *index.entry((*st, *cl)).or_insert_with(|| {
-                            psu_stratum.push(*st);
-                            next
-                        })
-                    })
-                    .collect();
+                    .map(|(cl, st)| ((*st as u64) << 32) | *cl as u64);
+                let (psu, n_psu) = dense_index(keys, n);
+                let mut psu_stratum = vec![0u32; n_psu];
+                for (p, st) in psu.iter().zip(&row_stratum) {
+                    psu_stratum[*p as usize] = *st;
+                }
                 (psu, psu_stratum)
             }
             None => ((0..n as u32).collect(), row_stratum.clone()),
@@ -129,11 +116,13 @@ impl Design {
         }
         if let Some(h) = stratum_psus.iter().position(|k| *k < 2) {
             let label = match strata {
-                Some(_) => stratum_index
-                    .iter()
-                    .find(|(_, v)| **v as usize == h)
-                    .map(|(k, _)| format!("stratum code {k}"))
-                    .unwrap_or_default(),
+                Some(s) => {
+                    let row = row_stratum
+                        .iter()
+                        .position(|r| *r as usize == h)
+                        .unwrap_or(0);
+                    format!("the stratum of row {} (code {})", row + 1, s[row])
+                }
                 None => "the design".to_string(),
             };
             return Err(stats_error(format!(
@@ -142,13 +131,26 @@ impl Design {
         }
         Ok(Design {
             weights,
-            psu,
+            psu: Arc::new(psu),
             psu_stratum,
             stratum_psus,
             calibration: None,
             replicates: None,
             replicate_df: None,
         })
+    }
+
+    /// The same design with other weights (the structure is shared, not copied).
+    pub(crate) fn with_weights(&self, weights: Vec<f64>) -> Design {
+        Design {
+            weights,
+            psu: Arc::clone(&self.psu),
+            psu_stratum: self.psu_stratum.clone(),
+            stratum_psus: self.stratum_psus.clone(),
+            calibration: self.calibration.clone(),
+            replicates: self.replicates.clone(),
+            replicate_df: self.replicate_df,
+        }
     }
 
     /// Number of rows (respondents).
@@ -248,7 +250,7 @@ impl Design {
                             let f = nh / (nh - 1.0);
                             self.weights
                                 .iter()
-                                .zip(&self.psu)
+                                .zip(self.psu.iter())
                                 .zip(&row_stratum)
                                 .map(|((w, p), s)| {
                                     if *p as usize == r {
@@ -266,6 +268,40 @@ impl Design {
             }
         }
     }
+}
+
+/// Dense indices 0..k in order of first appearance, for `n` keys; a table lookup when the
+/// keys are small numbers (no hashing per row), a map otherwise.
+pub(crate) fn dense_index(keys: impl Iterator<Item = u64> + Clone, n: usize) -> (Vec<u32>, usize) {
+    let limit = (4 * n + 1024) as u64;
+    // Keys as (high, low) halves: a table when both halves are small.
+    let (high, low) = keys.clone().fold((0u64, 0u64), |(h, l), k| {
+        (h.max(k >> 32), l.max(k & 0xFFFF_FFFF))
+    });
+    let (width, heights) = (low + 1, high + 1);
+    if high < 1 << 12 && low < limit && width.saturating_mul(heights) <= 2 * limit {
+        let mut table = vec![u32::MAX; (width * heights) as usize];
+        let mut next = 0u32;
+        let idx = keys
+            .map(|k| {
+                let slot = &mut table[((k >> 32) * width + (k & 0xFFFF_FFFF)) as usize];
+                if *slot == u32::MAX {
+                    *slot = next;
+                    next += 1;
+                }
+                *slot
+            })
+            .collect();
+        return (idx, next as usize);
+    }
+    let mut index: HashMap<u64, u32> = HashMap::new();
+    let idx = keys
+        .map(|k| {
+            let next = index.len() as u32;
+            *index.entry(k).or_insert(next)
+        })
+        .collect();
+    (idx, index.len())
 }
 
 /// Codes for a column of labels: `None` or an empty label gives [`MISSING_CODE`]; the labels

@@ -365,6 +365,7 @@ fn fnv1a(s: &str) -> u64 {
 /// deterministic shuffle for `seed`, so a page keeps its order across reloads), with anchored
 /// options ("other", "none of these") last in file order. Likert scales, rating extras and
 /// non-randomised options keep the file order.
+#[allow(clippy::needless_lifetimes)] // the agreed signature spells the lifetime out
 pub fn option_order<'a>(q: &'a Question, seed: u64) -> Vec<&'a Choice> {
     let (options, randomize) = match &q.kind {
         QuestionKind::SingleChoice { options, randomize }
@@ -431,7 +432,11 @@ pub fn parse_number(raw: &str) -> Option<f64> {
     if !all_digits(int) || frac.is_some_and(|f| !all_digits(f)) {
         return None;
     }
-    s.parse::<f64>().ok().filter(|n| n.is_finite())
+    // `+ 0.0` turns a typed "-0" into 0.
+    s.parse::<f64>()
+        .ok()
+        .filter(|n| n.is_finite())
+        .map(|n| n + 0.0)
 }
 
 /// Parses `YYYY-MM-DD` (also with `/`, one-digit month or day, and Arabic-Indic or Persian
@@ -517,11 +522,17 @@ pub fn answer_label(survey: &Survey, key: &str, answer: &Answer, lang: Lang) -> 
     }
 }
 
-/// Trims, drops control characters (keeping line breaks in long texts) and normalises CRLF.
+/// Trims, normalises CRLF, keeps line breaks and tabs in long texts (a short text gets spaces
+/// instead) and drops every other control character.
 fn clean_text(raw: &str, multiline: bool) -> String {
     raw.replace("\r\n", "\n")
         .chars()
-        .filter(|&c| !c.is_control() || (multiline && (c == '\n' || c == '\t')))
+        .filter_map(|c| match c {
+            '\n' | '\t' if multiline => Some(c),
+            '\n' | '\t' | '\r' => Some(' '),
+            _ if c.is_control() => None,
+            _ => Some(c),
+        })
         .collect::<String>()
         .trim()
         .to_string()

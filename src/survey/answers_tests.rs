@@ -499,6 +499,8 @@ fn text_required_and_line_breaks() {
     .unwrap();
     assert_eq!(got["name"], val("ab"));
     assert_eq!(got["comment"], val("one\ntwo"));
+    let got = read_page(&s, p, &post(&[("name", "a\r\nb\tc")]), &Answers::new()).unwrap();
+    assert_eq!(got["name"], val("a b c"));
 }
 
 // ---- date ----------------------------------------------------------------------------------
@@ -779,6 +781,7 @@ fn parse_number_edge_cases() {
     assert_eq!(parse_number(""), None);
     assert_eq!(parse_number("-"), None);
     assert_eq!(parse_number("+5"), None);
+    assert!(parse_number("-0").unwrap().is_sign_positive());
 }
 
 #[test]

@@ -19,7 +19,7 @@
 
 use super::model::{Answer, Answers, CmpOp, Condition, Survey, Value};
 
-/// Longest accepted expression, in bytes; also bounds the parser's recursion.
+/// Longest accepted expression, in characters; also bounds the parser's recursion.
 pub const MAX_CONDITION_LEN: usize = 1000;
 
 /// A syntax error in a `show_if` expression, at a 1-based character column.
@@ -355,7 +355,7 @@ impl Parser {
 
 /// Parses a `show_if` expression.
 pub fn parse(src: &str) -> Result<Condition, SyntaxError> {
-    if src.len() > MAX_CONDITION_LEN {
+    if src.chars().count() > MAX_CONDITION_LEN {
         return Err(SyntaxError {
             column: 1,
             message: format!("the expression is longer than {MAX_CONDITION_LEN} characters"),

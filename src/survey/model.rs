@@ -346,3 +346,47 @@ impl QuestionKind {
         }
     }
 }
+
+impl Question {
+    /// The ends of the numeric scale used to rescale an answer to 0–100 in a composite index:
+    /// a rating's `min..max`, or the lowest and highest scores of a Likert scale.
+    pub fn score_range(&self) -> Option<(f64, f64)> {
+        match &self.kind {
+            QuestionKind::Rating { min, max, .. } => Some((*min as f64, *max as f64)),
+            QuestionKind::Likert { scale } | QuestionKind::LikertGrid { scale, .. } => {
+                let scores = scale.iter().filter_map(|c| c.score);
+                let lo = scores.clone().fold(f64::INFINITY, f64::min);
+                let hi = scores.fold(f64::NEG_INFINITY, f64::max);
+                (lo < hi).then_some((lo, hi))
+            }
+            _ => None,
+        }
+    }
+}
+
+impl CompositeIndex {
+    /// The index for one response: the mean of its items' substantive answers, each rescaled
+    /// to 0–100 from its scale's ends; `None` when fewer than `min_items` items have one.
+    pub fn value(&self, survey: &Survey, answers: &Answers) -> Option<f64> {
+        let mut sum = 0.0;
+        let mut n = 0usize;
+        for key in &self.items {
+            let Some(q) = survey.question_of(key) else {
+                continue;
+            };
+            let (Some((lo, hi)), Some(a)) = (q.score_range(), answers.get(key)) else {
+                continue;
+            };
+            let x = match a {
+                Answer::Number(x) => Some(*x),
+                Answer::Value(code) => q.choice(code).and_then(|c| c.score),
+                Answer::Codes(_) => None,
+            };
+            if let Some(x) = x {
+                sum += (x - lo) / (hi - lo) * 100.0;
+                n += 1;
+            }
+        }
+        (n >= self.min_items.max(1)).then(|| sum / n as f64)
+    }
+}

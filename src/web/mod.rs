@@ -87,6 +87,7 @@ pub fn app<S: SessionStore + Clone>(state: AppState, store: S, cookies: CookiePo
         .merge(survey_flow::router())
         .merge(assets::router())
         .fallback(error_page::not_found)
+        .method_not_allowed_fallback(error_page::not_found)
         .with_state(state);
     security::layer(
         routes

@@ -195,9 +195,13 @@ impl DesignFile {
 
     pub fn parse(text: &str, path: &Path) -> Result<DesignFile> {
         let file: DesignFile = toml::from_str(text).map_err(|e| {
-            let line = e
-                .span()
-                .map(|s| text[..s.start.min(text.len())].lines().count().max(1));
+            let line = e.span().map(|s| {
+                text.as_bytes()[..s.start.min(text.len())]
+                    .iter()
+                    .filter(|b| **b == b'\n')
+                    .count()
+                    + 1
+            });
             match line {
                 Some(l) => design_error(path, format!("line {l}: {}", e.message())),
                 None => design_error(path, e.message()),
@@ -249,6 +253,21 @@ impl DesignFile {
                     self.output.interval
                 ),
             ));
+        }
+        let uses_likelihood = |v: &VariableSpec| {
+            v.kind != "mean"
+                && v.interval.as_deref().unwrap_or(&self.output.interval) == "likelihood"
+        };
+        if let Some(v) = self.variables.iter().find(|v| uses_likelihood(v)) {
+            if !self.output.domains.is_empty() || self.design.replicates.is_some() {
+                return Err(design_error(
+                    path,
+                    format!(
+                        "variable `{}`: the likelihood interval is available for whole-sample estimates on designs without replicates; with domains or replicates use logit or beta",
+                        v.name
+                    ),
+                ));
+            }
         }
         for v in &self.variables {
             if !matches!(v.kind.as_str(), "mean" | "proportion" | "categorical") {

@@ -27,6 +27,8 @@ pub struct Prompt<'a> {
     pub hint: Option<String>,
     pub optional: bool,
     pub error: Option<&'a str>,
+    /// Ids of text that gives the field its context (a grid's question), read before the hint.
+    pub context: Option<String>,
 }
 
 impl Prompt<'_> {
@@ -39,6 +41,9 @@ impl Prompt<'_> {
     /// `aria-describedby`: hint then error, or nothing.
     fn described_by(&self) -> Option<String> {
         let mut ids = Vec::new();
+        if let Some(context) = &self.context {
+            ids.push(context.clone());
+        }
         if self.hint.is_some() {
             ids.push(self.hint_id());
         }
@@ -219,7 +224,9 @@ pub fn textarea(p: &Prompt, value: &str, lang: Lang) -> Markup {
 }
 
 /// Heading and hint of a group of fieldsets (a Likert grid): the page heading when alone.
+/// The heading gets `id`, the hint `id-hint`, so that each item's fieldset can point at them.
 pub fn group_heading(
+    id: &str,
     text: &str,
     as_heading: bool,
     hint: Option<&str>,
@@ -228,11 +235,11 @@ pub fn group_heading(
 ) -> Markup {
     html! {
         @if as_heading {
-            h1.heading-l { (text) @if optional { " " span.optional { (i18n::OPTIONAL.get(lang)) } } }
+            h1.heading-l id=(id) { (text) @if optional { " " span.optional { (i18n::OPTIONAL.get(lang)) } } }
         } @else {
-            h2.heading-m { (text) @if optional { " " span.optional { (i18n::OPTIONAL.get(lang)) } } }
+            h2.heading-m id=(id) { (text) @if optional { " " span.optional { (i18n::OPTIONAL.get(lang)) } } }
         }
-        @if let Some(hint) = hint { p.hint { (hint) } }
+        @if let Some(hint) = hint { p.hint id={ (id) "-hint" } { (hint) } }
     }
 }
 

@@ -112,6 +112,7 @@ impl PageForm<'_> {
             hint,
             optional: !q.required,
             error: self.errors.get(id).map(String::as_str),
+            context: None,
         }
     }
 
@@ -138,9 +139,16 @@ impl PageForm<'_> {
             }
             QuestionKind::LikertGrid { scale, items } => {
                 let options = self.choices(scale.iter().collect());
+                // Each item's fieldset is described by the grid's question (and its hint), so
+                // a screen reader moving from row to row still hears what is asked.
+                let heading_id = format!("{}-question", q.id);
+                let context = match &hint {
+                    Some(_) => format!("{heading_id} {heading_id}-hint"),
+                    None => heading_id.clone(),
+                };
                 html! {
                     div.grid {
-                        (components::group_heading(text, alone, hint.as_deref(), !q.required, lang))
+                        (components::group_heading(&heading_id, text, alone, hint.as_deref(), !q.required, lang))
                         @for item in items {
                             @let p = Prompt {
                                 id: &item.id,
@@ -149,6 +157,7 @@ impl PageForm<'_> {
                                 hint: None,
                                 optional: false,
                                 error: self.errors.get(&item.id).map(String::as_str),
+                                context: Some(context.clone()),
                             };
                             (components::radios(&p, &options, Some(self.first(&item.id)), false, lang))
                         }
@@ -216,7 +225,8 @@ impl PageForm<'_> {
                 components::textarea(&p, self.first(&q.id), lang)
             }
             QuestionKind::Date { .. } => {
-                let hint = join_hint(hint, i18n::date_example(lang));
+                // The survey's own hint usually explains the format; else ours does.
+                let hint = hint.unwrap_or_else(|| i18n::date_example(lang));
                 let p = self.prompt(q, &q.id, text, alone, Some(hint));
                 components::text_input(&p, &Entry::Date, self.first(&q.id), lang)
             }

@@ -1,0 +1,149 @@
+//! Properties of the estimators that must hold for any data: scaling the weights changes no
+//! estimate, raked weights reproduce every margin, trimming keeps the total and the bounds.
+
+use mizan::stats::{Design, Domain, Margin, RakeControl, TrimBounds};
+use proptest::prelude::*;
+
+/// A random sample: weights, stratum (2 strata), PSU (3 per stratum), a 1–5 answer with
+/// some missing, and two margin variables with 2 and 3 categories.
+#[derive(Debug, Clone)]
+struct Sample {
+    weights: Vec<f64>,
+    strata: Vec<u32>,
+    psu: Vec<u32>,
+    y: Vec<f64>,
+    a: Vec<u32>,
+    b: Vec<u32>,
+}
+
+fn sample() -> impl Strategy<Value = Sample> {
+    (12usize..80).prop_flat_map(|n| {
+        (
+            prop::collection::vec(0.2f64..20.0, n),
+            prop::collection::vec(0u32..6, n),
+            prop::collection::vec(prop::option::weighted(0.9, 1u32..6), n),
+            prop::collection::vec(0u32..2, n),
+            prop::collection::vec(0u32..3, n),
+        )
+            .prop_map(move |(weights, psu6, y, a, b)| {
+                // Every PSU and every margin cell gets at least one row.
+                let mut psu6 = psu6;
+                let mut a = a;
+                let mut b = b;
+                for k in 0..6 {
+                    psu6[k] = k as u32;
+                }
+                a[0] = 0;
+                a[1] = 1;
+                b[2] = 0;
+                b[3] = 1;
+                b[4] = 2;
+                Sample {
+                    weights,
+                    strata: psu6.iter().map(|p| p / 3).collect(),
+                    psu: psu6,
+                    y: y.into_iter()
+                        .map(|v| v.map_or(f64::NAN, f64::from))
+                        .collect(),
+                    a,
+                    b,
+                }
+            })
+    })
+}
+
+/// Equal to a relative tolerance, with an absolute floor for quantities that are 0 up to
+/// rounding (an SE when a single respondent answered).
+fn rel_eq(x: f64, y: f64, tol: f64) -> bool {
+    (x - y).abs() <= tol * x.abs().max(y.abs()) + 1e-13
+}
+
+fn design(s: &Sample, weights: Vec<f64>) -> Design {
+    Design::new(weights, Some(&s.strata), Some(&s.psu)).unwrap()
+}
+
+const TARGETS_A: [f64; 2] = [600.0, 400.0];
+const TARGETS_B: [f64; 3] = [200.0, 300.0, 500.0];
+
+fn margins(s: &Sample) -> [Margin<'_>; 2] {
+    [
+        Margin {
+            cells: &s.a,
+            totals: &TARGETS_A,
+            labels: &[],
+        },
+        Margin {
+            cells: &s.b,
+            totals: &TARGETS_B,
+            labels: &[],
+        },
+    ]
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+
+    #[test]
+    fn scaling_weights_changes_no_estimate(s in sample(), c in 0.001f64..1000.0) {
+        let d1 = design(&s, s.weights.clone());
+        let d2 = design(&s, s.weights.iter().map(|w| w * c).collect());
+        prop_assume!(s.y.iter().any(|v| !v.is_nan()));
+        let (e1, e2) = (d1.mean(&s.y, None).unwrap(), d2.mean(&s.y, None).unwrap());
+        prop_assert!(rel_eq(e1.estimate, e2.estimate, 1e-12));
+        prop_assert!(rel_eq(e1.se, e2.se, 1e-9));
+        prop_assert!(rel_eq(e1.deff, e2.deff, 1e-9));
+        prop_assert!(rel_eq(e1.n_eff, e2.n_eff, 1e-12));
+        let dom = Domain { codes: &s.a, value: 1 };
+        if let (Ok(e1), Ok(e2)) = (d1.mean(&s.y, Some(dom)), d2.mean(&s.y, Some(dom))) {
+            prop_assert!(rel_eq(e1.estimate, e2.estimate, 1e-12));
+            prop_assert!(rel_eq(e1.se, e2.se, 1e-9));
+        }
+        // Jackknife replicates scale with the weights as well.
+        let (j1, j2) = (d1.with_jackknife().unwrap(), d2.with_jackknife().unwrap());
+        let (e1, e2) = (j1.mean(&s.y, None).unwrap(), j2.mean(&s.y, None).unwrap());
+        prop_assert!(rel_eq(e1.se, e2.se, 1e-9));
+        // After raking to fixed targets the starting scale does not matter, up to the
+        // convergence tolerance (which, as in R, is relative to the starting total).
+        let ctl = RakeControl { tolerance: 1e-14, max_iterations: 100_000 };
+        let (r1, r2) = match (d1.rake(&margins(&s), ctl), d2.rake(&margins(&s), ctl)) {
+            (Ok(r1), Ok(r2)) => (r1, r2),
+            (Err(_), Err(_)) => return Ok(()), // margins that the sample cannot meet
+            _ => return Err(TestCaseError::fail("raking succeeded at one scale only")),
+        };
+        let (e1, e2) = (r1.mean(&s.y, None).unwrap(), r2.mean(&s.y, None).unwrap());
+        prop_assert!(rel_eq(e1.estimate, e2.estimate, 1e-9), "{} vs {}", e1.estimate, e2.estimate);
+        prop_assert!(rel_eq(e1.se, e2.se, 1e-6), "{} vs {}", e1.se, e2.se);
+    }
+
+    #[test]
+    fn raked_weights_reproduce_every_margin(s in sample()) {
+        // Raking either meets every margin or says it cannot.
+        let Ok(d) = design(&s, s.weights.clone()).rake(&margins(&s), RakeControl::default()) else {
+            return Ok(());
+        };
+        let total: f64 = d.weights().iter().sum();
+        for (cells, targets) in [(&s.a, &TARGETS_A[..]), (&s.b, &TARGETS_B[..])] {
+            for (k, t) in targets.iter().enumerate() {
+                let got: f64 = d.weights().iter().zip(cells.iter()).filter(|(_, c)| **c as usize == k).map(|(w, _)| w).sum();
+                // Converged within 1e-10 of the total weight on the joint table.
+                prop_assert!((got - t).abs() <= 1e-8 * total, "cell {k}: {got} vs {t}");
+            }
+        }
+        // The variance of a raked total weight is essentially zero.
+        let tw = d.total_weights(None).unwrap();
+        prop_assert!(tw.se <= 1e-6 * tw.estimate, "se of raked total {}", tw.se);
+    }
+
+    #[test]
+    fn trimming_keeps_the_total_and_the_bounds(s in sample(), lower in 0.2f64..0.9, upper in 1.1f64..3.0) {
+        let d = design(&s, s.weights.clone());
+        let before: f64 = d.weights().iter().sum();
+        let mean = before / d.len() as f64;
+        let t = d.trim(TrimBounds { lower_rel: lower, upper_rel: upper, strict: true }).unwrap();
+        let after: f64 = t.weights().iter().sum();
+        prop_assert!(rel_eq(after, before, 1e-12), "{after} vs {before}");
+        for w in t.weights() {
+            prop_assert!(*w >= lower * mean * (1.0 - 1e-12) && *w <= upper * mean * (1.0 + 1e-12), "{w} outside");
+        }
+    }
+}
