@@ -93,6 +93,14 @@ impl Visitor {
         format!("survey:{survey_id}")
     }
 
+    /// This visit's progress in a survey if it has one, without creating it.
+    pub async fn saved_progress(&self, survey_id: &str) -> Result<Option<Progress>, Error> {
+        Ok(self
+            .session
+            .get::<Progress>(&Self::progress_key(survey_id))
+            .await?)
+    }
+
     /// This visit's progress in a survey (a fresh one, with a new seed, the first time).
     pub async fn progress(&self, survey_id: &str) -> Result<Progress, Error> {
         match self
