@@ -139,24 +139,31 @@ fn compute(
         }
         _ => None,
     };
+    let numeric = |name: &str| table.numeric(name).map_err(|e| e.to_string());
     let domain = domain_codes.as_ref().map(|(codes, value)| Domain {
         codes,
         value: *value,
     });
     let e = match estimator {
         "sum_weights" => design.total_weights(None),
-        "mean" | "domain_mean" => design.mean(
-            &table
-                .numeric(str_of("variable")?)
-                .map_err(|e| e.to_string())?,
-            domain,
-        ),
-        "proportion" | "domain_proportion" => design.proportion(
-            &table
-                .numeric(str_of("variable")?)
-                .map_err(|e| e.to_string())?,
-            domain,
-        ),
+        "mean" => design.mean(&numeric(str_of("variable")?)?, None),
+        "proportion" => design.proportion(&numeric(str_of("variable")?)?, None),
+        // Domains through the one-pass estimator for all domains at once (R's svyby).
+        "domain_mean" | "domain_proportion" => {
+            let (codes, value) = domain_codes.as_ref().ok_or("no domain")?;
+            let n_domains = codes
+                .iter()
+                .filter(|c| **c != u32::MAX)
+                .max()
+                .map_or(0, |m| *m as usize + 1);
+            let y = numeric(str_of("variable")?)?;
+            let all = if estimator == "domain_mean" {
+                design.mean_by(&y, codes, n_domains)
+            } else {
+                design.proportion_by(&y, codes, n_domains)
+            };
+            all.map(|mut v| v.swap_remove(*value as usize))
+        }
         "category_share" => {
             let (codes, labels) = table
                 .codes(str_of("variable")?)

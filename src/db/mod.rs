@@ -130,18 +130,19 @@ impl Db {
         let answers = serde_json::to_string(&r.answers).map_err(json_error)?;
         let row = ResponseRow {
             id,
-            survey_id: &r.survey_id,
-            survey_version: &r.survey_version,
+            survey_id: r.survey_id.clone(),
+            survey_version: r.survey_version.clone(),
             lang: r.lang.code(),
-            channel: &r.channel,
-            source: r.source.as_deref(),
-            metadata: &metadata,
+            channel: r.channel.clone(),
+            source: r.source.clone(),
+            metadata,
             submitted_on: today,
-            answers: &answers,
+            answers,
+            key_hash,
         };
         match &self.backend {
-            Backend::Sqlite(p) => sqlite::store_response(p, &row, &key_hash).await,
-            Backend::Postgres(p) => postgres::store_response(p, &row, &key_hash).await,
+            Backend::Sqlite(p) => p.store_response(row).await,
+            Backend::Postgres(p) => postgres::store_response(p, &row).await,
         }
     }
 
@@ -249,16 +250,18 @@ impl Db {
 pub const MAX_ANSWER_COLUMNS: usize = 500;
 
 /// A response as the backends insert it.
-struct ResponseRow<'a> {
+struct ResponseRow {
     id: uuid::Uuid,
-    survey_id: &'a str,
-    survey_version: &'a str,
-    lang: &'a str,
-    channel: &'a str,
-    source: Option<&'a str>,
-    metadata: &'a str,
+    survey_id: String,
+    survey_version: String,
+    lang: &'static str,
+    channel: String,
+    source: Option<String>,
+    metadata: String,
     submitted_on: time::Date,
-    answers: &'a str,
+    answers: String,
+    /// SHA-256 of the submission key, claimed in the same transaction.
+    key_hash: Vec<u8>,
 }
 
 /// SHA-256 of the submission key: enough to recognise a repeat, useless to anyone who reads the

@@ -41,17 +41,13 @@ pub(super) async fn connect(url: &str) -> Result<PgPool> {
     Ok(pool)
 }
 
-pub(super) async fn store_response(
-    pool: &PgPool,
-    row: &ResponseRow<'_>,
-    key_hash: &[u8],
-) -> Result<Stored> {
+pub(super) async fn store_response(pool: &PgPool, row: &ResponseRow) -> Result<Stored> {
     let mut tx = pool.begin().await?;
     let claimed = sqlx::query(
         "INSERT INTO submission_keys (key_hash, claimed_on) VALUES ($1, $2) \
          ON CONFLICT DO NOTHING",
     )
-    .bind(key_hash)
+    .bind(&row.key_hash)
     .bind(row.submitted_on)
     .execute(&mut *tx)
     .await?
@@ -67,14 +63,14 @@ pub(super) async fn store_response(
          VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb, $8, $9::jsonb)",
     )
     .bind(row.id)
-    .bind(row.survey_id)
-    .bind(row.survey_version)
+    .bind(&row.survey_id)
+    .bind(&row.survey_version)
     .bind(row.lang)
-    .bind(row.channel)
-    .bind(row.source)
-    .bind(row.metadata)
+    .bind(&row.channel)
+    .bind(&row.source)
+    .bind(&row.metadata)
     .bind(row.submitted_on)
-    .bind(row.answers)
+    .bind(&row.answers)
     .execute(&mut *tx)
     .await?;
     tx.commit().await?;

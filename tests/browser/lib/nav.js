@@ -1,0 +1,131 @@
+// Ways to reach each page state, for the page descriptors in pages.js. A `Nav` is bound to
+// one browser page and one language; every method leaves the page on the wanted state (and
+// may return extra problems it found on the way, e.g. answers lost by the language switch).
+'use strict';
+
+const site = require('./site');
+const { SEL } = site;
+
+class Nav {
+  constructor(page, lang, base) {
+    this.page = page;
+    this.lang = lang;
+    this.base = base;
+  }
+
+  async goto(path) {
+    return this.page.goto(new URL(path, this.base).href, { waitUntil: 'load' });
+  }
+
+  /** Any path, in this language (`?lang=` switches and is remembered by the session). */
+  async visit(path, lang = this.lang) {
+    return this.goto(`${path}${path.includes('?') ? '&' : '?'}lang=${lang}`);
+  }
+
+  /** The list of surveys, in this language (`?lang=` is remembered by the session). */
+  async home(lang = this.lang) {
+    await this.visit('/', lang);
+  }
+
+  /** The first survey's start page (the example survey). */
+  async start(lang = this.lang) {
+    await this.home(lang);
+    const href = await this.page.$eval(`${SEL.main} a[href]:not(${SEL.back})`, (a) => a.href);
+    await this.page.goto(href, { waitUntil: 'load' });
+    if (!(await site.state(this.page)).start) throw new Error(`no "Start now" on ${this.page.url()}`);
+  }
+
+  async firstQuestion(lang = this.lang) {
+    await this.start(lang);
+    await Promise.all([this.page.waitForNavigation(), this.page.click(SEL.start)]);
+  }
+
+  /** The first question page showing a question of this kind (see site.model). */
+  async question(kind) {
+    await this.firstQuestion();
+    await site.walk(this.page, this.lang, (st, m) => !st.error && m.kinds.includes(kind));
+  }
+
+  /** A page after a submit with nothing answered: the first page that refuses that. */
+  async errorState(kind) {
+    if (kind) await this.question(kind);
+    else await this.firstQuestion();
+    for (let i = 0; i < 40; i++) {
+      await site.submit(this.page);
+      const st = await site.state(this.page);
+      if (st.error) return;
+      if (!st.form || st.checkAnswers) break;
+    }
+    throw new Error('no page refused an empty submit');
+  }
+
+  /**
+   * The page of a question of `kind`, answered, with `value` typed into that question's field
+   * and submitted: the page comes back with an error and the typed value kept.
+   */
+  async invalidAnswer(kind, value) {
+    await this.question(kind);
+    const m = await site.answerWithPointer(this.page, this.lang);
+    const g = m.groups.find((x) => x.kind === kind);
+    await this.page.fill(`#${site.cssId(g.firstId)}`, value);
+    await site.submit(this.page);
+    const kept = await this.page.$eval(`#${site.cssId(g.firstId)}`, (el) => el.value);
+    return kept === value ? [] : [`the rejected answer "${value}" was not kept in the field (shows "${kept}")`];
+  }
+
+  async checkAnswers() {
+    await this.firstQuestion();
+    await site.walk(this.page, this.lang, (st) => st.checkAnswers);
+  }
+
+  /** From check answers, the first "Change" link: the question page in change mode. */
+  async changeAnswer() {
+    await this.checkAnswers();
+    await Promise.all([this.page.waitForNavigation(), this.page.click(`${SEL.checkAnswers} a[href]`)]);
+    const st = await site.state(this.page);
+    if (!st.form || st.checkAnswers) throw new Error(`"Change" led to "${st.title}", not a question`);
+  }
+
+  /** A form posted with a stale CSRF token (e.g. a page left open past the session). */
+  async formExpired() {
+    await this.firstQuestion();
+    await this.page.$eval('main form input[name=csrf]', (i) => { i.value = 'stale'; });
+    await site.submit(this.page);
+  }
+
+  async confirmation() {
+    await this.checkAnswers();
+    await site.submit(this.page);
+    const st = await site.state(this.page);
+    if (st.form || st.error) throw new Error(`after "Submit my answers": "${st.title}" still has a form`);
+  }
+
+  /**
+   * Answer the first page in the other language, continue, come back, switch language with
+   * the header link: the page is now in this language and the answer is still there.
+   */
+  async languageSwitched() {
+    const other = this.lang === 'ar' ? 'en' : 'ar';
+    await this.firstQuestion(other);
+    const answered = await site.answerWithPointer(this.page, other);
+    const firstUrl = this.page.url();
+    await site.submit(this.page);
+    const problems = [];
+    if ((await site.state(this.page)).error) problems.push('the first page refused the walk\'s answers');
+    await Promise.all([this.page.waitForNavigation(), this.page.click(SEL.back)]);
+    if (this.page.url().split('?')[0] !== firstUrl.split('?')[0]) problems.push(`Back went to ${this.page.url()}, not ${firstUrl}`);
+    await Promise.all([this.page.waitForNavigation(), this.page.click(SEL.langSwitch)]);
+    const after = await site.model(this.page);
+    for (const g of answered.groups) {
+      const now = after.groups.find((x) => x.name === g.name);
+      const was = site.plan(g, other, 0);
+      if (!now) problems.push(`after the switch, field ${g.name} is gone`);
+      else if (g.type === 'radio' || g.type === 'checkbox') {
+        if (!now.checked.includes(was.value)) problems.push(`after the switch, ${g.name}=${was.value} is no longer chosen`);
+      } else if (!now.value) problems.push(`after the switch, ${g.name} lost its text`);
+    }
+    return problems;
+  }
+}
+
+module.exports = { Nav };
