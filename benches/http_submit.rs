@@ -216,7 +216,7 @@ async fn run() {
     let app = web::app(
         AppState::new(surveys, db.clone()),
         db.session_store(),
-        CookiePolicy { secure: false },
+        CookiePolicy::plain(),
     );
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
