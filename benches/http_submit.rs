@@ -159,9 +159,8 @@ impl Client {
                     .form(&form),
             )
             .await;
-        let ok = self.expect(got.as_ref(), StatusCode::SEE_OTHER)
-            && got.is_some_and(|(_, loc, _)| loc.ends_with("/done"));
-        ok
+        self.expect(got.as_ref(), StatusCode::SEE_OTHER)
+            && got.is_some_and(|(_, loc, _)| loc.ends_with("/done"))
     }
 }
 
