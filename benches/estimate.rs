@@ -4,7 +4,8 @@
 //! raking). R's survey package takes about a minute for this on a 2-core machine.
 //!
 //! Run: `cargo bench --bench estimate` (peak memory: `/usr/bin/time -v` on the bench binary).
-//! Prints the time of each repetition; data generation is not timed.
+//! Prints the time of each repetition and the CPU time per repetition; data generation is not
+//! timed. `MIZAN_BENCH_PHASES=1` also prints design / rake / estimates times.
 
 use mizan::stats::{Design, IntervalMethod, Margin, RakeControl, interval};
 use std::hint::black_box;

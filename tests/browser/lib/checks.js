@@ -319,6 +319,7 @@ async function focusVisible(page, unfocused) {
  */
 async function errorSummary(page, lang, summarySelector) {
   const problems = [];
+  await autofocusSettled(page, summarySelector);
   const title = await page.title();
   if (!title.startsWith(ERROR_PREFIX[lang])) problems.push(`title "${title}" does not start with "${ERROR_PREFIX[lang]}"`);
   const state = await page.evaluate((sel) => {
@@ -374,11 +375,28 @@ async function errorSummary(page, lang, summarySelector) {
   return problems;
 }
 
+/**
+ * `autofocus` is applied at the first rendering update after load, not at load: give it up
+ * to a second (polling from Node, so this also works with JavaScript disabled). True when
+ * focus is on (or inside) the element.
+ */
+async function autofocusSettled(page, selector) {
+  for (let i = 0; i < 20; i++) {
+    const on = await page.evaluate((sel) => {
+      const el = document.querySelector(sel);
+      return !!el && (document.activeElement === el || el.contains(document.activeElement));
+    }, selector);
+    if (on) return true;
+    await page.waitForTimeout(50);
+  }
+  return false;
+}
+
 function cssEscape(id) {
   return id.replace(/([^\w-])/g, '\\$1');
 }
 
 module.exports = {
   axe, langDir, accessibleNames, targetSizes, reflow, textSpacing, pageWeight, trackDocuments, logicalCss,
-  focusStyleSnapshot, focusVisible, errorSummary, WCAG_TAGS, WEIGHT_BUDGET, KIOSK_TARGET, ERROR_PREFIX,
+  focusStyleSnapshot, focusVisible, errorSummary, autofocusSettled, WCAG_TAGS, WEIGHT_BUDGET, KIOSK_TARGET, ERROR_PREFIX,
 };

@@ -111,7 +111,7 @@ async function complete(page, lang, base, { shots } = {}) {
     stats.pages++;
     if (st.error) {
       stats.errorPages++;
-      const focused = await page.evaluate((sel) => document.activeElement === document.querySelector(sel), SEL.errorSummary);
+      const focused = await checks.autofocusSettled(page, SEL.errorSummary);
       if (!focused) problems.push(`${ctx.where()}: after a failed submit, focus is not on the error summary`);
       const m = await site.model(page);
       for (const id of await site.errorFields(page)) {
