@@ -228,3 +228,370 @@ async fn unknown_columns_and_surveys_are_clear_errors() {
     assert_eq!(code, 1);
     assert!(err.contains("no survey with id `nope`"), "{err}");
 }
+
+// ---------------------------------------------------------------------------------------------
+// Results pages.
+
+const ANALYST: &str = "nour.analyst";
+const PASSWORD: &str = "ميزان-كلمة-سر-طويلة";
+
+/// `mizan analyst add NAME` with the password twice on stdin.
+fn add_analyst(url: &str, name: &str, first: &str, second: &str) -> (i32, String) {
+    use std::io::Write;
+    use std::process::{Command, Stdio};
+    let mut child = Command::new(env!("CARGO_BIN_EXE_mizan"))
+        .args(["analyst", "add", name])
+        .env("DATABASE_URL", url)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run mizan analyst");
+    let mut stdin = child.stdin.take().unwrap();
+    write!(stdin, "{first}\n{second}\n").unwrap();
+    drop(stdin);
+    let out = child.wait_with_output().unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+fn browser() -> reqwest::Client {
+    reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+}
+
+fn csrf_of(page: &str) -> String {
+    let at = page
+        .find("name=\"csrf\" value=\"")
+        .expect("page has a CSRF field");
+    let rest = &page[at + 19..];
+    rest[..rest.find('"').unwrap()].to_string()
+}
+
+async fn sign_in(
+    client: &reqwest::Client,
+    server: &common::TestServer,
+    password: &str,
+    lang: &str,
+) -> reqwest::Response {
+    let page = client
+        .get(server.url(&format!(
+            "/login?next=/results/citizen-security&lang={lang}"
+        )))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let csrf = csrf_of(&page);
+    client
+        .post(server.url("/login"))
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("next", "/results/citizen-security"),
+            ("name", ANALYST),
+            ("password", password),
+        ])
+        .send()
+        .await
+        .unwrap()
+}
+
+/// A server on a database with `n` responses and one analyst.
+async fn results_server(n: usize) -> common::TestServer {
+    let dir = tempfile::tempdir().unwrap();
+    let url = database_with_responses(dir.path(), n, 11).await;
+    let (code, err) = add_analyst(&url, ANALYST, PASSWORD, PASSWORD);
+    assert_eq!(code, 0, "{err}");
+    common::TestServer::start_on(&common::repo_path("surveys"), url, dir)
+}
+
+#[tokio::test]
+async fn results_need_a_signed_in_analyst() {
+    let server = results_server(3).await;
+    let client = browser();
+    for path in [
+        "/results",
+        "/results/citizen-security",
+        "/results/citizen-security.csv",
+        "/results/citizen-security.xlsx",
+    ] {
+        let res = client.get(server.url(path)).send().await.unwrap();
+        assert_eq!(res.status(), 303, "{path}");
+        let to = res.headers()["location"].to_str().unwrap();
+        assert!(to.starts_with("/login?next=/results"), "{path} → {to}");
+    }
+    // The sign-in form: labelled inputs, autocomplete for password managers, nothing that
+    // blocks pasting.
+    let page = client
+        .get(server.url("/login?lang=en"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        page.contains(r#"<label class="label" for="name">User name</label>"#),
+        "{page}"
+    );
+    assert!(
+        page.contains(r#"autocomplete="username""#)
+            && page.contains(r#"autocomplete="current-password""#)
+    );
+    assert!(!page.contains("onpaste") && !page.contains("<script"));
+
+    // Wrong password: the form again, with the error in the person's language.
+    let res = sign_in(&client, &server, "not the password at all", "en").await;
+    assert_eq!(res.status(), 401);
+    let body = res.text().await.unwrap();
+    assert!(
+        body.contains("The user name or password is not right"),
+        "{body}"
+    );
+    assert!(body.contains(&format!(r#"value="{ANALYST}""#)));
+    let res = sign_in(&client, &server, "not the password at all", "ar").await;
+    assert_eq!(res.status(), 401);
+    assert!(
+        res.text()
+            .await
+            .unwrap()
+            .contains("اسم المستخدم أو كلمة المرور غير صحيحة")
+    );
+    let still = client
+        .get(server.url("/results/citizen-security"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(still.status(), 303);
+
+    // A POST without the session's CSRF token is refused.
+    let forged = browser()
+        .post(server.url("/login"))
+        .form(&[("csrf", "x"), ("name", ANALYST), ("password", PASSWORD)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(forged.status(), 403);
+
+    // Right password: on to the page asked for; sign-out ends it.
+    let res = sign_in(&client, &server, PASSWORD, "en").await;
+    assert_eq!(res.status(), 303);
+    assert_eq!(res.headers()["location"], "/results/citizen-security");
+    let page = client
+        .get(server.url("/results/citizen-security"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status(), 200);
+    let page = page.text().await.unwrap();
+    let csrf = csrf_of(&page);
+    let out = client
+        .post(server.url("/logout"))
+        .form(&[("csrf", csrf.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(out.status(), 303);
+    let after = client
+        .get(server.url("/results/citizen-security"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(after.status(), 303);
+}
+
+#[tokio::test]
+async fn mismatched_passwords_and_bad_names_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = common::fresh_database_url(dir.path()).await;
+    let (code, err) = add_analyst(&url, "a", "long enough password", "long enough passw0rd");
+    assert_eq!(code, 1);
+    assert!(err.contains("differ"), "{err}");
+    let (code, err) = add_analyst(&url, "a", "short", "short");
+    assert_eq!(code, 1);
+    assert!(err.contains("at least 12"), "{err}");
+    let (code, _) = add_analyst(
+        &url,
+        "bad name",
+        "long enough password",
+        "long enough password",
+    );
+    assert_eq!(code, 1);
+}
+
+#[tokio::test]
+async fn results_page_and_downloads_show_the_estimates() {
+    let server = results_server(60).await;
+    let client = browser();
+    assert_eq!(
+        sign_in(&client, &server, PASSWORD, "en").await.status(),
+        303
+    );
+
+    let page = client
+        .get(server.url("/results/citizen-security?lang=en"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("Perceived security index"), "index missing");
+    assert!(
+        page.contains(r#"role="img""#) && page.contains("<title>"),
+        "chart without text alternative"
+    );
+    assert!(page.contains("<table") && page.contains("95% confidence interval"));
+    assert!(!page.contains("style="), "the CSP forbids style attributes");
+
+    // The CSV download is `mizan estimate` on the export, byte for byte.
+    let csv = client
+        .get(server.url("/results/citizen-security.csv"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(csv.status(), 200);
+    assert!(
+        csv.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/csv")
+    );
+    let csv = csv.bytes().await.unwrap();
+    let export = server.dir.path().join("export.csv");
+    let surveys = server.surveys.to_str().unwrap().to_string();
+    run_ok(
+        &[
+            "export",
+            "citizen-security",
+            "--out",
+            export.to_str().unwrap(),
+            "--surveys",
+            &surveys,
+        ],
+        &server.database_url,
+    );
+    let expected = run_ok(
+        &[
+            "estimate",
+            "--data",
+            export.to_str().unwrap(),
+            "--survey",
+            "citizen-security",
+            "--surveys",
+            &surveys,
+        ],
+        &server.database_url,
+    );
+    assert_eq!(String::from_utf8(csv.to_vec()).unwrap(), expected);
+
+    // The shown numbers are the CSV's: the index estimate appears rounded on the page.
+    let rows = csv_rows(&expected);
+    let index: f64 = rows.iter().find(|r| r[0] == "security_index").unwrap()[6]
+        .parse()
+        .unwrap();
+    assert!(
+        page.contains(&format!("{index:.2}")),
+        "index {index:.2} not on the page"
+    );
+    // Arabic page: same number in Arabic-Indic digits, right to left.
+    let ar = client
+        .get(server.url("/results/citizen-security?lang=ar"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(ar.contains(r#"dir="rtl""#));
+    let arabic_index: String = format!("{index:.2}")
+        .chars()
+        .map(|c| match c {
+            '0'..='9' => char::from_u32(0x0660 + c as u32 - '0' as u32).unwrap(),
+            '.' => '٫',
+            c => c,
+        })
+        .collect();
+    assert!(ar.contains(&arabic_index), "{arabic_index}");
+    assert!(ar.contains("مؤشر الشعور بالأمن"));
+
+    // XLSX: a zip with the two sheets, Arabic labels exact.
+    let xlsx = client
+        .get(server.url("/results/citizen-security.xlsx"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(xlsx.status(), 200);
+    let bytes = xlsx.bytes().await.unwrap();
+    let mut zip =
+        zip::ZipArchive::new(std::io::Cursor::new(bytes.to_vec())).expect("XLSX is a zip");
+    let mut workbook = String::new();
+    std::io::Read::read_to_string(&mut zip.by_name("xl/workbook.xml").unwrap(), &mut workbook)
+        .unwrap();
+    assert!(
+        workbook.contains(r#"name="estimates""#) && workbook.contains(r#"name="design""#),
+        "{workbook}"
+    );
+    let mut strings = String::new();
+    std::io::Read::read_to_string(
+        &mut zip.by_name("xl/sharedStrings.xml").unwrap(),
+        &mut strings,
+    )
+    .unwrap();
+    assert!(strings.contains("مؤشر الشعور بالأمن") && strings.contains("security_index"));
+}
+
+#[tokio::test]
+async fn small_domains_are_suppressed() {
+    let server = results_server(40).await;
+    let client = browser();
+    assert_eq!(
+        sign_in(&client, &server, PASSWORD, "en").await.status(),
+        303
+    );
+    // 40 respondents over 18 governorates: every cell is under the minimum n of 10.
+    let page = client
+        .get(server.url("/results/citizen-security?domain=governorate&lang=en"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("Suppressed: too few respondents"));
+    assert!(
+        page.contains(r#"<option value="governorate" selected>"#),
+        "selector keeps the choice"
+    );
+    let csv = client
+        .get(server.url("/results/citizen-security.csv?domain=governorate"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let rows = csv_rows(&csv);
+    let cells: Vec<&Vec<String>> = rows.iter().filter(|r| r[2] == "governorate").collect();
+    assert!(!cells.is_empty());
+    for r in cells {
+        let n: usize = r[4].parse().unwrap();
+        assert!(n < 10, "{r:?}");
+        assert_eq!(r[11], "suppressed");
+        assert!(r[6].is_empty(), "a suppressed estimate is not given: {r:?}");
+    }
+    // An unknown domain column is a 400 page, not a failure.
+    let bad = client
+        .get(server.url("/results/citizen-security?domain=nope"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(bad.status(), 400);
+}

@@ -12,6 +12,10 @@
 //! of every Likert, rating and number question, the category shares of every single choice,
 //! and the survey's composite indices, with every non-substantive code treated as missing.
 
+pub mod access;
+pub mod labels;
+pub mod xlsx;
+
 use std::path::{Path, PathBuf};
 
 use futures::TryStreamExt;
