@@ -63,11 +63,7 @@ struct Client {
 }
 
 impl Client {
-    async fn send(
-        &self,
-        person: &mut Person,
-        req: reqwest::RequestBuilder,
-    ) -> Option<(StatusCode, String, String)> {
+    async fn send(&self, person: &mut Person, req: reqwest::RequestBuilder) -> Option<(StatusCode, String, String)> {
         let req = match &person.cookie {
             Some(c) => req.header("cookie", c.as_str()),
             None => req,
@@ -80,11 +76,7 @@ impl Client {
             }
         };
         let status = res.status();
-        if let Some(sc) = res
-            .headers()
-            .get("set-cookie")
-            .and_then(|v| v.to_str().ok())
-        {
+        if let Some(sc) = res.headers().get("set-cookie").and_then(|v| v.to_str().ok()) {
             person.cookie = sc.split(';').next().map(str::to_string);
         }
         let location = res
@@ -110,17 +102,13 @@ impl Client {
 
     /// Answer every page up to the check page; returns the submission key.
     async fn prepare(&self, person: &mut Person) -> Option<String> {
-        let start = self
-            .send(person, self.http.get(format!("{}/s/{SURVEY}", self.base)))
-            .await;
+        let start = self.send(person, self.http.get(format!("{}/s/{SURVEY}", self.base))).await;
         if !self.expect(start.as_ref(), StatusCode::OK) {
             return None;
         }
         let mut path = format!("/s/{SURVEY}/p/1");
         loop {
-            let got = self
-                .send(person, self.http.get(format!("{}{path}", self.base)))
-                .await?;
+            let got = self.send(person, self.http.get(format!("{}{path}", self.base))).await?;
             if got.0 == StatusCode::SEE_OTHER {
                 path = got.1;
                 continue;
@@ -137,10 +125,7 @@ impl Client {
             let mut form: Vec<(&str, &str)> = vec![("csrf", person.csrf.as_deref()?)];
             form.extend_from_slice(ANSWERS);
             let posted = self
-                .send(
-                    person,
-                    self.http.post(format!("{}{path}", self.base)).form(&form),
-                )
+                .send(person, self.http.post(format!("{}{path}", self.base)).form(&form))
                 .await;
             if !self.expect(posted.as_ref(), StatusCode::SEE_OTHER) {
                 return None;
@@ -192,9 +177,7 @@ async fn run() {
         db.session_store(),
         CookiePolicy { secure: false },
     );
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let base = format!("http://{}", listener.local_addr().expect("addr"));
     tokio::spawn(async move { axum::serve(listener, app).await });
 
@@ -219,10 +202,7 @@ async fn run() {
             let (client, completions) = (client.clone(), completions.clone());
             tokio::spawn(async move {
                 while started.elapsed() < run_for {
-                    let mut person = Person {
-                        cookie: None,
-                        csrf: None,
-                    };
+                    let mut person = Person { cookie: None, csrf: None };
                     if let Some(key) = client.prepare(&mut person).await
                         && client.submit(&mut person, &key).await
                     {
@@ -249,10 +229,7 @@ async fn run() {
         .map(|_| {
             let client = client.clone();
             async move {
-                let mut person = Person {
-                    cookie: None,
-                    csrf: None,
-                };
+                let mut person = Person { cookie: None, csrf: None };
                 let key = client.prepare(&mut person).await?;
                 Some((person, key))
             }
@@ -279,7 +256,10 @@ async fn run() {
         client.errors.load(Ordering::Relaxed) - errors_before
     );
     let stored = db.count_responses(SURVEY).await.expect("count");
-    println!("stored responses: {stored} (expected {})", done_a + ok);
+    println!(
+        "stored responses: {stored} (expected {})",
+        done_a + ok
+    );
     if stored as usize != done_a + ok || client.errors.load(Ordering::Relaxed) > 0 {
         eprintln!("http_submit: errors or a row count mismatch");
         std::process::exit(1);
