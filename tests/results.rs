@@ -595,3 +595,84 @@ async fn small_domains_are_suppressed() {
         .unwrap();
     assert_eq!(bad.status(), 400);
 }
+
+#[test]
+fn design_files_beside_surveys_are_checked_not_loaded_as_surveys() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::copy(
+        common::repo_path("surveys/citizen-security.toml"),
+        dir.path().join("citizen-security.toml"),
+    )
+    .unwrap();
+    let folder = dir.path().to_str().unwrap();
+    let design = dir.path().join("citizen-security.design.toml");
+    std::fs::write(&design, DESIGN).unwrap();
+    let (code, out, err) = common::mizan(&["check", folder], &[]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(
+        out.lines().count(),
+        1,
+        "the design file is not a survey: {out}"
+    );
+    std::fs::write(&design, "[design]\nstrata = \"no_such_column\"\n").unwrap();
+    let (code, _, err) = common::mizan(&["check", folder], &[]);
+    assert_eq!(code, 1);
+    assert!(
+        err.contains("citizen-security.design.toml") && err.contains("no_such_column"),
+        "{err}"
+    );
+}
+
+#[tokio::test]
+async fn the_design_file_beside_the_survey_is_used_by_the_pages() {
+    let dir = tempfile::tempdir().unwrap();
+    let surveys = dir.path().join("surveys");
+    std::fs::create_dir(&surveys).unwrap();
+    std::fs::copy(
+        common::repo_path("surveys/citizen-security.toml"),
+        surveys.join("citizen-security.toml"),
+    )
+    .unwrap();
+    std::fs::write(surveys.join("citizen-security.design.toml"), DESIGN).unwrap();
+    let url = database_with_responses(dir.path(), 50, 3).await;
+    let (code, err) = add_analyst(&url, ANALYST, PASSWORD, PASSWORD);
+    assert_eq!(code, 0, "{err}");
+    let server = common::TestServer::start_on(&surveys, url.clone(), dir);
+    let client = browser();
+    assert_eq!(
+        sign_in(&client, &server, PASSWORD, "en").await.status(),
+        303
+    );
+    let page = client
+        .get(server.url("/results/citizen-security?lang=en"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("citizen-security.design.toml"));
+    let csv = client
+        .get(server.url("/results/citizen-security.csv"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let expected = run_ok(
+        &[
+            "estimate",
+            "--survey",
+            "citizen-security",
+            "--surveys",
+            surveys.to_str().unwrap(),
+        ],
+        &url,
+    );
+    assert_eq!(csv, expected);
+    assert!(
+        csv_rows(&csv).iter().any(|r| r[2] == "gender"),
+        "the file's domains are used"
+    );
+}

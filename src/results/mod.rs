@@ -84,6 +84,27 @@ pub fn design_for(survey: &Survey, explicit: Option<&Path>) -> Result<SurveyDesi
     })
 }
 
+/// `mizan check` for the design file beside a survey, if there is one: it parses, and every
+/// column it names is an export column of the survey (target files are read when estimating).
+pub fn check_design_file(survey: &Survey) -> Result<()> {
+    let path = design_path(survey);
+    if !path.is_file() {
+        return Ok(());
+    }
+    let file = DesignFile::read(&path)?;
+    let known = crate::export::columns(survey);
+    for name in file.columns() {
+        if !known.iter().any(|c| c.name == name) {
+            return Err(Error::Stats(format!(
+                "{}: survey `{}` has no column `{name}` (use the column names of `mizan export`)",
+                path.display(),
+                survey.id
+            )));
+        }
+    }
+    Ok(())
+}
+
 /// Weights 1; the mean of every Likert (or grid row), rating and number question whose
 /// substantive codes are numbers, the category shares of every single choice (and of a Likert
 /// with word codes), the survey's composite indices; non-substantive codes and rating extras
