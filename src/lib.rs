@@ -6,6 +6,7 @@
 //! - [`stats`]: design-based estimation (weights, calibration, variance, intervals). Pure.
 //! - [`db`]: storage on SQLite or PostgreSQL (responses, submission keys, sessions).
 //! - [`export`]: microdata and codebook downloads.
+//! - [`results`]: weighted estimates straight from the database (CLI and results pages).
 //! - [`web`]: the HTTP server: thin handlers over the modules above.
 //! - [`cli`]: the `mizan` command line.
 
@@ -13,6 +14,7 @@ pub mod cli;
 pub mod db;
 pub mod error;
 pub mod export;
+pub mod results;
 pub mod stats;
 pub mod survey;
 pub mod web;

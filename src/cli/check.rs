@@ -1,6 +1,7 @@
 //! `mizan check [PATH…]`: validates survey files and prints every problem as `file:line: message`
 //! on stderr (exit 1), or one `ok:` line per survey on stdout (exit 0). `serve` prints the same
-//! report when it refuses to start.
+//! report when it refuses to start. A results design file beside a survey
+//! (`SURVEY.design.toml`) is checked too: it must parse and name only the survey's export columns.
 
 use crate::survey::load_paths;
 use std::path::PathBuf;
@@ -16,6 +17,20 @@ pub struct Args {
 pub fn run(args: Args) -> ExitCode {
     match load_paths(&args.paths) {
         Ok(surveys) => {
+            let mut design_problems = 0;
+            for s in &surveys {
+                if let Err(e) = crate::results::check_design_file(s) {
+                    eprintln!("{e}");
+                    design_problems += 1;
+                }
+            }
+            if design_problems > 0 {
+                eprintln!(
+                    "{design_problems} problem{} found",
+                    if design_problems == 1 { "" } else { "s" }
+                );
+                return ExitCode::from(1);
+            }
             for s in &surveys {
                 let questions = s.questions().count();
                 println!(

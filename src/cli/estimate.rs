@@ -1,6 +1,7 @@
-//! `mizan estimate`: design-based estimates from a CSV of responses and a design file, written
-//! as a tidy CSV (with BOM) that spreadsheets open in UTF-8. Thin: reading lives in
-//! [`table`] and [`design_file`], every number comes from [`crate::stats`].
+//! `mizan estimate`: design-based estimates from a CSV of responses (`--data`) or straight
+//! from the database (`--survey`, see [`crate::results`]) and a design file, written as a tidy
+//! CSV (with BOM) that spreadsheets open in UTF-8. Thin: reading lives in [`table`] and
+//! [`design_file`], every number comes from [`crate::stats`].
 
 pub mod design_file;
 pub mod table;
@@ -17,24 +18,66 @@ use table::Table;
 #[derive(Debug, clap::Args)]
 pub struct Args {
     /// CSV of responses (Mizan export, KoboToolbox or ODK).
+    #[arg(long, required_unless_present = "survey")]
+    pub data: Option<PathBuf>,
+    /// Survey id: read its responses from the database (`DATABASE_URL`), or with `--data`,
+    /// take its default design when no `--design` is given.
     #[arg(long)]
-    pub data: PathBuf,
-    /// Design file (TOML): weights, strata, clusters, calibration, variables.
-    #[arg(long)]
-    pub design: PathBuf,
+    pub survey: Option<String>,
+    /// Folder (or file) of survey definitions, for `--survey`.
+    #[arg(long, default_value = "surveys")]
+    pub surveys: PathBuf,
+    /// Design file (TOML): weights, strata, clusters, calibration, variables. With `--survey`
+    /// the default is `SURVEY.design.toml` beside the survey file, else the default design.
+    #[arg(long, required_unless_present = "survey")]
+    pub design: Option<PathBuf>,
     /// Output CSV (default: standard output).
     #[arg(long)]
     pub out: Option<PathBuf>,
 }
 
 pub fn run(args: Args) -> ExitCode {
-    match estimate(&args.data, &args.design) {
+    let rows = match (&args.data, &args.survey) {
+        (Some(data), None) => match &args.design {
+            Some(design) => estimate_rows(data, design),
+            None => Err(Error::Other("--data needs --design or --survey".into())),
+        },
+        (data, Some(id)) => estimate_for_survey(data.as_deref(), id, &args),
+        (None, None) => Err(Error::Other("give --data FILE.csv or --survey ID".into())),
+    };
+    match rows.and_then(|rows| to_csv(&rows)) {
         Ok(csv) => match write_output(args.out.as_deref(), &csv) {
             Ok(()) => ExitCode::SUCCESS,
             Err(e) => super::fail(e),
         },
         Err(e) => super::fail(e),
     }
+}
+
+/// `--survey`: the survey's design (explicit, beside the survey, or default) on its
+/// responses from the database, or on `data` when given.
+fn estimate_for_survey(data: Option<&Path>, id: &str, args: &Args) -> Result<Vec<Row>> {
+    let surveys = crate::survey::load_paths(std::slice::from_ref(&args.surveys))
+        .map_err(Error::InvalidSurvey)?;
+    let survey = surveys.into_iter().find(|s| s.id == id).ok_or_else(|| {
+        Error::Other(format!(
+            "no survey with id `{id}` in {}",
+            args.surveys.display()
+        ))
+    })?;
+    let design = crate::results::design_for(&survey, args.design.as_deref())?;
+    if let Some(data) = data {
+        let table = Table::read(data, &design.file.data.missing)?;
+        let (source, base) = (design.source(&survey), design.base_dir(&survey));
+        return estimate_table(&table, &design.file, &source, &base);
+    }
+    let runtime = tokio::runtime::Runtime::new().map_err(|e| Error::Other(e.to_string()))?;
+    runtime.block_on(async {
+        let db = crate::db::Db::connect(&super::migrate::database_url()).await?;
+        let rows = crate::results::estimate_survey(&db, &survey, &design).await;
+        db.close().await;
+        rows
+    })
 }
 
 /// The header of the output, in order.
@@ -70,7 +113,18 @@ pub fn estimate_rows(data: &Path, design_path: &Path) -> Result<Vec<Row>> {
     let file = DesignFile::read(design_path)?;
     let table = Table::read(data, &file.data.missing)?;
     let base_dir = design_path.parent().unwrap_or(Path::new("."));
-    let design = build_design(&table, &file, design_path, base_dir)?;
+    estimate_table(&table, &file, design_path, base_dir)
+}
+
+/// Every row the design file asks for, on a table (from a CSV or from the database).
+/// `design_path` is for messages; target files are relative to `base_dir`.
+pub fn estimate_table(
+    table: &Table,
+    file: &DesignFile,
+    design_path: &Path,
+    base_dir: &Path,
+) -> Result<Vec<Row>> {
+    let design = build_design(table, file, design_path, base_dir)?;
     let rules = file.reliability.rules();
     let level = file.output.level;
     if !(level > 0.0 && level < 1.0) {
@@ -93,10 +147,11 @@ pub fn estimate_rows(data: &Path, design_path: &Path) -> Result<Vec<Row>> {
             .zip(&cols)
             .map(|(name, values)| {
                 let reversed = idx.reversed.contains(name);
+                let [low, high] = idx.scale_of(name);
                 Item {
                     values,
-                    low: if reversed { idx.scale[1] } else { idx.scale[0] },
-                    high: if reversed { idx.scale[0] } else { idx.scale[1] },
+                    low: if reversed { high } else { low },
+                    high: if reversed { low } else { high },
                 }
             })
             .collect();

@@ -4,6 +4,7 @@
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
 
+pub mod analyst;
 pub mod check;
 pub mod estimate;
 pub mod export;
@@ -31,8 +32,11 @@ pub enum Command {
     Migrate(migrate::Args),
     /// Write a survey's responses as CSV microdata plus a codebook.
     Export(export::Args),
-    /// Compute design-based weighted estimates from a CSV of responses and a design file.
+    /// Compute design-based weighted estimates from a CSV of responses (or the database) and a
+    /// design file.
     Estimate(estimate::Args),
+    /// Manage analyst accounts for the results pages.
+    Analyst(analyst::Args),
 }
 
 pub fn run(cli: Cli) -> ExitCode {
@@ -42,6 +46,7 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Migrate(args) => migrate::run(args),
         Command::Export(args) => export::run(args),
         Command::Estimate(args) => estimate::run(args),
+        Command::Analyst(args) => analyst::run(args),
     }
 }
 

@@ -191,6 +191,52 @@ impl Db {
         }
     }
 
+    /// Create an analyst account, or set the password of an existing one. Returns true when
+    /// the account is new.
+    pub async fn put_analyst(&self, name: &str, password_hash: &str) -> Result<bool> {
+        let existed = self.analyst_password_hash(name).await?.is_some();
+        let sql_sqlite = "INSERT INTO analysts (name, password_hash) VALUES (?, ?) \
+                          ON CONFLICT (name) DO UPDATE SET password_hash = excluded.password_hash";
+        let sql_pg = "INSERT INTO analysts (name, password_hash) VALUES ($1, $2) \
+                      ON CONFLICT (name) DO UPDATE SET password_hash = excluded.password_hash";
+        match &self.backend {
+            Backend::Sqlite(p) => {
+                sqlx::query(sql_sqlite)
+                    .bind(name)
+                    .bind(password_hash)
+                    .execute(&p.writer)
+                    .await?;
+            }
+            Backend::Postgres(p) => {
+                sqlx::query(sql_pg)
+                    .bind(name)
+                    .bind(password_hash)
+                    .execute(p)
+                    .await?;
+            }
+        }
+        Ok(!existed)
+    }
+
+    /// The stored password hash of an analyst, if the account exists.
+    pub async fn analyst_password_hash(&self, name: &str) -> Result<Option<String>> {
+        let row: Option<(String,)> = match &self.backend {
+            Backend::Sqlite(p) => {
+                sqlx::query_as("SELECT password_hash FROM analysts WHERE name = ?")
+                    .bind(name)
+                    .fetch_optional(&p.reader)
+                    .await?
+            }
+            Backend::Postgres(p) => {
+                sqlx::query_as("SELECT password_hash FROM analysts WHERE name = $1")
+                    .bind(name)
+                    .fetch_optional(p)
+                    .await?
+            }
+        };
+        Ok(row.map(|r| r.0))
+    }
+
     /// Delete submission-key claims older than `keep_days` days. A claim only has to outlive
     /// the forms that could still be resubmitted (the session lifetime), so a few days is ample.
     pub async fn purge_submission_keys(&self, keep_days: u32) -> Result<u64> {

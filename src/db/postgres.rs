@@ -110,7 +110,11 @@ pub(super) fn answer_columns(
         for i in 0..n {
             sql.push_str(&format!(", (answers -> ${})::text", i + 1));
         }
-        sql.push_str(&format!(" FROM responses WHERE survey_id = ${}", n + 1));
+        // Random-id order, as the export: sums then add up in the same order on both paths.
+        sql.push_str(&format!(
+            " FROM responses WHERE survey_id = ${} ORDER BY id",
+            n + 1
+        ));
         sql
     });
     let mut query = sqlx::query(sql);

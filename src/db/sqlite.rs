@@ -203,7 +203,8 @@ pub(super) fn answer_columns(
         for _ in 0..n {
             sql.push_str(", answers -> ?");
         }
-        sql.push_str(" FROM responses WHERE survey_id = ?");
+        // Random-id order, as the export: sums then add up in the same order on both paths.
+        sql.push_str(" FROM responses WHERE survey_id = ? ORDER BY id");
         sql
     });
     let mut query = sqlx::query(sql);

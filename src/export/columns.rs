@@ -131,17 +131,13 @@ impl Column {
             ColumnSource::Metadata(id) => r.metadata.get(id).cloned().unwrap_or_default(),
             ColumnSource::Answer(key) => answer_cell(r.answers.get(key)),
             ColumnSource::FreeText(key) => spreadsheet_safe(answer_cell(r.answers.get(key))),
-            ColumnSource::Option { key, code } => match r.answers.get(key) {
-                None => String::new(),
-                Some(Answer::Codes(codes)) => flag(codes.iter().any(|c| c == code)),
-                Some(Answer::Value(s)) => flag(s == code),
-                Some(Answer::Number(x)) => flag(format_number(*x) == *code),
-            },
+            ColumnSource::Option { key, code } => option_cell(r.answers.get(key), code),
         }
     }
 }
 
-fn answer_cell(answer: Option<&Answer>) -> String {
+/// The cell of an answer column: the answer as written (code, text, date or number).
+pub fn answer_cell(answer: Option<&Answer>) -> String {
     match answer {
         None => String::new(),
         Some(Answer::Number(x)) => format_number(*x),
@@ -157,6 +153,17 @@ fn spreadsheet_safe(text: String) -> String {
         format!("'{text}")
     } else {
         text
+    }
+}
+
+/// The cell of a multiple-choice option column: 1 when the answer includes `code`, 0 when it
+/// does not, empty when the question was not answered.
+pub fn option_cell(answer: Option<&Answer>, code: &str) -> String {
+    match answer {
+        None => String::new(),
+        Some(Answer::Codes(codes)) => flag(codes.iter().any(|c| c == code)),
+        Some(Answer::Value(s)) => flag(s == code),
+        Some(Answer::Number(x)) => flag(format_number(*x) == *code),
     }
 }
 

@@ -69,6 +69,13 @@ pub fn parse_str(src: &str, path: &Path) -> Result<Survey, Report> {
     }
 }
 
+/// A survey file is a `*.toml` of a folder, except the results design files that sit beside
+/// the surveys (`SURVEY.design.toml`, see docs/analysts.md).
+pub fn is_survey_file(path: &Path) -> bool {
+    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
+    name.ends_with(".toml") && !name.ends_with(".design.toml")
+}
+
 /// Loads every survey from files and folders (the `*.toml` files of a folder, in name order).
 /// Reports the problems of all files together, plus survey ids used twice.
 pub fn load_paths(paths: &[PathBuf]) -> Result<Vec<Survey>, Report> {
@@ -80,7 +87,7 @@ pub fn load_paths(paths: &[PathBuf]) -> Result<Vec<Survey>, Report> {
                 Ok(entries) => {
                     let mut found: Vec<PathBuf> = entries
                         .filter_map(|e| e.ok().map(|e| e.path()))
-                        .filter(|p| p.is_file() && p.extension().is_some_and(|x| x == "toml"))
+                        .filter(|p| p.is_file() && is_survey_file(p))
                         .collect();
                     found.sort();
                     if found.is_empty() {

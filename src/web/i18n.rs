@@ -98,6 +98,56 @@ pub const SERVER_ERROR_BODY: Ui = Ui::new(
 );
 pub const HOME_LINK: Ui = Ui::new("الذهاب إلى قائمة الاستبيانات", "Go to the list of surveys");
 
+// Analysts: sign-in and results pages.
+pub const SIGN_IN_TITLE: Ui = Ui::new("تسجيل دخول المحلّلين", "Sign in as an analyst");
+pub const SIGN_IN_NAME: Ui = Ui::new("اسم المستخدم", "User name");
+pub const SIGN_IN_PASSWORD: Ui = Ui::new("كلمة المرور", "Password");
+pub const SIGN_IN_BUTTON: Ui = Ui::new("تسجيل الدخول", "Sign in");
+pub const SIGN_IN_WRONG: Ui = Ui::new(
+    "اسم المستخدم أو كلمة المرور غير صحيحة",
+    "The user name or password is not right",
+);
+pub const SIGN_OUT: Ui = Ui::new("تسجيل الخروج", "Sign out");
+pub const RESULTS_TITLE: Ui = Ui::new("النتائج المرجّحة", "Weighted results");
+pub const RESULTS_NONE_YET: Ui = Ui::new(
+    "لا توجد إجابات محفوظة لهذا الاستبيان بعد.",
+    "No responses to this survey have been stored yet.",
+);
+pub const RESULTS_DESIGN_DEFAULT: Ui = Ui::new(
+    "التصميم: الافتراضي (أوزان متساوية، دون طبقات أو عناقيد).",
+    "Design: the default (equal weights, no strata or clusters).",
+);
+pub const RESULTS_DESIGN_FILE: Ui = Ui::new("التصميم: ملف التصميم", "Design: design file");
+pub const RESULTS_RESPONSES: Ui = Ui::new("عدد الإجابات", "Responses");
+pub const DOMAIN_LABEL: Ui = Ui::new("التقسيم حسب", "Break down by");
+pub const DOMAIN_NONE: Ui = Ui::new("العيّنة كاملة فقط", "Whole sample only");
+pub const DOMAIN_SHOW: Ui = Ui::new("اعرض", "Show");
+pub const DOMAIN_CHANNEL: Ui = Ui::new("قناة الإجابة", "Channel");
+pub const DOMAIN_LANG: Ui = Ui::new("لغة الإجابة", "Language of the answers");
+pub const DOWNLOADS: Ui = Ui::new("التنزيل", "Downloads");
+pub const DOWNLOAD_CSV: Ui = Ui::new("التقديرات بصيغة CSV", "Estimates as CSV");
+pub const DOWNLOAD_XLSX: Ui = Ui::new("التقديرات بصيغة Excel (XLSX)", "Estimates as Excel (XLSX)");
+pub const COL_CATEGORY: Ui = Ui::new("الفئة", "Category");
+pub const COL_GROUP: Ui = Ui::new("المجموعة", "Group");
+pub const COL_N: Ui = Ui::new("عدد المجيبين", "Respondents (n)");
+pub const COL_ESTIMATE: Ui = Ui::new("التقدير المرجّح", "Weighted estimate");
+pub const COL_CI: Ui = Ui::new("فترة الثقة ٩٥٪", "95% confidence interval");
+pub const COL_RELIABILITY: Ui = Ui::new("الموثوقية", "Reliability");
+pub const ALL_RESPONDENTS: Ui = Ui::new("جميع المجيبين", "All respondents");
+pub const FLAG_OK: Ui = Ui::new("موثوق", "Reliable");
+pub const FLAG_LOW: Ui = Ui::new(
+    "موثوقية منخفضة: يُفسَّر بحذر",
+    "Low reliability: interpret with care",
+);
+pub const FLAG_SUPPRESSED: Ui = Ui::new(
+    "محجوب: عدد المجيبين قليل جداً",
+    "Suppressed: too few respondents",
+);
+pub const CHART_ALT: Ui = Ui::new(
+    "مخطط أعمدة للتقديرات مع فترات الثقة؛ القيم في الجدول التالي.",
+    "Bar chart of the estimates with confidence intervals; the values are in the table that follows.",
+);
+
 /// Write a number with the digits of the interface language.
 pub fn digits(lang: Lang, s: &str) -> String {
     match lang {

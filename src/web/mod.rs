@@ -13,6 +13,7 @@
 //! | GET    | `/s/{survey}/done`        | confirmation                                       |
 //! | GET    | `/static/mizan.<hash>.css`| the stylesheet, cached for a year                  |
 //! | GET    | `/healthz`                | liveness (`ok`)                                    |
+//! | GET/POST | `/login`, `/logout`, `/results…` | analysts' sign-in and weighted results (see [`results`]) |
 //!
 //! Any page takes `?lang=ar|en`; the choice is remembered in the session (Arabic by default).
 //! Every response carries strict security headers; every POST is CSRF-checked; every failure
@@ -26,6 +27,7 @@ pub mod error_page;
 pub mod form;
 pub mod home;
 pub mod i18n;
+pub mod results;
 pub mod security;
 pub mod survey_flow;
 pub mod views;
@@ -97,6 +99,7 @@ pub fn app<S: SessionStore + Clone>(state: AppState, store: S, cookies: CookiePo
     let routes = Router::new()
         .merge(home::router())
         .merge(survey_flow::router())
+        .merge(results::router())
         .merge(assets::router())
         .fallback(error_page::not_found)
         .method_not_allowed_fallback(error_page::not_found)

@@ -171,6 +171,52 @@ pub struct IndexSpec {
     /// Items whose scale runs the other way.
     #[serde(default)]
     pub reversed: Vec<String>,
+    /// Scale ends of the items whose scale differs from `scale`, e.g. `{ trust = [1, 5] }`.
+    #[serde(default)]
+    pub item_scales: std::collections::BTreeMap<String, [f64; 2]>,
+}
+
+impl IndexSpec {
+    /// The scale ends `[low, high]` of one item (before reversal).
+    pub fn scale_of(&self, item: &str) -> [f64; 2] {
+        self.item_scales.get(item).copied().unwrap_or(self.scale)
+    }
+}
+
+impl DesignFile {
+    /// Every data column the file names (weights, strata, clusters, calibration cells,
+    /// domains, variables, index items), each once, in that order: all an estimate reads.
+    pub fn columns(&self) -> Vec<String> {
+        let mut out: Vec<String> = Vec::new();
+        let mut add = |name: &str| {
+            if !out.iter().any(|o| o == name) {
+                out.push(name.to_string());
+            }
+        };
+        let d = &self.design;
+        for c in [&d.weights, &d.strata, &d.cluster].into_iter().flatten() {
+            add(c);
+        }
+        if let Some(cal) = &self.calibration {
+            for m in &cal.margins {
+                for b in m.by.to_vec() {
+                    add(&b);
+                }
+            }
+        }
+        for c in &self.output.domains {
+            add(c);
+        }
+        for v in &self.variables {
+            add(&v.name);
+        }
+        for i in &self.indices {
+            for item in &i.items {
+                add(item);
+            }
+        }
+        out
+    }
 }
 
 fn design_error(path: &Path, msg: impl std::fmt::Display) -> Error {
@@ -302,12 +348,13 @@ fn read_targets(
             .iter()
             .find(|n| t.headers.iter().any(|h| h == *n))
             .ok_or_else(|| design_error(&path, "targets need a `Freq` (or `total`) column"))?;
-        let by_cols: Vec<&[String]> = by.iter().map(|b| t.column(b)).collect::<Result<_>>()?;
+        let by_cols: Vec<&super::table::Column> =
+            by.iter().map(|b| t.column(b)).collect::<Result<_>>()?;
         let totals = t.column(total_col)?;
         for row in 0..t.rows() {
-            let parts: Vec<String> = by_cols.iter().map(|c| ascii_label(&c[row])).collect();
+            let parts: Vec<String> = by_cols.iter().map(|c| ascii_label(c.get(row))).collect();
             let refs: Vec<&str> = parts.iter().map(|s| s.as_str()).collect();
-            let cell = totals[row].trim();
+            let cell = totals.get(row).trim();
             let total = if cell.is_empty() || cell.eq_ignore_ascii_case("na") {
                 f64::NAN
             } else {
@@ -385,10 +432,11 @@ fn margin_columns(
         .enumerate()
         .map(|(i, (k, _, _))| (k.as_str(), i as u32))
         .collect();
-    let cols: Vec<&[String]> = by.iter().map(|b| table.column(b)).collect::<Result<_>>()?;
+    let cols: Vec<&super::table::Column> =
+        by.iter().map(|b| table.column(b)).collect::<Result<_>>()?;
     let mut cells = Vec::with_capacity(table.rows());
     for row in 0..table.rows() {
-        let parts: Vec<String> = cols.iter().map(|c| ascii_label(&c[row])).collect();
+        let parts: Vec<String> = cols.iter().map(|c| ascii_label(c.get(row))).collect();
         let refs: Vec<&str> = parts.iter().map(|s| s.as_str()).collect();
         match index.get(cell_key(&refs).as_str()) {
             Some(c) => cells.push(*c),

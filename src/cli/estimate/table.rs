@@ -4,19 +4,79 @@
 //! Tolerated: a UTF-8 byte-order mark, `\r\n` line ends, Arabic-Indic digits and decimal
 //! separator in numbers. Missing: an empty cell, or one of the configured missing codes
 //! (compared trimmed and case-insensitively, e.g. `dk`, `refused`, `n/a`).
+//!
+//! Columns are dictionary-encoded (one `u32` per row and each distinct cell once): survey
+//! answers are codes with a handful of values, so a million rows cost 4 MB per column, and a
+//! number or label is parsed once per distinct value rather than once per row. A [`Table`] is
+//! built from a file ([`Table::read`]) or column by column ([`ColumnBuilder`], used to read
+//! straight from the database), and both give the same numbers for the same cells.
 
 use crate::stats::{MISSING_CODE, factorize};
 use crate::{Error, Result};
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 #[derive(Debug)]
 pub struct Table {
+    /// Where the data came from, for messages (a file, or `database: SURVEY`).
     pub path: PathBuf,
     pub headers: Vec<String>,
-    /// Column-major cells.
-    pub columns: Vec<Vec<String>>,
+    pub columns: Vec<Column>,
     /// Lowercased missing codes.
     missing: Vec<String>,
+}
+
+/// One dictionary-encoded column: row `i` holds `values[codes[i]]`.
+#[derive(Debug, Default, Clone)]
+pub struct Column {
+    codes: Vec<u32>,
+    values: Vec<String>,
+}
+
+impl Column {
+    pub fn len(&self) -> usize {
+        self.codes.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.codes.is_empty()
+    }
+
+    /// The cell of row `i`.
+    pub fn get(&self, i: usize) -> &str {
+        &self.values[self.codes[i] as usize]
+    }
+
+    /// The distinct cells, and each row's index into them.
+    pub fn dictionary(&self) -> (&[u32], &[String]) {
+        (&self.codes, &self.values)
+    }
+}
+
+/// Builds a [`Column`] one cell at a time, storing each distinct cell once.
+#[derive(Debug, Default)]
+pub struct ColumnBuilder {
+    column: Column,
+    index: HashMap<String, u32>,
+}
+
+impl ColumnBuilder {
+    pub fn push(&mut self, cell: &str) {
+        let code = match self.index.get(cell) {
+            Some(c) => *c,
+            None => {
+                let c = self.column.values.len() as u32;
+                self.column.values.push(cell.to_string());
+                self.index.insert(cell.to_string(), c);
+                c
+            }
+        };
+        self.column.codes.push(code);
+    }
+
+    pub fn finish(self) -> Column {
+        self.column
+    }
 }
 
 fn bad(path: &Path, msg: impl std::fmt::Display) -> Error {
@@ -59,7 +119,8 @@ impl Table {
                 ));
             }
         }
-        let mut columns = vec![Vec::new(); headers.len()];
+        let mut columns: Vec<ColumnBuilder> =
+            headers.iter().map(|_| ColumnBuilder::default()).collect();
         for (k, record) in reader.records().enumerate() {
             let record = record.map_err(|e| {
                 let line = e.position().map(|p| p.line()).unwrap_or(k as u64 + 2);
@@ -75,11 +136,32 @@ impl Table {
                 bad(path, msg)
             })?;
             for (col, field) in columns.iter_mut().zip(record.iter()) {
-                col.push(field.to_string());
+                col.push(field);
             }
         }
-        if columns[0].is_empty() {
-            return Err(bad(path, "the file has a header but no rows"));
+        let columns = columns.into_iter().map(ColumnBuilder::finish).collect();
+        Table::from_columns(path, headers, columns, missing_codes)
+    }
+
+    /// A table from columns already read (all of the same length, at least one row).
+    pub fn from_columns(
+        path: &Path,
+        headers: Vec<String>,
+        columns: Vec<Column>,
+        missing_codes: &[String],
+    ) -> Result<Table> {
+        match columns.first() {
+            None => return Err(bad(path, "the data has no columns")),
+            Some(c) if c.is_empty() => {
+                return Err(bad(path, "the data has a header but no rows"));
+            }
+            Some(c) if columns.iter().any(|o| o.len() != c.len()) => {
+                return Err(bad(path, "the columns have different lengths"));
+            }
+            _ => {}
+        }
+        if headers.len() != columns.len() {
+            return Err(bad(path, "as many headers as columns are needed"));
         }
         Ok(Table {
             path: path.to_path_buf(),
@@ -96,7 +178,7 @@ impl Table {
         self.columns[0].len()
     }
 
-    pub fn column(&self, name: &str) -> Result<&[String]> {
+    pub fn column(&self, name: &str) -> Result<&Column> {
         match self.headers.iter().position(|h| h == name) {
             Some(i) => Ok(&self.columns[i]),
             None => Err(bad(
@@ -114,19 +196,33 @@ impl Table {
     /// A numeric column, NaN where missing; any other non-number is an error naming the line.
     pub fn numeric(&self, name: &str) -> Result<Vec<f64>> {
         let col = self.column(name)?;
-        col.iter()
-            .enumerate()
-            .map(|(i, cell)| {
+        let (codes, values) = col.dictionary();
+        let parsed: Vec<Option<f64>> = values
+            .iter()
+            .map(|cell| {
                 if self.is_missing(cell) {
-                    return Ok(f64::NAN);
+                    return Some(f64::NAN);
                 }
                 match ascii_number(cell).parse::<f64>() {
-                    Ok(v) if v.is_finite() => Ok(v),
-                    _ => Err(bad(
-                        &self.path,
-                        format!("line {}: column `{name}`: `{cell}` is not a number", i + 2),
-                    )),
+                    Ok(v) if v.is_finite() => Some(v),
+                    _ => None,
                 }
+            })
+            .collect();
+        codes
+            .iter()
+            .enumerate()
+            .map(|(i, c)| {
+                parsed[*c as usize].ok_or_else(|| {
+                    bad(
+                        &self.path,
+                        format!(
+                            "line {}: column `{name}`: `{}` is not a number",
+                            i + 2,
+                            values[*c as usize]
+                        ),
+                    )
+                })
             })
             .collect()
     }
@@ -149,7 +245,8 @@ impl Table {
     /// Group codes of a column (sorted labels), missing cells as [`MISSING_CODE`].
     pub fn codes(&self, name: &str) -> Result<(Vec<u32>, Vec<String>)> {
         let col = self.column(name)?;
-        let values: Vec<Option<String>> = col
+        let (codes, values) = col.dictionary();
+        let distinct: Vec<Option<String>> = values
             .iter()
             .map(|c| {
                 if self.is_missing(c) {
@@ -159,7 +256,11 @@ impl Table {
                 }
             })
             .collect();
-        Ok(factorize(&values))
+        let (group_of_value, labels) = factorize(&distinct);
+        Ok((
+            codes.iter().map(|c| group_of_value[*c as usize]).collect(),
+            labels,
+        ))
     }
 
     /// Group codes of a column that must have a value in every row (strata, clusters).

@@ -206,6 +206,35 @@ pub fn text_input(p: &Prompt, entry: &Entry, value: &str, lang: Lang) -> Markup 
     }
 }
 
+/// What a sign-in field holds, for the browser's password manager (WCAG 3.3.8: no memory test;
+/// pasting and autofill stay allowed).
+pub enum Credential {
+    Username,
+    CurrentPassword,
+}
+
+/// Type a user name or password: a labelled input with the matching `autocomplete`.
+pub fn credential_input(p: &Prompt, kind: Credential, value: &str, lang: Lang) -> Markup {
+    let (input_type, autocomplete) = match kind {
+        Credential::Username => ("text", "username"),
+        Credential::CurrentPassword => ("password", "current-password"),
+    };
+    let class = if p.error.is_some() {
+        "input input-error"
+    } else {
+        "input"
+    };
+    html! {
+        div class=(group_class(p)) {
+            (label(p, lang))
+            (hint_and_error(p, lang))
+            input class=(class) type=(input_type) id=(p.id) name=(p.id) value=(value)
+                autocomplete=(autocomplete) spellcheck="false" autocapitalize="none" dir="ltr"
+                aria-describedby=[p.described_by()];
+        }
+    }
+}
+
 /// Type a longer answer: a labelled textarea.
 pub fn textarea(p: &Prompt, value: &str, lang: Lang) -> Markup {
     let class = if p.error.is_some() {

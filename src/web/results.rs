@@ -1,0 +1,369 @@
+//! Analysts' routes: sign-in, sign-out, and weighted results with their downloads.
+//!
+//! | method | path                       | what                                              |
+//! |--------|----------------------------|---------------------------------------------------|
+//! | GET    | `/login`                   | sign-in form (`?next=/results/…`)                 |
+//! | POST   | `/login`                   | check name and password → `next` (303) or the form again (401) |
+//! | POST   | `/logout`                  | forget the analyst in this session → `/login`     |
+//! | GET    | `/results`                 | the surveys                                       |
+//! | GET    | `/results/{survey}`        | estimates, charts and tables (`?domain=COLUMN`)   |
+//! | GET    | `/results/{survey}.csv`    | the estimates as `mizan estimate` writes them     |
+//! | GET    | `/results/{survey}.xlsx`   | workbook: estimates and design                    |
+//!
+//! Every results route needs a signed-in analyst, else it redirects to `/login`. The session
+//! id is renewed at sign-in and sign-out (no fixation). Nothing about the analyst (name, IP)
+//! is logged. Handlers are thin: estimates come from [`crate::results`].
+
+use axum::extract::{Path, RawQuery, State};
+use axum::http::StatusCode;
+use axum::http::header::{CONTENT_DISPOSITION, CONTENT_TYPE};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::{Router, routing::get, routing::post};
+use maud::html;
+
+use crate::Error;
+use crate::cli::estimate::to_csv;
+use crate::results::{self, SurveyDesign, labels};
+use crate::survey::{Lang, Survey, Text};
+
+use super::AppState;
+use super::form::{FormPairs, query_pairs};
+use super::i18n;
+use super::views::results::{self as view, LabelledRow, VariableResults};
+use super::views::{layout, pages};
+use super::visit::{CSRF_FIELD, Visitor};
+
+const ANALYST_KEY: &str = "analyst";
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/login", get(sign_in_form).post(sign_in))
+        .route("/logout", post(sign_out))
+        .route("/results", get(survey_index))
+        .route("/results/{file}", get(survey_results))
+}
+
+/// The signed-in analyst's name, or the redirect to the sign-in page.
+async fn analyst(visitor: &Visitor, here: &str) -> Result<Result<String, Response>, Error> {
+    match visitor.session.get::<String>(ANALYST_KEY).await? {
+        Some(name) => Ok(Ok(name)),
+        None => {
+            let next = query_escape(here);
+            Ok(Err(
+                Redirect::to(&format!("/login?next={next}")).into_response()
+            ))
+        }
+    }
+}
+
+fn query_escape(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'/' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+/// Only paths under `/results` are followed after sign-in (no open redirect).
+fn safe_next(next: Option<&str>) -> String {
+    match next {
+        Some(n) if n.starts_with("/results") && !n.contains("//") && !n.contains('\\') => {
+            n.to_string()
+        }
+        _ => "/results".to_string(),
+    }
+}
+
+fn chrome_parts(lang: Lang, heading: &str, path: &str, keep: &[(&str, &str)]) -> (String, String) {
+    (
+        pages::title(lang, heading, None, false),
+        layout::switch_href(path, keep, lang),
+    )
+}
+
+async fn sign_in_form(visitor: Visitor, RawQuery(query): RawQuery) -> Result<Response, Error> {
+    let next = safe_next(
+        query_pairs(query.as_deref())
+            .iter()
+            .find(|(k, _)| k == "next")
+            .map(|(_, v)| v.as_str()),
+    );
+    render_sign_in(&visitor, &next, "", false).await
+}
+
+async fn render_sign_in(
+    visitor: &Visitor,
+    next: &str,
+    name: &str,
+    wrong: bool,
+) -> Result<Response, Error> {
+    let lang = visitor.lang;
+    let csrf = visitor.csrf_token().await?;
+    let heading = i18n::SIGN_IN_TITLE.get(lang);
+    let title = pages::title(lang, heading, None, wrong);
+    let switch = layout::switch_href("/login", &[], lang);
+    let stylesheet = super::assets::stylesheet_href();
+    let chrome = layout::Chrome {
+        lang,
+        title: &title,
+        switch_href: &switch,
+        stylesheet: &stylesheet,
+    };
+    let page = view::sign_in(
+        &chrome,
+        &view::SignInPage {
+            csrf: &csrf,
+            next,
+            name,
+            wrong,
+        },
+    );
+    let status = if wrong {
+        StatusCode::UNAUTHORIZED
+    } else {
+        StatusCode::OK
+    };
+    Ok((status, page).into_response())
+}
+
+async fn sign_in(
+    State(state): State<AppState>,
+    visitor: Visitor,
+    form: FormPairs,
+) -> Result<Response, Error> {
+    visitor.verify_csrf(form.first(CSRF_FIELD)).await?;
+    let name = form.first("name").unwrap_or("").trim();
+    let password = form.first("password").unwrap_or("");
+    let next = safe_next(form.first("next"));
+    if results::access::sign_in(&state.db, name, password).await? {
+        visitor.session.cycle_id().await?;
+        visitor
+            .session
+            .insert(ANALYST_KEY, name.to_string())
+            .await?;
+        return Ok(Redirect::to(&next).into_response());
+    }
+    render_sign_in(&visitor, &next, name, true).await
+}
+
+async fn sign_out(visitor: Visitor, form: FormPairs) -> Result<Response, Error> {
+    visitor.verify_csrf(form.first(CSRF_FIELD)).await?;
+    visitor.session.remove::<String>(ANALYST_KEY).await?;
+    visitor.session.cycle_id().await?;
+    Ok(Redirect::to("/login").into_response())
+}
+
+async fn survey_index(State(state): State<AppState>, visitor: Visitor) -> Result<Response, Error> {
+    if let Err(redirect) = analyst(&visitor, "/results").await? {
+        return Ok(redirect);
+    }
+    let lang = visitor.lang;
+    let csrf = visitor.csrf_token().await?;
+    let heading = i18n::RESULTS_TITLE.get(lang);
+    let (title, switch) = chrome_parts(lang, heading, "/results", &[]);
+    let stylesheet = super::assets::stylesheet_href();
+    let chrome = layout::Chrome {
+        lang,
+        title: &title,
+        switch_href: &switch,
+        stylesheet: &stylesheet,
+    };
+    Ok(layout::page(
+        &chrome,
+        html! {
+            (view::sign_out(&csrf, lang))
+            h1.heading-l { (heading) }
+            ul.survey-list {
+                @for s in state.surveys.values() {
+                    li { a href={ "/results/" (s.id) } { (s.title.get(lang)) } }
+                }
+            }
+        },
+    )
+    .into_response())
+}
+
+enum Format {
+    Page,
+    Csv,
+    Xlsx,
+}
+
+async fn survey_results(
+    State(state): State<AppState>,
+    visitor: Visitor,
+    Path(file): Path<String>,
+    RawQuery(query): RawQuery,
+) -> Result<Response, Error> {
+    let (id, format) = if let Some(id) = file.strip_suffix(".csv") {
+        (id, Format::Csv)
+    } else if let Some(id) = file.strip_suffix(".xlsx") {
+        (id, Format::Xlsx)
+    } else {
+        (file.as_str(), Format::Page)
+    };
+    let here = format!("/results/{file}");
+    if let Err(redirect) = analyst(&visitor, &here).await? {
+        return Ok(redirect);
+    }
+    let survey = state.surveys.get(id).ok_or(Error::NotFound)?;
+    let lang = visitor.lang;
+    let domains =
+        labels::domain_columns(survey, text(i18n::DOMAIN_CHANNEL), text(i18n::DOMAIN_LANG));
+    let asked = query_pairs(query.as_deref())
+        .into_iter()
+        .find(|(k, _)| k == "domain")
+        .map(|(_, v)| v)
+        .filter(|v| !v.is_empty());
+    let domain = match asked {
+        Some(d) if domains.iter().any(|(id, _)| *id == d) => Some(d),
+        Some(_) => return Err(Error::BadRequest("unknown domain column".into())),
+        None => None,
+    };
+    let mut design = results::design_for(survey, None)?;
+    if let Some(d) = &domain {
+        if !design.file.output.domains.contains(d) {
+            design.file.output.domains.push(d.clone());
+        }
+    }
+    let responses = state.db.count_responses(&survey.id).await?;
+    let rows = if responses == 0 {
+        Vec::new()
+    } else {
+        results::estimate_survey(&state.db, survey, &design).await?
+    };
+    let suffix = domain
+        .as_deref()
+        .map(|d| format!("?domain={}", query_escape(d)))
+        .unwrap_or_default();
+    match format {
+        Format::Csv => Ok(download(
+            to_csv(&rows)?,
+            "text/csv; charset=utf-8",
+            &format!("{}-results.csv", survey.id),
+        )),
+        Format::Xlsx => Ok(download(
+            results::xlsx::workbook(survey, &design, &rows)?,
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            &format!("{}-results.xlsx", survey.id),
+        )),
+        Format::Page => {
+            let csrf = visitor.csrf_token().await?;
+            let variables = group(survey, &design, rows, lang);
+            let domain_labels: Vec<(String, String)> = domains
+                .iter()
+                .map(|(id, t)| (id.clone(), t.get(lang).to_string()))
+                .collect();
+            let heading = format!(
+                "{} — {}",
+                i18n::RESULTS_TITLE.get(lang),
+                survey.title.get(lang)
+            );
+            let keep: Vec<(&str, &str)> = domain
+                .as_deref()
+                .map(|d| vec![("domain", d)])
+                .unwrap_or_default();
+            let (title, switch) = chrome_parts(lang, &heading, &here, &keep);
+            let stylesheet = super::assets::stylesheet_href();
+            let chrome = layout::Chrome {
+                lang,
+                title: &title,
+                switch_href: &switch,
+                stylesheet: &stylesheet,
+            };
+            let csv_href = format!("/results/{}.csv{suffix}", survey.id);
+            let xlsx_href = format!("/results/{}.xlsx{suffix}", survey.id);
+            Ok(view::results(
+                &chrome,
+                &view::ResultsPage {
+                    title: &heading,
+                    responses,
+                    design_file: design
+                        .path
+                        .as_ref()
+                        .and_then(|p| p.file_name())
+                        .map(|n| n.to_string_lossy().into_owned()),
+                    domains: &domain_labels,
+                    domain: domain.as_deref(),
+                    csv_href: &csv_href,
+                    xlsx_href: &xlsx_href,
+                    csrf: &csrf,
+                    variables: &variables,
+                },
+            )
+            .into_response())
+        }
+    }
+}
+
+fn text(ui: i18n::Ui) -> Text {
+    Text {
+        ar: ui.ar.to_string(),
+        en: ui.en.to_string(),
+    }
+}
+
+fn download(bytes: Vec<u8>, content_type: &'static str, name: &str) -> Response {
+    (
+        [
+            (CONTENT_TYPE, content_type.to_string()),
+            (
+                CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{name}\""),
+            ),
+        ],
+        bytes,
+    )
+        .into_response()
+}
+
+/// Rows grouped by variable (in design order), labelled in the page's language.
+fn group(
+    survey: &Survey,
+    design: &SurveyDesign,
+    rows: Vec<crate::cli::estimate::Row>,
+    lang: Lang,
+) -> Vec<VariableResults> {
+    let mut out: Vec<VariableResults> = Vec::new();
+    for row in rows {
+        let kind = design
+            .file
+            .variables
+            .iter()
+            .find(|v| v.name == row.variable)
+            .map(|v| v.kind.as_str())
+            .unwrap_or("mean");
+        let percent = kind != "mean";
+        if out.last().is_none_or(|v| v.id != row.variable) {
+            out.push(VariableResults {
+                id: row.variable.clone(),
+                label: labels::variable(survey, &row.variable)
+                    .get(lang)
+                    .to_string(),
+                percent,
+                rows: Vec::new(),
+            });
+        }
+        let category = (!row.category.is_empty()).then(|| {
+            labels::value(survey, &row.variable, &row.category)
+                .get(lang)
+                .to_string()
+        });
+        let group = (!row.domain.is_empty()).then(|| {
+            labels::value(survey, &row.domain, &row.domain_value)
+                .get(lang)
+                .to_string()
+        });
+        if let Some(v) = out.last_mut() {
+            v.rows.push(LabelledRow {
+                category,
+                group,
+                row,
+            });
+        }
+    }
+    out
+}

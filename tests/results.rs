@@ -1,0 +1,678 @@
+//! Results for analysts: weighted estimates straight from the database must equal
+//! `mizan estimate --data` on the export, digit for digit; the results pages, their downloads
+//! and analyst sign-in. Runs on SQLite, and on PostgreSQL under `.ci/with-postgres`.
+
+mod common;
+#[path = "common/responses.rs"]
+mod responses;
+
+use std::path::Path;
+
+use mizan::db::Db;
+use mizan::survey::Survey;
+
+fn citizen_security() -> Survey {
+    let surveys = mizan::survey::load_paths(&[common::repo_path("surveys/citizen-security.toml")])
+        .expect("example survey is valid");
+    surveys.into_iter().next().expect("one survey")
+}
+
+/// A fresh database holding `n` random responses to the example survey.
+async fn database_with_responses(dir: &Path, n: usize, seed: u64) -> String {
+    let url = common::fresh_database_url(dir).await;
+    let db = Db::connect(&url).await.expect("connect");
+    let survey = citizen_security();
+    let mut rng = responses::Rng::new(seed);
+    for _ in 0..n {
+        let r = responses::random_response(&survey, &mut rng);
+        db.store_response(&r, &uuid::Uuid::new_v4().to_string())
+            .await
+            .expect("store");
+    }
+    db.close().await;
+    url
+}
+
+fn run_ok(args: &[&str], url: &str) -> String {
+    let (code, out, err) = common::mizan(args, &[("DATABASE_URL", url)]);
+    assert_eq!(code, 0, "mizan {args:?} failed: {err}");
+    out
+}
+
+/// The rows of a `mizan estimate` CSV (BOM stripped), as fields.
+fn csv_rows(out: &str) -> Vec<Vec<String>> {
+    let body = out
+        .strip_prefix('\u{feff}')
+        .expect("estimate CSV starts with a BOM");
+    csv::Reader::from_reader(body.as_bytes())
+        .records()
+        .map(|r| r.expect("valid CSV").iter().map(str::to_string).collect())
+        .collect()
+}
+
+const DESIGN: &str = r#"
+[data]
+missing = ["dk", "prefer_not"]
+
+[design]
+strata = "stratum"
+cluster = "cluster"
+
+[output]
+domains = ["gender", "channel"]
+interval = "logit"
+
+[[variable]]
+name = "safe_night"
+type = "mean"
+
+[[variable]]
+name = "contact"
+type = "categorical"
+
+[[variable]]
+name = "services__document"
+type = "proportion"
+
+[[index]]
+name = "security_index"
+items = ["safe_day", "safe_night", "trust_police"]
+scale = [1, 4]
+item_scales = { trust_police = [1, 5] }
+min_answered = 2
+"#;
+
+#[tokio::test]
+async fn estimates_from_the_database_equal_estimates_on_the_export() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = database_with_responses(dir.path(), 400, 7).await;
+    let surveys = common::repo_path("surveys");
+    let surveys = surveys.to_str().unwrap();
+    let design = dir.path().join("design.toml");
+    std::fs::write(&design, DESIGN).unwrap();
+    let design = design.to_str().unwrap();
+    let export = dir.path().join("export.csv");
+    let export = export.to_str().unwrap();
+    run_ok(
+        &[
+            "export",
+            "citizen-security",
+            "--out",
+            export,
+            "--surveys",
+            surveys,
+        ],
+        &url,
+    );
+
+    // A design file with strata, clusters, domains, a proportion of an option column and an
+    // index.
+    let from_db = run_ok(
+        &[
+            "estimate",
+            "--survey",
+            "citizen-security",
+            "--surveys",
+            surveys,
+            "--design",
+            design,
+        ],
+        &url,
+    );
+    let from_csv = run_ok(&["estimate", "--data", export, "--design", design], &url);
+    assert_eq!(from_db, from_csv);
+    let rows = csv_rows(&from_db);
+    let whole = |var: &str, cat: &str| {
+        rows.iter()
+            .find(|r| r[0] == var && r[1] == cat && r[2].is_empty())
+            .unwrap_or_else(|| panic!("no row for {var} {cat}"))
+            .clone()
+    };
+    let index = whole("security_index", "");
+    let value: f64 = index[6].parse().expect("index estimate is a number");
+    assert!((0.0..=100.0).contains(&value), "{index:?}");
+    assert_eq!(whole("contact", "yes")[11], "ok");
+    assert!(rows.iter().any(|r| r[2] == "channel" && r[3] == "kiosk"));
+    assert!(rows.iter().any(|r| r[2] == "gender" && r[3] == "female"));
+
+    // The default design (no design file): the same on both paths too.
+    let default_db = run_ok(
+        &[
+            "estimate",
+            "--survey",
+            "citizen-security",
+            "--surveys",
+            surveys,
+        ],
+        &url,
+    );
+    let default_csv = run_ok(
+        &[
+            "estimate",
+            "--data",
+            export,
+            "--survey",
+            "citizen-security",
+            "--surveys",
+            surveys,
+        ],
+        &url,
+    );
+    assert_eq!(default_db, default_csv);
+    let rows = csv_rows(&default_db);
+    let variables: Vec<&str> = rows.iter().map(|r| r[0].as_str()).collect();
+    for expected in [
+        "safe_day",
+        "trust_police",
+        "satisfaction",
+        "wait_minutes",
+        "gender",
+        "governorate",
+        "security_index",
+    ] {
+        assert!(
+            variables.contains(&expected),
+            "default design lacks {expected}"
+        );
+    }
+    // Free text, dates and multiple choice are not in the default design.
+    assert!(!variables.contains(&"visit_date") && !variables.contains(&"services"));
+    // Non-substantive codes are missing, not categories.
+    assert!(
+        !rows
+            .iter()
+            .any(|r| r[0] == "gender" && r[1] == "prefer_not")
+    );
+    // Likert means stay on the scale once "don't know" is left out.
+    let safe_day: f64 = rows.iter().find(|r| r[0] == "safe_day").unwrap()[6]
+        .parse()
+        .unwrap();
+    assert!((1.0..=4.0).contains(&safe_day), "{safe_day}");
+}
+
+#[tokio::test]
+async fn unknown_columns_and_surveys_are_clear_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = database_with_responses(dir.path(), 5, 1).await;
+    let surveys = common::repo_path("surveys");
+    let design = dir.path().join("design.toml");
+    std::fs::write(
+        &design,
+        "[[variable]]\nname = \"no_such\"\ntype = \"mean\"\n",
+    )
+    .unwrap();
+    let (code, _, err) = common::mizan(
+        &[
+            "estimate",
+            "--survey",
+            "citizen-security",
+            "--surveys",
+            surveys.to_str().unwrap(),
+            "--design",
+            design.to_str().unwrap(),
+        ],
+        &[("DATABASE_URL", &url)],
+    );
+    assert_eq!(code, 1);
+    assert!(err.contains("no column `no_such`"), "{err}");
+    let (code, _, err) = common::mizan(
+        &[
+            "estimate",
+            "--survey",
+            "nope",
+            "--surveys",
+            surveys.to_str().unwrap(),
+        ],
+        &[("DATABASE_URL", &url)],
+    );
+    assert_eq!(code, 1);
+    assert!(err.contains("no survey with id `nope`"), "{err}");
+}
+
+// ---------------------------------------------------------------------------------------------
+// Results pages.
+
+const ANALYST: &str = "nour.analyst";
+const PASSWORD: &str = "ميزان-كلمة-سر-طويلة";
+
+/// `mizan analyst add NAME` with the password twice on stdin.
+fn add_analyst(url: &str, name: &str, first: &str, second: &str) -> (i32, String) {
+    use std::io::Write;
+    use std::process::{Command, Stdio};
+    let mut child = Command::new(env!("CARGO_BIN_EXE_mizan"))
+        .args(["analyst", "add", name])
+        .env("DATABASE_URL", url)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run mizan analyst");
+    let mut stdin = child.stdin.take().unwrap();
+    write!(stdin, "{first}\n{second}\n").unwrap();
+    drop(stdin);
+    let out = child.wait_with_output().unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+fn browser() -> reqwest::Client {
+    reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+}
+
+fn csrf_of(page: &str) -> String {
+    let at = page
+        .find("name=\"csrf\" value=\"")
+        .expect("page has a CSRF field");
+    let rest = &page[at + 19..];
+    rest[..rest.find('"').unwrap()].to_string()
+}
+
+async fn sign_in(
+    client: &reqwest::Client,
+    server: &common::TestServer,
+    password: &str,
+    lang: &str,
+) -> reqwest::Response {
+    let page = client
+        .get(server.url(&format!(
+            "/login?next=/results/citizen-security&lang={lang}"
+        )))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let csrf = csrf_of(&page);
+    client
+        .post(server.url("/login"))
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("next", "/results/citizen-security"),
+            ("name", ANALYST),
+            ("password", password),
+        ])
+        .send()
+        .await
+        .unwrap()
+}
+
+/// A server on a database with `n` responses and one analyst.
+async fn results_server(n: usize) -> common::TestServer {
+    let dir = tempfile::tempdir().unwrap();
+    let url = database_with_responses(dir.path(), n, 11).await;
+    let (code, err) = add_analyst(&url, ANALYST, PASSWORD, PASSWORD);
+    assert_eq!(code, 0, "{err}");
+    common::TestServer::start_on(&common::repo_path("surveys"), url, dir)
+}
+
+#[tokio::test]
+async fn results_need_a_signed_in_analyst() {
+    let server = results_server(3).await;
+    let client = browser();
+    for path in [
+        "/results",
+        "/results/citizen-security",
+        "/results/citizen-security.csv",
+        "/results/citizen-security.xlsx",
+    ] {
+        let res = client.get(server.url(path)).send().await.unwrap();
+        assert_eq!(res.status(), 303, "{path}");
+        let to = res.headers()["location"].to_str().unwrap();
+        assert!(to.starts_with("/login?next=/results"), "{path} → {to}");
+    }
+    // The sign-in form: labelled inputs, autocomplete for password managers, nothing that
+    // blocks pasting.
+    let page = client
+        .get(server.url("/login?lang=en"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        page.contains(r#"<label class="label" for="name">User name</label>"#),
+        "{page}"
+    );
+    assert!(
+        page.contains(r#"autocomplete="username""#)
+            && page.contains(r#"autocomplete="current-password""#)
+    );
+    assert!(!page.contains("onpaste") && !page.contains("<script"));
+
+    // Wrong password: the form again, with the error in the person's language.
+    let res = sign_in(&client, &server, "not the password at all", "en").await;
+    assert_eq!(res.status(), 401);
+    let body = res.text().await.unwrap();
+    assert!(
+        body.contains("The user name or password is not right"),
+        "{body}"
+    );
+    assert!(body.contains(&format!(r#"value="{ANALYST}""#)));
+    let res = sign_in(&client, &server, "not the password at all", "ar").await;
+    assert_eq!(res.status(), 401);
+    assert!(
+        res.text()
+            .await
+            .unwrap()
+            .contains("اسم المستخدم أو كلمة المرور غير صحيحة")
+    );
+    let still = client
+        .get(server.url("/results/citizen-security"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(still.status(), 303);
+
+    // A POST without the session's CSRF token is refused.
+    let forged = browser()
+        .post(server.url("/login"))
+        .form(&[("csrf", "x"), ("name", ANALYST), ("password", PASSWORD)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(forged.status(), 403);
+
+    // Right password: on to the page asked for; sign-out ends it.
+    let res = sign_in(&client, &server, PASSWORD, "en").await;
+    assert_eq!(res.status(), 303);
+    assert_eq!(res.headers()["location"], "/results/citizen-security");
+    let page = client
+        .get(server.url("/results/citizen-security"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status(), 200);
+    let page = page.text().await.unwrap();
+    let csrf = csrf_of(&page);
+    let out = client
+        .post(server.url("/logout"))
+        .form(&[("csrf", csrf.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(out.status(), 303);
+    let after = client
+        .get(server.url("/results/citizen-security"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(after.status(), 303);
+}
+
+#[tokio::test]
+async fn mismatched_passwords_and_bad_names_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = common::fresh_database_url(dir.path()).await;
+    let (code, err) = add_analyst(&url, "a", "long enough password", "long enough passw0rd");
+    assert_eq!(code, 1);
+    assert!(err.contains("differ"), "{err}");
+    let (code, err) = add_analyst(&url, "a", "short", "short");
+    assert_eq!(code, 1);
+    assert!(err.contains("at least 12"), "{err}");
+    let (code, _) = add_analyst(
+        &url,
+        "bad name",
+        "long enough password",
+        "long enough password",
+    );
+    assert_eq!(code, 1);
+}
+
+#[tokio::test]
+async fn results_page_and_downloads_show_the_estimates() {
+    let server = results_server(60).await;
+    let client = browser();
+    assert_eq!(
+        sign_in(&client, &server, PASSWORD, "en").await.status(),
+        303
+    );
+
+    let page = client
+        .get(server.url("/results/citizen-security?lang=en"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("Perceived security index"), "index missing");
+    assert!(
+        page.contains(r#"role="img""#) && page.contains("<title>"),
+        "chart without text alternative"
+    );
+    assert!(page.contains("<table") && page.contains("95% confidence interval"));
+    assert!(!page.contains("style="), "the CSP forbids style attributes");
+
+    // The CSV download is `mizan estimate` on the export, byte for byte.
+    let csv = client
+        .get(server.url("/results/citizen-security.csv"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(csv.status(), 200);
+    assert!(
+        csv.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/csv")
+    );
+    let csv = csv.bytes().await.unwrap();
+    let export = server.dir.path().join("export.csv");
+    let surveys = server.surveys.to_str().unwrap().to_string();
+    run_ok(
+        &[
+            "export",
+            "citizen-security",
+            "--out",
+            export.to_str().unwrap(),
+            "--surveys",
+            &surveys,
+        ],
+        &server.database_url,
+    );
+    let expected = run_ok(
+        &[
+            "estimate",
+            "--data",
+            export.to_str().unwrap(),
+            "--survey",
+            "citizen-security",
+            "--surveys",
+            &surveys,
+        ],
+        &server.database_url,
+    );
+    assert_eq!(String::from_utf8(csv.to_vec()).unwrap(), expected);
+
+    // The shown numbers are the CSV's: the index estimate appears rounded on the page.
+    let rows = csv_rows(&expected);
+    let index: f64 = rows.iter().find(|r| r[0] == "security_index").unwrap()[6]
+        .parse()
+        .unwrap();
+    assert!(
+        page.contains(&format!("{index:.2}")),
+        "index {index:.2} not on the page"
+    );
+    // Arabic page: same number in Arabic-Indic digits, right to left.
+    let ar = client
+        .get(server.url("/results/citizen-security?lang=ar"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(ar.contains(r#"dir="rtl""#));
+    let arabic_index: String = format!("{index:.2}")
+        .chars()
+        .map(|c| match c {
+            '0'..='9' => char::from_u32(0x0660 + c as u32 - '0' as u32).unwrap(),
+            '.' => '٫',
+            c => c,
+        })
+        .collect();
+    assert!(ar.contains(&arabic_index), "{arabic_index}");
+    assert!(ar.contains("مؤشر الشعور بالأمن"));
+
+    // XLSX: a zip with the two sheets, Arabic labels exact.
+    let xlsx = client
+        .get(server.url("/results/citizen-security.xlsx"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(xlsx.status(), 200);
+    let bytes = xlsx.bytes().await.unwrap();
+    let mut zip =
+        zip::ZipArchive::new(std::io::Cursor::new(bytes.to_vec())).expect("XLSX is a zip");
+    let mut workbook = String::new();
+    std::io::Read::read_to_string(&mut zip.by_name("xl/workbook.xml").unwrap(), &mut workbook)
+        .unwrap();
+    assert!(
+        workbook.contains(r#"name="estimates""#) && workbook.contains(r#"name="design""#),
+        "{workbook}"
+    );
+    let mut strings = String::new();
+    std::io::Read::read_to_string(
+        &mut zip.by_name("xl/sharedStrings.xml").unwrap(),
+        &mut strings,
+    )
+    .unwrap();
+    assert!(strings.contains("مؤشر الشعور بالأمن") && strings.contains("security_index"));
+}
+
+#[tokio::test]
+async fn small_domains_are_suppressed() {
+    let server = results_server(40).await;
+    let client = browser();
+    assert_eq!(
+        sign_in(&client, &server, PASSWORD, "en").await.status(),
+        303
+    );
+    // 40 respondents over 18 governorates: every cell is under the minimum n of 10.
+    let page = client
+        .get(server.url("/results/citizen-security?domain=governorate&lang=en"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("Suppressed: too few respondents"));
+    assert!(
+        page.contains(r#"<option value="governorate" selected>"#),
+        "selector keeps the choice"
+    );
+    let csv = client
+        .get(server.url("/results/citizen-security.csv?domain=governorate"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let rows = csv_rows(&csv);
+    let cells: Vec<&Vec<String>> = rows.iter().filter(|r| r[2] == "governorate").collect();
+    assert!(!cells.is_empty());
+    for r in cells {
+        let n: usize = r[4].parse().unwrap();
+        assert!(n < 10, "{r:?}");
+        assert_eq!(r[11], "suppressed");
+        assert!(r[6].is_empty(), "a suppressed estimate is not given: {r:?}");
+    }
+    // An unknown domain column is a 400 page, not a failure.
+    let bad = client
+        .get(server.url("/results/citizen-security?domain=nope"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(bad.status(), 400);
+}
+
+#[test]
+fn design_files_beside_surveys_are_checked_not_loaded_as_surveys() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::copy(
+        common::repo_path("surveys/citizen-security.toml"),
+        dir.path().join("citizen-security.toml"),
+    )
+    .unwrap();
+    let folder = dir.path().to_str().unwrap();
+    let design = dir.path().join("citizen-security.design.toml");
+    std::fs::write(&design, DESIGN).unwrap();
+    let (code, out, err) = common::mizan(&["check", folder], &[]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(
+        out.lines().count(),
+        1,
+        "the design file is not a survey: {out}"
+    );
+    std::fs::write(&design, "[design]\nstrata = \"no_such_column\"\n").unwrap();
+    let (code, _, err) = common::mizan(&["check", folder], &[]);
+    assert_eq!(code, 1);
+    assert!(
+        err.contains("citizen-security.design.toml") && err.contains("no_such_column"),
+        "{err}"
+    );
+}
+
+#[tokio::test]
+async fn the_design_file_beside_the_survey_is_used_by_the_pages() {
+    let dir = tempfile::tempdir().unwrap();
+    let surveys = dir.path().join("surveys");
+    std::fs::create_dir(&surveys).unwrap();
+    std::fs::copy(
+        common::repo_path("surveys/citizen-security.toml"),
+        surveys.join("citizen-security.toml"),
+    )
+    .unwrap();
+    std::fs::write(surveys.join("citizen-security.design.toml"), DESIGN).unwrap();
+    let url = database_with_responses(dir.path(), 50, 3).await;
+    let (code, err) = add_analyst(&url, ANALYST, PASSWORD, PASSWORD);
+    assert_eq!(code, 0, "{err}");
+    let server = common::TestServer::start_on(&surveys, url.clone(), dir);
+    let client = browser();
+    assert_eq!(
+        sign_in(&client, &server, PASSWORD, "en").await.status(),
+        303
+    );
+    let page = client
+        .get(server.url("/results/citizen-security?lang=en"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("citizen-security.design.toml"));
+    let csv = client
+        .get(server.url("/results/citizen-security.csv"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let expected = run_ok(
+        &[
+            "estimate",
+            "--survey",
+            "citizen-security",
+            "--surveys",
+            surveys.to_str().unwrap(),
+        ],
+        &url,
+    );
+    assert_eq!(csv, expected);
+    assert!(
+        csv_rows(&csv).iter().any(|r| r[2] == "gender"),
+        "the file's domains are used"
+    );
+}
