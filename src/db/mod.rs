@@ -252,7 +252,7 @@ impl Db {
     /// rather than in memory so that any app server can answer any request).
     pub fn session_store(&self) -> SessionStore {
         match &self.backend {
-            Backend::Sqlite(p) => SessionStore::sqlite(p.writer.clone()),
+            Backend::Sqlite(p) => SessionStore::sqlite(p),
             Backend::Postgres(p) => SessionStore::postgres(p.clone()),
         }
     }

@@ -13,15 +13,47 @@ use tower_sessions_sqlx_store::{PostgresStore, SqliteStore};
 
 #[derive(Debug, Clone)]
 pub enum SessionStore {
-    Sqlite(SqliteStore),
+    Sqlite(SqliteSessions),
     Postgres(PostgresStore),
 }
 
+/// Sessions on SQLite: loads through the reader pool (in WAL mode they run beside the writer
+/// and always see the last commit), creates and saves through the writer task's batches (see
+/// `db::sqlite`), so the one writer connection commits many sessions per transaction.
+#[derive(Debug, Clone)]
+pub struct SqliteSessions {
+    /// The store on the reader pool: `load`.
+    reader: SqliteStore,
+    /// The store on the writer pool: `delete`, `delete_expired` (rare, one statement each).
+    writer: SqliteStore,
+    pools: super::sqlite::Pools,
+}
+
+impl SqliteSessions {
+    async fn write(&self, record: &Record, create: bool) -> session_store::Result<bool> {
+        let data =
+            rmp_serde::to_vec(record).map_err(|e| session_store::Error::Encode(e.to_string()))?;
+        self.pools
+            .write_session(super::sqlite::SessionRow {
+                id: record.id.to_string(),
+                data,
+                expiry: record.expiry_date,
+                create,
+            })
+            .await
+            .map_err(|e| session_store::Error::Backend(e.to_string()))
+    }
+}
+
 impl SessionStore {
-    /// On SQLite the store shares the single writer connection (see `db::sqlite`), so session
-    /// writes queue behind response writes instead of failing with `SQLITE_BUSY`.
-    pub(super) fn sqlite(writer: sqlx::SqlitePool) -> SessionStore {
-        SessionStore::Sqlite(SqliteStore::new(writer))
+    /// On SQLite the store writes through the single writer (see `db::sqlite`), so session
+    /// writes queue with response writes instead of failing with `SQLITE_BUSY`.
+    pub(super) fn sqlite(pools: &super::sqlite::Pools) -> SessionStore {
+        SessionStore::Sqlite(SqliteSessions {
+            reader: SqliteStore::new(pools.reader.clone()),
+            writer: SqliteStore::new(pools.writer.clone()),
+            pools: pools.clone(),
+        })
     }
 
     pub(super) fn postgres(pool: sqlx::PgPool) -> SessionStore {
@@ -49,28 +81,34 @@ impl SessionStore {
 impl tower_sessions::SessionStore for SessionStore {
     async fn create(&self, record: &mut Record) -> session_store::Result<()> {
         match self {
-            SessionStore::Sqlite(s) => s.create(record).await,
+            SessionStore::Sqlite(s) => {
+                // As SqliteStore::create: draw new ids until one is free.
+                while !s.write(record, true).await? {
+                    record.id = Id::default();
+                }
+                Ok(())
+            }
             SessionStore::Postgres(s) => s.create(record).await,
         }
     }
 
     async fn save(&self, record: &Record) -> session_store::Result<()> {
         match self {
-            SessionStore::Sqlite(s) => s.save(record).await,
+            SessionStore::Sqlite(s) => s.write(record, false).await.map(|_| ()),
             SessionStore::Postgres(s) => s.save(record).await,
         }
     }
 
     async fn load(&self, session_id: &Id) -> session_store::Result<Option<Record>> {
         match self {
-            SessionStore::Sqlite(s) => s.load(session_id).await,
+            SessionStore::Sqlite(s) => s.reader.load(session_id).await,
             SessionStore::Postgres(s) => s.load(session_id).await,
         }
     }
 
     async fn delete(&self, session_id: &Id) -> session_store::Result<()> {
         match self {
-            SessionStore::Sqlite(s) => s.delete(session_id).await,
+            SessionStore::Sqlite(s) => s.writer.delete(session_id).await,
             SessionStore::Postgres(s) => s.delete(session_id).await,
         }
     }
@@ -80,7 +118,7 @@ impl tower_sessions::SessionStore for SessionStore {
 impl ExpiredDeletion for SessionStore {
     async fn delete_expired(&self) -> session_store::Result<()> {
         match self {
-            SessionStore::Sqlite(s) => s.delete_expired().await,
+            SessionStore::Sqlite(s) => s.writer.delete_expired().await,
             SessionStore::Postgres(s) => s.delete_expired().await,
         }
     }

@@ -8,11 +8,17 @@
 //! the writer nor wait for it. `busy_timeout` still covers another process on the same file
 //! (`mizan export` while `serve` runs, or a restarted server).
 //!
-//! Submissions go through a writer task that commits them in batches (see [`write_batches`]).
+//! Submissions and session saves go through a writer task that commits them in batches (see
+//! [`write_batches`]); session loads read through the reader pool.
 //!
-//! `synchronous=NORMAL` in WAL mode keeps the database consistent across a crash or power cut;
-//! a power cut may lose the last few commits, but never corrupts the file. A process crash
-//! (SIGKILL) loses nothing that was committed.
+//! Durability: a submission (or session save) is acknowledged only after the `COMMIT` of its
+//! batch has returned. With `synchronous=NORMAL` in WAL mode a commit is appended to the log
+//! but not fsynced (the log is fsynced at checkpoints): a process crash (SIGKILL, panic, OOM
+//! kill) loses nothing that was committed, because the log is in the OS page cache, and the
+//! file stays consistent. An operating-system crash or a power cut, however, can lose the last
+//! transactions committed before it (never corrupt the file) — responses that the person saw
+//! acknowledged. `synchronous=FULL` would close that window at the cost of one fsync per
+//! batch; that trade-off is documented for operators in docs/postgres.md.
 
 use std::str::FromStr;
 use std::time::Duration;
@@ -45,8 +51,12 @@ pub(super) async fn connect(url: &str) -> Result<Pools> {
         .synchronous(SqliteSynchronous::Normal)
         .busy_timeout(Duration::from_secs(10))
         .foreign_keys(true);
+    // `test_before_acquire(false)`: the default pings a connection on every acquire, one
+    // more round trip to SQLite's worker thread for each statement; an embedded file
+    // connection cannot go stale the way a network connection can.
     let writer = SqlitePoolOptions::new()
         .max_connections(1)
+        .test_before_acquire(false)
         .acquire_timeout(Duration::from_secs(60))
         .connect_with(options.clone())
         .await?;
@@ -60,6 +70,7 @@ pub(super) async fn connect(url: &str) -> Result<Pools> {
     } else {
         SqlitePoolOptions::new()
             .max_connections(4)
+            .test_before_acquire(false)
             .connect_with(options)
             .await?
     };
@@ -75,34 +86,78 @@ pub(super) async fn connect(url: &str) -> Result<Pools> {
 impl Pools {
     /// Hand the response to the writer task and wait until its batch is committed (or found
     /// to be a duplicate). The answer comes only after the commit: an acknowledged submission
-    /// is on disk.
+    /// is in the database.
     pub(super) async fn store_response(&self, row: ResponseRow) -> Result<Stored> {
+        match self.write(Write::Response(row)).await? {
+            Written::Response(stored) => Ok(stored),
+            Written::Session(_) => Err(Error::Other("the database writer mixed up replies".into())),
+        }
+    }
+
+    /// Insert or replace a session record (`create`: insert only, `false` when the id is
+    /// taken), committed with the batch it joins.
+    pub(super) async fn write_session(&self, session: SessionRow) -> Result<bool> {
+        match self.write(Write::Session(session)).await? {
+            Written::Session(done) => Ok(done),
+            Written::Response(_) => {
+                Err(Error::Other("the database writer mixed up replies".into()))
+            }
+        }
+    }
+
+    async fn write(&self, write: Write) -> Result<Written> {
         let (reply, outcome) = oneshot::channel();
         let stopped = || Error::Other("the database writer has stopped".into());
         self.submissions
-            .send((row, reply))
+            .send((write, reply))
             .await
             .map_err(|_| stopped())?;
         outcome.await.map_err(|_| stopped())?
     }
 }
 
-/// A submission waiting for the writer, with where to send its outcome.
-type Pending = (ResponseRow, oneshot::Sender<Result<Stored>>);
+/// A session record as the tower-sessions SQLite store keeps it (same table, same encoding),
+/// so that its `load` and `delete_expired` read what the writer task wrote.
+pub(super) struct SessionRow {
+    pub(super) id: String,
+    /// The MessagePack-encoded record.
+    pub(super) data: Vec<u8>,
+    pub(super) expiry: time::OffsetDateTime,
+    /// Insert only (a new session): the id must not be taken.
+    pub(super) create: bool,
+}
 
-/// Most submissions committed in one transaction.
+/// One write for the writer task.
+enum Write {
+    Response(ResponseRow),
+    Session(SessionRow),
+}
+
+/// Its outcome: for a session, whether the row was written (false: `create` found the id
+/// taken).
+enum Written {
+    Response(Stored),
+    Session(bool),
+}
+
+/// A write waiting for the writer, with where to send its outcome.
+type Pending = (Write, oneshot::Sender<Result<Written>>);
+
+/// Most writes committed in one transaction.
 const MAX_BATCH: usize = 256;
 
 /// Group commit. A SQLite commit costs far more than the inserts it commits (hundreds of
 /// microseconds against tens here), and only one can run at a time, so the writer takes every
-/// submission that arrived while the previous transaction was committing and commits them
-/// together. Under light load a batch is one submission and nothing waits; under heavy load
-/// throughput grows with the batch instead of collapsing into a queue for the write lock.
+/// write that arrived while the previous transaction was committing and commits them together.
+/// Under light load a batch is one write and nothing waits; under heavy load throughput grows
+/// with the batch instead of collapsing into a queue for the write lock. Session saves (every
+/// answered page) share the batches: measured with `benches/http_submit.rs`, they were most of
+/// the single connection's transactions.
 async fn write_batches(pool: SqlitePool, mut queue: mpsc::Receiver<Pending>) {
     let mut batch: Vec<Pending> = Vec::with_capacity(MAX_BATCH);
     while queue.recv_many(&mut batch, MAX_BATCH).await > 0 {
-        let rows: Vec<&ResponseRow> = batch.iter().map(|(row, _)| row).collect();
-        match store_batch(&pool, &rows).await {
+        let writes: Vec<&Write> = batch.iter().map(|(w, _)| w).collect();
+        match store_batch(&pool, &writes).await {
             Ok(outcomes) => {
                 for ((_, reply), outcome) in batch.drain(..).zip(outcomes) {
                     let _ = reply.send(Ok(outcome));
@@ -114,10 +169,12 @@ async fn write_batches(pool: SqlitePool, mut queue: mpsc::Receiver<Pending>) {
                 }
             }
             Err(_) => {
-                // Nothing of the batch was committed. One failing row must not fail the
+                // Nothing of the batch was committed. One failing write must not fail the
                 // others: store each on its own.
-                for (row, reply) in batch.drain(..) {
-                    let outcome = store_batch(&pool, &[&row]).await.map(|o| o[0]);
+                for (write, reply) in batch.drain(..) {
+                    let outcome = store_batch(&pool, &[&write])
+                        .await
+                        .and_then(|mut o| o.pop().ok_or_else(|| Error::Other("no outcome".into())));
                     let _ = reply.send(outcome);
                 }
             }
@@ -125,50 +182,82 @@ async fn write_batches(pool: SqlitePool, mut queue: mpsc::Receiver<Pending>) {
     }
 }
 
-/// Claim each submission key and insert the responses whose key was new, all in one
-/// transaction. A key repeated within the batch is a duplicate of its first occurrence.
-async fn store_batch(pool: &SqlitePool, rows: &[&ResponseRow]) -> Result<Vec<Stored>> {
+/// Apply the writes in one transaction; the outcomes come back in the same order. A
+/// submission key repeated within the batch is a duplicate of its first occurrence.
+async fn store_batch(pool: &SqlitePool, writes: &[&Write]) -> Result<Vec<Written>> {
+    if let [Write::Session(session)] = writes {
+        // One statement alone: autocommit spares the BEGIN and COMMIT round trips.
+        let mut conn = pool.acquire().await?;
+        return Ok(vec![Written::Session(
+            write_session(&mut conn, session).await?,
+        )]);
+    }
     // IMMEDIATE: take the write lock up front, so the transaction never has to upgrade a read
     // lock (the one case busy_timeout cannot resolve) when another process holds the file.
     let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
-    let mut outcomes = Vec::with_capacity(rows.len());
-    for row in rows {
-        let day = iso_day(row.submitted_on);
-        // Claim and insert in one round trip to the connection's thread: the response is
-        // inserted only when the claim inserted a row (`changes()` is the claim's row count).
-        let written = sqlx::query(
-            "INSERT INTO submission_keys (key_hash, claimed_on) VALUES (?, ?) \
-             ON CONFLICT DO NOTHING; \
-             INSERT INTO responses \
-             (id, survey_id, survey_version, lang, channel, source, metadata, submitted_on, \
-             answers) SELECT ?, ?, ?, ?, ?, ?, ?, ?, ? WHERE changes() = 1",
-        )
-        .bind(&row.key_hash)
-        .bind(&day)
-        .bind(row.id.hyphenated().to_string())
-        .bind(&row.survey_id)
-        .bind(&row.survey_version)
-        .bind(row.lang)
-        .bind(&row.channel)
-        .bind(&row.source)
-        .bind(&row.metadata)
-        .bind(&day)
-        .bind(&row.answers)
-        .execute(&mut *tx)
-        .await?
-        .rows_affected();
-        outcomes.push(match written {
-            2 => Stored::New,
-            0 => Stored::Duplicate,
-            n => {
-                return Err(Error::Other(format!(
-                    "storing a response wrote {n} rows instead of 2"
-                )));
-            }
+    let mut outcomes = Vec::with_capacity(writes.len());
+    for write in writes {
+        outcomes.push(match write {
+            Write::Response(row) => Written::Response(store_row(&mut tx, row).await?),
+            Write::Session(session) => Written::Session(write_session(&mut tx, session).await?),
         });
     }
     tx.commit().await?;
     Ok(outcomes)
+}
+
+async fn write_session(conn: &mut sqlx::SqliteConnection, s: &SessionRow) -> Result<bool> {
+    // The SQL of tower-sessions-sqlx-store's SqliteStore (`create` without its retry loop:
+    // the caller draws a new id and asks again).
+    let sql = if s.create {
+        "INSERT INTO tower_sessions (id, data, expiry_date) VALUES (?, ?, ?) \
+         ON CONFLICT (id) DO NOTHING"
+    } else {
+        "INSERT INTO tower_sessions (id, data, expiry_date) VALUES (?, ?, ?) \
+         ON CONFLICT (id) DO UPDATE SET data = excluded.data, expiry_date = excluded.expiry_date"
+    };
+    let done = sqlx::query(sql)
+        .bind(&s.id)
+        .bind(&s.data)
+        .bind(s.expiry)
+        .execute(conn)
+        .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Claim the submission key and insert the response if the claim was new.
+async fn store_row(conn: &mut sqlx::SqliteConnection, row: &ResponseRow) -> Result<Stored> {
+    let day = iso_day(row.submitted_on);
+    // Claim and insert in one round trip to the connection's thread: the response is
+    // inserted only when the claim inserted a row (`changes()` is the claim's row count).
+    let written = sqlx::query(
+        "INSERT INTO submission_keys (key_hash, claimed_on) VALUES (?, ?) \
+         ON CONFLICT DO NOTHING; \
+         INSERT INTO responses \
+         (id, survey_id, survey_version, lang, channel, source, metadata, submitted_on, \
+         answers) SELECT ?, ?, ?, ?, ?, ?, ?, ?, ? WHERE changes() = 1",
+    )
+    .bind(&row.key_hash)
+    .bind(&day)
+    .bind(row.id.hyphenated().to_string())
+    .bind(&row.survey_id)
+    .bind(&row.survey_version)
+    .bind(row.lang)
+    .bind(&row.channel)
+    .bind(&row.source)
+    .bind(&row.metadata)
+    .bind(&day)
+    .bind(&row.answers)
+    .execute(conn)
+    .await?
+    .rows_affected();
+    match written {
+        2 => Ok(Stored::New),
+        0 => Ok(Stored::Duplicate),
+        n => Err(Error::Other(format!(
+            "storing a response wrote {n} rows instead of 2"
+        ))),
+    }
 }
 
 pub(super) async fn count_responses(pools: &Pools, survey_id: &str) -> Result<u64> {
