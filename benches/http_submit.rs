@@ -63,7 +63,11 @@ struct Client {
 }
 
 impl Client {
-    async fn send(&self, person: &mut Person, req: reqwest::RequestBuilder) -> Option<(StatusCode, String, String)> {
+    async fn send(
+        &self,
+        person: &mut Person,
+        req: reqwest::RequestBuilder,
+    ) -> Option<(StatusCode, String, String)> {
         let req = match &person.cookie {
             Some(c) => req.header("cookie", c.as_str()),
             None => req,
@@ -76,7 +80,11 @@ impl Client {
             }
         };
         let status = res.status();
-        if let Some(sc) = res.headers().get("set-cookie").and_then(|v| v.to_str().ok()) {
+        if let Some(sc) = res
+            .headers()
+            .get("set-cookie")
+            .and_then(|v| v.to_str().ok())
+        {
             person.cookie = sc.split(';').next().map(str::to_string);
         }
         let location = res
@@ -102,13 +110,17 @@ impl Client {
 
     /// Answer every page up to the check page; returns the submission key.
     async fn prepare(&self, person: &mut Person) -> Option<String> {
-        let start = self.send(person, self.http.get(format!("{}/s/{SURVEY}", self.base))).await;
+        let start = self
+            .send(person, self.http.get(format!("{}/s/{SURVEY}", self.base)))
+            .await;
         if !self.expect(start.as_ref(), StatusCode::OK) {
             return None;
         }
         let mut path = format!("/s/{SURVEY}/p/1");
         loop {
-            let got = self.send(person, self.http.get(format!("{}{path}", self.base))).await?;
+            let got = self
+                .send(person, self.http.get(format!("{}{path}", self.base)))
+                .await?;
             if got.0 == StatusCode::SEE_OTHER {
                 path = got.1;
                 continue;
@@ -125,7 +137,10 @@ impl Client {
             let mut form: Vec<(&str, &str)> = vec![("csrf", person.csrf.as_deref()?)];
             form.extend_from_slice(ANSWERS);
             let posted = self
-                .send(person, self.http.post(format!("{}{path}", self.base)).form(&form))
+                .send(
+                    person,
+                    self.http.post(format!("{}{path}", self.base)).form(&form),
+                )
                 .await;
             if !self.expect(posted.as_ref(), StatusCode::SEE_OTHER) {
                 return None;
@@ -148,6 +163,32 @@ impl Client {
             && got.is_some_and(|(_, loc, _)| loc.ends_with("/done"));
         ok
     }
+}
+
+/// CPU seconds used by this process so far (server and client together), from /proc.
+fn cpu_seconds() -> Option<f64> {
+    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
+    // Fields after the command name (which is in parentheses): utime is 14th, stime 15th.
+    let rest = stat.rsplit_once(')')?.1;
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    let ticks: f64 = fields.get(11)?.parse::<f64>().ok()? + fields.get(12)?.parse::<f64>().ok()?;
+    Some(ticks / 100.0)
+}
+
+fn cpu_note(cpu_before: Option<f64>, n: usize) -> String {
+    match (cpu_before, cpu_seconds()) {
+        (Some(a), Some(b)) if n > 0 && b > a => format!(
+            "; CPU {:.2} ms each (server+client) = at most {:.0}/s on {} idle cores",
+            (b - a) * 1000.0 / n as f64,
+            n as f64 / (b - a) * cores() as f64,
+            cores()
+        ),
+        _ => String::new(),
+    }
+}
+
+fn cores() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get())
 }
 
 fn after(s: &str, prefix: &str) -> Option<String> {
@@ -177,7 +218,9 @@ async fn run() {
         db.session_store(),
         CookiePolicy { secure: false },
     );
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
     let base = format!("http://{}", listener.local_addr().expect("addr"));
     tokio::spawn(async move { axum::serve(listener, app).await });
 
@@ -196,13 +239,17 @@ async fn run() {
     let completions = AtomicUsize::new(0);
     let completions = Arc::new(completions);
     let run_for = Duration::from_secs(env_usize("MIZAN_BENCH_SECONDS", 10) as u64);
+    let cpu = cpu_seconds();
     let started = Instant::now();
     let tasks: Vec<_> = (0..clients)
         .map(|_| {
             let (client, completions) = (client.clone(), completions.clone());
             tokio::spawn(async move {
                 while started.elapsed() < run_for {
-                    let mut person = Person { cookie: None, csrf: None };
+                    let mut person = Person {
+                        cookie: None,
+                        csrf: None,
+                    };
                     if let Some(key) = client.prepare(&mut person).await
                         && client.submit(&mut person, &key).await
                     {
@@ -219,9 +266,10 @@ async fn run() {
     let done_a = completions.load(Ordering::Relaxed);
     let requests_per = 2 + 2 * 12 + 2; // start, page GET/POST pairs and redirects, check, submit
     println!(
-        "(a) full completions: {done_a} in {elapsed:.1} s = {:.0} completions/s (~{requests_per} requests each), errors: {}",
+        "(a) full completions: {done_a} in {elapsed:.1} s = {:.0} completions/s (~{requests_per} requests each), errors: {}{}",
         done_a as f64 / elapsed,
-        client.errors.load(Ordering::Relaxed)
+        client.errors.load(Ordering::Relaxed),
+        cpu_note(cpu, done_a)
     );
 
     // (b) Prepared sessions, then only the final submits.
@@ -229,7 +277,10 @@ async fn run() {
         .map(|_| {
             let client = client.clone();
             async move {
-                let mut person = Person { cookie: None, csrf: None };
+                let mut person = Person {
+                    cookie: None,
+                    csrf: None,
+                };
                 let key = client.prepare(&mut person).await?;
                 Some((person, key))
             }
@@ -240,6 +291,7 @@ async fn run() {
         .await;
     let errors_before = client.errors.load(Ordering::Relaxed);
     let count = prepared.len();
+    let cpu = cpu_seconds();
     let started = Instant::now();
     let ok: usize = futures::stream::iter(prepared)
         .map(|(mut person, key)| {
@@ -251,15 +303,44 @@ async fn run() {
         .await;
     let elapsed = started.elapsed().as_secs_f64();
     println!(
-        "(b) final submits: {ok}/{count} in {elapsed:.2} s = {:.0} submits/s, errors: {}",
+        "(b) final submits: {ok}/{count} in {elapsed:.2} s = {:.0} submits/s, errors: {}{}",
         ok as f64 / elapsed,
-        client.errors.load(Ordering::Relaxed) - errors_before
+        client.errors.load(Ordering::Relaxed) - errors_before,
+        cpu_note(cpu, ok)
     );
-    let stored = db.count_responses(SURVEY).await.expect("count");
+    // (c) The floor of this client and HTTP stack: a trivial GET, same concurrency.
+    let started = Instant::now();
+    let probes = count.max(1000);
+    let cpu = cpu_seconds();
+    let ok: usize = futures::stream::iter(0..probes)
+        .map(|_| {
+            let client = client.clone();
+            async move {
+                let mut person = Person {
+                    cookie: None,
+                    csrf: None,
+                };
+                let got = client
+                    .send(
+                        &mut person,
+                        client.http.get(format!("{}/healthz", client.base)),
+                    )
+                    .await;
+                client.expect(got.as_ref(), StatusCode::OK) as usize
+            }
+        })
+        .buffer_unordered(clients)
+        .fold(0, |acc, n| async move { acc + n })
+        .await;
+    let elapsed = started.elapsed().as_secs_f64();
     println!(
-        "stored responses: {stored} (expected {})",
-        done_a + ok
+        "(c) reference, GET /healthz: {ok} in {elapsed:.2} s = {:.0} requests/s{}",
+        ok as f64 / elapsed,
+        cpu_note(cpu, ok)
     );
+
+    let stored = db.count_responses(SURVEY).await.expect("count");
+    println!("stored responses: {stored} (expected {})", done_a + ok);
     if stored as usize != done_a + ok || client.errors.load(Ordering::Relaxed) > 0 {
         eprintln!("http_submit: errors or a row count mismatch");
         std::process::exit(1);

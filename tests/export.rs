@@ -512,3 +512,36 @@ async fn mizan_export_writes_what_was_submitted_over_http() {
         "{stderr}"
     );
 }
+
+/// A citizen's comment that a spreadsheet would run as a formula is written with a leading `'`;
+/// codes and numbers are never touched.
+#[tokio::test]
+async fn typed_text_never_reaches_excel_as_a_formula() {
+    for (comment, cell) in [
+        (
+            "=HYPERLINK(\"http://x\",\"click\")",
+            "\"'=HYPERLINK(\"\"http://x\"\",\"\"click\"\")\"",
+        ),
+        ("+1 and more", "'+1 and more"),
+        ("@SUM(A1)", "'@SUM(A1)"),
+        ("-- الشرطة", "'-- الشرطة"),
+        ("شكراً = جيد", "شكراً = جيد"),
+    ] {
+        let mut response = full_response();
+        response
+            .answers
+            .insert("comment".into(), Answer::Value(comment.into()));
+        response.answers.insert("age".into(), Answer::Number(-3.0));
+        let mut out = Vec::new();
+        export::write_microdata(
+            &survey(),
+            futures::stream::iter(vec![Ok(response)]),
+            &mut out,
+        )
+        .await
+        .unwrap();
+        let text = String::from_utf8(out).unwrap();
+        let row = text.lines().nth(1).unwrap();
+        assert!(row.ends_with(&format!(",-3,{cell}")), "{comment:?} → {row}");
+    }
+}

@@ -388,3 +388,76 @@ async fn submit_without_complete_answers_stores_nothing() {
     assert_eq!(forged.status, StatusCode::SEE_OTHER);
     assert_eq!(stored(&server).await.len(), 0);
 }
+
+/// The order of the `value`s of the inputs named `name`, as rendered.
+fn option_order(body: &str, name: &str) -> Vec<String> {
+    let n = format!(r#"name="{name}""#);
+    body.split('<')
+        .filter(|tag| tag.starts_with("input") && tag.contains(&n))
+        .filter_map(|tag| browser::between(tag, r#"value=""#, "\"").map(str::to_string))
+        .collect()
+}
+
+#[tokio::test]
+async fn randomised_options_keep_their_order_within_a_session_and_anchors_last() {
+    let server = TestServer::start().await;
+    let mut orders = std::collections::BTreeSet::new();
+    for _ in 0..6 {
+        let mut b = Browser::new(&server);
+        for n in 1..=3 {
+            b.post(&page(n), WITH_CONTACT).await;
+        }
+        let first = b.get(&page(7)).await;
+        let order = option_order(&first.body, "services");
+        assert_eq!(order.len(), 8);
+        assert_eq!(&order[6..], ["other", "none"], "anchored options stay last");
+        // Re-rendered, and after an error, the order is the same.
+        let again = b.get(&page(7)).await;
+        assert_eq!(option_order(&again.body, "services"), order);
+        let error = b.post(&page(7), &[]).await;
+        assert_eq!(option_order(&error.body, "services"), order);
+        orders.insert(order);
+    }
+    assert!(orders.len() > 1, "different sessions see different orders");
+}
+
+#[tokio::test]
+async fn question_pages_follow_the_form_patterns() {
+    let server = TestServer::start().await;
+    let mut b = Browser::new(&server);
+    // A page with one radio question: the legend is the page's only h1.
+    b.post(&page(1), WITH_CONTACT).await;
+    let p2 = b.get(&page(2)).await;
+    assert_eq!(p2.body.matches("<h1").count(), 1);
+    assert!(
+        p2.body
+            .contains(r#"<legend class="legend legend-heading"><h1>"#)
+    );
+    assert!(p2.body.contains(r#"<form method="post" novalidate>"#));
+    assert!(!p2.body.contains("required"));
+    // A page with several questions: one h1 (the page title), a legend per group, hints
+    // linked from their fieldset, and the optional question marked.
+    let p11 = b.get(&page(11)).await;
+    assert_eq!(p11.body.matches("<h1").count(), 1);
+    assert!(p11.body.contains(r#"aria-describedby="comment-hint""#));
+    assert!(p11.body.contains(r#"id="comment-hint""#));
+    assert!(p11.body.contains("(اختياري)"));
+    assert!(
+        p11.body.contains(
+            r#"<textarea class="textarea" id="comment" name="comment" rows="5" dir="auto""#
+        )
+    );
+    // Numbers: a text input with a numeric keyboard, left to right.
+    for n in 3..=5 {
+        b.post(&page(n), WITH_CONTACT).await;
+    }
+    let p6 = b.get(&page(6)).await;
+    assert!(p6.body.contains(r#"type="text" id="wait_minutes" name="wait_minutes" value="" inputmode="numeric" dir="ltr""#));
+    assert!(!p6.body.contains(r#"type="number""#));
+    // The rating reads in the page's direction, with both ends named in its hint.
+    let p4 = b.get(&page(4)).await;
+    assert!(p4.body.contains("radios radios-inline"));
+    assert!(p4.body.contains("٠ = غير راضٍ إطلاقًا"));
+    assert!(p4.body.contains("١٠ = راضٍ تمامًا"));
+    assert!(p4.body.contains(r#"aria-describedby="satisfaction-hint""#));
+}

@@ -30,8 +30,8 @@ fn sample() -> impl Strategy<Value = Sample> {
                 let mut psu6 = psu6;
                 let mut a = a;
                 let mut b = b;
-                for k in 0..6 {
-                    psu6[k] = k as u32;
+                for (k, p) in psu6.iter_mut().take(6).enumerate() {
+                    *p = k as u32;
                 }
                 a[0] = 0;
                 a[1] = 1;

@@ -266,8 +266,28 @@ async fn old_submission_keys_can_be_purged() {
     db.store_response(&response("p", sample_answers()), "k")
         .await
         .unwrap();
+    // A claim from long ago, as if a submission had been made then.
+    let old_hash = vec![7u8; 32];
+    if let Some(pool) = db.sqlite_pool() {
+        sqlx::query("INSERT INTO submission_keys (key_hash, claimed_on) VALUES (?, '2020-01-01')")
+            .bind(&old_hash)
+            .execute(pool)
+            .await
+            .unwrap();
+    } else {
+        sqlx::query("INSERT INTO submission_keys (key_hash, claimed_on) VALUES ($1, '2020-01-01')")
+            .bind(&old_hash)
+            .execute(db.postgres_pool().unwrap())
+            .await
+            .unwrap();
+    }
     assert_eq!(
-        db.purge_submission_keys(1).await.unwrap(),
+        db.purge_submission_keys(3).await.unwrap(),
+        1,
+        "the old claim is purged"
+    );
+    assert_eq!(
+        db.purge_submission_keys(3).await.unwrap(),
         0,
         "today's claim is kept"
     );
@@ -277,6 +297,7 @@ async fn old_submission_keys_can_be_purged() {
             .unwrap(),
         Stored::Duplicate
     );
+    assert_eq!(db.count_responses("p").await.unwrap(), 1);
 }
 
 #[tokio::test]

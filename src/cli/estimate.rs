@@ -217,20 +217,32 @@ pub fn estimate_table(
             "mean" | "proportion" => {
                 let y = numeric()?;
                 let is_prop = var.kind == "proportion";
-                for (dname, dvalue, domain) in &scopes {
-                    let est = if is_prop {
-                        design.proportion(&y, *domain)
+                let whole = if is_prop {
+                    design.proportion(&y, None)
+                } else {
+                    design.mean(&y, None)
+                }
+                .map_err(context)?;
+                let mut results = vec![(String::new(), String::new(), None, whole)];
+                // Each domain column in one pass over the rows (R's svyby).
+                for (name, codes, labels) in &domains {
+                    let by = if is_prop {
+                        design.proportion_by(&y, codes, labels.len())
                     } else {
-                        design.mean(&y, *domain)
-                    };
-                    let est = match est {
-                        Ok(e) => e,
-                        // An empty domain gives a suppressed row, not a failure.
-                        Err(_) if domain.is_some() => empty_estimate(&design),
-                        Err(e) => return Err(context(e)),
-                    };
+                        design.mean_by(&y, codes, labels.len())
+                    }
+                    .map_err(context)?;
+                    for (k, (label, est)) in labels.iter().zip(by).enumerate() {
+                        let domain = Domain {
+                            codes,
+                            value: k as u32,
+                        };
+                        results.push((name.clone(), label.clone(), Some(domain), est));
+                    }
+                }
+                for (dname, dvalue, domain, est) in results {
                     let ci = if is_prop {
-                        proportion_interval(&design, &est, &y, *domain, prop_method, level)
+                        proportion_interval(&design, &est, &y, domain, prop_method, level)
                             .map_err(context)?
                     } else {
                         t_interval(&est, level)?
@@ -238,8 +250,8 @@ pub fn estimate_table(
                     rows.push(Row {
                         variable: var.name.clone(),
                         category: String::new(),
-                        domain: dname.clone(),
-                        domain_value: dvalue.clone(),
+                        domain: dname,
+                        domain_value: dvalue,
                         flag: rules.flag(&est),
                         estimate: est,
                         ci,

@@ -134,25 +134,17 @@ async fn store_batch(pool: &SqlitePool, rows: &[&ResponseRow]) -> Result<Vec<Sto
     let mut outcomes = Vec::with_capacity(rows.len());
     for row in rows {
         let day = iso_day(row.submitted_on);
-        let claimed = sqlx::query(
+        // Claim and insert in one round trip to the connection's thread: the response is
+        // inserted only when the claim inserted a row (`changes()` is the claim's row count).
+        let written = sqlx::query(
             "INSERT INTO submission_keys (key_hash, claimed_on) VALUES (?, ?) \
-             ON CONFLICT DO NOTHING",
+             ON CONFLICT DO NOTHING; \
+             INSERT INTO responses \
+             (id, survey_id, survey_version, lang, channel, source, metadata, submitted_on, \
+             answers) SELECT ?, ?, ?, ?, ?, ?, ?, ?, ? WHERE changes() = 1",
         )
         .bind(&row.key_hash)
         .bind(&day)
-        .execute(&mut *tx)
-        .await?
-        .rows_affected()
-            == 1;
-        if !claimed {
-            outcomes.push(Stored::Duplicate);
-            continue;
-        }
-        sqlx::query(
-            "INSERT INTO responses \
-             (id, survey_id, survey_version, lang, channel, source, metadata, submitted_on, \
-             answers) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        )
         .bind(row.id.hyphenated().to_string())
         .bind(&row.survey_id)
         .bind(&row.survey_version)
@@ -163,8 +155,17 @@ async fn store_batch(pool: &SqlitePool, rows: &[&ResponseRow]) -> Result<Vec<Sto
         .bind(&day)
         .bind(&row.answers)
         .execute(&mut *tx)
-        .await?;
-        outcomes.push(Stored::New);
+        .await?
+        .rows_affected();
+        outcomes.push(match written {
+            2 => Stored::New,
+            0 => Stored::Duplicate,
+            n => {
+                return Err(Error::Other(format!(
+                    "storing a response wrote {n} rows instead of 2"
+                )));
+            }
+        });
     }
     tx.commit().await?;
     Ok(outcomes)

@@ -23,8 +23,12 @@ pub enum ColumnSource {
     Source,
     /// A declared sampling metadata field.
     Metadata(String),
-    /// The answer stored under this key, as written (code, text, date or number).
+    /// The answer stored under this key, as written (code, date or number).
     Answer(String),
+    /// A typed text answer, as written, except that a text starting with `=`, `+`, `-`, `@`,
+    /// tab or carriage return gets a leading `'`: spreadsheets would run it as a formula, and
+    /// analysts open these files in Excel (CSV injection). Citizens' words are otherwise exact.
+    FreeText(String),
     /// 1 when the multiple-choice answer under `key` includes `code`, 0 when it does not,
     /// empty when the question was not answered (skipped or hidden).
     Option {
@@ -61,7 +65,12 @@ pub fn columns(survey: &Survey) -> Vec<Column> {
             out.push(match item {
                 AnswerColumn::Single { key, .. } => Column {
                     name: key.to_string(),
-                    source: ColumnSource::Answer(key.to_string()),
+                    source: match q.kind {
+                        QuestionKind::ShortText { .. } | QuestionKind::LongText { .. } => {
+                            ColumnSource::FreeText(key.to_string())
+                        }
+                        _ => ColumnSource::Answer(key.to_string()),
+                    },
                 },
                 AnswerColumn::Option { key, choice } => Column {
                     name: format!("{key}{OPTION_SEPARATOR}{}", choice.code),
@@ -121,6 +130,7 @@ impl Column {
             ColumnSource::Source => r.source.clone().unwrap_or_default(),
             ColumnSource::Metadata(id) => r.metadata.get(id).cloned().unwrap_or_default(),
             ColumnSource::Answer(key) => answer_cell(r.answers.get(key)),
+            ColumnSource::FreeText(key) => free_text_cell(r.answers.get(key)),
             ColumnSource::Option { key, code } => option_cell(r.answers.get(key), code),
         }
     }
@@ -145,6 +155,20 @@ pub fn option_cell(answer: Option<&Answer>, code: &str) -> String {
         Some(Answer::Codes(codes)) => flag(codes.iter().any(|c| c == code)),
         Some(Answer::Value(s)) => flag(s == code),
         Some(Answer::Number(x)) => flag(format_number(*x) == *code),
+    }
+}
+
+/// The cell of a typed-text column: as written, made safe for spreadsheets.
+pub fn free_text_cell(answer: Option<&Answer>) -> String {
+    spreadsheet_safe(answer_cell(answer))
+}
+
+/// Typed text that a spreadsheet would take for a formula gets a leading `'`.
+fn spreadsheet_safe(text: String) -> String {
+    if text.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{text}")
+    } else {
+        text
     }
 }
 

@@ -24,7 +24,7 @@ use crate::cli::estimate::design_file::{DesignFile, IndexSpec, VariableSpec};
 use crate::cli::estimate::table::{Column as TableColumn, ColumnBuilder, Table};
 use crate::cli::estimate::{Row, estimate_table};
 use crate::db::{AnswerRow, Db};
-use crate::export::{ColumnSource, answer_cell, option_cell};
+use crate::export::{ColumnSource, answer_cell, free_text_cell, option_cell};
 use crate::survey::{QuestionKind, Survey};
 use crate::{Error, Result};
 
@@ -210,7 +210,9 @@ pub async fn read_columns(
                     "`response_id` cannot be a design or estimate column".into(),
                 ));
             }
-            ColumnSource::Answer(key) | ColumnSource::Option { key, .. } => {
+            ColumnSource::Answer(key)
+            | ColumnSource::FreeText(key)
+            | ColumnSource::Option { key, .. } => {
                 if !keys.contains(&key.as_str()) {
                     keys.push(key);
                 }
@@ -260,6 +262,7 @@ fn cell(row: &AnswerRow, source: &ColumnSource, keys: &[&str]) -> String {
         ColumnSource::Source => row.source.clone().unwrap_or_default(),
         ColumnSource::Metadata(id) => row.metadata.get(id).cloned().unwrap_or_default(),
         ColumnSource::Answer(key) => answer_cell(answer(key)),
+        ColumnSource::FreeText(key) => free_text_cell(answer(key)),
         ColumnSource::Option { key, code } => option_cell(answer(key), code),
     }
 }

@@ -3,11 +3,10 @@
 //! linearised variances account for it as R's do (see `variance.rs`); a replicate design has
 //! every replicate calibrated the same way (R's methods for `svyrep.design`).
 
-use super::design::{Design, Replicates};
+use super::design::{Design, Replicates, dense_index};
 use super::variance::{CalibrationMemory, Projection};
 use super::{MISSING_CODE, stats_error};
 use crate::Result;
-use std::collections::HashMap;
 use std::sync::Arc;
 
 /// Cells for a post-stratification or one raking margin: a cell code per row and the
@@ -147,8 +146,8 @@ impl Design {
     /// Post-stratification on (joint) cells to population totals (R's `postStratify`).
     pub fn poststratify(&self, margin: Margin<'_>) -> Result<Design> {
         margin.check(&self.weights)?;
-        let mut d = self.clone();
-        let old = self.weights.clone();
+        let mut d = self.with_weights(self.weights.clone());
+        let old = &self.weights;
         post_stratify_weights(&mut d.weights, margin.cells, margin.totals);
         if let Some(mut cols) = self.replicate_columns_for_calibration() {
             for col in cols.iter_mut() {
@@ -159,7 +158,7 @@ impl Design {
         let proj = Projection::post_stratification(
             margin.cells.to_vec(),
             margin.totals.len(),
-            &old,
+            old,
             &d.weights,
         );
         Ok(d.with_memory(vec![proj], vec![0]))
@@ -175,44 +174,61 @@ impl Design {
         for m in margins {
             m.check(&self.weights)?;
         }
-        // Joint cells of all margins, for the convergence check.
-        let mut joint_index: HashMap<Vec<u32>, u32> = HashMap::new();
-        let joint: Vec<u32> = (0..self.len())
-            .map(|i| {
-                let key: Vec<u32> = margins.iter().map(|m| m.cells[i]).collect();
-                let next = joint_index.len() as u32;
-                *joint_index.entry(key).or_insert(next)
-            })
-            .collect();
-        let n_joint = joint_index.len();
-        let joint_table = |w: &[f64]| {
-            let mut t = vec![0.0; n_joint];
-            for (c, wi) in joint.iter().zip(w) {
-                t[*c as usize] += wi;
+        // Joint cells of all margins, for the convergence check: combine one margin at a time.
+        let n = self.len();
+        let mut joint: Vec<u32> = vec![0; n];
+        let mut n_joint = 1usize;
+        for m in margins {
+            let keys = joint
+                .iter()
+                .zip(m.cells)
+                .map(|(j, c)| ((*c as u64) << 32) | *j as u64);
+            (joint, n_joint) = dense_index(keys, n);
+        }
+        // Every row of a joint cell is scaled by the same factors, so the fitting runs on the
+        // joint cell totals: factor[j] is the product of the adjustments so far of cell j.
+        let mut joint_base = vec![0.0; n_joint];
+        let mut margin_cell = vec![vec![0u32; n_joint]; margins.len()];
+        for (i, j) in joint.iter().enumerate() {
+            joint_base[*j as usize] += self.weights[i];
+            for (k, m) in margins.iter().enumerate() {
+                margin_cell[k][*j as usize] = m.cells[i];
             }
-            t
-        };
+        }
         let epsilon = if control.tolerance < 1.0 {
             control.tolerance * self.weights.iter().sum::<f64>()
         } else {
             control.tolerance
         };
-        let mut weights = self.weights.clone();
+        let mut factor = vec![1.0; n_joint];
         let mut reps = self.replicate_columns_for_calibration();
-        let mut old_table = joint_table(&weights);
-        let mut after_margin: Vec<Vec<f64>> = vec![vec![0.0; weights.len()]; margins.len()];
+        let mut old_table = joint_base.clone();
+        // Factors after each margin's step in the latest sweep (R keeps those weights).
+        let mut after_margin: Vec<Vec<f64>> = vec![vec![0.0; n_joint]; margins.len()];
         let mut converged = false;
         for _ in 0..control.max_iterations {
-            for (m, keep) in margins.iter().zip(after_margin.iter_mut()) {
-                post_stratify_weights(&mut weights, m.cells, m.totals);
+            for (k, m) in margins.iter().enumerate() {
+                let mut sums = vec![0.0; m.totals.len()];
+                for j in 0..n_joint {
+                    sums[margin_cell[k][j] as usize] += joint_base[j] * factor[j];
+                }
+                let adjust: Vec<f64> = m
+                    .totals
+                    .iter()
+                    .zip(&sums)
+                    .map(|(t, s)| if *t == 0.0 { 0.0 } else { t / s })
+                    .collect();
+                for j in 0..n_joint {
+                    factor[j] *= adjust[margin_cell[k][j] as usize];
+                }
+                after_margin[k].copy_from_slice(&factor);
                 if let Some(cols) = reps.as_mut() {
                     for col in cols.iter_mut() {
                         post_stratify_weights(col, m.cells, m.totals);
                     }
                 }
-                keep.copy_from_slice(&weights);
             }
-            let new_table = joint_table(&weights);
+            let new_table: Vec<f64> = joint_base.iter().zip(&factor).map(|(b, f)| b * f).collect();
             let delta = old_table
                 .iter()
                 .zip(&new_table)
@@ -230,13 +246,29 @@ impl Design {
                 control.max_iterations, control.tolerance
             )));
         }
+        let weights: Vec<f64> = self
+            .weights
+            .iter()
+            .zip(&joint)
+            .map(|(w, j)| w * factor[*j as usize])
+            .collect();
+        let after_margin: Vec<Vec<f64>> = after_margin
+            .iter()
+            .map(|f| {
+                self.weights
+                    .iter()
+                    .zip(&joint)
+                    .map(|(w, j)| w * f[*j as usize])
+                    .collect()
+            })
+            .collect();
         // The joint table can settle without every margin met (when the sample lacks some
         // combinations of the margin variables); R returns such weights silently, we refuse.
-        let total: f64 = weights.iter().sum();
-        for m in margins {
+        let total: f64 = joint_base.iter().zip(&factor).map(|(b, f)| b * f).sum();
+        for (k, m) in margins.iter().enumerate() {
             let mut sums = vec![0.0; m.totals.len()];
-            for (c, w) in m.cells.iter().zip(&weights) {
-                sums[*c as usize] += w;
+            for j in 0..n_joint {
+                sums[margin_cell[k][j] as usize] += joint_base[j] * factor[j];
             }
             for (c, (got, want)) in sums.iter().zip(m.totals).enumerate() {
                 if (got - want).abs() > 1e-6 * total {
@@ -249,13 +281,12 @@ impl Design {
         }
         let projections: Vec<Projection> = margins
             .iter()
-            .zip(&after_margin)
+            .zip(after_margin)
             .map(|(m, w)| Projection::raking_margin(m.cells.to_vec(), m.totals.len(), w))
             .collect();
         // R's svyrecvar sweeps the raking margins ten times.
         let steps: Vec<usize> = (0..10).flat_map(|_| 0..margins.len()).collect();
-        let mut d = self.clone();
-        d.weights = weights;
+        let mut d = self.with_weights(weights);
         if let Some(cols) = reps {
             d.set_explicit_replicates(cols);
         }
@@ -313,7 +344,7 @@ impl Design {
                 return Err(stats_error("trimming did not settle within 100000 rounds"));
             }
         }
-        let mut d = self.clone();
+        let mut d = self.with_weights(Vec::new());
         if let Some(mut cols) = self.explicit_replicates() {
             for col in cols.iter_mut() {
                 for ((r, new), old) in col.iter_mut().zip(&w).zip(&self.weights) {

@@ -28,7 +28,7 @@ pub(crate) enum Replicates {
 pub struct Design {
     pub(crate) weights: Vec<f64>,
     /// PSU index (0..n_psu) of each row.
-    pub(crate) psu: Vec<u32>,
+    pub(crate) psu: Arc<Vec<u32>>,
     /// Stratum index of each PSU.
     pub(crate) psu_stratum: Vec<u32>,
     /// Number of PSUs in each stratum.
@@ -131,13 +131,26 @@ impl Design {
         }
         Ok(Design {
             weights,
-            psu,
+            psu: Arc::new(psu),
             psu_stratum,
             stratum_psus,
             calibration: None,
             replicates: None,
             replicate_df: None,
         })
+    }
+
+    /// The same design with other weights (the structure is shared, not copied).
+    pub(crate) fn with_weights(&self, weights: Vec<f64>) -> Design {
+        Design {
+            weights,
+            psu: Arc::clone(&self.psu),
+            psu_stratum: self.psu_stratum.clone(),
+            stratum_psus: self.stratum_psus.clone(),
+            calibration: self.calibration.clone(),
+            replicates: self.replicates.clone(),
+            replicate_df: self.replicate_df,
+        }
     }
 
     /// Number of rows (respondents).
@@ -237,7 +250,7 @@ impl Design {
                             let f = nh / (nh - 1.0);
                             self.weights
                                 .iter()
-                                .zip(&self.psu)
+                                .zip(self.psu.iter())
                                 .zip(&row_stratum)
                                 .map(|((w, p), s)| {
                                     if *p as usize == r {
@@ -259,34 +272,27 @@ impl Design {
 
 /// Dense indices 0..k in order of first appearance, for `n` keys; a table lookup when the
 /// keys are small numbers (no hashing per row), a map otherwise.
-fn dense_index(keys: impl Iterator<Item = u64> + Clone, n: usize) -> (Vec<u32>, usize) {
+pub(crate) fn dense_index(keys: impl Iterator<Item = u64> + Clone, n: usize) -> (Vec<u32>, usize) {
     let limit = (4 * n + 1024) as u64;
-    // Keys as (high, low) halves: dense when both halves are small.
-    let fits = keys
-        .clone()
-        .all(|k| (k >> 32) < 1 << 12 && (k & 0xFFFF_FFFF) < limit);
-    if fits {
-        let width = keys
-            .clone()
-            .map(|k| (k & 0xFFFF_FFFF) + 1)
-            .max()
-            .unwrap_or(1);
-        let heights = keys.clone().map(|k| (k >> 32) + 1).max().unwrap_or(1);
-        if width.saturating_mul(heights) <= 2 * limit {
-            let mut table = vec![u32::MAX; (width * heights) as usize];
-            let mut next = 0u32;
-            let idx = keys
-                .map(|k| {
-                    let slot = &mut table[((k >> 32) * width + (k & 0xFFFF_FFFF)) as usize];
-                    if *slot == u32::MAX {
-                        *slot = next;
-                        next += 1;
-                    }
-                    *slot
-                })
-                .collect();
-            return (idx, next as usize);
-        }
+    // Keys as (high, low) halves: a table when both halves are small.
+    let (high, low) = keys.clone().fold((0u64, 0u64), |(h, l), k| {
+        (h.max(k >> 32), l.max(k & 0xFFFF_FFFF))
+    });
+    let (width, heights) = (low + 1, high + 1);
+    if high < 1 << 12 && low < limit && width.saturating_mul(heights) <= 2 * limit {
+        let mut table = vec![u32::MAX; (width * heights) as usize];
+        let mut next = 0u32;
+        let idx = keys
+            .map(|k| {
+                let slot = &mut table[((k >> 32) * width + (k & 0xFFFF_FFFF)) as usize];
+                if *slot == u32::MAX {
+                    *slot = next;
+                    next += 1;
+                }
+                *slot
+            })
+            .collect();
+        return (idx, next as usize);
     }
     let mut index: HashMap<u64, u32> = HashMap::new();
     let idx = keys

@@ -79,7 +79,7 @@ pub fn normal_quantile(p: f64) -> f64 {
 
 /// Quantile of the Beta(a, b) distribution.
 pub fn beta_quantile(p: f64, a: f64, b: f64) -> f64 {
-    if !(a > 0.0 && b > 0.0) || !(0.0..=1.0).contains(&p) {
+    if !(a > 0.0 && b > 0.0 && (0.0..=1.0).contains(&p)) {
         return f64::NAN;
     }
     if p == 0.0 {

@@ -49,6 +49,61 @@ impl Estimate {
     }
 }
 
+/// Weighted sums over the rows used, shifted by the first value so that the sum of squares
+/// for the simple-random-sampling variance keeps its precision.
+#[derive(Debug, Clone, Copy)]
+struct Sums {
+    sw: f64,
+    swd: f64,
+    swd2: f64,
+    sw2: f64,
+    n: usize,
+    shift: f64,
+}
+
+impl Default for Sums {
+    fn default() -> Self {
+        Sums {
+            sw: 0.0,
+            swd: 0.0,
+            swd2: 0.0,
+            sw2: 0.0,
+            n: 0,
+            shift: f64::NAN,
+        }
+    }
+}
+
+impl Sums {
+    #[inline]
+    fn add(&mut self, w: f64, v: f64) {
+        if self.n == 0 {
+            self.shift = v;
+        }
+        let d = v - self.shift;
+        self.sw += w;
+        self.swd += w * d;
+        self.swd2 += w * d * d;
+        self.sw2 += w * w;
+        self.n += 1;
+    }
+
+    fn ratio(&self) -> f64 {
+        self.shift + self.swd / self.sw
+    }
+}
+
+fn check_zero_one(y: &[f64]) -> Result<()> {
+    if let Some(i) = y.iter().position(|v| !v.is_nan() && *v != 0.0 && *v != 1.0) {
+        return Err(stats_error(format!(
+            "a proportion needs values 0 or 1; row {} has {}",
+            i + 1,
+            y[i]
+        )));
+    }
+    Ok(())
+}
+
 #[derive(Clone, Copy)]
 enum Kind {
     /// `Σ w y / Σ w` over the rows used.
@@ -100,13 +155,7 @@ impl Design {
 
     /// Proportion of 1s of a 0/1 variable (NaN = missing).
     pub fn proportion(&self, y: &[f64], domain: Option<Domain<'_>>) -> Result<Estimate> {
-        if let Some(i) = y.iter().position(|v| !v.is_nan() && *v != 0.0 && *v != 1.0) {
-            return Err(stats_error(format!(
-                "a proportion needs values 0 or 1; row {} has {}",
-                i + 1,
-                y[i]
-            )));
-        }
+        check_zero_one(y)?;
         self.mean(y, domain)
     }
 
@@ -149,32 +198,88 @@ impl Design {
         Ok(shares)
     }
 
+    /// Means of `y` (NaN = missing) in every domain `0..n_domains` given by `domains` (codes,
+    /// [`MISSING_CODE`] = in no domain), like R's `svyby(~y, ~domain, svymean, na.rm = TRUE)`:
+    /// each within the full design, all from one pass over the rows on linearised designs.
+    /// A domain without respondents gets `n = 0` and NaN numbers.
+    pub fn mean_by(&self, y: &[f64], domains: &[u32], n_domains: usize) -> Result<Vec<Estimate>> {
+        check_len(self, y.len(), "variable")?;
+        check_len(self, domains.len(), "domain column")?;
+        if y.iter().any(|v| v.is_infinite()) {
+            return Err(stats_error("variable has an infinite value"));
+        }
+        if let Some(i) = domains
+            .iter()
+            .position(|c| *c != MISSING_CODE && *c as usize >= n_domains)
+        {
+            return Err(stats_error(format!(
+                "domain code out of range in row {}",
+                i + 1
+            )));
+        }
+        let grouped_fits = n_domains.saturating_mul(self.n_psu()) <= 4 * self.len() + (1 << 20);
+        if self.replicates.is_some() || !grouped_fits {
+            return Ok((0..n_domains as u32)
+                .map(|g| {
+                    self.core(
+                        Kind::Ratio,
+                        |i| if domains[i] == g { y[i] } else { f64::NAN },
+                    )
+                })
+                .collect());
+        }
+        let mut sums = vec![Sums::default(); n_domains];
+        for (i, (wi, g)) in self.weights.iter().zip(domains).enumerate() {
+            if *g != MISSING_CODE && !y[i].is_nan() {
+                sums[*g as usize].add(*wi, y[i]);
+            }
+        }
+        let estimates: Vec<f64> = sums.iter().map(|s| s.ratio()).collect();
+        let w = &self.weights;
+        let variances = self.linearised_variances(n_domains, |i| {
+            let g = domains[i];
+            if g == MISSING_CODE || y[i].is_nan() {
+                (0, 0.0)
+            } else {
+                let g = g as usize;
+                (g, w[i] * (y[i] - estimates[g]) / sums[g].sw)
+            }
+        });
+        Ok(sums
+            .iter()
+            .zip(&estimates)
+            .zip(variances)
+            .map(|((s, e), v)| self.finish(Kind::Ratio, s, *e, v, None))
+            .collect())
+    }
+
+    /// Proportions of a 0/1 variable in every domain (see [`Design::mean_by`]).
+    pub fn proportion_by(
+        &self,
+        y: &[f64],
+        domains: &[u32],
+        n_domains: usize,
+    ) -> Result<Vec<Estimate>> {
+        check_zero_one(y)?;
+        self.mean_by(y, domains, n_domains)
+    }
+
     /// The one estimation routine: `value(i)` is the row's value, NaN when the row is not used
     /// (missing or outside the domain).
     fn core<F: Fn(usize) -> f64>(&self, kind: Kind, value: F) -> Estimate {
         let w = &self.weights;
-        // One pass: sums for the estimate and, shifted by the first value for accuracy, for
-        // the variance under simple random sampling.
-        let (mut sw, mut swd, mut swd2, mut sw2, mut n) = (0.0, 0.0, 0.0, 0.0, 0usize);
-        let mut shift = f64::NAN;
+        let mut sums = Sums::default();
         for (i, wi) in w.iter().enumerate() {
             let v = value(i);
             if !v.is_nan() {
-                if shift.is_nan() {
-                    shift = v;
-                }
-                let d = v - shift;
-                sw += wi;
-                swd += wi * d;
-                swd2 += wi * d * d;
-                sw2 += wi * wi;
-                n += 1;
+                sums.add(*wi, v);
             }
         }
         let estimate = match kind {
-            Kind::Ratio => shift + swd / sw,
-            Kind::Total => sw,
+            Kind::Ratio => sums.ratio(),
+            Kind::Total => sums.sw,
         };
+        let sw = sums.sw;
         let score = |i: usize| {
             let v = value(i);
             if v.is_nan() {
@@ -206,13 +311,23 @@ impl Design {
                 (spread(&|t| t), logit_se)
             }
         };
+        self.finish(kind, &sums, estimate, variance, replicate_logit_se)
+    }
+
+    fn finish(
+        &self,
+        kind: Kind,
+        sums: &Sums,
+        estimate: f64,
+        variance: f64,
+        replicate_logit_se: Option<f64>,
+    ) -> Estimate {
         // Variance under simple random sampling with replacement of the same n (R's
         // `svyvar/n`): Σw(y-ȳ)²/Σw · n/(n-1) / n.
         let srs_variance = match kind {
             Kind::Ratio => {
-                let ss = swd2 - swd * swd / sw;
-                let nf = n as f64;
-                ss / sw / (nf - 1.0)
+                let ss = sums.swd2 - sums.swd * sums.swd / sums.sw;
+                ss / sums.sw / (sums.n as f64 - 1.0)
             }
             Kind::Total => f64::NAN,
         };
@@ -221,9 +336,9 @@ impl Design {
             se: variance.sqrt(),
             df: self.df(),
             deff: variance / srs_variance,
-            n,
-            n_eff: sw * sw / sw2,
-            sum_weights: sw,
+            n: sums.n,
+            n_eff: sums.sw * sums.sw / sums.sw2,
+            sum_weights: sums.sw,
             design_rows: self.len(),
             replicate_logit_se,
         }
@@ -243,7 +358,7 @@ impl Design {
                 // Replicate totals follow from PSU and stratum totals.
                 let n_psu = self.n_psu();
                 let (mut a, mut b) = (vec![0.0; n_psu], vec![0.0; n_psu]);
-                for (i, (wi, p)) in self.weights.iter().zip(&self.psu).enumerate() {
+                for (i, (wi, p)) in self.weights.iter().zip(self.psu.iter()).enumerate() {
                     let v = value(i);
                     if !v.is_nan() {
                         a[*p as usize] += wi * v;
@@ -334,6 +449,39 @@ mod tests {
         let total: f64 = shares.iter().map(|e| e.estimate).sum();
         assert!((total - 1.0).abs() < 1e-15);
         assert!((shares[1].estimate - 7.0 / 11.0).abs() < 1e-15);
+    }
+
+    #[test]
+    fn grouped_domain_means_equal_one_domain_at_a_time() {
+        let d = Design::new(
+            vec![1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0],
+            Some(&[0, 0, 0, 0, 1, 1, 1, 1]),
+            Some(&[0, 0, 1, 1, 2, 2, 3, 3]),
+        )
+        .unwrap();
+        let y = [1.0, 2.0, f64::NAN, 4.0, 5.0, 1.0, 2.0, 3.0];
+        let codes = [0, 1, 2, 0, 1, MISSING_CODE, 0, 1];
+        let all = d.mean_by(&y, &codes, 4).unwrap();
+        for g in 0..3u32 {
+            let one = d
+                .mean(
+                    &y,
+                    Some(Domain {
+                        codes: &codes,
+                        value: g,
+                    }),
+                )
+                .ok();
+            match one {
+                Some(one) => {
+                    assert!((one.estimate - all[g as usize].estimate).abs() < 1e-14);
+                    assert!((one.se - all[g as usize].se).abs() < 1e-14);
+                }
+                None => assert_eq!(all[g as usize].n, 0),
+            }
+        }
+        assert_eq!(all[3].n, 0);
+        assert!(all[3].estimate.is_nan());
     }
 
     #[test]

@@ -46,7 +46,10 @@ impl ReliabilityRules {
     pub fn flag(&self, e: &Estimate) -> Flag {
         if e.n < self.min_n {
             Flag::Suppressed
-        } else if e.n_eff < self.min_n_eff || !(e.relative_se() <= self.max_relative_se) {
+        } else if e.n_eff < self.min_n_eff
+            || e.relative_se().is_nan()
+            || e.relative_se() > self.max_relative_se
+        {
             Flag::LowReliability
         } else {
             Flag::Ok

@@ -53,7 +53,7 @@ impl Projection {
     }
 
     /// One raking margin: the weights after its last post-stratification.
-    pub fn raking_margin(cells: Vec<u32>, n_cells: usize, weights: &[f64]) -> Self {
+    pub fn raking_margin(cells: Vec<u32>, n_cells: usize, weights: Vec<f64>) -> Self {
         let mut denom = vec![0.0; n_cells];
         for c in &cells {
             denom[*c as usize] += 1.0;
@@ -62,7 +62,7 @@ impl Projection {
             cells,
             n_cells,
             phi: weights.iter().map(|w| 1.0 / w).collect(),
-            psi: weights.to_vec(),
+            psi: weights,
             denom,
         }
     }
@@ -90,16 +90,23 @@ enum PsuCellSums {
 
 impl CalibrationMemory {
     pub fn new(projections: Vec<Projection>, steps: Vec<usize>, psu: &[u32]) -> Self {
-        let t_count = projections.len();
-        let mut cross = vec![Vec::new(); t_count];
-        for (t, pt) in projections.iter().enumerate() {
-            for pu in &projections {
-                let mut m = vec![0.0; pt.n_cells * pu.n_cells];
-                for i in 0..pt.cells.len() {
-                    m[pt.cells[i] as usize * pu.n_cells + pu.cells[i] as usize] +=
-                        pt.phi[i] * pu.psi[i];
+        // All cross-products in one pass over the rows.
+        let mut cross: Vec<Vec<Vec<f64>>> = projections
+            .iter()
+            .map(|pt| {
+                projections
+                    .iter()
+                    .map(|pu| vec![0.0; pt.n_cells * pu.n_cells])
+                    .collect()
+            })
+            .collect();
+        for i in 0..psu.len() {
+            for (t, pt) in projections.iter().enumerate() {
+                let a = pt.phi[i];
+                let ct = pt.cells[i] as usize;
+                for (u, pu) in projections.iter().enumerate() {
+                    cross[t][u][ct * pu.n_cells + pu.cells[i] as usize] += a * pu.psi[i];
                 }
-                cross[t].push(m);
             }
         }
         let n_psu = psu.iter().map(|p| *p as usize + 1).max().unwrap_or(0);
@@ -125,6 +132,65 @@ impl CalibrationMemory {
         }
     }
 
+    /// Replays R's projection steps on the cell sums of the original scores: returns, per
+    /// projection, the total cell mean subtracted from each cell (times ψ per row).
+    fn replay(&self, sums: &[&[f64]]) -> Vec<Vec<f64>> {
+        let mut correction: Vec<Vec<f64>> = self
+            .projections
+            .iter()
+            .map(|p| vec![0.0; p.n_cells])
+            .collect();
+        let mut subtracted: Vec<Vec<f64>> = self
+            .projections
+            .iter()
+            .map(|p| vec![0.0; p.n_cells])
+            .collect();
+        for &t in &self.steps {
+            let proj = &self.projections[t];
+            let m: Vec<f64> = (0..proj.n_cells)
+                .map(|c| {
+                    if proj.denom[c] == 0.0 {
+                        0.0
+                    } else {
+                        (sums[t][c] - correction[t][c]) / proj.denom[c]
+                    }
+                })
+                .collect();
+            for (u, pu) in self.projections.iter().enumerate() {
+                let cross = &self.cross[u][t];
+                for cu in 0..pu.n_cells {
+                    let row = &cross[cu * proj.n_cells..(cu + 1) * proj.n_cells];
+                    correction[u][cu] += row.iter().zip(&m).map(|(a, b)| a * b).sum::<f64>();
+                }
+            }
+            for (acc, mc) in subtracted[t].iter_mut().zip(&m) {
+                *acc += mc;
+            }
+        }
+        subtracted
+    }
+
+    /// Subtracts `Σ_t ψ_t,i · subtracted_t[cell]` from the PSU totals.
+    fn correct_psu_totals(&self, subtracted: &[Vec<f64>], psu: &[u32], psu_total: &mut [f64]) {
+        for (t, sums) in self.psu_psi.iter().enumerate() {
+            let m = &subtracted[t];
+            let proj = &self.projections[t];
+            match sums {
+                PsuCellSums::Dense(table) => {
+                    for (p, total) in psu_total.iter_mut().enumerate() {
+                        let row = &table[p * proj.n_cells..(p + 1) * proj.n_cells];
+                        *total -= row.iter().zip(m).map(|(a, b)| a * b).sum::<f64>();
+                    }
+                }
+                PsuCellSums::ByRow => {
+                    for ((p, c), psi) in psu.iter().zip(&proj.cells).zip(&proj.psi) {
+                        psu_total[*p as usize] -= m[*c as usize] * psi;
+                    }
+                }
+            }
+        }
+    }
+
     /// Combine with projections applied later (R appends to `postStrata`).
     pub fn extended(&self, more: Vec<Projection>, more_steps: Vec<usize>, psu: &[u32]) -> Self {
         let offset = self.projections.len();
@@ -140,14 +206,25 @@ impl Design {
     /// Linearised variance of an estimator whose score for row `i` is `score(i)` (0 for rows
     /// not used). One pass over the rows.
     pub(crate) fn linearised_variance<F: Fn(usize) -> f64>(&self, score: F) -> f64 {
+        self.linearised_variances(1, |i| (0, score(i)))[0]
+    }
+
+    /// Linearised variances of `n_groups` estimators at once (domains, like R's `svyby`):
+    /// `score(i)` gives row `i`'s group and score (score 0 = row not used). One pass over the
+    /// rows; memory `n_groups × PSUs`.
+    pub(crate) fn linearised_variances<F: Fn(usize) -> (usize, f64)>(
+        &self,
+        n_groups: usize,
+        score: F,
+    ) -> Vec<f64> {
         let n_psu = self.n_psu();
-        let mut psu_total = vec![0.0; n_psu];
+        let mut psu_total = vec![0.0; n_groups * n_psu];
         match &self.calibration {
             None => {
                 for (i, p) in self.psu.iter().enumerate() {
-                    let x = score(i);
+                    let (g, x) = score(i);
                     if x != 0.0 {
-                        psu_total[*p as usize] += x;
+                        psu_total[g * n_psu + *p as usize] += x;
                     }
                 }
             }
@@ -155,71 +232,36 @@ impl Design {
                 let mut sums: Vec<Vec<f64>> = cal
                     .projections
                     .iter()
-                    .map(|p| vec![0.0; p.n_cells])
+                    .map(|p| vec![0.0; n_groups * p.n_cells])
                     .collect();
                 for (i, p) in self.psu.iter().enumerate() {
-                    let x = score(i);
+                    let (g, x) = score(i);
                     if x != 0.0 {
-                        psu_total[*p as usize] += x;
+                        psu_total[g * n_psu + *p as usize] += x;
                         for (t, proj) in cal.projections.iter().enumerate() {
-                            sums[t][proj.cells[i] as usize] += x * proj.phi[i];
+                            sums[t][g * proj.n_cells + proj.cells[i] as usize] += x * proj.phi[i];
                         }
                     }
                 }
-                // Replay the steps on cell sums only.
-                let mut correction: Vec<Vec<f64>> = cal
-                    .projections
-                    .iter()
-                    .map(|p| vec![0.0; p.n_cells])
-                    .collect();
-                let mut subtracted: Vec<Vec<f64>> = cal
-                    .projections
-                    .iter()
-                    .map(|p| vec![0.0; p.n_cells])
-                    .collect();
-                for &t in &cal.steps {
-                    let proj = &cal.projections[t];
-                    let m: Vec<f64> = (0..proj.n_cells)
-                        .map(|c| {
-                            if proj.denom[c] == 0.0 {
-                                0.0
-                            } else {
-                                (sums[t][c] - correction[t][c]) / proj.denom[c]
-                            }
-                        })
+                for g in 0..n_groups {
+                    let group_sums: Vec<&[f64]> = cal
+                        .projections
+                        .iter()
+                        .zip(&sums)
+                        .map(|(p, s)| &s[g * p.n_cells..(g + 1) * p.n_cells])
                         .collect();
-                    for (u, pu) in cal.projections.iter().enumerate() {
-                        let cross = &cal.cross[u][t];
-                        for cu in 0..pu.n_cells {
-                            let row = &cross[cu * proj.n_cells..(cu + 1) * proj.n_cells];
-                            correction[u][cu] +=
-                                row.iter().zip(&m).map(|(a, b)| a * b).sum::<f64>();
-                        }
-                    }
-                    for (acc, mc) in subtracted[t].iter_mut().zip(&m) {
-                        *acc += mc;
-                    }
-                }
-                for (t, sums) in cal.psu_psi.iter().enumerate() {
-                    let m = &subtracted[t];
-                    let proj = &cal.projections[t];
-                    match sums {
-                        PsuCellSums::Dense(table) => {
-                            for (p, total) in psu_total.iter_mut().enumerate() {
-                                let row = &table[p * proj.n_cells..(p + 1) * proj.n_cells];
-                                *total -= row.iter().zip(m).map(|(a, b)| a * b).sum::<f64>();
-                            }
-                        }
-                        PsuCellSums::ByRow => {
-                            for ((p, c), psi) in self.psu.iter().zip(&proj.cells).zip(&proj.psi) {
-                                psu_total[*p as usize] -= m[*c as usize] * psi;
-                            }
-                        }
-                    }
+                    let subtracted = cal.replay(&group_sums);
+                    cal.correct_psu_totals(
+                        &subtracted,
+                        &self.psu,
+                        &mut psu_total[g * n_psu..(g + 1) * n_psu],
+                    );
                 }
             }
         }
-        self.between_psu_variance(&psu_total)
+        (0..n_groups)
+            .map(|g| self.between_psu_variance(&psu_total[g * n_psu..(g + 1) * n_psu]))
+            .collect()
     }
 
     /// `Σ_h n_h/(n_h-1) Σ_j (t_hj - t̄_h)²` over PSU totals (PSUs with nothing count as 0).

@@ -139,6 +139,28 @@ fn is_changing(query: Option<&str>, posted: Option<&FormPairs>) -> bool {
     in_query || posted.is_some_and(|p| p.first("change") == Some("1"))
 }
 
+/// The question or grid item an answer key belongs to, on this page.
+fn field_label<'p>(page: &'p crate::survey::Page, key: &str) -> Option<&'p crate::survey::Text> {
+    page.questions.iter().find_map(|q| match &q.kind {
+        QuestionKind::LikertGrid { items, .. } => {
+            items.iter().find(|i| i.id == key).map(|i| &i.text)
+        }
+        _ => (q.id == key).then_some(&q.text),
+    })
+}
+
+/// On a page with several fields, "Select an answer" alone does not say which field it is
+/// about, and the error summary would repeat the same link text: the summary names the field
+/// first (WCAG 3.3.1 identifies the item in error, 2.4.4 link purpose).
+fn name_the_field(label: &str, message: &str) -> String {
+    let label = label.trim_end();
+    if label.ends_with(['?', '؟', ':', '.']) {
+        format!("{label} {message}")
+    } else {
+        format!("{label}: {message}")
+    }
+}
+
 /// Everything needed to draw a question page, with or without errors.
 async fn render_page(
     survey: &Survey,
@@ -167,7 +189,15 @@ async fn render_page(
         .map(|e| (e.key.clone(), e.message.get(lang).to_string()))
         .collect();
     error_list.sort_by_key(|(k, _)| field_order.iter().position(|f| f == k));
+    // Inline messages sit under their field's label; the summary's links name the field.
     let error_map: BTreeMap<String, String> = error_list.iter().cloned().collect();
+    if field_order.len() > 1 {
+        for (key, message) in &mut error_list {
+            if let Some(label) = field_label(page, key) {
+                *message = name_the_field(label.get(lang), message);
+            }
+        }
+    }
     let form = PageForm {
         survey,
         page,

@@ -20,9 +20,11 @@ module.exports = [
   { name: 'error-number', reach: (nav) => nav.invalidAnswer('number', '12abc'), error: true, status: 422 },
   { name: 'error-date', reach: (nav) => nav.invalidAnswer('date', '2026-13-45'), error: true, status: 422 },
   { name: 'check-answers', reach: (nav) => nav.checkAnswers() },
+  { name: 'change-answer', reach: (nav) => nav.changeAnswer() },
   { name: 'confirmation', reach: (nav) => nav.confirmation() },
   { name: 'language-switch', reach: (nav) => nav.languageSwitched() },
   { name: 'not-found', reach: (nav) => nav.visit('/no-such-page'), status: 404 },
+  { name: 'form-expired', reach: (nav) => nav.formExpired(), status: 403 },
   // Kiosk screens and the analysts' pages: add one line each here when they exist, e.g.
   // { name: 'kiosk-start', reach: (nav) => nav.visit('/kiosk/citizen-security') },
 ];

@@ -37,6 +37,7 @@ const FIXTURES = {
   '/small': page({ body: `<h1>سؤال</h1><form><button type="submit" style="min-height:20px;height:20px;padding:0">متابعة</button></form>` }),
   '/no-focus-style': page({ head: '<style>button:focus{outline:none;box-shadow:none}</style>', body: `<h1>سؤال</h1><form><button type="submit">متابعة</button></form>` }),
   '/wide': page({ body: `<h1>سؤال</h1><table><tr>${'<td>ميزان_ميزان_ميزان</td>'.repeat(12)}</tr></table>` }),
+  '/tight': page({ body: `<h1>سؤال</h1><p style="block-size:1.2em;overflow:hidden;line-height:1.2">ميزان ميزان</p>` }),
   '/heavy': page({ body: `<h1>سؤال</h1><p>${'ميزان '.repeat(6000)}</p>` }),
   '/offsite': page({ head: '<link rel="stylesheet" href="http://fonts.example.net/arabic.css">', body: '<h1>سؤال</h1>' }),
   '/error-good': page({ title: 'خطأ: العمر', body: errorPage(true, true) }),
@@ -75,6 +76,10 @@ test('target sizes: catches a 20 px button', async (open) => {
 test('reflow: catches a page that scrolls sideways at 320 px', async (open) => {
   expect(await checks.reflow(await open('/good')), false, 'good');
   expect(await checks.reflow(await open('/wide')), true, 'wide');
+});
+test('text spacing: catches text cut off in a fixed-height box', async (open) => {
+  expect(await checks.textSpacing(await open('/good')), false, 'good');
+  expect(await checks.textSpacing(await open('/tight')), true, 'tight');
 });
 test('page weight: catches a page over 30 KB', async (open) => {
   const cache = new Map();

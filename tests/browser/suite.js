@@ -69,7 +69,10 @@ async function checkPage(browser, desc, lang, viewport) {
     problems.push(...w.problems);
     if (viewport === 'phone' && lang === 'ar') weights.push({ name: desc.name, ...w });
     if (viewport === 'kiosk') problems.push(...(await checks.targetSizes(page)));
-    else problems.push(...(await checks.reflow(page)));
+    else {
+      problems.push(...(await checks.reflow(page)));
+      problems.push(...(await checks.textSpacing(page)));
+    }
     if (desc.error) problems.push(...(await checks.errorSummary(page, lang, site.SEL.errorSummary)));
     else if ((await site.state(page)).error) problems.push('an error summary is shown where none was expected');
   } catch (e) {

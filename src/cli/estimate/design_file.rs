@@ -129,22 +129,12 @@ fn default_level() -> f64 {
     0.95
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Default)]
 #[serde(deny_unknown_fields)]
 pub struct ReliabilitySpec {
     pub min_n: Option<usize>,
     pub min_n_eff: Option<f64>,
     pub max_relative_se: Option<f64>,
-}
-
-impl Default for ReliabilitySpec {
-    fn default() -> Self {
-        ReliabilitySpec {
-            min_n: None,
-            min_n_eff: None,
-            max_relative_se: None,
-        }
-    }
 }
 
 impl ReliabilitySpec {

@@ -83,18 +83,13 @@ fn bad(path: &Path, msg: impl std::fmt::Display) -> Error {
     Error::Stats(format!("{}: {msg}", path.display()))
 }
 
-/// Arabic-Indic (٠–٩) and Extended Arabic-Indic (۰–۹) digits to ASCII, Arabic decimal and
-/// thousands separators to `.` and nothing.
+/// Arabic-Indic (٠–٩) and Extended Arabic-Indic (۰–۹) digits to ASCII (the survey module's
+/// rule), the Arabic decimal separator to `.`, the Arabic thousands separator dropped.
 pub fn ascii_number(s: &str) -> String {
-    s.trim()
+    crate::survey::answers::normalise_digits(s.trim())
         .chars()
         .filter(|c| *c != '٬')
-        .map(|c| match c {
-            '\u{0660}'..='\u{0669}' => char::from(b'0' + (c as u32 - 0x0660) as u8),
-            '\u{06F0}'..='\u{06F9}' => char::from(b'0' + (c as u32 - 0x06F0) as u8),
-            '٫' => '.',
-            _ => c,
-        })
+        .map(|c| if c == '٫' { '.' } else { c })
         .collect()
 }
 

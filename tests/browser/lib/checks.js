@@ -158,6 +158,39 @@ async function reflow(page, width = 320) {
 }
 
 /**
+ * Text spacing (WCAG 1.4.12): with line height 1.5, paragraph spacing 2, letter spacing 0.12
+ * and word spacing 0.16 (in em), no text is cut off and the page does not scroll sideways.
+ * The override is removed afterwards.
+ */
+async function textSpacing(page) {
+  const found = await page.evaluate(() => {
+    const style = document.createElement('style');
+    style.textContent =
+      '* { line-height: 1.5 !important; letter-spacing: 0.12em !important; word-spacing: 0.16em !important; }' +
+      ' p { margin-block-end: 2em !important; }';
+    document.head.appendChild(style);
+    const doc = document.documentElement;
+    const clipped = [];
+    for (const el of document.querySelectorAll('body *')) {
+      const s = getComputedStyle(el);
+      const r = el.getBoundingClientRect();
+      if (r.width <= 1 || r.height <= 1) continue; // visually hidden text
+      if (!/(hidden|clip)/.test(s.overflowX + s.overflowY)) continue;
+      if (el.scrollHeight > el.clientHeight + 1 || el.scrollWidth > el.clientWidth + 1) {
+        clipped.push(`${el.tagName.toLowerCase()}${el.className ? '.' + String(el.className).split(' ')[0] : ''}`);
+      }
+    }
+    const sideways = doc.scrollWidth > doc.clientWidth + 1;
+    style.remove();
+    return { clipped: clipped.slice(0, 4), sideways, width: doc.scrollWidth };
+  });
+  const problems = [];
+  if (found.clipped.length) problems.push(`with WCAG text spacing, text is cut off in ${found.clipped.join(', ')}`);
+  if (found.sideways) problems.push(`with WCAG text spacing, the page scrolls sideways (${found.width} px)`);
+  return problems;
+}
+
+/**
  * Bytes of the page's HTML (the document as served) plus its stylesheets (uncompressed).
  * `docBytes` comes from the page's last document response (see trackDocuments).
  */
@@ -286,6 +319,7 @@ async function focusVisible(page, unfocused) {
  */
 async function errorSummary(page, lang, summarySelector) {
   const problems = [];
+  await autofocusSettled(page, summarySelector);
   const title = await page.title();
   if (!title.startsWith(ERROR_PREFIX[lang])) problems.push(`title "${title}" does not start with "${ERROR_PREFIX[lang]}"`);
   const state = await page.evaluate((sel) => {
@@ -341,11 +375,28 @@ async function errorSummary(page, lang, summarySelector) {
   return problems;
 }
 
+/**
+ * `autofocus` is applied at the first rendering update after load, not at load: give it up
+ * to a second (polling from Node, so this also works with JavaScript disabled). True when
+ * focus is on (or inside) the element.
+ */
+async function autofocusSettled(page, selector) {
+  for (let i = 0; i < 20; i++) {
+    const on = await page.evaluate((sel) => {
+      const el = document.querySelector(sel);
+      return !!el && (document.activeElement === el || el.contains(document.activeElement));
+    }, selector);
+    if (on) return true;
+    await page.waitForTimeout(50);
+  }
+  return false;
+}
+
 function cssEscape(id) {
   return id.replace(/([^\w-])/g, '\\$1');
 }
 
 module.exports = {
-  axe, langDir, accessibleNames, targetSizes, reflow, pageWeight, trackDocuments, logicalCss,
-  focusStyleSnapshot, focusVisible, errorSummary, WCAG_TAGS, WEIGHT_BUDGET, KIOSK_TARGET, ERROR_PREFIX,
+  axe, langDir, accessibleNames, targetSizes, reflow, textSpacing, pageWeight, trackDocuments, logicalCss,
+  focusStyleSnapshot, focusVisible, errorSummary, autofocusSettled, WCAG_TAGS, WEIGHT_BUDGET, KIOSK_TARGET, ERROR_PREFIX,
 };

@@ -73,6 +73,11 @@ async function complete(page, lang, base, { shots } = {}) {
   const stats = { pages: 0, tabStops: 0, focusChecked: 0, answered: 0, arrowMoves: 0, errorPages: 0 };
   const ctx = { problems, stats, focusSeen: new Set(), unfocused: null, shots, shotKinds: new Set(), where: () => '' };
   const fail = (why) => ({ problems: [...problems, why], stats });
+  // WCAG 3.2.2: choosing, ticking or typing never loads another page; only the button does.
+  let loads = 0;
+  page.on('framenavigated', (frame) => {
+    if (frame === page.mainFrame()) loads++;
+  });
   const rtl = lang === 'ar';
   const next = rtl ? 'ArrowLeft' : 'ArrowRight';
   const prev = rtl ? 'ArrowRight' : 'ArrowLeft';
@@ -106,7 +111,7 @@ async function complete(page, lang, base, { shots } = {}) {
     stats.pages++;
     if (st.error) {
       stats.errorPages++;
-      const focused = await page.evaluate((sel) => document.activeElement === document.querySelector(sel), SEL.errorSummary);
+      const focused = await checks.autofocusSettled(page, SEL.errorSummary);
       if (!focused) problems.push(`${ctx.where()}: after a failed submit, focus is not on the error summary`);
       const m = await site.model(page);
       for (const id of await site.errorFields(page)) {
@@ -130,6 +135,7 @@ async function complete(page, lang, base, { shots } = {}) {
       continue;
     }
     const done = new Set();
+    const loadsAtStart = loads;
     let a = { tag: 'body' };
     for (let stop = 0; stop < 120; stop++) {
       await page.keyboard.press('Tab');
@@ -170,6 +176,7 @@ async function complete(page, lang, base, { shots } = {}) {
       }
     }
     if (!a.isSubmit) return fail(`${ctx.where()}: could not Tab to the main button`);
+    if (loads !== loadsAtStart) problems.push(`${ctx.where()}: answering with the keyboard loaded another page before the button was pressed`);
     await enterAndWait(page);
     if (isCheck) {
       const after = await site.state(page);

@@ -78,6 +78,21 @@ class Nav {
     await site.walk(this.page, this.lang, (st) => st.checkAnswers);
   }
 
+  /** From check answers, the first "Change" link: the question page in change mode. */
+  async changeAnswer() {
+    await this.checkAnswers();
+    await Promise.all([this.page.waitForNavigation(), this.page.click(`${SEL.checkAnswers} a[href]`)]);
+    const st = await site.state(this.page);
+    if (!st.form || st.checkAnswers) throw new Error(`"Change" led to "${st.title}", not a question`);
+  }
+
+  /** A form posted with a stale CSRF token (e.g. a page left open past the session). */
+  async formExpired() {
+    await this.firstQuestion();
+    await this.page.$eval('main form input[name=csrf]', (i) => { i.value = 'stale'; });
+    await site.submit(this.page);
+  }
+
   async confirmation() {
     await this.checkAnswers();
     await site.submit(this.page);
