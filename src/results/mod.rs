@@ -267,7 +267,8 @@ fn cell(row: &AnswerRow, source: &ColumnSource, keys: &[&str]) -> String {
     }
 }
 
-/// Every estimate of the design on the survey's stored responses.
+/// Every estimate of the design on the survey's stored responses. The estimation itself (CPU
+/// only, seconds on a million rows) runs on a blocking thread, so a web server keeps answering.
 pub async fn estimate_survey(db: &Db, survey: &Survey, design: &SurveyDesign) -> Result<Vec<Row>> {
     let table = read_columns(
         db,
@@ -276,10 +277,9 @@ pub async fn estimate_survey(db: &Db, survey: &Survey, design: &SurveyDesign) ->
         &design.file.data.missing,
     )
     .await?;
-    estimate_table(
-        &table,
-        &design.file,
-        &design.source(survey),
-        &design.base_dir(survey),
-    )
+    let file = design.file.clone();
+    let (source, base) = (design.source(survey), design.base_dir(survey));
+    tokio::task::spawn_blocking(move || estimate_table(&table, &file, &source, &base))
+        .await
+        .map_err(|e| Error::Other(format!("estimation stopped: {e}")))?
 }
