@@ -159,9 +159,8 @@ impl Client {
                     .form(&form),
             )
             .await;
-        let ok = self.expect(got.as_ref(), StatusCode::SEE_OTHER)
-            && got.is_some_and(|(_, loc, _)| loc.ends_with("/done"));
-        ok
+        self.expect(got.as_ref(), StatusCode::SEE_OTHER)
+            && got.is_some_and(|(_, loc, _)| loc.ends_with("/done"))
     }
 }
 
@@ -216,7 +215,7 @@ async fn run() {
     let app = web::app(
         AppState::new(surveys, db.clone()),
         db.session_store(),
-        CookiePolicy { secure: false },
+        CookiePolicy::plain(),
     );
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await

@@ -19,6 +19,8 @@ use reqwest::StatusCode;
 const PEOPLE: usize = 60;
 /// Kill the server once this many submissions have been acknowledged.
 const KILL_AFTER: usize = 8;
+/// Concurrent clients submitting in turn.
+const CLIENTS: usize = 4;
 
 struct Person {
     browser: Browser,
@@ -92,39 +94,40 @@ async fn acknowledged_submissions_survive_sigkill_exactly_once() {
     }
     let people: Vec<Arc<Person>> = people.into_iter().map(Arc::new).collect();
 
-    // Then all submit at once; the server dies after the first few acknowledgements.
+    // Then they submit in a steady stream from a few concurrent clients, in order; the task
+    // that sees the KILL_AFTER-th acknowledgement kills the server at once (SIGKILL), so the
+    // kill lands mid-stream: some requests in flight, the rest never sent.
     let acknowledged = Arc::new(AtomicUsize::new(0));
     let base = server.base.clone();
-    let tasks: Vec<_> = people
-        .iter()
-        .map(|p| {
-            let p = p.clone();
-            let base = base.clone();
-            let acknowledged = acknowledged.clone();
+    let pid = server.pid().expect("server running").to_string();
+    let outcomes = Arc::new(std::sync::Mutex::new(vec![Outcome::Unknown; PEOPLE]));
+    let workers: Vec<_> = (0..CLIENTS)
+        .map(|w| {
+            let people = people.clone();
+            let (base, pid) = (base.clone(), pid.clone());
+            let (acknowledged, outcomes) = (acknowledged.clone(), outcomes.clone());
             tokio::spawn(async move {
-                let outcome = submit(&p.browser.client, &base, &p).await;
-                if outcome == Outcome::Acknowledged {
-                    acknowledged.fetch_add(1, Ordering::SeqCst);
+                for i in (w..PEOPLE).step_by(CLIENTS) {
+                    let p = &people[i];
+                    let outcome = submit(&p.browser.client, &base, p).await;
+                    outcomes.lock().unwrap()[i] = outcome;
+                    if outcome == Outcome::Acknowledged
+                        && acknowledged.fetch_add(1, Ordering::SeqCst) + 1 == KILL_AFTER
+                    {
+                        let _ = std::process::Command::new("kill")
+                            .args(["-KILL", &pid])
+                            .status();
+                    }
                 }
-                outcome
             })
         })
         .collect();
-    let watcher = tokio::spawn({
-        let acknowledged = acknowledged.clone();
-        async move {
-            while acknowledged.load(Ordering::SeqCst) < KILL_AFTER {
-                tokio::time::sleep(std::time::Duration::from_millis(1)).await;
-            }
-        }
-    });
-    let _ = tokio::time::timeout(std::time::Duration::from_secs(60), watcher).await;
-    server.kill();
-
-    let mut outcomes = Vec::new();
-    for t in tasks {
-        outcomes.push(t.await.unwrap());
+    for w in workers {
+        w.await.unwrap();
     }
+    server.kill(); // reaps the killed process
+
+    let outcomes = outcomes.lock().unwrap().clone();
     let acked: Vec<usize> = (0..PEOPLE)
         .filter(|&i| outcomes[i] == Outcome::Acknowledged)
         .collect();

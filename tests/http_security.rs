@@ -182,6 +182,12 @@ async fn session_cookie_is_http_only_strict_and_carries_no_answers() {
     assert!(cookie.contains("HttpOnly"));
     assert!(cookie.contains("SameSite=Strict"));
     assert!(cookie.contains("Path=/"));
+    assert!(
+        !cookie.contains("Secure"),
+        "plain-HTTP loopback needs a non-Secure cookie"
+    );
+    // 21 hours of inactivity: WCAG 2.2.1's 20-hour exception (no script to warn).
+    assert!(cookie.contains("Max-Age=75600"), "{cookie}");
     let saved = b
         .post(&page(1), &[("safe_day", "1"), ("safe_night", "2")])
         .await;

@@ -23,6 +23,10 @@ pub struct Args {
     /// HTTPS, e.g. behind a reverse proxy; plain-HTTP loopback needs it off.
     #[arg(long)]
     pub secure_cookies: bool,
+    /// Hours without a saved answer after which answers in progress are dropped. The default,
+    /// 21, uses WCAG 2.2.1's 20-hour exception (pages have no script to warn before a timeout).
+    #[arg(long, default_value_t = 21, value_parser = clap::value_parser!(u16).range(1..=720))]
+    pub session_hours: u16,
 }
 
 /// Days a used submission key is remembered (sessions last hours).
@@ -67,6 +71,7 @@ async fn serve(args: Args, surveys: Vec<crate::survey::Survey>) -> crate::Result
         store,
         CookiePolicy {
             secure: args.secure_cookies,
+            inactivity: time::Duration::hours(args.session_hours.into()),
         },
     );
     let listener = tokio::net::TcpListener::bind(args.listen)

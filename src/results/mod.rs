@@ -24,7 +24,7 @@ use crate::cli::estimate::design_file::{DesignFile, IndexSpec, VariableSpec};
 use crate::cli::estimate::table::{Column as TableColumn, ColumnBuilder, Table};
 use crate::cli::estimate::{Row, estimate_table};
 use crate::db::{AnswerRow, Db};
-use crate::export::{ColumnSource, answer_cell, free_text_cell, option_cell};
+use crate::export::{ColumnSource, answer_cell, option_cell};
 use crate::survey::{QuestionKind, Survey};
 use crate::{Error, Result};
 
@@ -261,8 +261,7 @@ fn cell(row: &AnswerRow, source: &ColumnSource, keys: &[&str]) -> String {
         ColumnSource::Channel => row.channel.clone(),
         ColumnSource::Source => row.source.clone().unwrap_or_default(),
         ColumnSource::Metadata(id) => row.metadata.get(id).cloned().unwrap_or_default(),
-        ColumnSource::Answer(key) => answer_cell(answer(key)),
-        ColumnSource::FreeText(key) => free_text_cell(answer(key)),
+        ColumnSource::Answer(key) | ColumnSource::FreeText(key) => answer_cell(answer(key)),
         ColumnSource::Option { key, code } => option_cell(answer(key), code),
     }
 }

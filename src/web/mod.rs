@@ -73,6 +73,18 @@ impl Deref for AppState {
 pub struct CookiePolicy {
     /// Send the cookie over HTTPS only. Off for plain-HTTP loopback (development, tests).
     pub secure: bool,
+    /// A session (answers in progress) ends after this long without a saved answer.
+    pub inactivity: time::Duration,
+}
+
+impl CookiePolicy {
+    /// Plain-HTTP cookie with the default inactivity limit.
+    pub fn plain() -> CookiePolicy {
+        CookiePolicy {
+            secure: false,
+            inactivity: visit::INACTIVITY,
+        }
+    }
 }
 
 /// The whole application: routes, sessions, error pages, security headers, logging.
@@ -83,7 +95,7 @@ pub fn app<S: SessionStore + Clone>(state: AppState, store: S, cookies: CookiePo
         .with_same_site(SameSite::Strict)
         .with_path("/")
         .with_secure(cookies.secure)
-        .with_expiry(Expiry::OnInactivity(visit::INACTIVITY));
+        .with_expiry(Expiry::OnInactivity(cookies.inactivity));
     let routes = Router::new()
         .merge(home::router())
         .merge(survey_flow::router())

@@ -495,8 +495,11 @@ async fn done(
 ) -> Result<Response, Error> {
     let survey = path.survey(&state)?;
     let lang = visitor.lang;
-    let progress = visitor.progress(&survey.id).await?;
-    if !progress.done {
+    let done = visitor
+        .saved_progress(&survey.id)
+        .await?
+        .is_some_and(|p| p.done);
+    if !done {
         return Ok(Redirect::to(&format!("/s/{}", survey.id)).into_response());
     }
     let title = pages::title(lang, i18n::DONE_TITLE.get(lang), Some(survey), false);

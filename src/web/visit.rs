@@ -20,8 +20,10 @@ use crate::survey::{Answers, Lang};
 
 use super::form::query_pairs;
 
-/// Sessions expire after this long without a saved change.
-pub const INACTIVITY: time::Duration = time::Duration::hours(2);
+/// Sessions expire after this long without a saved change (default of `serve
+/// --session-hours`). Without JavaScript a page cannot warn before a timeout and offer more
+/// time, so the limit uses WCAG 2.2.1's 20-hour exception; abandoned sessions are still purged.
+pub const INACTIVITY: time::Duration = time::Duration::hours(21);
 const LANG_KEY: &str = "lang";
 const CSRF_KEY: &str = "csrf";
 /// How many used submission keys a progress remembers (retries of recent submits).
@@ -91,6 +93,14 @@ pub async fn session_lang(session: &Session) -> Result<Option<Lang>, Error> {
 impl Visitor {
     fn progress_key(survey_id: &str) -> String {
         format!("survey:{survey_id}")
+    }
+
+    /// This visit's progress in a survey if it has one, without creating it.
+    pub async fn saved_progress(&self, survey_id: &str) -> Result<Option<Progress>, Error> {
+        Ok(self
+            .session
+            .get::<Progress>(&Self::progress_key(survey_id))
+            .await?)
     }
 
     /// This visit's progress in a survey (a fresh one, with a new seed, the first time).

@@ -82,6 +82,11 @@ impl TestServer {
         format!("{}{}", self.base, path)
     }
 
+    /// The server's process id while it runs.
+    pub fn pid(&self) -> Option<u32> {
+        self.child.as_ref().map(Child::id)
+    }
+
     /// SIGKILL: no graceful shutdown, as in a crash or power cut.
     pub fn kill(&mut self) {
         if let Some(mut c) = self.child.take() {
