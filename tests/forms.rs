@@ -475,7 +475,7 @@ fn with(
 }
 
 #[tokio::test]
-async fn dates_and_numbers_read_left_to_right() {
+async fn dates_and_numbers_read_left_to_right_and_ratings_say_what_they_mean() {
     let server = TestServer::start().await;
     // Arabic: a date with Arabic-Indic digits shows day first in a right-to-left line unless it
     // is isolated left to right, like the field that takes it year first.
@@ -500,12 +500,18 @@ async fn dates_and_numbers_read_left_to_right() {
     let check = b.get(&format!("/s/{SURVEY}/check")).await;
     assert!(check.body.contains(r#"<bdi dir="ltr">٢٠٢٦-٠٣-١٥</bdi>"#));
     assert!(check.body.contains(r#"<bdi dir="ltr">٤٥</bdi> دقيقة"#));
+    assert!(
+        check.body.contains("٠ من ١٠ – غير راضٍ إطلاقًا"),
+        "a rating end says what it means"
+    );
 
-    // English: the same, with ASCII digits.
+    // English: a rating between the ends reads "3 out of 10".
     let mut b = Browser::new(&server);
     b.get(&format!("/s/{SURVEY}?lang=en")).await;
     b.answer_all(WITH_CONTACT).await;
     let check = b.get(&format!("/s/{SURVEY}/check")).await;
+    assert!(check.body.contains("3 out of 10"));
+    assert!(!check.body.contains("3 out of 10 –"));
     assert!(check.body.contains(r#"<bdi dir="ltr">2026-03-15</bdi>"#));
     assert!(check.body.contains(r#"<bdi dir="ltr">45</bdi> minutes"#));
 }

@@ -258,7 +258,8 @@ fn join_hint(hint: Option<String>, extra: String) -> String {
 }
 
 /// An answer as the check-answers page shows it: dates and numbers isolated left to right
-/// (as they were typed, year first), typed text with its own direction. `q` is the question the answer key belongs to (the grid for an item).
+/// (as they were typed, year first), a rating with what it means on its scale, typed text
+/// with its own direction. `q` is the question the answer key belongs to (the grid for an item).
 pub fn shown_answer(
     survey: &Survey,
     q: &Question,
@@ -275,6 +276,26 @@ pub fn shown_answer(
             value: i18n::digits(lang, &format_number(*n)),
             unit: unit.as_ref().map(|u| u.get(lang).to_string()),
         },
+        (
+            QuestionKind::Rating {
+                min,
+                max,
+                min_label,
+                max_label,
+                ..
+            },
+            Answer::Number(n),
+        ) => {
+            let point = *n as i64;
+            let end = if point == *min {
+                Some(min_label.get(lang))
+            } else if point == *max {
+                Some(max_label.get(lang))
+            } else {
+                None
+            };
+            Shown::Label(i18n::rating_answer(lang, point, *min, *max, end))
+        }
         (QuestionKind::ShortText { .. } | QuestionKind::LongText { .. }, _) => {
             Shown::Typed(answers::answer_label(survey, key, answer, lang))
         }
