@@ -39,6 +39,10 @@ async fn arabic_completion_stores_one_normalised_response() {
             .contains(&format!("{}?change=1#contact", page(3)))
     );
     assert!(check.body.contains("<bdi>الشارع مظلم ليلاً</bdi>"));
+    assert!(
+        !check.body.contains("؟:"),
+        "a grid item follows its question without a doubled mark"
+    );
     assert_eq!(
         stored(&server).await.len(),
         0,

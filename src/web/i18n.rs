@@ -209,6 +209,16 @@ pub fn rating_answer(lang: Lang, point: i64, min: i64, max: i64, end: Option<&st
     s
 }
 
+/// A grid item named with its question on the check-answers page: "How safe do you feel?
+/// During the day" (a colon only when the question does not end with a question mark).
+pub fn grid_item_question(question: &str, item: &str) -> String {
+    if question.ends_with(['?', '؟']) {
+        format!("{question} {item}")
+    } else {
+        format!("{question}: {item}")
+    }
+}
+
 /// How long the survey takes, from its number of questions (about 20 s each, at least 1 min).
 pub fn minutes(lang: Lang, questions: usize) -> String {
     let m = (questions * 20).div_ceil(60).max(1);
@@ -238,6 +248,12 @@ mod tests {
         assert_eq!(digits(Lang::En, "10"), "10");
         assert_eq!(progress(Lang::Ar, 2, 5), "الصفحة ٢ من ٥");
         assert_eq!(progress(Lang::En, 2, 5), "Page 2 of 5");
+    }
+
+    #[test]
+    fn grid_items_follow_their_question_without_doubled_punctuation() {
+        assert_eq!(grid_item_question("كيف تشعر؟", "نهارًا"), "كيف تشعر؟ نهارًا");
+        assert_eq!(grid_item_question("Safety", "By day"), "Safety: By day");
     }
 
     #[test]

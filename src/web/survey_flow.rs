@@ -420,7 +420,10 @@ fn summary_rows(survey: &Survey, saved: &Answers, lang: Lang) -> Vec<SummaryRow>
                 QuestionKind::LikertGrid { items, .. } => {
                     for item in items {
                         rows.push(SummaryRow {
-                            question: format!("{}: {}", q.text.get(lang), item.text.get(lang)),
+                            question: i18n::grid_item_question(
+                                q.text.get(lang),
+                                item.text.get(lang),
+                            ),
                             answer: shown(&item.id),
                             change_href: href(&item.id),
                         });
