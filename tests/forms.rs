@@ -39,6 +39,10 @@ async fn arabic_completion_stores_one_normalised_response() {
             .contains(&format!("{}?change=1#contact", page(3)))
     );
     assert!(check.body.contains("<bdi>الشارع مظلم ليلاً</bdi>"));
+    assert!(
+        !check.body.contains("؟:"),
+        "a grid item follows its question without a doubled mark"
+    );
     assert_eq!(
         stored(&server).await.len(),
         0,
@@ -460,4 +464,58 @@ async fn question_pages_follow_the_form_patterns() {
     assert!(p4.body.contains("٠ = غير راضٍ إطلاقًا"));
     assert!(p4.body.contains("١٠ = راضٍ تمامًا"));
     assert!(p4.body.contains(r#"aria-describedby="satisfaction-hint""#));
+}
+
+/// The answers with one value replaced.
+fn with(
+    answers: &[(&'static str, &'static str)],
+    key: &str,
+    value: &'static str,
+) -> Vec<(&'static str, &'static str)> {
+    answers
+        .iter()
+        .map(|&(k, v)| if k == key { (k, value) } else { (k, v) })
+        .collect()
+}
+
+#[tokio::test]
+async fn dates_and_numbers_read_left_to_right_and_ratings_say_what_they_mean() {
+    let server = TestServer::start().await;
+    // Arabic: a date with Arabic-Indic digits shows day first in a right-to-left line unless it
+    // is isolated left to right, like the field that takes it year first.
+    let mut b = Browser::new(&server);
+    b.get(&format!("/s/{SURVEY}")).await;
+    let answers = with(WITH_CONTACT, "satisfaction", "0");
+    let visited = b.answer_all(&answers).await;
+    let mut date_page = None;
+    for path in &visited {
+        let p = b.get(path).await;
+        if p.body.contains(r#"id="last_visit-hint""#) {
+            date_page = Some(p);
+        }
+    }
+    let date_page = date_page.expect("the date question was shown");
+    assert!(
+        date_page
+            .body
+            .contains(r#"مثل <bdi dir="ltr">٢٠٢٦-٠٣-١٥</bdi>"#),
+        "the survey's example date is isolated"
+    );
+    let check = b.get(&format!("/s/{SURVEY}/check")).await;
+    assert!(check.body.contains(r#"<bdi dir="ltr">٢٠٢٦-٠٣-١٥</bdi>"#));
+    assert!(check.body.contains(r#"<bdi dir="ltr">٤٥</bdi> دقيقة"#));
+    assert!(
+        check.body.contains("٠ من ١٠ – غير راضٍ إطلاقًا"),
+        "a rating end says what it means"
+    );
+
+    // English: a rating between the ends reads "3 out of 10".
+    let mut b = Browser::new(&server);
+    b.get(&format!("/s/{SURVEY}?lang=en")).await;
+    b.answer_all(WITH_CONTACT).await;
+    let check = b.get(&format!("/s/{SURVEY}/check")).await;
+    assert!(check.body.contains("3 out of 10"));
+    assert!(!check.body.contains("3 out of 10 –"));
+    assert!(check.body.contains(r#"<bdi dir="ltr">2026-03-15</bdi>"#));
+    assert!(check.body.contains(r#"<bdi dir="ltr">45</bdi> minutes"#));
 }

@@ -130,7 +130,7 @@ impl Column {
             ColumnSource::Source => r.source.clone().unwrap_or_default(),
             ColumnSource::Metadata(id) => r.metadata.get(id).cloned().unwrap_or_default(),
             ColumnSource::Answer(key) => answer_cell(r.answers.get(key)),
-            ColumnSource::FreeText(key) => spreadsheet_safe(answer_cell(r.answers.get(key))),
+            ColumnSource::FreeText(key) => free_text_cell(r.answers.get(key)),
             ColumnSource::Option { key, code } => option_cell(r.answers.get(key), code),
         }
     }
@@ -147,15 +147,6 @@ pub fn answer_cell(answer: Option<&Answer>) -> String {
     }
 }
 
-/// Typed text that a spreadsheet would take for a formula gets a leading `'`.
-fn spreadsheet_safe(text: String) -> String {
-    if text.starts_with(['=', '+', '-', '@', '\t', '\r']) {
-        format!("'{text}")
-    } else {
-        text
-    }
-}
-
 /// The cell of a multiple-choice option column: 1 when the answer includes `code`, 0 when it
 /// does not, empty when the question was not answered.
 pub fn option_cell(answer: Option<&Answer>, code: &str) -> String {
@@ -164,6 +155,20 @@ pub fn option_cell(answer: Option<&Answer>, code: &str) -> String {
         Some(Answer::Codes(codes)) => flag(codes.iter().any(|c| c == code)),
         Some(Answer::Value(s)) => flag(s == code),
         Some(Answer::Number(x)) => flag(format_number(*x) == *code),
+    }
+}
+
+/// The cell of a typed-text column: as written, made safe for spreadsheets.
+pub fn free_text_cell(answer: Option<&Answer>) -> String {
+    spreadsheet_safe(answer_cell(answer))
+}
+
+/// Typed text that a spreadsheet would take for a formula gets a leading `'`.
+fn spreadsheet_safe(text: String) -> String {
+    if text.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{text}")
+    } else {
+        text
     }
 }
 

@@ -24,7 +24,9 @@ use crate::survey::Survey;
 use crate::{Error, Result};
 
 pub use codebook::write_codebook;
-pub use columns::{Column, ColumnSource, OPTION_SEPARATOR, answer_cell, columns, option_cell};
+pub use columns::{
+    Column, ColumnSource, OPTION_SEPARATOR, answer_cell, columns, free_text_cell, option_cell,
+};
 
 /// UTF-8 byte-order mark, first in every CSV so that spreadsheet programs read UTF-8.
 pub const BOM: &[u8] = "\u{feff}".as_bytes();

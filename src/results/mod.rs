@@ -24,7 +24,7 @@ use crate::cli::estimate::design_file::{DesignFile, IndexSpec, VariableSpec};
 use crate::cli::estimate::table::{Column as TableColumn, ColumnBuilder, Table};
 use crate::cli::estimate::{Row, estimate_table};
 use crate::db::{AnswerRow, Db};
-use crate::export::{ColumnSource, answer_cell, option_cell};
+use crate::export::{ColumnSource, answer_cell, free_text_cell, option_cell};
 use crate::survey::{QuestionKind, Survey};
 use crate::{Error, Result};
 
@@ -261,12 +261,14 @@ fn cell(row: &AnswerRow, source: &ColumnSource, keys: &[&str]) -> String {
         ColumnSource::Channel => row.channel.clone(),
         ColumnSource::Source => row.source.clone().unwrap_or_default(),
         ColumnSource::Metadata(id) => row.metadata.get(id).cloned().unwrap_or_default(),
-        ColumnSource::Answer(key) | ColumnSource::FreeText(key) => answer_cell(answer(key)),
+        ColumnSource::Answer(key) => answer_cell(answer(key)),
+        ColumnSource::FreeText(key) => free_text_cell(answer(key)),
         ColumnSource::Option { key, code } => option_cell(answer(key), code),
     }
 }
 
-/// Every estimate of the design on the survey's stored responses.
+/// Every estimate of the design on the survey's stored responses. The estimation itself (CPU
+/// only, seconds on a million rows) runs on a blocking thread, so a web server keeps answering.
 pub async fn estimate_survey(db: &Db, survey: &Survey, design: &SurveyDesign) -> Result<Vec<Row>> {
     let table = read_columns(
         db,
@@ -275,10 +277,9 @@ pub async fn estimate_survey(db: &Db, survey: &Survey, design: &SurveyDesign) ->
         &design.file.data.missing,
     )
     .await?;
-    estimate_table(
-        &table,
-        &design.file,
-        &design.source(survey),
-        &design.base_dir(survey),
-    )
+    let file = design.file.clone();
+    let (source, base) = (design.source(survey), design.base_dir(survey));
+    tokio::task::spawn_blocking(move || estimate_table(&table, &file, &source, &base))
+        .await
+        .map_err(|e| Error::Other(format!("estimation stopped: {e}")))?
 }

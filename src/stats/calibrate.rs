@@ -315,10 +315,6 @@ impl Design {
             if n_outside == 0 {
                 break;
             }
-            let inside = w.len() - n_outside;
-            if inside == 0 {
-                return Err(stats_error("every weight is outside the trimming bounds"));
-            }
             let mut trimmed = 0.0;
             let mut flags = Vec::with_capacity(w.len());
             for x in w.iter_mut() {
@@ -330,9 +326,24 @@ impl Design {
                     *x = clamped;
                 }
             }
+            // R gives the trimmed amount to every weight not outside, including those sitting
+            // on the bound the gain pushes them past; the next round takes that back and hands
+            // it on, so in the limit they stay on the bound. Leaving them out from the start
+            // reaches the same limit without thousands of rounds (or never, on float noise).
+            let receives = |x: f64, out: bool| {
+                !out && !(trimmed < 0.0 && x <= lower) && !(trimmed > 0.0 && x >= upper)
+            };
+            let inside = w
+                .iter()
+                .zip(&flags)
+                .filter(|(x, o)| receives(**x, **o))
+                .count();
+            if inside == 0 {
+                return Err(stats_error("every weight is outside the trimming bounds"));
+            }
             let add = trimmed / inside as f64;
             for (x, out) in w.iter_mut().zip(flags) {
-                if !out {
+                if receives(*x, out) {
                     *x += add;
                 }
             }

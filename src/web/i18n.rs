@@ -191,6 +191,34 @@ pub fn date_example(lang: Lang) -> String {
     }
 }
 
+/// A rating as read back: "7 out of 10", with the end's meaning when it is an end:
+/// "0 out of 10 – Not at all satisfied" / "٠ من ١٠ – غير راضٍ إطلاقًا". A scale that does
+/// not start at 0 or 1 names both ends: "3 on a scale of -5 to 5".
+pub fn rating_answer(lang: Lang, point: i64, min: i64, max: i64, end: Option<&str>) -> String {
+    let n = |v: i64| digits(lang, &v.to_string());
+    let mut s = match (lang, min == 0 || min == 1) {
+        (Lang::En, true) => format!("{} out of {}", n(point), n(max)),
+        (Lang::Ar, true) => format!("{} من {}", n(point), n(max)),
+        (Lang::En, false) => format!("{} on a scale of {} to {}", n(point), n(min), n(max)),
+        (Lang::Ar, false) => format!("{} على مقياس من {} إلى {}", n(point), n(min), n(max)),
+    };
+    if let Some(end) = end {
+        s.push_str(" – ");
+        s.push_str(end);
+    }
+    s
+}
+
+/// A grid item named with its question on the check-answers page: "How safe do you feel?
+/// During the day" (a colon only when the question does not end with a question mark).
+pub fn grid_item_question(question: &str, item: &str) -> String {
+    if question.ends_with(['?', '؟']) {
+        format!("{question} {item}")
+    } else {
+        format!("{question}: {item}")
+    }
+}
+
 /// How long the survey takes, from its number of questions (about 20 s each, at least 1 min).
 pub fn minutes(lang: Lang, questions: usize) -> String {
     let m = (questions * 20).div_ceil(60).max(1);
@@ -220,5 +248,25 @@ mod tests {
         assert_eq!(digits(Lang::En, "10"), "10");
         assert_eq!(progress(Lang::Ar, 2, 5), "الصفحة ٢ من ٥");
         assert_eq!(progress(Lang::En, 2, 5), "Page 2 of 5");
+    }
+
+    #[test]
+    fn grid_items_follow_their_question_without_doubled_punctuation() {
+        assert_eq!(grid_item_question("كيف تشعر؟", "نهارًا"), "كيف تشعر؟ نهارًا");
+        assert_eq!(grid_item_question("Safety", "By day"), "Safety: By day");
+    }
+
+    #[test]
+    fn ratings_read_back_with_their_scale_and_end_meaning() {
+        assert_eq!(rating_answer(Lang::En, 7, 0, 10, None), "7 out of 10");
+        assert_eq!(rating_answer(Lang::Ar, 7, 0, 10, None), "٧ من ١٠");
+        assert_eq!(
+            rating_answer(Lang::Ar, 0, 0, 10, Some("غير راضٍ إطلاقًا")),
+            "٠ من ١٠ – غير راضٍ إطلاقًا"
+        );
+        assert_eq!(
+            rating_answer(Lang::En, 3, -5, 5, None),
+            "3 on a scale of -5 to 5"
+        );
     }
 }

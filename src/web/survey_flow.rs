@@ -411,30 +411,27 @@ fn summary_rows(survey: &Survey, saved: &Answers, lang: Lang) -> Vec<SummaryRow>
             .filter(|q| answers::visible(survey, q, saved))
         {
             let href = |key: &str| format!("{}?change=1#{key}", page_href(survey, index));
-            let label = |key: &str| {
+            let shown = |key: &str| {
                 saved
                     .get(key)
-                    .map(|a| answers::answer_label(survey, key, a, lang))
+                    .map(|a| question::shown_answer(survey, q, key, a, lang))
             };
-            let typed = matches!(
-                q.kind,
-                QuestionKind::ShortText { .. } | QuestionKind::LongText { .. }
-            );
             match &q.kind {
                 QuestionKind::LikertGrid { items, .. } => {
                     for item in items {
                         rows.push(SummaryRow {
-                            question: format!("{}: {}", q.text.get(lang), item.text.get(lang)),
-                            answer: label(&item.id),
-                            typed: false,
+                            question: i18n::grid_item_question(
+                                q.text.get(lang),
+                                item.text.get(lang),
+                            ),
+                            answer: shown(&item.id),
                             change_href: href(&item.id),
                         });
                     }
                 }
                 _ => rows.push(SummaryRow {
                     question: q.text.get(lang).to_string(),
-                    answer: label(&q.id),
-                    typed,
+                    answer: shown(&q.id),
                     change_href: href(&q.id),
                 }),
             }

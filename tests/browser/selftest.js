@@ -35,6 +35,7 @@ const FIXTURES = {
   '/unnamed': page({ body: `<h1>سؤال</h1><form><input type="text" name="x"><button type="submit">متابعة</button></form>` }),
   '/contrast': page({ body: `<h1 style="color:#ccc">سؤال</h1>` }),
   '/small': page({ body: `<h1>سؤال</h1><form><button type="submit" style="min-height:20px;height:20px;padding:0">متابعة</button></form>` }),
+  '/small-link': page({ body: `<a class="back-link" href="/good">رجوع</a><h1>سؤال</h1>` }),
   '/no-focus-style': page({ head: '<style>button:focus{outline:none;box-shadow:none}</style>', body: `<h1>سؤال</h1><form><button type="submit">متابعة</button></form>` }),
   '/wide': page({ body: `<h1>سؤال</h1><table><tr>${'<td>ميزان_ميزان_ميزان</td>'.repeat(12)}</tr></table>` }),
   '/tight': page({ body: `<h1>سؤال</h1><p style="block-size:1.2em;overflow:hidden;line-height:1.2">ميزان ميزان</p>` }),
@@ -69,9 +70,10 @@ test('accessible names: catches an unlabelled input', async (open) => {
   expect(await checks.accessibleNames(await open('/good')), false, 'good');
   expect(await checks.accessibleNames(await open('/unnamed')), true, 'unnamed');
 });
-test('target sizes: catches a 20 px button', async (open) => {
+test('target sizes: catches a 20 px button and a small back link', async (open) => {
   expect(await checks.targetSizes(await open('/good')), false, 'good');
   expect(await checks.targetSizes(await open('/small')), true, 'small');
+  expect(await checks.targetSizes(await open('/small-link')), true, 'small-link');
 });
 test('reflow: catches a page that scrolls sideways at 320 px', async (open) => {
   expect(await checks.reflow(await open('/good')), false, 'good');

@@ -64,12 +64,12 @@ fn prompt_text(p: &Prompt, lang: Lang) -> Markup {
 fn hint_and_error(p: &Prompt, lang: Lang) -> Markup {
     html! {
         @if let Some(hint) = &p.hint {
-            div.hint id=(p.hint_id()) { (hint) }
+            div.hint id=(p.hint_id()) { (isolate_dates(hint)) }
         }
         @if let Some(error) = p.error {
             p.error-message id=(p.error_id()) {
                 span.visually-hidden { (i18n::ERROR_PREFIX.get(lang)) " " }
-                (error)
+                (isolate_dates(error))
             }
         }
     }
@@ -252,6 +252,57 @@ pub fn textarea(p: &Prompt, value: &str, lang: Lang) -> Markup {
     }
 }
 
+fn is_digit_any(c: char) -> bool {
+    c.is_ascii_digit()
+        || ('\u{0660}'..='\u{0669}').contains(&c)
+        || ('\u{06F0}'..='\u{06F9}').contains(&c)
+}
+
+/// Length in chars of a `YYYY-MM-DD` date (any digits) starting at `at`, if one does.
+fn date_at(chars: &[char], at: usize) -> Option<usize> {
+    const SHAPE: &[u8] = b"dddd-dd-dd";
+    let end = at + SHAPE.len();
+    let fits = chars
+        .get(at..end)?
+        .iter()
+        .zip(SHAPE)
+        .all(|(&c, &s)| match s {
+            b'd' => is_digit_any(c),
+            _ => c == '-',
+        });
+    let before = at.checked_sub(1).map(|i| chars[i]);
+    let after = chars.get(end).copied();
+    let glued = |c: Option<char>| c.is_some_and(|c| is_digit_any(c) || c == '-');
+    (fits && !glued(before) && !glued(after)).then_some(SHAPE.len())
+}
+
+/// Text with every `YYYY-MM-DD` date in it isolated left to right. In a right-to-left line,
+/// Arabic-Indic digits joined by hyphens would otherwise show day first (١٥-٠٣-٢٠٢٦) while the
+/// date field (`dir="ltr"`) takes the year first; survey hints and error messages both quote
+/// dates, so they all go through here.
+pub fn isolate_dates(text: &str) -> Markup {
+    let chars: Vec<char> = text.chars().collect();
+    let mut plain = String::new();
+    let mut parts: Vec<(String, String)> = Vec::new();
+    let mut i = 0;
+    while i < chars.len() {
+        if let Some(len) = date_at(&chars, i) {
+            parts.push((
+                std::mem::take(&mut plain),
+                chars[i..i + len].iter().collect(),
+            ));
+            i += len;
+        } else {
+            plain.push(chars[i]);
+            i += 1;
+        }
+    }
+    html! {
+        @for (before, date) in &parts { (before) bdi dir="ltr" { (date) } }
+        (plain)
+    }
+}
+
 /// Heading and hint of a group of fieldsets (a Likert grid): the page heading when alone.
 /// The heading gets `id`, the hint `id-hint`, so that each item's fieldset can point at them.
 pub fn group_heading(
@@ -268,7 +319,7 @@ pub fn group_heading(
         } @else {
             h2.heading-m id=(id) { (text) @if optional { " " span.optional { (i18n::OPTIONAL.get(lang)) } } }
         }
-        @if let Some(hint) = hint { p.hint id={ (id) "-hint" } { (hint) } }
+        @if let Some(hint) = hint { p.hint id={ (id) "-hint" } { (isolate_dates(hint)) } }
     }
 }
 
@@ -279,7 +330,7 @@ pub fn error_summary(errors: &[(String, String)], lang: Lang) -> Markup {
             h2.error-summary-title #error-summary-title { (i18n::THERE_IS_A_PROBLEM.get(lang)) }
             ul.error-summary-list {
                 @for (field, message) in errors {
-                    li { a href={ "#" (field) } { (message) } }
+                    li { a href={ "#" (field) } { (isolate_dates(message)) } }
                 }
             }
         }
@@ -315,13 +366,21 @@ pub fn hidden(name: &str, value: &str) -> Markup {
     html! { input type="hidden" name=(name) value=(value); }
 }
 
+/// How an answer is shown back on the check-answers page.
+pub enum Shown {
+    /// A label the survey wrote (a choice, a rating with its meaning).
+    Label(String),
+    /// Text the person typed: shown back with its own direction.
+    Typed(String),
+    /// A date or number: isolated left to right (as it was typed), with a unit after it.
+    LeftToRight { value: String, unit: Option<String> },
+}
+
 /// One row of a check-answers list.
 pub struct SummaryRow {
     pub question: String,
     /// `None`: the optional question was skipped.
-    pub answer: Option<String>,
-    /// Typed text: shown back with its own direction.
-    pub typed: bool,
+    pub answer: Option<Shown>,
     pub change_href: String,
 }
 
@@ -334,8 +393,12 @@ pub fn summary_list(rows: &[SummaryRow], lang: Lang) -> Markup {
                     dt.summary-key { (row.question) }
                     dd.summary-value {
                         @match &row.answer {
-                            Some(a) if row.typed => bdi { (a) },
-                            Some(a) => (a),
+                            Some(Shown::Typed(a)) => bdi { (a) },
+                            Some(Shown::Label(a)) => (a),
+                            Some(Shown::LeftToRight { value, unit }) => {
+                                bdi dir="ltr" { (value) }
+                                @if let Some(unit) = unit { " " (unit) }
+                            }
                             None => span.not-provided { (i18n::NOT_PROVIDED.get(lang)) },
                         }
                     }
@@ -348,5 +411,36 @@ pub fn summary_list(rows: &[SummaryRow], lang: Lang) -> Markup {
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::isolate_dates;
+
+    #[test]
+    fn dates_in_any_digits_are_isolated_left_to_right() {
+        assert_eq!(
+            isolate_dates("مثل ٢٠٢٦-٠٣-١٥. أو 2026-03-15").into_string(),
+            r#"مثل <bdi dir="ltr">٢٠٢٦-٠٣-١٥</bdi>. أو <bdi dir="ltr">2026-03-15</bdi>"#
+        );
+        assert_eq!(
+            isolate_dates("۱۴۰۵-۰۱-۰۱").into_string(),
+            r#"<bdi dir="ltr">۱۴۰۵-۰۱-۰۱</bdi>"#
+        );
+    }
+
+    #[test]
+    fn other_text_is_left_alone_and_escaped() {
+        for text in [
+            "YYYY-MM-DD",
+            "12026-03-15",
+            "2026-03-1",
+            "2026-03-155",
+            "<b>",
+        ] {
+            assert!(!isolate_dates(text).into_string().contains("bdi"), "{text}");
+        }
+        assert_eq!(isolate_dates("a < b").into_string(), "a &lt; b");
     }
 }

@@ -5,17 +5,16 @@ use std::collections::BTreeMap;
 use maud::{Markup, html};
 
 use crate::survey::answers;
-use crate::survey::{Answers, Choice, Lang, Page, Question, QuestionKind, Survey};
+use crate::survey::{Answer, Answers, Choice, Lang, Page, Question, QuestionKind, Survey};
 use crate::web::i18n;
 
-use super::components::{self, Entry, Option_, Prompt};
+use super::components::{self, Entry, Option_, Prompt, Shown};
 
 /// The values to show in the fields: what was posted (after an error) or what is saved.
 pub type Filled = BTreeMap<String, Vec<String>>;
 
 /// Field values from saved answers (numbers back in plain ASCII digits).
 pub fn filled_from_answers(answers: &Answers) -> Filled {
-    use crate::survey::Answer;
     answers
         .iter()
         .map(|(k, a)| {
@@ -255,5 +254,51 @@ fn join_hint(hint: Option<String>, extra: String) -> String {
     match hint {
         Some(h) => format!("{h} {extra}"),
         None => extra,
+    }
+}
+
+/// An answer as the check-answers page shows it: dates and numbers isolated left to right
+/// (as they were typed, year first), a rating with what it means on its scale, typed text
+/// with its own direction. `q` is the question the answer key belongs to (the grid for an item).
+pub fn shown_answer(
+    survey: &Survey,
+    q: &Question,
+    key: &str,
+    answer: &Answer,
+    lang: Lang,
+) -> Shown {
+    match (&q.kind, answer) {
+        (QuestionKind::Date { .. }, Answer::Value(v)) => Shown::LeftToRight {
+            value: i18n::digits(lang, v),
+            unit: None,
+        },
+        (QuestionKind::Number { unit, .. }, Answer::Number(n)) => Shown::LeftToRight {
+            value: i18n::digits(lang, &format_number(*n)),
+            unit: unit.as_ref().map(|u| u.get(lang).to_string()),
+        },
+        (
+            QuestionKind::Rating {
+                min,
+                max,
+                min_label,
+                max_label,
+                ..
+            },
+            Answer::Number(n),
+        ) => {
+            let point = *n as i64;
+            let end = if point == *min {
+                Some(min_label.get(lang))
+            } else if point == *max {
+                Some(max_label.get(lang))
+            } else {
+                None
+            };
+            Shown::Label(i18n::rating_answer(lang, point, *min, *max, end))
+        }
+        (QuestionKind::ShortText { .. } | QuestionKind::LongText { .. }, _) => {
+            Shown::Typed(answers::answer_label(survey, key, answer, lang))
+        }
+        _ => Shown::Label(answers::answer_label(survey, key, answer, lang)),
     }
 }

@@ -8,6 +8,8 @@ const axeSource = require('axe-core').source;
 
 const WCAG_TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa'];
 const WEIGHT_BUDGET = 30 * 1024; // bytes of HTML + CSS, uncompressed
+// Links that act as controls (tapped, not read in a sentence): they get the kiosk target too.
+const CONTROL_LINKS = 'a.back-link, .summary-actions a, .header a, .survey-list a';
 const KIOSK_TARGET = 44; // px, the kiosk target size (WCAG 2.5.5 level, aimed for on kiosks)
 const ERROR_PREFIX = { ar: 'خطأ: ', en: 'Error: ' };
 
@@ -85,11 +87,12 @@ async function describeBackendNode(cdp, backendNodeId) {
 }
 
 /**
- * Clickable areas at kiosk size: each radio and checkbox together with its label, and each
- * button, at least 44×44 CSS px.
+ * Clickable areas at kiosk size: each radio and checkbox together with its label, each
+ * button, and each link used as a control rather than read in a sentence (back, change,
+ * header, list of surveys), at least 44×44 CSS px.
  */
 async function targetSizes(page, min = KIOSK_TARGET) {
-  const found = await page.evaluate(() => {
+  const found = await page.evaluate((CONTROL_LINKS) => {
     const box = (el) => {
       const r = el.getBoundingClientRect();
       return { l: r.left, t: r.top, r: r.right, b: r.bottom };
@@ -129,8 +132,13 @@ async function targetSizes(page, min = KIOSK_TARGET) {
       const r = b.getBoundingClientRect();
       out.push({ what: `button "${(b.textContent || b.value || '').trim().slice(0, 40)}"`, w: r.width, h: r.height });
     }
+    for (const a of document.querySelectorAll(CONTROL_LINKS)) {
+      if (!visible(a)) continue;
+      const r = a.getBoundingClientRect();
+      out.push({ what: `link "${a.textContent.trim().slice(0, 40)}"`, w: r.width, h: r.height });
+    }
     return out;
-  });
+  }, CONTROL_LINKS);
   return found
     .filter((t) => t.w < min - 0.5 || t.h < min - 0.5)
     .map((t) => `${t.what} is ${t.w.toFixed(1)}×${t.h.toFixed(1)} px, below ${min}×${min}`);
