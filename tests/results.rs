@@ -622,6 +622,15 @@ fn design_files_beside_surveys_are_checked_not_loaded_as_surveys() {
         err.contains("citizen-security.design.toml") && err.contains("no_such_column"),
         "{err}"
     );
+    // serve refuses to start on it too, rather than failing the analysts' pages later.
+    let db = format!("sqlite://{}", dir.path().join("t.db").display());
+    let (code, out, err) = common::mizan(
+        &["serve", "--listen", "127.0.0.1:0", "--surveys", folder],
+        &[("DATABASE_URL", &db)],
+    );
+    assert_eq!(code, 1, "{err}");
+    assert!(!out.contains("listening on"));
+    assert!(err.contains("no_such_column"), "{err}");
 }
 
 #[tokio::test]

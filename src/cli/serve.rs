@@ -47,6 +47,20 @@ pub fn run(args: Args) -> ExitCode {
             return ExitCode::from(1);
         }
     };
+    // A design file beside a survey (surveys/ID.design.toml) is checked now, as `mizan check`
+    // does, so that a broken one stops the start instead of failing the analysts' pages later.
+    let broken: Vec<String> = surveys
+        .iter()
+        .filter_map(|s| crate::results::check_design_file(s).err())
+        .map(|e| e.to_string())
+        .collect();
+    if !broken.is_empty() {
+        for problem in &broken {
+            eprintln!("{problem}");
+        }
+        eprintln!("mizan: not starting: the design files above are invalid");
+        return ExitCode::from(1);
+    }
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
