@@ -175,9 +175,13 @@ fn row_name(r: &LabelledRow, lang: Lang) -> String {
 
 fn table(v: &VariableResults, lang: Lang) -> Markup {
     let has_category = v.rows.iter().any(|r| r.category.is_some());
+    // A data table may need both dimensions (WCAG 1.4.10 exempts it), but the page must not
+    // scroll sideways: the table scrolls in its own region, which the keyboard can reach.
+    let caption_id = format!("t-{}", v.id);
     html! {
+        div.table-scroll role="region" tabindex="0" aria-labelledby=(caption_id) {
         table.table {
-            caption { (v.label) }
+            caption id=(caption_id) { (v.label) }
             thead {
                 tr {
                     @if has_category { th scope="col" { (i18n::COL_CATEGORY.get(lang)) } }
@@ -211,6 +215,7 @@ fn table(v: &VariableResults, lang: Lang) -> Markup {
                     }
                 }
             }
+        }
         }
     }
 }
