@@ -275,8 +275,11 @@ fn chart(v: &VariableResults, lang: Lang) -> Markup {
     let zero = x_of(0.0);
     let height = ROW * shown_rows.len() as f64 + 10.0;
     let alt = format!("{} {}", v.label, i18n::CHART_ALT.get(lang));
+    // `text-anchor` follows the inherited direction: in Arabic "start" is the right edge of the
+    // text, so the row label (right of the zero line) ends at its x, and the value (left of its
+    // bar's end) starts there; with the LTR anchors both were drawn over the bar.
     let (label_x, label_anchor, value_anchor, value_gap) = if rtl {
-        (WIDTH - LABEL + 8.0, "start", "end", -6.0)
+        (WIDTH - LABEL + 8.0, "end", "start", -6.0)
     } else {
         (LABEL - 8.0, "end", "start", 6.0)
     };
