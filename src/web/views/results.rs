@@ -180,42 +180,42 @@ fn table(v: &VariableResults, lang: Lang) -> Markup {
     let caption_id = format!("t-{}", v.id);
     html! {
         div.table-scroll role="region" tabindex="0" aria-labelledby=(caption_id) {
-        table.table {
-            caption id=(caption_id) { (v.label) }
-            thead {
-                tr {
-                    @if has_category { th scope="col" { (i18n::COL_CATEGORY.get(lang)) } }
-                    th scope="col" { (i18n::COL_GROUP.get(lang)) }
-                    th scope="col" { (i18n::COL_N.get(lang)) }
-                    th scope="col" { (i18n::COL_ESTIMATE.get(lang)) }
-                    th scope="col" { (i18n::COL_CI.get(lang)) }
-                    th scope="col" { (i18n::COL_RELIABILITY.get(lang)) }
-                }
-            }
-            tbody {
-                @for r in &v.rows {
-                    @let e = &r.row.estimate;
-                    @let hidden = r.row.flag == Flag::Suppressed || !e.estimate.is_finite();
+            table.table {
+                caption id=(caption_id) { (v.label) }
+                thead {
                     tr {
-                        @if has_category { th scope="row" { (r.category.clone().unwrap_or_default()) } }
-                        td { (r.group.clone().unwrap_or_else(|| i18n::ALL_RESPONDENTS.get(lang).to_string())) }
-                        td.numeric { (i18n::digits(lang, &e.n.to_string())) }
-                        @if hidden {
-                            td { "—" }
-                            td { "—" }
-                        } @else {
-                            td.numeric { (shown(e.estimate, v.percent, lang)) }
-                            td.numeric {
-                                @if r.row.ci.0.is_finite() && r.row.ci.1.is_finite() {
-                                    (shown(r.row.ci.0, v.percent, lang)) " – " (shown(r.row.ci.1, v.percent, lang))
-                                } @else { "—" }
+                        @if has_category { th scope="col" { (i18n::COL_CATEGORY.get(lang)) } }
+                        th scope="col" { (i18n::COL_GROUP.get(lang)) }
+                        th scope="col" { (i18n::COL_N.get(lang)) }
+                        th scope="col" { (i18n::COL_ESTIMATE.get(lang)) }
+                        th scope="col" { (i18n::COL_CI.get(lang)) }
+                        th scope="col" { (i18n::COL_RELIABILITY.get(lang)) }
+                    }
+                }
+                tbody {
+                    @for r in &v.rows {
+                        @let e = &r.row.estimate;
+                        @let hidden = r.row.flag == Flag::Suppressed || !e.estimate.is_finite();
+                        tr {
+                            @if has_category { th scope="row" { (r.category.clone().unwrap_or_default()) } }
+                            td { (r.group.clone().unwrap_or_else(|| i18n::ALL_RESPONDENTS.get(lang).to_string())) }
+                            td.numeric { (i18n::digits(lang, &e.n.to_string())) }
+                            @if hidden {
+                                td { "—" }
+                                td { "—" }
+                            } @else {
+                                td.numeric { (shown(e.estimate, v.percent, lang)) }
+                                td.numeric {
+                                    @if r.row.ci.0.is_finite() && r.row.ci.1.is_finite() {
+                                        (shown(r.row.ci.0, v.percent, lang)) " – " (shown(r.row.ci.1, v.percent, lang))
+                                    } @else { "—" }
+                                }
                             }
+                            td { (flag_text(r.row.flag).get(lang)) }
                         }
-                        td { (flag_text(r.row.flag).get(lang)) }
                     }
                 }
             }
-        }
         }
     }
 }
