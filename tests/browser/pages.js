@@ -1,6 +1,8 @@
 // Every page type the suite checks, one line each. `reach(nav)` leaves the page on that state
 // (see lib/nav.js); options: `error: true` (an error summary is expected and tested),
-// `status` (expected HTTP status of the document), `viewports`/`langs` to restrict.
+// `status` (expected HTTP status of the document), `viewports`/`langs` to restrict,
+// `budget` (a named weight budget of lib/checks.js instead of the 30 KB one), `needsResponses`
+// (the suite first completes the example survey SEED_RESPONSES times so estimates show).
 // Each descriptor is checked in Arabic and English at phone and kiosk sizes.
 'use strict';
 
@@ -25,6 +27,12 @@ module.exports = [
   { name: 'language-switch', reach: (nav) => nav.languageSwitched() },
   { name: 'not-found', reach: (nav) => nav.visit('/no-such-page'), status: 404 },
   { name: 'form-expired', reach: (nav) => nav.formExpired(), status: 403 },
-  // Kiosk screens and the analysts' pages: add one line each here when they exist, e.g.
+  // The analysts' pages (run.sh creates the analyst and seeds responses so estimates show).
+  { name: 'sign-in', reach: (nav) => nav.signInForm() },
+  { name: 'sign-in-error', reach: (nav) => nav.signInRefused(), error: true, status: 401 },
+  { name: 'results-list', reach: (nav) => nav.results('/results') },
+  { name: 'results', reach: (nav) => nav.results('/results/citizen-security'), budget: 'results', needsResponses: true },
+  { name: 'results-by-gender', reach: (nav) => nav.results('/results/citizen-security?domain=gender'), budget: 'results', needsResponses: true },
+  // Kiosk screens: add one line each here when they exist, e.g.
   // { name: 'kiosk-start', reach: (nav) => nav.visit('/kiosk/citizen-security') },
 ];

@@ -47,6 +47,17 @@ mkdir -p "$work/surveys"
 cp "$root"/surveys/*.toml "$work/surveys/"
 if compgen -G "$here/surveys/*.toml" >/dev/null; then cp "$here"/surveys/*.toml "$work/surveys/"; fi
 
+# An analyst for the results pages (the password is read twice from stdin), in the same database.
+export MIZAN_ANALYST="browser.analyst"
+MIZAN_ANALYST_PASSWORD="browser-suite-$RANDOM$RANDOM-password"
+export MIZAN_ANALYST_PASSWORD
+printf '%s\n%s\n' "$MIZAN_ANALYST_PASSWORD" "$MIZAN_ANALYST_PASSWORD" |
+  DATABASE_URL="sqlite://$work/browser.db" "$bin" analyst add "$MIZAN_ANALYST" >"$work/analyst.out" 2>&1 || {
+  echo "tests/browser: could not create the analyst:" >&2
+  cat "$work/analyst.out" >&2
+  exit 1
+}
+
 DATABASE_URL="sqlite://$work/browser.db" "$bin" serve --listen 127.0.0.1:0 --surveys "$work/surveys" \
   >"$work/server.out" 2>"$work/server.err" &
 server_pid=$!

@@ -175,39 +175,44 @@ fn row_name(r: &LabelledRow, lang: Lang) -> String {
 
 fn table(v: &VariableResults, lang: Lang) -> Markup {
     let has_category = v.rows.iter().any(|r| r.category.is_some());
+    // A data table may need both dimensions (WCAG 1.4.10 exempts it), but the page must not
+    // scroll sideways: the table scrolls in its own region, which the keyboard can reach.
+    let caption_id = format!("t-{}", v.id);
     html! {
-        table.table {
-            caption { (v.label) }
-            thead {
-                tr {
-                    @if has_category { th scope="col" { (i18n::COL_CATEGORY.get(lang)) } }
-                    th scope="col" { (i18n::COL_GROUP.get(lang)) }
-                    th scope="col" { (i18n::COL_N.get(lang)) }
-                    th scope="col" { (i18n::COL_ESTIMATE.get(lang)) }
-                    th scope="col" { (i18n::COL_CI.get(lang)) }
-                    th scope="col" { (i18n::COL_RELIABILITY.get(lang)) }
-                }
-            }
-            tbody {
-                @for r in &v.rows {
-                    @let e = &r.row.estimate;
-                    @let hidden = r.row.flag == Flag::Suppressed || !e.estimate.is_finite();
+        div.table-scroll role="region" tabindex="0" aria-labelledby=(caption_id) {
+            table.table {
+                caption id=(caption_id) { (v.label) }
+                thead {
                     tr {
-                        @if has_category { th scope="row" { (r.category.clone().unwrap_or_default()) } }
-                        td { (r.group.clone().unwrap_or_else(|| i18n::ALL_RESPONDENTS.get(lang).to_string())) }
-                        td.numeric { (i18n::digits(lang, &e.n.to_string())) }
-                        @if hidden {
-                            td { "—" }
-                            td { "—" }
-                        } @else {
-                            td.numeric { (shown(e.estimate, v.percent, lang)) }
-                            td.numeric {
-                                @if r.row.ci.0.is_finite() && r.row.ci.1.is_finite() {
-                                    (shown(r.row.ci.0, v.percent, lang)) " – " (shown(r.row.ci.1, v.percent, lang))
-                                } @else { "—" }
+                        @if has_category { th scope="col" { (i18n::COL_CATEGORY.get(lang)) } }
+                        th scope="col" { (i18n::COL_GROUP.get(lang)) }
+                        th scope="col" { (i18n::COL_N.get(lang)) }
+                        th scope="col" { (i18n::COL_ESTIMATE.get(lang)) }
+                        th scope="col" { (i18n::COL_CI.get(lang)) }
+                        th scope="col" { (i18n::COL_RELIABILITY.get(lang)) }
+                    }
+                }
+                tbody {
+                    @for r in &v.rows {
+                        @let e = &r.row.estimate;
+                        @let hidden = r.row.flag == Flag::Suppressed || !e.estimate.is_finite();
+                        tr {
+                            @if has_category { th scope="row" { (r.category.clone().unwrap_or_default()) } }
+                            td { (r.group.clone().unwrap_or_else(|| i18n::ALL_RESPONDENTS.get(lang).to_string())) }
+                            td.numeric { (i18n::digits(lang, &e.n.to_string())) }
+                            @if hidden {
+                                td { "—" }
+                                td { "—" }
+                            } @else {
+                                td.numeric { (shown(e.estimate, v.percent, lang)) }
+                                td.numeric {
+                                    @if r.row.ci.0.is_finite() && r.row.ci.1.is_finite() {
+                                        (shown(r.row.ci.0, v.percent, lang)) " – " (shown(r.row.ci.1, v.percent, lang))
+                                    } @else { "—" }
+                                }
                             }
+                            td { (flag_text(r.row.flag).get(lang)) }
                         }
-                        td { (flag_text(r.row.flag).get(lang)) }
                     }
                 }
             }
@@ -270,8 +275,11 @@ fn chart(v: &VariableResults, lang: Lang) -> Markup {
     let zero = x_of(0.0);
     let height = ROW * shown_rows.len() as f64 + 10.0;
     let alt = format!("{} {}", v.label, i18n::CHART_ALT.get(lang));
+    // `text-anchor` follows the inherited direction: in Arabic "start" is the right edge of the
+    // text, so the row label (right of the zero line) ends at its x, and the value (left of its
+    // bar's end) starts there; with the LTR anchors both were drawn over the bar.
     let (label_x, label_anchor, value_anchor, value_gap) = if rtl {
-        (WIDTH - LABEL + 8.0, "start", "end", -6.0)
+        (WIDTH - LABEL + 8.0, "end", "start", -6.0)
     } else {
         (LABEL - 8.0, "end", "start", 6.0)
     };

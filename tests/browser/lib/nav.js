@@ -126,6 +126,38 @@ class Nav {
     }
     return problems;
   }
+
+  /** The analysts' sign-in form (`?next=` as a protected page would send). */
+  async signInForm(next = '/results') {
+    await this.visit(`/login?next=${encodeURIComponent(next)}`);
+  }
+
+  /** Sign in with the analyst run.sh created (MIZAN_ANALYST / MIZAN_ANALYST_PASSWORD). */
+  async signIn(password = process.env.MIZAN_ANALYST_PASSWORD, next = '/results') {
+    const name = process.env.MIZAN_ANALYST;
+    if (!name || !password) throw new Error('MIZAN_ANALYST and MIZAN_ANALYST_PASSWORD are not set (run tests/browser/run.sh)');
+    await this.signInForm(next);
+    await this.page.fill('#name', name);
+    await this.page.fill('#password', password);
+    await site.submit(this.page);
+  }
+
+  /** A wrong password: the sign-in form comes back (401) with an error summary. */
+  async signInRefused() {
+    await this.signIn('not-the-password-at-all');
+    const problems = [];
+    const kept = await this.page.$eval('#name', (el) => el.value);
+    if (kept !== process.env.MIZAN_ANALYST) problems.push(`the name typed was not kept (shows "${kept}")`);
+    if (await this.page.$eval('#password', (el) => el.value)) problems.push('the wrong password was sent back in the form');
+    return problems;
+  }
+
+  /** A results page, signed in (the path in this language). */
+  async results(path = '/results') {
+    await this.signIn();
+    if (!this.page.url().includes('/results')) throw new Error(`sign-in led to ${this.page.url()}, not the results`);
+    await this.visit(path);
+  }
 }
 
 module.exports = { Nav };
