@@ -32,6 +32,9 @@ const errorPage = (focus, described) => `<div class="error-summary" tabindex="-1
 const FIXTURES = {
   '/good': page({ body: goodForm }),
   '/wrong-dir': page({ dir: 'ltr', body: goodForm }),
+  // ARIA: role="form" is a landmark only with a name, and an author who writes it owes one.
+  '/unnamed-landmark': page({ body: `<h1>سؤال</h1><div role="form"><label for="x">الاسم</label><input id="x" type="text" name="x"><button type="submit">متابعة</button></div>` }),
+  '/named-landmark': page({ body: `<h1 id="h">سؤال</h1><div role="form" aria-labelledby="h"><label for="x">الاسم</label><input id="x" type="text" name="x"><button type="submit">متابعة</button></div>` }),
   '/unnamed': page({ body: `<h1>سؤال</h1><form><input type="text" name="x"><button type="submit">متابعة</button></form>` }),
   '/contrast': page({ body: `<h1 style="color:#ccc">سؤال</h1>` }),
   '/small': page({ body: `<h1>سؤال</h1><form><button type="submit" style="min-height:20px;height:20px;padding:0">متابعة</button></form>` }),
@@ -69,6 +72,11 @@ test('lang/dir: catches ltr on an Arabic page', async (open) => {
 test('accessible names: catches an unlabelled input', async (open) => {
   expect(await checks.accessibleNames(await open('/good')), false, 'good');
   expect(await checks.accessibleNames(await open('/unnamed')), true, 'unnamed');
+});
+test('accessible names: a native unnamed form is fine, an explicit role="form" needs a name', async (open) => {
+  expect(await checks.accessibleNames(await open('/good')), false, 'good (unnamed <form>)');
+  expect(await checks.accessibleNames(await open('/named-landmark')), false, 'named role=form');
+  expect(await checks.accessibleNames(await open('/unnamed-landmark')), true, 'unnamed role=form');
 });
 test('target sizes: catches a 20 px button and a small back link', async (open) => {
   expect(await checks.targetSizes(await open('/good')), false, 'good');

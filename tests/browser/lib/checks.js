@@ -49,10 +49,16 @@ async function langDir(page, lang) {
   return problems;
 }
 
+// Roles whose name ARIA 1.2 requires ("name required"), as they appear on Mizan's pages.
 const NAMED_ROLES = new Set([
   'textbox', 'searchbox', 'combobox', 'spinbutton', 'checkbox', 'radio', 'button', 'link',
-  'slider', 'listbox', 'switch', 'menuitem', 'group', 'radiogroup', 'form',
+  'slider', 'listbox', 'switch', 'menuitem', 'group', 'radiogroup',
 ]);
+// Landmarks that exist only when named. HTML-AAM maps a native <form> (or <section>) without a
+// name to role generic, so it needs none; browsers differ in what they expose for it (Chromium
+// 156 reports role form, earlier ones generic), so the rule is applied to what the author wrote:
+// an explicit role="form" or role="region" must carry a name, a native element need not.
+const LANDMARKS_NAMED_WHEN_EXPLICIT = new Set(['form', 'region']);
 
 /**
  * Every control (and every fieldset group) has a non-empty accessible name, as Chromium
@@ -66,8 +72,9 @@ async function accessibleNames(page) {
     for (const n of nodes) {
       if (n.ignored) continue;
       const role = n.role && n.role.value;
-      if (!NAMED_ROLES.has(role)) continue;
-      // A <form> without a name is exposed as a generic, not as role form: nothing to name.
+      const landmark = LANDMARKS_NAMED_WHEN_EXPLICIT.has(role);
+      if (!NAMED_ROLES.has(role) && !landmark) continue;
+      if (landmark && !(await hasExplicitRole(cdp, n.backendDOMNodeId, role))) continue;
       const name = ((n.name && n.name.value) || '').trim();
       if (!name) {
         const tag = await describeBackendNode(cdp, n.backendDOMNodeId);
@@ -77,6 +84,21 @@ async function accessibleNames(page) {
     return problems;
   } finally {
     await cdp.detach().catch(() => {});
+  }
+}
+
+/** Whether the DOM node itself says role="ROLE" (as opposed to a role the browser derived). */
+async function hasExplicitRole(cdp, backendNodeId, role) {
+  if (!backendNodeId) return false;
+  try {
+    const { node } = await cdp.send('DOM.describeNode', { backendNodeId });
+    const attrs = node.attributes || [];
+    for (let i = 0; i + 1 < attrs.length; i += 2) {
+      if (attrs[i] === 'role') return attrs[i + 1].trim().split(/\s+/)[0] === role;
+    }
+    return false;
+  } catch {
+    return false;
   }
 }
 
