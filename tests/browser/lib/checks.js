@@ -56,8 +56,8 @@ const NAMED_ROLES = new Set([
 ]);
 // Landmarks that exist only when named. HTML-AAM maps a native <form> (or <section>) without a
 // name to role generic, so it needs none; browsers differ in what they expose for it (Chromium
-// 156 reports role form, earlier ones generic), so the rule is applied to what the author wrote:
-// an explicit role="form" or role="region" must carry a name, a native element need not.
+// 156 reports role form, earlier ones generic), so the rule is applied to what the author wrote
+// (see unnamedExplicitLandmarks): an explicit role="form" or role="region" must carry a name.
 const LANDMARKS_NAMED_WHEN_EXPLICIT = new Set(['form', 'region']);
 
 /**
@@ -72,34 +72,42 @@ async function accessibleNames(page) {
     for (const n of nodes) {
       if (n.ignored) continue;
       const role = n.role && n.role.value;
-      const landmark = LANDMARKS_NAMED_WHEN_EXPLICIT.has(role);
-      if (!NAMED_ROLES.has(role) && !landmark) continue;
-      if (landmark && !(await hasExplicitRole(cdp, n.backendDOMNodeId, role))) continue;
+      if (!NAMED_ROLES.has(role)) continue;
       const name = ((n.name && n.name.value) || '').trim();
       if (!name) {
         const tag = await describeBackendNode(cdp, n.backendDOMNodeId);
         problems.push(`${role} without an accessible name: ${tag}`);
       }
     }
+    problems.push(...(await unnamedExplicitLandmarks(page)));
     return problems;
   } finally {
     await cdp.detach().catch(() => {});
   }
 }
 
-/** Whether the DOM node itself says role="ROLE" (as opposed to a role the browser derived). */
-async function hasExplicitRole(cdp, backendNodeId, role) {
-  if (!backendNodeId) return false;
-  try {
-    const { node } = await cdp.send('DOM.describeNode', { backendNodeId });
-    const attrs = node.attributes || [];
-    for (let i = 0; i + 1 < attrs.length; i += 2) {
-      if (attrs[i] === 'role') return attrs[i + 1].trim().split(/\s+/)[0] === role;
+/**
+ * Elements the author gave role="form" or role="region" without a name. Browsers expose such
+ * an element as a generic (so the accessibility tree shows nothing to name); the author's
+ * markup is the defect, so it is read from the DOM: these roles take their name from the author
+ * only (aria-labelledby, aria-label, title).
+ */
+async function unnamedExplicitLandmarks(page) {
+  return page.evaluate((roles) => {
+    const out = [];
+    for (const el of document.querySelectorAll('[role]')) {
+      const role = el.getAttribute('role').trim().split(/\s+/)[0];
+      if (!roles.includes(role)) continue;
+      const byIds = (el.getAttribute('aria-labelledby') || '')
+        .split(/\s+/)
+        .filter(Boolean)
+        .map((id) => (document.getElementById(id) || {}).textContent || '')
+        .join(' ');
+      const name = (byIds || el.getAttribute('aria-label') || el.getAttribute('title') || '').trim();
+      if (!name) out.push(`${role} without an accessible name: ${el.outerHTML.replace(/\s+/g, ' ').slice(0, 160)}`);
     }
-    return false;
-  } catch {
-    return false;
-  }
+    return out;
+  }, [...LANDMARKS_NAMED_WHEN_EXPLICIT]);
 }
 
 async function describeBackendNode(cdp, backendNodeId) {
