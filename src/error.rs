@@ -39,11 +39,30 @@ pub enum Error {
     /// Statistics input that cannot be estimated (missing targets, empty cells, bad design file).
     #[error("{0}")]
     Stats(String),
+    /// The storage cannot take writes now (disk full, read-only, locked, unreachable): a 503
+    /// page asking the person to try again shortly, never a blank 500.
+    #[error("{}", .0.describe())]
+    Unavailable(crate::db::Fault),
     #[error("{0}")]
     Other(String),
 }
 
 impl Error {
+    /// The storage fault behind this error, if it is one: waiting cures it, the request was
+    /// fine.
+    pub fn storage_fault(&self) -> Option<crate::db::Fault> {
+        match self {
+            Error::Unavailable(f) => Some(*f),
+            Error::Database(e) => crate::db::Fault::of_sqlx(e),
+            Error::Migrate(sqlx::migrate::MigrateError::Execute(e)) => crate::db::Fault::of_sqlx(e),
+            // The session store talks to the same database; its errors arrive as text.
+            Error::Session(tower_sessions::session::Error::Store(_)) => {
+                Some(crate::db::Fault::Unreachable)
+            }
+            _ => None,
+        }
+    }
+
     pub fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
         Error::Io {
             path: path.into(),

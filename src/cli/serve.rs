@@ -79,6 +79,7 @@ async fn serve(args: Args, surveys: Vec<crate::survey::Survey>) -> crate::Result
     let db = Db::connect(&url).await?;
     let store = db.session_store();
     db.spawn_session_purge(PURGE_EVERY);
+    db.spawn_health_watch();
     tokio::spawn(purge_old_submission_keys(db.clone()));
     let app = web::app(
         AppState::new(surveys, db),

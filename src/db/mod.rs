@@ -16,6 +16,7 @@
 //! it was claimed, in a table with no link to the response, so old claims can be purged and a
 //! leaked key hash tells nothing about what was answered.
 
+mod health;
 mod postgres;
 mod session;
 mod sqlite;
@@ -28,6 +29,7 @@ use sha2::{Digest, Sha256};
 use crate::survey::{Answer, Answers, Lang};
 use crate::{Error, Result};
 
+pub use health::Fault;
 pub use session::SessionStore;
 
 /// What a channel hands to storage at the final submit. No IP, user agent, session id, token
@@ -86,7 +88,12 @@ pub struct AnswerRow {
 #[derive(Debug, Clone)]
 pub struct Db {
     backend: Backend,
+    health: std::sync::Arc<health::Health>,
 }
+
+/// Free space kept in reserve on the SQLite file's disk: below it, new respondents are told to
+/// come back later instead of answering into a disk that cannot take their response.
+pub const MIN_FREE_BYTES: u64 = 64 * 1024 * 1024;
 
 #[derive(Debug, Clone)]
 enum Backend {
@@ -98,8 +105,9 @@ impl Db {
     /// Open `sqlite://PATH` (the file is created if missing) or `postgres://…`, and apply the
     /// migrations of that database (responses, submission keys, sessions).
     pub async fn connect(url: &str) -> Result<Db> {
+        let health = std::sync::Arc::new(health::Health::default());
         let backend = if url.starts_with("sqlite:") {
-            Backend::Sqlite(sqlite::connect(url).await?)
+            Backend::Sqlite(sqlite::connect(url, health.clone()).await?)
         } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
             Backend::Postgres(postgres::connect(url).await?)
         } else {
@@ -108,7 +116,58 @@ impl Db {
                 "DATABASE_URL must start with sqlite:// or postgres://".into(),
             ));
         };
-        Ok(Db { backend })
+        Ok(Db { backend, health })
+    }
+
+    /// What stops writes right now, if anything (`/healthz`, the survey pages).
+    pub fn fault(&self) -> Option<Fault> {
+        self.health.fault()
+    }
+
+    /// Probe the storage now: free space (SQLite), then a real one-row write. Records and
+    /// returns the fault found, or clears the last one.
+    pub async fn check_health(&self) -> Option<Fault> {
+        let result = match &self.backend {
+            Backend::Sqlite(p) => {
+                let low = p
+                    .file
+                    .as_deref()
+                    .and_then(|f| f.parent())
+                    .map(|dir| if dir.as_os_str().is_empty() { std::path::Path::new(".") } else { dir })
+                    .and_then(health::free_bytes)
+                    .is_some_and(|free| free < MIN_FREE_BYTES);
+                if low {
+                    Err(Error::Unavailable(Fault::DiskFull))
+                } else {
+                    p.probe_write().await
+                }
+            }
+            Backend::Postgres(p) => postgres::probe_write(p).await,
+        };
+        match result {
+            Ok(()) => self.health.clear(),
+            Err(e) => match e.storage_fault() {
+                Some(fault) => self.health.record(fault),
+                None => tracing::warn!(error = %e, "health probe failed"),
+            },
+        }
+        self.health.fault()
+    }
+
+    /// Probe the storage at start, every second while a fault lasts (recovery within seconds
+    /// of the cause going away), and every few seconds otherwise (a disk filling up, a file
+    /// turned read-only while nobody writes).
+    pub fn spawn_health_watch(&self) -> tokio::task::JoinHandle<()> {
+        let db = self.clone();
+        tokio::spawn(async move {
+            loop {
+                let pause = match db.check_health().await {
+                    Some(_) => std::time::Duration::from_secs(1),
+                    None => std::time::Duration::from_secs(5),
+                };
+                tokio::time::sleep(pause).await;
+            }
+        })
     }
 
     /// `sqlite` or `postgres`.
@@ -140,10 +199,15 @@ impl Db {
             answers,
             key_hash,
         };
-        match &self.backend {
+        let stored = match &self.backend {
             Backend::Sqlite(p) => p.store_response(row).await,
             Backend::Postgres(p) => postgres::store_response(p, &row).await,
+        };
+        match &stored {
+            Ok(_) => self.health.clear(),
+            Err(e) => self.health.record_error(e),
         }
+        stored
     }
 
     /// Number of stored responses of a survey (all versions).

@@ -30,7 +30,8 @@ pub(super) async fn connect(url: &str) -> Result<PgPool> {
     options.connect().await?.close().await?;
     let pool = PgPoolOptions::new()
         .max_connections(16)
-        .acquire_timeout(Duration::from_secs(30))
+        // A request waits this long at most for a connection before it is told to try again.
+        .acquire_timeout(Duration::from_secs(10))
         .connect_with(options)
         .await?;
     // sqlx takes an advisory lock while migrating: app servers starting together are safe.
@@ -75,6 +76,17 @@ pub(super) async fn store_response(pool: &PgPool, row: &ResponseRow) -> Result<S
     .await?;
     tx.commit().await?;
     Ok(Stored::New)
+}
+
+/// One row rewritten (the day only): proves that the server takes writes.
+pub(super) async fn probe_write(pool: &PgPool) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO mizan_health (id, probed_on) VALUES (1, CURRENT_DATE) \
+         ON CONFLICT (id) DO UPDATE SET probed_on = excluded.probed_on",
+    )
+    .execute(pool)
+    .await?;
+    Ok(())
 }
 
 pub(super) async fn count_responses(pool: &PgPool, survey_id: &str) -> Result<u64> {

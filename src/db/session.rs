@@ -29,8 +29,31 @@ pub struct SqliteSessions {
     pools: super::sqlite::Pools,
 }
 
+/// The record as stored: its expiry moved to the end of its UTC day.
+///
+/// The exact expiry is the time of the last saved page plus the inactivity limit, so a stored
+/// exact expiry would tell anyone holding the database file when each person last answered —
+/// and, next to the response written in the same moment, when they submitted. Rounded up to
+/// the day, it says no more than the response's own date. The cost: a session may outlive
+/// its inactivity limit by up to a day before it is purged.
+fn coarse(record: &Record) -> Record {
+    let mut r = record.clone();
+    r.expiry_date = end_of_day(r.expiry_date);
+    r
+}
+
+pub(super) fn end_of_day(t: time::OffsetDateTime) -> time::OffsetDateTime {
+    let t = t.to_offset(time::UtcOffset::UTC);
+    if t.time() == time::Time::MIDNIGHT {
+        return t;
+    }
+    let next = t.date().next_day().unwrap_or(t.date());
+    next.midnight().assume_utc()
+}
+
 impl SqliteSessions {
     async fn write(&self, record: &Record, create: bool) -> session_store::Result<bool> {
+        let record = &coarse(record);
         let data =
             rmp_serde::to_vec(record).map_err(|e| session_store::Error::Encode(e.to_string()))?;
         self.pools
@@ -88,14 +111,19 @@ impl tower_sessions::SessionStore for SessionStore {
                 }
                 Ok(())
             }
-            SessionStore::Postgres(s) => s.create(record).await,
+            SessionStore::Postgres(s) => {
+                let mut stored = coarse(record);
+                s.create(&mut stored).await?;
+                record.id = stored.id;
+                Ok(())
+            }
         }
     }
 
     async fn save(&self, record: &Record) -> session_store::Result<()> {
         match self {
             SessionStore::Sqlite(s) => s.write(record, false).await.map(|_| ()),
-            SessionStore::Postgres(s) => s.save(record).await,
+            SessionStore::Postgres(s) => s.save(&coarse(record)).await,
         }
     }
 
@@ -111,6 +139,20 @@ impl tower_sessions::SessionStore for SessionStore {
             SessionStore::Sqlite(s) => s.writer.delete(session_id).await,
             SessionStore::Postgres(s) => s.delete(session_id).await,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::end_of_day;
+    use time::macros::datetime;
+
+    #[test]
+    fn expiry_is_moved_to_the_end_of_its_day() {
+        assert_eq!(end_of_day(datetime!(2026-12-01 13:47:12.123 UTC)), datetime!(2026-12-02 0:00 UTC));
+        assert_eq!(end_of_day(datetime!(2026-12-31 23:59:59 UTC)), datetime!(2027-01-01 0:00 UTC));
+        assert_eq!(end_of_day(datetime!(2026-12-02 0:00 UTC)), datetime!(2026-12-02 0:00 UTC));
+        assert_eq!(end_of_day(datetime!(2026-12-01 23:30 -3)), datetime!(2026-12-03 0:00 UTC));
     }
 }
 

@@ -28,6 +28,9 @@ use futures::stream::BoxStream;
 use sqlx::SqlitePool;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 
+use std::sync::Arc;
+
+use super::health::{Fault, Health};
 use super::{AnswerRow, RawResponse, ResponseRow, Stored, StoredResponse, decode_answer_row};
 use tokio::sync::{mpsc, oneshot};
 
@@ -42,22 +45,36 @@ pub(super) struct Pools {
     pub(super) reader: SqlitePool,
     /// Queue of the writer task that commits submissions in batches.
     submissions: mpsc::Sender<Pending>,
+    pub(super) health: Arc<Health>,
+    /// The database file (none in memory), whose disk's free space is watched.
+    pub(super) file: Option<std::path::PathBuf>,
 }
 
-pub(super) async fn connect(url: &str) -> Result<Pools> {
+/// How long a statement waits for a lock held by another process before it gives up.
+const BUSY_WAIT: Duration = Duration::from_secs(5);
+/// How long a request waits for its write to be committed (queue plus lock) before it is told
+/// to try again: a person never watches a spinner for longer than this.
+const WRITE_WAIT: Duration = Duration::from_secs(10);
+
+pub(super) async fn connect(url: &str, health: Arc<Health>) -> Result<Pools> {
     let options = SqliteConnectOptions::from_str(url)?
         .create_if_missing(true)
         .journal_mode(SqliteJournalMode::Wal)
         .synchronous(SqliteSynchronous::Normal)
-        .busy_timeout(Duration::from_secs(10))
+        .busy_timeout(BUSY_WAIT)
         .foreign_keys(true);
+    let file = {
+        let f = options.get_filename();
+        (!url.contains(":memory:") && !url.contains("mode=memory") && !f.as_os_str().is_empty())
+            .then(|| f.to_path_buf())
+    };
     // `test_before_acquire(false)`: the default pings a connection on every acquire, one
     // more round trip to SQLite's worker thread for each statement; an embedded file
     // connection cannot go stale the way a network connection can.
     let writer = SqlitePoolOptions::new()
         .max_connections(1)
         .test_before_acquire(false)
-        .acquire_timeout(Duration::from_secs(60))
+        .acquire_timeout(WRITE_WAIT)
         .connect_with(options.clone())
         .await?;
     MIGRATOR.run(&writer).await?;
@@ -71,15 +88,18 @@ pub(super) async fn connect(url: &str) -> Result<Pools> {
         SqlitePoolOptions::new()
             .max_connections(4)
             .test_before_acquire(false)
+            .acquire_timeout(WRITE_WAIT)
             .connect_with(options)
             .await?
     };
     let (submissions, queue) = mpsc::channel(4 * MAX_BATCH);
-    tokio::spawn(write_batches(writer.clone(), queue));
+    tokio::spawn(write_batches(writer.clone(), queue, health.clone()));
     Ok(Pools {
         writer,
         reader,
         submissions,
+        health,
+        file,
     })
 }
 
@@ -90,7 +110,7 @@ impl Pools {
     pub(super) async fn store_response(&self, row: ResponseRow) -> Result<Stored> {
         match self.write(Write::Response(row)).await? {
             Written::Response(stored) => Ok(stored),
-            Written::Session(_) => Err(Error::Other("the database writer mixed up replies".into())),
+            _ => Err(Error::Other("the database writer mixed up replies".into())),
         }
     }
 
@@ -99,20 +119,40 @@ impl Pools {
     pub(super) async fn write_session(&self, session: SessionRow) -> Result<bool> {
         match self.write(Write::Session(session)).await? {
             Written::Session(done) => Ok(done),
-            Written::Response(_) => {
-                Err(Error::Other("the database writer mixed up replies".into()))
-            }
+            _ => Err(Error::Other("the database writer mixed up replies".into())),
         }
     }
 
+    /// A real write (one row of `mizan_health`, the day only) through the writer: the only
+    /// sure test that the disk, the file and the lock let writes through.
+    pub(super) async fn probe_write(&self) -> Result<()> {
+        match self.write(Write::Probe).await? {
+            Written::Probe => Ok(()),
+            _ => Err(Error::Other("the database writer mixed up replies".into())),
+        }
+    }
+
+    /// Queue a write and wait, at most [`WRITE_WAIT`], for its commit. A write still queued
+    /// when the wait ends may be committed later: a response is then stored, and the person's
+    /// retry with the same submission key finds it (never a second row).
     async fn write(&self, write: Write) -> Result<Written> {
         let (reply, outcome) = oneshot::channel();
         let stopped = || Error::Other("the database writer has stopped".into());
-        self.submissions
-            .send((write, reply))
-            .await
-            .map_err(|_| stopped())?;
-        outcome.await.map_err(|_| stopped())?
+        let waited = tokio::time::timeout(WRITE_WAIT, async {
+            self.submissions
+                .send((write, reply))
+                .await
+                .map_err(|_| stopped())?;
+            outcome.await.map_err(|_| stopped())?
+        })
+        .await;
+        match waited {
+            Ok(outcome) => outcome,
+            Err(_) => {
+                self.health.record(Fault::Locked);
+                Err(Error::Unavailable(Fault::Locked))
+            }
+        }
     }
 }
 
@@ -131,6 +171,7 @@ pub(super) struct SessionRow {
 enum Write {
     Response(ResponseRow),
     Session(SessionRow),
+    Probe,
 }
 
 /// Its outcome: for a session, whether the row was written (false: `create` found the id
@@ -138,6 +179,7 @@ enum Write {
 enum Written {
     Response(Stored),
     Session(bool),
+    Probe,
 }
 
 /// A write waiting for the writer, with where to send its outcome.
@@ -153,19 +195,31 @@ const MAX_BATCH: usize = 256;
 /// with the batch instead of collapsing into a queue for the write lock. Session saves (every
 /// answered page) share the batches: measured with `benches/http_submit.rs`, they were most of
 /// the single connection's transactions.
-async fn write_batches(pool: SqlitePool, mut queue: mpsc::Receiver<Pending>) {
+async fn write_batches(pool: SqlitePool, mut queue: mpsc::Receiver<Pending>, health: Arc<Health>) {
     let mut batch: Vec<Pending> = Vec::with_capacity(MAX_BATCH);
     while queue.recv_many(&mut batch, MAX_BATCH).await > 0 {
+        // Writes whose requests gave up waiting are still committed (see `Pools::write`).
         let writes: Vec<&Write> = batch.iter().map(|(w, _)| w).collect();
         match store_batch(&pool, &writes).await {
             Ok(outcomes) => {
+                health.clear();
                 for ((_, reply), outcome) in batch.drain(..).zip(outcomes) {
                     let _ = reply.send(Ok(outcome));
                 }
             }
             Err(e) if batch.len() == 1 => {
+                health.record_error(&e);
                 if let Some((_, reply)) = batch.pop() {
                     let _ = reply.send(Err(e));
+                }
+            }
+            Err(e) if e.storage_fault().is_some() => {
+                // The storage refuses every write alike: retrying each alone would only keep
+                // the others waiting. Nothing of the batch was committed.
+                health.record_error(&e);
+                let fault = e.storage_fault().unwrap_or(Fault::Unreachable);
+                for (_, reply) in batch.drain(..) {
+                    let _ = reply.send(Err(Error::Unavailable(fault)));
                 }
             }
             Err(_) => {
@@ -175,6 +229,9 @@ async fn write_batches(pool: SqlitePool, mut queue: mpsc::Receiver<Pending>) {
                     let outcome = store_batch(&pool, &[&write])
                         .await
                         .and_then(|mut o| o.pop().ok_or_else(|| Error::Other("no outcome".into())));
+                    if let Err(e) = &outcome {
+                        health.record_error(e);
+                    }
                     let _ = reply.send(outcome);
                 }
             }
@@ -184,25 +241,49 @@ async fn write_batches(pool: SqlitePool, mut queue: mpsc::Receiver<Pending>) {
 
 /// Apply the writes in one transaction; the outcomes come back in the same order. A
 /// submission key repeated within the batch is a duplicate of its first occurrence.
+///
+/// A failed statement or `COMMIT` (a full disk, an I/O error) can leave the connection inside
+/// its transaction — SQLite keeps a transaction open after a failed COMMIT, and the next BEGIN
+/// on it then fails forever. A connection in an unknown state is not repaired but closed:
+/// SQLite rolls back on close and the pool opens a fresh one for the next batch.
 async fn store_batch(pool: &SqlitePool, writes: &[&Write]) -> Result<Vec<Written>> {
+    let mut conn = pool.acquire().await?;
+    match apply_batch(&mut conn, writes).await {
+        Ok(outcomes) => Ok(outcomes),
+        Err(e) => {
+            let _ = conn.close().await;
+            Err(e)
+        }
+    }
+}
+
+async fn apply_batch(conn: &mut sqlx::SqliteConnection, writes: &[&Write]) -> Result<Vec<Written>> {
+    use sqlx::Executor;
     if let [Write::Session(session)] = writes {
         // One statement alone: autocommit spares the BEGIN and COMMIT round trips.
-        let mut conn = pool.acquire().await?;
-        return Ok(vec![Written::Session(
-            write_session(&mut conn, session).await?,
-        )]);
+        return Ok(vec![Written::Session(write_session(conn, session).await?)]);
     }
     // IMMEDIATE: take the write lock up front, so the transaction never has to upgrade a read
     // lock (the one case busy_timeout cannot resolve) when another process holds the file.
-    let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
+    conn.execute("BEGIN IMMEDIATE").await?;
     let mut outcomes = Vec::with_capacity(writes.len());
     for write in writes {
         outcomes.push(match write {
-            Write::Response(row) => Written::Response(store_row(&mut tx, row).await?),
-            Write::Session(session) => Written::Session(write_session(&mut tx, session).await?),
+            Write::Response(row) => Written::Response(store_row(conn, row).await?),
+            Write::Session(session) => Written::Session(write_session(conn, session).await?),
+            Write::Probe => {
+                sqlx::query(
+                    "INSERT INTO mizan_health (id, probed_on) VALUES (1, ?) \
+                     ON CONFLICT (id) DO UPDATE SET probed_on = excluded.probed_on",
+                )
+                .bind(iso_day(time::OffsetDateTime::now_utc().date()))
+                .execute(&mut *conn)
+                .await?;
+                Written::Probe
+            }
         });
     }
-    tx.commit().await?;
+    conn.execute("COMMIT").await?;
     Ok(outcomes)
 }
 

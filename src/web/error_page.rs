@@ -11,12 +11,10 @@ use axum::extract::Request;
 use axum::http::StatusCode;
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use tower_sessions::Session;
 
 use crate::Error;
 use crate::survey::Lang;
 
-use super::form::query_pairs;
 use super::i18n::{self, Ui};
 use super::views::{layout, pages};
 
@@ -27,6 +25,8 @@ pub enum ErrorPage {
     Forbidden,
     NotFound,
     TooLarge,
+    /// The storage cannot take writes now (see `db::Fault`): 503, try again shortly.
+    Unavailable,
     ServerError,
 }
 
@@ -37,6 +37,7 @@ impl ErrorPage {
             Error::Forbidden => ErrorPage::Forbidden,
             Error::NotFound => ErrorPage::NotFound,
             Error::TooLarge => ErrorPage::TooLarge,
+            e if e.storage_fault().is_some() => ErrorPage::Unavailable,
             _ => ErrorPage::ServerError,
         }
     }
@@ -47,6 +48,7 @@ impl ErrorPage {
             ErrorPage::Forbidden => StatusCode::FORBIDDEN,
             ErrorPage::NotFound => StatusCode::NOT_FOUND,
             ErrorPage::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            ErrorPage::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
             ErrorPage::ServerError => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -57,6 +59,7 @@ impl ErrorPage {
             ErrorPage::Forbidden => (i18n::FORBIDDEN_TITLE, i18n::FORBIDDEN_BODY),
             ErrorPage::NotFound => (i18n::NOT_FOUND_TITLE, i18n::NOT_FOUND_BODY),
             ErrorPage::TooLarge => (i18n::TOO_LARGE_TITLE, i18n::TOO_LARGE_BODY),
+            ErrorPage::Unavailable => (i18n::CANNOT_SAVE_TITLE, i18n::CANNOT_SAVE_BODY),
             ErrorPage::ServerError => (i18n::SERVER_ERROR_TITLE, i18n::SERVER_ERROR_BODY),
         }
     }
@@ -78,6 +81,12 @@ impl ErrorPage {
             pages::error(&chrome, heading, body.get(lang)),
         )
             .into_response();
+        if self == ErrorPage::Unavailable {
+            res.headers_mut().insert(
+                axum::http::header::RETRY_AFTER,
+                axum::http::HeaderValue::from_static("30"),
+            );
+        }
         res.extensions_mut().insert(self);
         res
     }
@@ -88,6 +97,8 @@ impl IntoResponse for Error {
         let page = ErrorPage::of(&self);
         if page == ErrorPage::ServerError {
             tracing::error!(error = %self, "request failed");
+        } else if page == ErrorPage::Unavailable {
+            tracing::warn!(error = %self, "request refused: storage fault");
         } else {
             tracing::debug!(error = %self, "request refused");
         }
@@ -95,25 +106,12 @@ impl IntoResponse for Error {
     }
 }
 
-/// Middleware: re-render error pages in the person's language (query `lang`, else session).
+/// Middleware: re-render error pages in the person's language (query `lang`, else cookie).
 pub async fn localise(req: Request, next: Next) -> Response {
-    let asked = query_pairs(req.uri().query())
-        .into_iter()
-        .find(|(k, _)| k == "lang")
-        .and_then(|(_, v)| Lang::parse(&v));
-    let session = req.extensions().get::<Session>().cloned();
+    let lang = super::visit::requested_lang(&req);
     let res = next.run(req).await;
     let Some(page) = res.extensions().get::<ErrorPage>().copied() else {
         return res;
-    };
-    let lang = match (asked, session) {
-        (Some(lang), _) => lang,
-        (None, Some(session)) => super::visit::session_lang(&session)
-            .await
-            .ok()
-            .flatten()
-            .unwrap_or_default(),
-        (None, None) => Lang::default(),
     };
     if lang == Lang::default() {
         return res;
@@ -128,6 +126,21 @@ pub async fn localise(req: Request, next: Next) -> Response {
             .insert(axum::http::header::CONTENT_TYPE, ct.clone());
     }
     Response::from_parts(parts, body)
+}
+
+/// Middleware outside the session layer. tower-sessions answers a bare, empty 500 when it
+/// cannot load or save a session (the database refused the write): that becomes Mizan's 503
+/// page in the person's language, like every other storage fault.
+pub async fn session_faults(req: Request, next: Next) -> Response {
+    let lang = super::visit::requested_lang(&req);
+    let res = next.run(req).await;
+    let bare_500 = res.status() == StatusCode::INTERNAL_SERVER_ERROR
+        && res.extensions().get::<ErrorPage>().is_none();
+    if !bare_500 {
+        return res;
+    }
+    tracing::warn!("the session store failed: answered as a storage fault");
+    ErrorPage::Unavailable.render(lang)
 }
 
 /// Fallback for unknown routes.

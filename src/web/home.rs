@@ -33,6 +33,15 @@ async fn survey_list(State(state): State<AppState>, visitor: Visitor) -> Result<
     Ok(pages::survey_list(&chrome, &surveys))
 }
 
-async fn healthz() -> Response {
-    "ok".into_response()
+/// 200 `ok` while the database takes writes; 503 with the fault otherwise, so that a load
+/// balancer or a monitor sees a full disk before respondents do.
+async fn healthz(State(state): State<AppState>) -> Response {
+    match state.db.fault() {
+        None => "ok".into_response(),
+        Some(fault) => (
+            axum::http::StatusCode::SERVICE_UNAVAILABLE,
+            format!("unavailable: {}", fault.describe()),
+        )
+            .into_response(),
+    }
 }

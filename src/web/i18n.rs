@@ -96,6 +96,14 @@ pub const SERVER_ERROR_BODY: Ui = Ui::new(
     "حاول مرة أخرى لاحقاً. الإجابات التي حفظتها ما زالت محفوظة.",
     "Try again later. The answers you have saved so far are still kept.",
 );
+pub const CANNOT_SAVE_TITLE: Ui = Ui::new(
+    "لا يمكننا حفظ الإجابات الآن",
+    "We cannot save answers right now",
+);
+pub const CANNOT_SAVE_BODY: Ui = Ui::new(
+    "يُرجى المحاولة مرة أخرى بعد قليل. الإجابات التي حُفظت قبل ظهور هذه الرسالة ما زالت محفوظة.",
+    "Please try again in a few minutes. The answers saved before this message appeared are still kept.",
+);
 pub const HOME_LINK: Ui = Ui::new("الذهاب إلى قائمة الاستبيانات", "Go to the list of surveys");
 
 // Analysts: sign-in and results pages.

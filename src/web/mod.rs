@@ -12,7 +12,7 @@
 //! | POST   | `/s/{survey}/submit`      | store the response once → confirmation (303)       |
 //! | GET    | `/s/{survey}/done`        | confirmation                                       |
 //! | GET    | `/static/mizan.<hash>.css`| the stylesheet, cached for a year                  |
-//! | GET    | `/healthz`                | liveness (`ok`)                                    |
+//! | GET    | `/healthz`                | `ok`, or 503 and the storage fault (disk full, read-only, locked) |
 //! | GET/POST | `/login`, `/logout`, `/results…` | analysts' sign-in and weighted results (see [`results`]) |
 //!
 //! Any page takes `?lang=ar|en`; the choice is remembered in the session (Arabic by default).
@@ -29,6 +29,7 @@ pub mod home;
 pub mod i18n;
 pub mod results;
 pub mod security;
+pub mod session_lock;
 pub mod survey_flow;
 pub mod views;
 pub mod visit;
@@ -90,7 +91,7 @@ impl CookiePolicy {
 /// The whole application: routes, sessions, error pages, security headers, logging.
 pub fn app<S: SessionStore + Clone>(state: AppState, store: S, cookies: CookiePolicy) -> Router {
     let sessions = SessionManagerLayer::new(store)
-        .with_name("mizan")
+        .with_name(session_lock::SESSION_COOKIE)
         .with_http_only(true)
         .with_same_site(SameSite::Strict)
         .with_path("/")
@@ -98,15 +99,23 @@ pub fn app<S: SessionStore + Clone>(state: AppState, store: S, cookies: CookiePo
         .with_expiry(Expiry::OnInactivity(cookies.inactivity));
     let routes = Router::new()
         .merge(home::router())
-        .merge(survey_flow::router())
+        .merge(survey_flow::router(state.clone()))
         .merge(results::router())
         .merge(assets::router())
         .fallback(error_page::not_found)
         .method_not_allowed_fallback(error_page::not_found)
         .with_state(state);
+    // Outermost last: a request meets the security headers, then the storage-fault page, the
+    // visit cookies, the per-session lock, the session, and the localised error pages.
     security::layer(
         routes
             .layer(axum::middleware::from_fn(error_page::localise))
-            .layer(sessions),
+            .layer(sessions)
+            .layer(axum::middleware::from_fn(session_lock::one_at_a_time))
+            .layer(axum::middleware::from_fn_with_state(
+                cookies.secure,
+                visit::visit_cookies,
+            ))
+            .layer(axum::middleware::from_fn(error_page::session_faults)),
     )
 }

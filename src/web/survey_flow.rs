@@ -32,14 +32,32 @@ use super::visit::{CSRF_FIELD, Progress, Visitor};
 /// The channel recorded with responses from these pages.
 pub const CHANNEL: &str = "link";
 
-pub fn router() -> Router<AppState> {
+pub fn router(state: AppState) -> Router<AppState> {
     Router::new()
         .route("/s/{survey}", get(start))
         .route("/s/{survey}/p/{page}", get(show_page).post(save_page))
         .route("/s/{survey}/check", get(check_answers))
         .route("/s/{survey}/submit", post(submit))
         .route("/s/{survey}/done", get(done))
+        .route_layer(axum::middleware::from_fn_with_state(state, refuse_while_unwritable))
 }
+
+/// While the database cannot take writes, every survey page says so (503, in the person's
+/// language) before the person answers anything that could not be kept.
+async fn refuse_while_unwritable(
+    State(state): State<AppState>,
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    match state.db.fault() {
+        Some(fault) => Error::Unavailable(fault).into_response(),
+        None => next.run(req).await,
+    }
+}
+
+/// The cookie that carries a link's source tag from the start page to the first saved page,
+/// so that opening a link writes nothing to the database.
+const SOURCE_COOKIE: &str = "mizan-source";
 
 /// URL of a page (0-based index in, 1-based number in the URL).
 fn page_href(survey: &Survey, index: usize) -> String {
@@ -114,13 +132,16 @@ async fn start(
         .find(|(k, _)| k == "source")
         .map(|(_, v)| v)
         .filter(|tag| survey.sources.iter().any(|s| s == tag));
-    if source.is_some() {
-        let mut progress = visitor.progress(&survey.id).await?;
-        if progress.source != source {
-            progress.source = source;
-            visitor.save_progress(&survey.id, &progress).await?;
-        }
-    }
+    // Tags are survey ids' kind of text; anything a cookie cannot carry as is stays out.
+    let source_cookie = source
+        .filter(|t| t.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'))
+        .and_then(|tag| {
+            axum::http::HeaderValue::from_str(&format!(
+                "{SOURCE_COOKIE}={}.{tag}; Path=/; HttpOnly; SameSite=Strict",
+                survey.id
+            ))
+            .ok()
+        });
     let first = match answers::next_page(survey, None, &Answers::new()) {
         Some(i) => page_href(survey, i),
         None => check_href(survey),
@@ -129,7 +150,18 @@ async fn start(
     let here = format!("/s/{}", survey.id);
     let switch = layout::switch_href(&here, &[], lang);
     let css = super::assets::stylesheet_href();
-    Ok(pages::start(&chrome(lang, &title, &switch, &css), survey, &first).into_response())
+    let mut res = pages::start(&chrome(lang, &title, &switch, &css), survey, &first).into_response();
+    if let Some(cookie) = source_cookie {
+        res.headers_mut().append(axum::http::header::SET_COOKIE, cookie);
+    }
+    Ok(res)
+}
+
+/// The source tag the start page left for this survey, if it is one the survey allows.
+fn source_from_cookie(survey: &Survey, headers: &axum::http::HeaderMap) -> Option<String> {
+    let value = super::visit::cookie(headers, SOURCE_COOKIE)?;
+    let (id, tag) = value.split_once('.')?;
+    (id == survey.id && survey.sources.iter().any(|s| s == tag)).then(|| tag.to_string())
 }
 
 fn is_changing(query: Option<&str>, posted: Option<&FormPairs>) -> bool {
@@ -295,12 +327,16 @@ async fn save_page(
     visitor: Visitor,
     path: SurveyPath,
     RawQuery(query): RawQuery,
+    headers: axum::http::HeaderMap,
     form: FormPairs,
 ) -> Result<Response, Error> {
     visitor.verify_csrf(form.first(CSRF_FIELD)).await?;
     let survey = path.survey(&state)?;
     let index = path.page_index(survey)?;
     let mut progress = visitor.progress(&survey.id).await?;
+    if progress.source.is_none() {
+        progress.source = source_from_cookie(survey, &headers);
+    }
     let changing = is_changing(query.as_deref(), Some(&form));
     let posted: Vec<(String, String)> = form
         .0

@@ -1,17 +1,28 @@
-//! What the server remembers about one person's visit, kept in their server-side session
-//! (tower-sessions; the cookie holds only a random id).
+//! What the server remembers about one person's visit.
 //!
-//! - the interface language (`?lang=en` on any page switches and is remembered),
-//! - a CSRF token, random from the operating system's CSPRNG, checked on every POST,
-//! - per survey, a [`Progress`]: answers saved so far, the allowed source tag of the link,
-//!   the seed that keeps randomised option orders stable, and the submission keys.
+//! Two cookies that never reach the database:
+//! - `mizan-visit`: a random token from the operating system's CSPRNG, set on the first page.
+//!   It is the CSRF token (double-submit: every form carries it in a hidden field, and a POST
+//!   whose field differs from the cookie is refused; the cookie is HttpOnly and SameSite=Strict,
+//!   so another site can neither read nor send it) and the seed of randomised option orders;
+//! - `mizan-lang`: the interface language (`?lang=en` on any page switches and is remembered).
 //!
-//! Answers in progress live only here; nothing reaches the responses table before the final
-//! submit, and abandoned sessions expire after [`INACTIVITY`] and are purged.
+//! And the server-side session (tower-sessions; the `mizan` cookie holds only a random id),
+//! per survey a [`Progress`]: answers saved so far, the allowed source tag of the link, and
+//! the submission keys. A session row is written only once there is something to keep — the
+//! first saved page, or an analyst's sign-in — so a stream of cookie-less GETs writes nothing.
+//!
+//! Answers in progress live only in the session; nothing reaches the responses table before
+//! the final submit, the answers leave the session at the submit, and abandoned sessions
+//! expire after [`INACTIVITY`] and are purged.
 
-use axum::extract::FromRequestParts;
+use axum::extract::{FromRequestParts, Request};
 use axum::http::request::Parts;
+use axum::http::{HeaderMap, HeaderValue, header};
+use axum::middleware::Next;
+use axum::response::Response;
 use rand::TryRng;
+use sha2::{Digest, Sha256};
 use serde::{Deserialize, Serialize};
 use tower_sessions::Session;
 
@@ -24,8 +35,10 @@ use super::form::query_pairs;
 /// --session-hours`). Without JavaScript a page cannot warn before a timeout and offer more
 /// time, so the limit uses WCAG 2.2.1's 20-hour exception; abandoned sessions are still purged.
 pub const INACTIVITY: time::Duration = time::Duration::hours(21);
-const LANG_KEY: &str = "lang";
-const CSRF_KEY: &str = "csrf";
+/// The visit token's cookie (CSRF token, option-order seed).
+pub const VISIT_COOKIE: &str = "mizan-visit";
+/// The interface language's cookie.
+pub const LANG_COOKIE: &str = "mizan-lang";
 /// How many used submission keys a progress remembers (retries of recent submits).
 const REMEMBERED_KEYS: usize = 8;
 
@@ -54,11 +67,24 @@ impl Progress {
     }
 }
 
-/// The person's session and language, available to every handler.
+/// The person's session, language and visit token, available to every handler.
 #[derive(Clone)]
 pub struct Visitor {
     pub session: Session,
     pub lang: Lang,
+    visit: VisitToken,
+}
+
+/// The visit token of this request (from its cookie, or new), put there by [`visit_cookies`].
+#[derive(Debug, Clone)]
+pub struct VisitToken(String);
+
+impl VisitToken {
+    /// 32 random bytes as 64 lowercase hex digits; anything else in the cookie is replaced.
+    fn parse(s: &str) -> Option<VisitToken> {
+        (s.len() == 64 && s.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f')))
+            .then(|| VisitToken(s.to_string()))
+    }
 }
 
 impl<S: Send + Sync> FromRequestParts<S> for Visitor {
@@ -68,26 +94,90 @@ impl<S: Send + Sync> FromRequestParts<S> for Visitor {
         let session = Session::from_request_parts(parts, state)
             .await
             .map_err(|(_, msg)| Error::Other(msg.to_string()))?;
-        let asked = query_pairs(parts.uri.query())
-            .into_iter()
-            .find(|(k, _)| k == "lang")
-            .and_then(|(_, v)| Lang::parse(&v));
-        let lang = match asked {
-            Some(lang) => {
-                if session_lang(&session).await? != Some(lang) {
-                    session.insert(LANG_KEY, lang).await?;
-                }
-                lang
-            }
-            None => session_lang(&session).await?.unwrap_or_default(),
-        };
-        Ok(Visitor { session, lang })
+        let visit = parts
+            .extensions
+            .get::<VisitToken>()
+            .cloned()
+            .ok_or_else(|| Error::Other("the visit middleware is not installed".into()))?;
+        let lang = lang_of(parts.uri.query(), &parts.headers);
+        Ok(Visitor {
+            session,
+            lang,
+            visit,
+        })
     }
 }
 
-/// The language remembered in a session, if any.
-pub async fn session_lang(session: &Session) -> Result<Option<Lang>, Error> {
-    Ok(session.get::<Lang>(LANG_KEY).await?)
+/// A cookie's value from the request's `Cookie` headers.
+pub fn cookie<'h>(headers: &'h HeaderMap, name: &str) -> Option<&'h str> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v.trim())
+}
+
+/// The language asked for in the query (`?lang=`), else the remembered one, else Arabic.
+pub fn lang_of(query: Option<&str>, headers: &HeaderMap) -> Lang {
+    query_pairs(query)
+        .into_iter()
+        .find(|(k, _)| k == "lang")
+        .and_then(|(_, v)| Lang::parse(&v))
+        .or_else(|| cookie(headers, LANG_COOKIE).and_then(Lang::parse))
+        .unwrap_or_default()
+}
+
+/// The language of a request, for middleware that runs around the handlers.
+pub fn requested_lang(req: &Request) -> Lang {
+    lang_of(req.uri().query(), req.headers())
+}
+
+/// Cookie attributes: HttpOnly, SameSite=Strict, whole site, Secure behind HTTPS; no
+/// Max-Age, so a browser forgets them when it closes.
+fn set_cookie(name: &str, value: &str, secure: bool) -> Option<HeaderValue> {
+    let secure = if secure { "; Secure" } else { "" };
+    HeaderValue::from_str(&format!(
+        "{name}={value}; Path=/; HttpOnly; SameSite=Strict{secure}"
+    ))
+    .ok()
+}
+
+/// Middleware: give every request its visit token (new when the cookie is missing) and
+/// remember a language switch, both in cookies, never in the database.
+pub async fn visit_cookies(
+    axum::extract::State(secure): axum::extract::State<bool>,
+    mut req: Request,
+    next: Next,
+) -> Response {
+    let (token, new) = match cookie(req.headers(), VISIT_COOKIE).and_then(VisitToken::parse) {
+        Some(t) => (t, false),
+        None => match random_hex(32) {
+            Ok(hex) => (VisitToken(hex), true),
+            Err(e) => return axum::response::IntoResponse::into_response(e),
+        },
+    };
+    let asked = query_pairs(req.uri().query())
+        .into_iter()
+        .find(|(k, _)| k == "lang")
+        .and_then(|(_, v)| Lang::parse(&v));
+    let remembered = cookie(req.headers(), LANG_COOKIE).and_then(Lang::parse);
+    req.extensions_mut().insert(token.clone());
+    let mut res = next.run(req).await;
+    let headers = res.headers_mut();
+    if new {
+        if let Some(v) = set_cookie(VISIT_COOKIE, &token.0, secure) {
+            headers.append(header::SET_COOKIE, v);
+        }
+    }
+    if let Some(lang) = asked.filter(|l| Some(*l) != remembered) {
+        if let Some(v) = set_cookie(LANG_COOKIE, lang.code(), secure) {
+            headers.append(header::SET_COOKIE, v);
+        }
+    }
+    res
 }
 
 impl Visitor {
@@ -103,24 +193,29 @@ impl Visitor {
             .await?)
     }
 
-    /// This visit's progress in a survey (a fresh one, with a new seed, the first time).
+    /// This visit's progress in a survey (a fresh one the first time, not saved until there is
+    /// something in it). The option-order seed comes from the visit token, so every render of
+    /// a fresh progress shows the same order without writing anything.
     pub async fn progress(&self, survey_id: &str) -> Result<Progress, Error> {
-        match self
-            .session
-            .get::<Progress>(&Self::progress_key(survey_id))
-            .await?
-        {
+        match self.saved_progress(survey_id).await? {
             Some(p) => Ok(p),
-            None => {
-                // Saved at once so that the option order stays the same on every render.
-                let fresh = Progress {
-                    seed: random_u64()?,
-                    ..Progress::default()
-                };
-                self.save_progress(survey_id, &fresh).await?;
-                Ok(fresh)
-            }
+            None => Ok(Progress {
+                seed: self.seed(survey_id),
+                ..Progress::default()
+            }),
         }
+    }
+
+    fn seed(&self, survey_id: &str) -> u64 {
+        let digest = Sha256::new()
+            .chain_update(b"option-order\0")
+            .chain_update(self.visit.0.as_bytes())
+            .chain_update(b"\0")
+            .chain_update(survey_id.as_bytes())
+            .finalize();
+        let mut first = [0u8; 8];
+        first.copy_from_slice(&digest[..8]);
+        u64::from_le_bytes(first)
     }
 
     pub async fn save_progress(&self, survey_id: &str, progress: &Progress) -> Result<(), Error> {
@@ -130,21 +225,15 @@ impl Visitor {
         Ok(())
     }
 
-    /// The session's CSRF token, created on first use.
+    /// The CSRF token for this visit's forms: the visit token itself (double submit).
     pub async fn csrf_token(&self) -> Result<String, Error> {
-        if let Some(token) = self.session.get::<String>(CSRF_KEY).await? {
-            return Ok(token);
-        }
-        let token = random_hex(32)?;
-        self.session.insert(CSRF_KEY, &token).await?;
-        Ok(token)
+        Ok(self.visit.0.clone())
     }
 
-    /// Check the `csrf` field of a posted form against the session's token, in constant time.
+    /// Check the `csrf` field of a posted form against the visit cookie, in constant time.
     pub async fn verify_csrf(&self, posted: Option<&str>) -> Result<(), Error> {
-        let expected = self.session.get::<String>(CSRF_KEY).await?;
-        match (expected, posted) {
-            (Some(expected), Some(posted)) if constant_time_eq(&expected, posted) => Ok(()),
+        match posted {
+            Some(posted) if constant_time_eq(&self.visit.0, posted) => Ok(()),
             _ => Err(Error::Forbidden),
         }
     }
@@ -170,12 +259,6 @@ pub fn random_hex(n: usize) -> Result<String, Error> {
     Ok(bytes.iter().map(|b| format!("{b:02x}")).collect())
 }
 
-fn random_u64() -> Result<u64, Error> {
-    rand::rngs::SysRng
-        .try_next_u64()
-        .map_err(|e| Error::Other(format!("system random source: {e}")))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -186,6 +269,26 @@ mod tests {
         assert!(!constant_time_eq("abc", "abd"));
         assert!(!constant_time_eq("abc", "ab"));
         assert!(!constant_time_eq("", "a"));
+    }
+
+    #[test]
+    fn cookies_are_read_by_exact_name() {
+        let mut h = HeaderMap::new();
+        h.append(header::COOKIE, HeaderValue::from_static("a=1; mizan-lang=en"));
+        h.append(header::COOKIE, HeaderValue::from_static("mizan-visit=x"));
+        assert_eq!(cookie(&h, LANG_COOKIE), Some("en"));
+        assert_eq!(cookie(&h, VISIT_COOKIE), Some("x"));
+        assert_eq!(cookie(&h, "mizan"), None);
+        assert_eq!(lang_of(None, &h), Lang::En);
+        assert_eq!(lang_of(Some("lang=ar"), &h), Lang::Ar);
+    }
+
+    #[test]
+    fn only_well_formed_visit_tokens_are_kept() {
+        assert!(VisitToken::parse(&"a".repeat(64)).is_some());
+        assert!(VisitToken::parse(&"A".repeat(64)).is_none());
+        assert!(VisitToken::parse("abc").is_none());
+        assert!(VisitToken::parse(&format!("{};x", "a".repeat(61))).is_none());
     }
 
     #[test]
