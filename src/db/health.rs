@@ -8,7 +8,7 @@
 //! disk so that new respondents are turned away *before* the disk is full, not after they
 //! have answered twenty questions. `/healthz` and the survey pages read [`Health::fault`].
 
-use std::sync::atomic::{AtomicU8, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicU8, Ordering};
 
 /// What is wrong with the storage, as far as the server can tell.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -94,9 +94,32 @@ impl Fault {
 #[derive(Debug, Default)]
 pub struct Health {
     fault: AtomicU8,
+    /// Unix seconds of the last probe write that succeeded (0: none yet).
+    probed_at: AtomicU64,
+}
+
+/// While healthy, a write probe at most this often (the free-space check runs every time).
+const PROBE_EVERY_SECS: u64 = 30;
+
+fn unix_now() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0)
 }
 
 impl Health {
+    /// Whether a probe write succeeded within the last [`PROBE_EVERY_SECS`]. (This clock lives
+    /// in memory only.)
+    pub fn probed_recently(&self) -> bool {
+        let at = self.probed_at.load(Ordering::Relaxed);
+        at != 0 && unix_now().saturating_sub(at) < PROBE_EVERY_SECS
+    }
+
+    pub fn mark_probed(&self) {
+        self.probed_at.store(unix_now(), Ordering::Relaxed);
+    }
+
     pub fn fault(&self) -> Option<Fault> {
         Fault::from_code(self.fault.load(Ordering::Relaxed))
     }

@@ -138,14 +138,22 @@ impl Db {
                     .is_some_and(|free| free < MIN_FREE_BYTES);
                 if low {
                     Err(Error::Unavailable(Fault::DiskFull))
-                } else {
+                } else if self.health.fault().is_some() || !self.health.probed_recently() {
                     p.probe_write().await
+                } else {
+                    Ok(())
                 }
             }
-            Backend::Postgres(p) => postgres::probe_write(p).await,
+            Backend::Postgres(p) if self.health.fault().is_some() || !self.health.probed_recently() => {
+                postgres::probe_write(p).await
+            }
+            Backend::Postgres(_) => Ok(()),
         };
         match result {
-            Ok(()) => self.health.clear(),
+            Ok(()) => {
+                self.health.mark_probed();
+                self.health.clear()
+            }
             Err(e) => match e.storage_fault() {
                 Some(fault) => self.health.record(fault),
                 None => tracing::warn!(error = %e, "health probe failed"),

@@ -62,7 +62,10 @@ pub(super) async fn connect(url: &str, health: Arc<Health>) -> Result<Pools> {
         .journal_mode(SqliteJournalMode::Wal)
         .synchronous(SqliteSynchronous::Normal)
         .busy_timeout(BUSY_WAIT)
-        .foreign_keys(true);
+        .foreign_keys(true)
+        // Deleted and overwritten content (an answer in progress replaced by the next page's
+        // save, a purged session) is overwritten with zeros instead of lingering in free space.
+        .pragma("secure_delete", "ON");
     let file = {
         let f = options.get_filename();
         (!url.contains(":memory:") && !url.contains("mode=memory") && !f.as_os_str().is_empty())
@@ -197,12 +200,35 @@ const MAX_BATCH: usize = 256;
 /// the single connection's transactions.
 async fn write_batches(pool: SqlitePool, mut queue: mpsc::Receiver<Pending>, health: Arc<Health>) {
     let mut batch: Vec<Pending> = Vec::with_capacity(MAX_BATCH);
-    while queue.recv_many(&mut batch, MAX_BATCH).await > 0 {
+    // Whether the files hold writes not yet scrubbed (see `scrub`), and whether responses are
+    // among them (only then are pages rebuilt).
+    let mut dirty = false;
+    let mut new_responses = false;
+    loop {
+        let received = if dirty {
+            match tokio::time::timeout(SCRUB_AFTER_QUIET, queue.recv_many(&mut batch, MAX_BATCH)).await {
+                Ok(n) => n,
+                Err(_) => {
+                    // Quiet: nothing written for a while.
+                    dirty = !scrub(&pool, new_responses).await;
+                    new_responses &= dirty;
+                    continue;
+                }
+            }
+        } else {
+            queue.recv_many(&mut batch, MAX_BATCH).await
+        };
+        if received == 0 {
+            break;
+        }
         // Writes whose requests gave up waiting are still committed (see `Pools::write`).
         let writes: Vec<&Write> = batch.iter().map(|(w, _)| w).collect();
         match store_batch(&pool, &writes).await {
             Ok(outcomes) => {
                 health.clear();
+                // The health probe's row says nothing about anyone: no scrub for it alone.
+                dirty |= writes.iter().any(|w| !matches!(w, Write::Probe));
+                new_responses |= writes.iter().any(|w| matches!(w, Write::Response(_)));
                 for ((_, reply), outcome) in batch.drain(..).zip(outcomes) {
                     let _ = reply.send(Ok(outcome));
                 }
@@ -235,6 +261,50 @@ async fn write_batches(pool: SqlitePool, mut queue: mpsc::Receiver<Pending>, hea
                     let _ = reply.send(outcome);
                 }
             }
+        }
+    }
+}
+
+/// How long the writer waits with no write before it scrubs the files.
+const SCRUB_AFTER_QUIET: Duration = Duration::from_secs(2);
+/// Databases up to this size are rebuilt by `VACUUM` at each scrub (a few hundred milliseconds
+/// at most on this kind of machine); larger ones by `mizan scrub`, at a quiet hour.
+const VACUUM_UP_TO_BYTES: i64 = 64 * 1024 * 1024;
+
+/// Remove what the database files remember of the order and time of recent writes.
+///
+/// The write-ahead log appends every commit, in order: replaying it gives the exact sequence
+/// of submissions and, next to each, the session saved in the same moment. A checkpoint alone
+/// copies the pages into the main file but leaves the log's bytes in place, so the log is
+/// truncated to zero bytes. Inside a page, SQLite places each new row below the previous
+/// ones, so byte offsets still order the rows of one page by arrival; `VACUUM` rebuilds every
+/// page in key (random id) order. Returns true when the log was emptied (false: a reader
+/// still used it, or a write failed; the writer tries again after the next quiet spell).
+async fn scrub(pool: &SqlitePool, rebuild_pages: bool) -> bool {
+    use sqlx::Executor;
+    let Ok(mut conn) = pool.acquire().await else {
+        return false;
+    };
+    let size: Option<(i64, i64)> = sqlx::query_as(
+        "SELECT page_count, page_size FROM pragma_page_count(), pragma_page_size()",
+    )
+    .fetch_optional(&mut *conn)
+    .await
+    .ok()
+    .flatten();
+    if rebuild_pages && size.is_some_and(|(pages, page)| pages * page <= VACUUM_UP_TO_BYTES) {
+        if let Err(e) = conn.execute("VACUUM").await {
+            tracing::warn!(error = %e, "VACUUM at a quiet spell failed");
+        }
+    }
+    match sqlx::query_as::<_, (i64, i64, i64)>("PRAGMA wal_checkpoint(TRUNCATE)")
+        .fetch_one(&mut *conn)
+        .await
+    {
+        Ok((busy, _, _)) => busy == 0,
+        Err(e) => {
+            tracing::debug!(error = %e, "checkpoint at a quiet spell failed");
+            false
         }
     }
 }
