@@ -150,9 +150,12 @@ pub fn load_paths(paths: &[PathBuf]) -> Result<Vec<Survey>, Report> {
         if path.is_dir() {
             match std::fs::read_dir(path) {
                 Ok(entries) => {
+                    // Every `*.toml` that exists is read, so that a FIFO or a device among the
+                    // surveys is reported (by `read_file`) rather than silently left out; a
+                    // dangling link (an editor's lock file) is nothing to load.
                     let mut found: Vec<PathBuf> = entries
                         .filter_map(|e| e.ok().map(|e| e.path()))
-                        .filter(|p| p.is_file() && is_survey_file(p))
+                        .filter(|p| is_survey_file(p) && p.exists())
                         .collect();
                     found.sort();
                     if found.is_empty() {
@@ -205,24 +208,71 @@ pub fn load_paths(paths: &[PathBuf]) -> Result<Vec<Survey>, Report> {
     }
 }
 
-fn read_file(file: &Path) -> Result<String, Problem> {
+/// "at most 1048576 bytes (1 MiB)", for every message about the size limit.
+fn size_limit() -> String {
+    format!(
+        "a survey file may have at most {} bytes ({} MiB)",
+        limits::FILE_BYTES,
+        limits::FILE_BYTES >> 20
+    )
+}
+
+/// Reads one survey file: only a regular file (after following links), only up to the size
+/// limit. A FIFO would block `open` and `read` until a writer comes, a device such as
+/// /dev/zero never ends, and a file may grow while it is read: each is refused, promptly.
+pub(crate) fn read_file(file: &Path) -> Result<String, Problem> {
+    use std::io::Read;
     let problem = |line, message| Problem {
         file: file.to_path_buf(),
         line,
         message,
     };
-    let meta = std::fs::metadata(file).map_err(|e| problem(0, format!("cannot read: {e}")))?;
+    let not_regular = || {
+        problem(
+            0,
+            "not a regular file (a folder, a FIFO, a device or a socket); a survey must be a plain text file".to_string(),
+        )
+    };
+    let too_big = |len: u64| {
+        problem(
+            0,
+            format!("the file is {len} bytes; {}", size_limit()),
+        )
+    };
+    let cannot = |e: std::io::Error| problem(0, format!("cannot read: {e}"));
+    let meta = std::fs::metadata(file).map_err(cannot)?;
+    if !meta.is_file() {
+        return Err(not_regular());
+    }
     if meta.len() > limits::FILE_BYTES as u64 {
+        return Err(too_big(meta.len()));
+    }
+    let mut options = std::fs::OpenOptions::new();
+    options.read(true);
+    // Should the path become a FIFO after the check above, `open` returns at once instead of
+    // waiting for a writer; on a regular file the flag changes nothing.
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::custom_flags(&mut options, libc::O_NONBLOCK);
+    let f = options.open(file).map_err(cannot)?;
+    // What was opened, not what the path named a moment ago.
+    let meta = f.metadata().map_err(cannot)?;
+    if !meta.is_file() {
+        return Err(not_regular());
+    }
+    let mut bytes = Vec::with_capacity((meta.len() as usize).min(limits::FILE_BYTES) + 1);
+    // One byte more than the limit tells a file that grew while read from one at the limit.
+    f.take(limits::FILE_BYTES as u64 + 1)
+        .read_to_end(&mut bytes)
+        .map_err(cannot)?;
+    if bytes.len() > limits::FILE_BYTES {
         return Err(problem(
             0,
             format!(
-                "the file is {} bytes; a survey file may have at most {} bytes",
-                meta.len(),
-                limits::FILE_BYTES
+                "the file grew past the size limit while it was read; {}",
+                size_limit()
             ),
         ));
     }
-    let bytes = std::fs::read(file).map_err(|e| problem(0, format!("cannot read: {e}")))?;
     String::from_utf8(bytes).map_err(|e| {
         let at = e.utf8_error().valid_up_to();
         let line = e.as_bytes()[..at].iter().filter(|&&b| b == b'\n').count() + 1;
@@ -373,11 +423,7 @@ impl Cx<'_> {
         if self.src.len() > limits::FILE_BYTES {
             self.err(
                 0..0,
-                format!(
-                    "the file is {} bytes; a survey file may have at most {} bytes",
-                    self.src.len(),
-                    limits::FILE_BYTES
-                ),
+                format!("the file is {} bytes; {}", self.src.len(), size_limit()),
             );
             return None;
         }
