@@ -94,14 +94,30 @@ pub fn parse_str(src: &str, path: &Path) -> Result<Survey, Report> {
     }
 }
 
-/// A value from the file as quoted in a message: at most 40 characters, control characters
-/// escaped, so that a huge or hostile id can neither flood the report nor drive the terminal.
+/// Characters shown as `\u{…}` in messages: control characters (terminal escapes) and the
+/// invisible and bidirectional marks that would reorder or hide the rest of the line.
+fn needs_escape(c: char) -> bool {
+    c.is_control()
+        || matches!(
+            c,
+            '\u{200B}'..='\u{200F}'
+                | '\u{202A}'..='\u{202E}'
+                | '\u{2060}'..='\u{2064}'
+                | '\u{2066}'..='\u{2069}'
+                | '\u{FEFF}'
+                | '\u{061C}'
+        )
+}
+
+/// A value from the file as quoted in a message: at most 40 characters, control and bidi
+/// characters escaped, so that a huge or hostile id can neither flood the report nor drive
+/// or reorder the terminal.
 pub(crate) fn shown(s: &str) -> String {
     let mut out: String = s
         .chars()
         .take(limits::ID_CHARS)
         .flat_map(|c| {
-            let escaped: String = if c.is_control() {
+            let escaped: String = if needs_escape(c) {
                 c.escape_unicode().collect()
             } else {
                 c.to_string()
@@ -125,7 +141,7 @@ fn printable(message: &str) -> String {
             out.push('…');
             break;
         }
-        if c.is_control() {
+        if needs_escape(c) {
             out.extend(c.escape_unicode());
         } else {
             out.push(c);

@@ -617,6 +617,13 @@ fn values_quoted_in_messages_are_short_and_printable() {
     assert_eq!(got.len(), 1, "{got:?}");
     assert!(!got[0].1.contains('\u{1b}'), "{got:?}");
     assert!(got[0].1.contains("\\u{1b}[2Jx"), "{got:?}");
+
+    // Nor can a right-to-left override reorder the line it is printed on.
+    let src = one_question("short_text", "").replace("id = \"q\"", "id = \"\\u202Eabc\"");
+    let got = problems(&src);
+    assert_eq!(got.len(), 1, "{got:?}");
+    assert!(!got[0].1.contains('\u{202e}'), "{got:?}");
+    assert!(got[0].1.contains("`\\u{202e}abc`"), "{got:?}");
 }
 
 #[test]
