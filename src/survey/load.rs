@@ -657,6 +657,16 @@ impl Cx<'_> {
                     ),
                 );
             }
+            // Codes are read as numbers by `show_if` and by the estimates of numeric scales:
+            // `inf` or `nan` would become an infinite or undefined score.
+            if code.parse::<f64>().is_ok_and(|n| !n.is_finite()) {
+                self.err(
+                    c.code.span(),
+                    format!(
+                        "option code `{quoted}` in {what} reads as a number that is not finite; use another code"
+                    ),
+                );
+            }
             if let Some(first) = seen.get(&code) {
                 self.err(
                     c.code.span(),
@@ -705,7 +715,10 @@ impl Cx<'_> {
                 }
             }
             if usage == ChoiceUse::Scale && score.is_none() && !c.non_substantive {
-                score = code.parse::<f64>().ok();
+                score = code
+                    .parse::<f64>()
+                    .ok()
+                    .filter(|n| n.is_finite() && n.abs() <= limits::NUMBER_ABS);
                 if score.is_none() {
                     self.err(
                         span.clone(),

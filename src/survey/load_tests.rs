@@ -546,6 +546,26 @@ fn number_bounds_and_scores_are_exact_numbers() {
 }
 
 #[test]
+fn codes_that_read_as_infinite_or_huge_numbers_are_not_scores() {
+    let scale = |a: &str, b: &str| {
+        one_question(
+            "likert",
+            &format!("options = [{{ code = \"{a}\", ar = \"أ\", en = \"A\" }}, {{ code = \"{b}\", ar = \"ب\", en = \"B\" }}]"),
+        )
+    };
+    for (a, b, words) in [
+        ("1", "inf", "`inf` in question `q` reads as a number that is not finite"),
+        ("nan", "2", "`nan` in question `q` reads as a number that is not finite"),
+        ("1", "infinity", "`infinity` in question `q` reads as a number that is not finite"),
+        ("1", &"9".repeat(20), "needs a `score` (or a numeric code)"),
+    ] {
+        let got = problems(&scale(a, b));
+        assert!(got.iter().any(|(_, m)| m.contains(words)), "{a}, {b}: {got:?}");
+    }
+    assert!(problems(&scale("1", "2")).is_empty());
+}
+
+#[test]
 fn scales_are_named_by_ids_and_counted() {
     let bad_name = format!(
         "{HEAD}\n[scales]\n\"Agree 5!\" = [{{ code = \"1\", ar = \"أ\", en = \"A\" }}, {{ code = \"2\", ar = \"ب\", en = \"B\" }}]\n{}",
