@@ -353,8 +353,14 @@ fn fifos_and_devices_are_refused_promptly() {
     let folder = dir.path().display().to_string();
     let (code, _, stderr) = mizan_within(10, &["check", &folder], &[]);
     assert_eq!(code, 1, "{stderr}");
-    assert!(stderr.contains("fifo.toml:0: not a regular file"), "{stderr}");
-    assert!(stderr.contains("zero.toml:0: not a regular file"), "{stderr}");
+    assert!(
+        stderr.contains("fifo.toml:0: not a regular file"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("zero.toml:0: not a regular file"),
+        "{stderr}"
+    );
     let db = format!("sqlite://{}", dir.path().join("t.db").display());
     let (code, _, stderr) = mizan_within(
         10,
@@ -362,8 +368,14 @@ fn fifos_and_devices_are_refused_promptly() {
         &[("DATABASE_URL", &db)],
     );
     assert_ne!(code, 0, "{stderr}");
-    assert!(stderr.contains("fifo.toml:0: not a regular file"), "{stderr}");
-    assert!(stderr.contains("zero.toml:0: not a regular file"), "{stderr}");
+    assert!(
+        stderr.contains("fifo.toml:0: not a regular file"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("zero.toml:0: not a regular file"),
+        "{stderr}"
+    );
 }
 
 /// A file over 1 MiB is refused from its size, before it is read, with the limit in the message.

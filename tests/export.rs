@@ -561,7 +561,11 @@ fn add_analyst(url: &str, name: &str, password: &str) {
     write!(stdin, "{password}\n{password}\n").unwrap();
     drop(stdin);
     let out = child.wait_with_output().unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 /// Text that hides a formula behind invisible marks, in full-width signs or after a list
@@ -628,7 +632,10 @@ async fn hidden_formulas_typed_in_the_forms_are_guarded_in_csv_and_xlsx() {
     let mut want: Vec<&str> = typed_and_written.iter().map(|&(_, w)| w).collect();
     want.sort();
     assert_eq!(cells, want);
-    assert!(rows.iter().all(|r| &r[wait] == "45"), "numbers stay numbers");
+    assert!(
+        rows.iter().all(|r| &r[wait] == "45"),
+        "numbers stay numbers"
+    );
     for (_, written) in typed_and_written {
         // The bytes themselves, unquoted (no separator of this CSV inside) and unchanged.
         let found = [format!(",{written},"), format!(",{written}\r\n")]

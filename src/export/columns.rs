@@ -191,7 +191,9 @@ fn is_trigger(c: char) -> bool {
 
 /// True when the first visible character of `s` would start a formula.
 fn starts_formula(s: &str) -> bool {
-    s.chars().find(|&c| !is_invisible(c)).is_some_and(is_trigger)
+    s.chars()
+        .find(|&c| !is_invisible(c))
+        .is_some_and(is_trigger)
 }
 
 /// List separators a spreadsheet may split a CSV line on, depending on its locale and import
@@ -333,6 +335,9 @@ mod tests {
         assert_eq!(answer_cell(Some(&Answer::Number(-3.0))), "-3");
         assert_eq!(answer_cell(Some(&Answer::Number(-0.5))), "-0.5");
         assert_eq!(answer_cell(Some(&Answer::Value("-".into()))), "-");
-        assert_eq!(option_cell(Some(&Answer::Codes(vec!["a".into()])), "a"), "1");
+        assert_eq!(
+            option_cell(Some(&Answer::Codes(vec!["a".into()])), "a"),
+            "1"
+        );
     }
 }

@@ -249,12 +249,7 @@ pub(crate) fn read_file(file: &Path) -> Result<String, Problem> {
             "not a regular file (a folder, a FIFO, a device or a socket); a survey must be a plain text file".to_string(),
         )
     };
-    let too_big = |len: u64| {
-        problem(
-            0,
-            format!("the file is {len} bytes; {}", size_limit()),
-        )
-    };
+    let too_big = |len: u64| problem(0, format!("the file is {len} bytes; {}", size_limit()));
     let cannot = |e: std::io::Error| problem(0, format!("cannot read: {e}"));
     let meta = std::fs::metadata(file).map_err(cannot)?;
     if !meta.is_file() {
@@ -609,8 +604,7 @@ impl Cx<'_> {
                     ),
                 );
             }
-            let choices =
-                self.choices(list, &format!("scale `{}`", shown(name)), ChoiceUse::Scale);
+            let choices = self.choices(list, &format!("scale `{}`", shown(name)), ChoiceUse::Scale);
             out.insert(name.clone(), choices);
         }
         out
@@ -1472,7 +1466,9 @@ impl Cx<'_> {
                 match survey.question_of(key) {
                     None => self.err(
                         item.span(),
-                        format!("index `{q_id}` names `{q_key}`, which is not a question or grid item"),
+                        format!(
+                            "index `{q_id}` names `{q_key}`, which is not a question or grid item"
+                        ),
                     ),
                     Some(q) => {
                         let scored = match &q.kind {

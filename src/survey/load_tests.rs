@@ -492,7 +492,8 @@ fn one_question(kind: &str, body: &str) -> String {
     )
 }
 
-const LABELS: &str = "min_label = { ar = \"أ\", en = \"A\" }\nmax_label = { ar = \"ب\", en = \"B\" }";
+const LABELS: &str =
+    "min_label = { ar = \"أ\", en = \"A\" }\nmax_label = { ar = \"ب\", en = \"B\" }";
 
 #[test]
 fn rating_bounds_are_small_whole_numbers() {
@@ -520,21 +521,38 @@ fn rating_bounds_are_small_whole_numbers() {
     }
     for (min, max) in [("0", "10"), ("1", "5"), ("80", "100"), ("0", "20")] {
         let src = one_question("rating", &format!("min = {min}\nmax = {max}\n{LABELS}"));
-        assert!(problems(&src).is_empty(), "{min}..{max}: {:?}", problems(&src));
+        assert!(
+            problems(&src).is_empty(),
+            "{min}..{max}: {:?}",
+            problems(&src)
+        );
     }
 }
 
 #[test]
 fn number_bounds_and_scores_are_exact_numbers() {
-    for bound in ["9223372036854775807", "1e16", "-1.5e300", "-9223372036854775808"] {
+    for bound in [
+        "9223372036854775807",
+        "1e16",
+        "-1.5e300",
+        "-9223372036854775808",
+    ] {
         let got = problems(&one_question("number", &format!("max = {bound}")));
         assert_eq!(got.len(), 1, "{bound}: {got:?}");
         assert!(
-            got[0].1.contains("`max` must be between -1000000000000000 and 1000000000000000"),
+            got[0]
+                .1
+                .contains("`max` must be between -1000000000000000 and 1000000000000000"),
             "{got:?}"
         );
     }
-    assert!(problems(&one_question("number", "min = -1e15\nmax = 1000000000000000")).is_empty());
+    assert!(
+        problems(&one_question(
+            "number",
+            "min = -1e15\nmax = 1000000000000000"
+        ))
+        .is_empty()
+    );
     let scored = one_question(
         "likert",
         "options = [{ code = \"a\", ar = \"أ\", en = \"A\", score = 1e300 }, { code = \"b\", ar = \"ب\", en = \"B\", score = 2 }]",
@@ -542,7 +560,12 @@ fn number_bounds_and_scores_are_exact_numbers() {
     let got = problems(&scored);
     assert_eq!(got.len(), 1, "{got:?}");
     assert!(got[0].1.contains("score of option `a`"), "{got:?}");
-    assert!(got[0].1.contains("between -1000000000000000 and 1000000000000000"), "{got:?}");
+    assert!(
+        got[0]
+            .1
+            .contains("between -1000000000000000 and 1000000000000000"),
+        "{got:?}"
+    );
 }
 
 #[test]
@@ -550,17 +573,34 @@ fn codes_that_read_as_infinite_or_huge_numbers_are_not_scores() {
     let scale = |a: &str, b: &str| {
         one_question(
             "likert",
-            &format!("options = [{{ code = \"{a}\", ar = \"أ\", en = \"A\" }}, {{ code = \"{b}\", ar = \"ب\", en = \"B\" }}]"),
+            &format!(
+                "options = [{{ code = \"{a}\", ar = \"أ\", en = \"A\" }}, {{ code = \"{b}\", ar = \"ب\", en = \"B\" }}]"
+            ),
         )
     };
     for (a, b, words) in [
-        ("1", "inf", "`inf` in question `q` reads as a number that is not finite"),
-        ("nan", "2", "`nan` in question `q` reads as a number that is not finite"),
-        ("1", "infinity", "`infinity` in question `q` reads as a number that is not finite"),
+        (
+            "1",
+            "inf",
+            "`inf` in question `q` reads as a number that is not finite",
+        ),
+        (
+            "nan",
+            "2",
+            "`nan` in question `q` reads as a number that is not finite",
+        ),
+        (
+            "1",
+            "infinity",
+            "`infinity` in question `q` reads as a number that is not finite",
+        ),
         ("1", &"9".repeat(20), "needs a `score` (or a numeric code)"),
     ] {
         let got = problems(&scale(a, b));
-        assert!(got.iter().any(|(_, m)| m.contains(words)), "{a}, {b}: {got:?}");
+        assert!(
+            got.iter().any(|(_, m)| m.contains(words)),
+            "{a}, {b}: {got:?}"
+        );
     }
     assert!(problems(&scale("1", "2")).is_empty());
 }
@@ -574,7 +614,10 @@ fn scales_are_named_by_ids_and_counted() {
     let got = problems(&bad_name);
     assert_eq!(got.len(), 1, "{got:?}");
     assert_eq!(got[0].0, 6);
-    assert!(got[0].1.contains("scale name `Agree 5!` is not a valid id"), "{got:?}");
+    assert!(
+        got[0].1.contains("scale name `Agree 5!` is not a valid id"),
+        "{got:?}"
+    );
 
     let mut many = format!("{HEAD}\n[scales]\n");
     for i in 0..=limits::SCALES {
@@ -585,7 +628,10 @@ fn scales_are_named_by_ids_and_counted() {
     many.push_str(&one_question("likert", "scale = \"s0\"")[HEAD.len()..]);
     let got = problems(&many);
     assert_eq!(got.len(), 1, "{got:?}");
-    assert!(got[0].1.contains("51 scales declared; at most 50"), "{got:?}");
+    assert!(
+        got[0].1.contains("51 scales declared; at most 50"),
+        "{got:?}"
+    );
 }
 
 #[test]
@@ -602,7 +648,10 @@ fn index_items_are_counted() {
     );
     let got = problems(&src);
     assert_eq!(got.len(), 1, "{got:?}");
-    assert!(got[0].1.contains("index `ix` has 201 items; at most 200"), "{got:?}");
+    assert!(
+        got[0].1.contains("index `ix` has 201 items; at most 200"),
+        "{got:?}"
+    );
 }
 
 #[test]
@@ -617,9 +666,16 @@ fn a_flood_of_problems_is_cut_short_quickly() {
     let got = problems(&src);
     assert!(started.elapsed() < std::time::Duration::from_secs(5));
     assert_eq!(got.len(), limits::PROBLEMS + 1, "{}", got.len());
-    assert!(got[0].1.contains("15000 options; at most 200"), "{:?}", got[0]);
+    assert!(
+        got[0].1.contains("15000 options; at most 200"),
+        "{:?}",
+        got[0]
+    );
     let last = &got[limits::PROBLEMS].1;
-    assert!(last.contains("more problems in this file are not shown"), "{last}");
+    assert!(
+        last.contains("more problems in this file are not shown"),
+        "{last}"
+    );
 }
 
 #[test]
@@ -629,7 +685,11 @@ fn values_quoted_in_messages_are_short_and_printable() {
     let got = problems(&src);
     assert_eq!(got.len(), 1, "{}", got.len());
     assert!(got[0].1.len() < 400, "{}", got[0].1.len());
-    assert!(got[0].1.contains("`QQQQ") && got[0].1.contains("…`"), "{}", got[0].1);
+    assert!(
+        got[0].1.contains("`QQQQ") && got[0].1.contains("…`"),
+        "{}",
+        got[0].1
+    );
 
     // A terminal escape in an id is shown escaped, never sent to the terminal.
     let src = one_question("short_text", "").replace("id = \"q\"", "id = \"\\u001b[2Jx\"");
@@ -649,8 +709,16 @@ fn values_quoted_in_messages_are_short_and_printable() {
 #[test]
 fn deep_nesting_is_a_problem_not_a_stack_overflow() {
     for src in [
-        format!("{HEAD}x = {}1{}\n", "[".repeat(100_000), "]".repeat(100_000)),
-        format!("{HEAD}x = {}1{}\n", "{a=".repeat(50_000), "}".repeat(50_000)),
+        format!(
+            "{HEAD}x = {}1{}\n",
+            "[".repeat(100_000),
+            "]".repeat(100_000)
+        ),
+        format!(
+            "{HEAD}x = {}1{}\n",
+            "{a=".repeat(50_000),
+            "}".repeat(50_000)
+        ),
         format!("{HEAD}{} = 1\n", vec!["a"; 100_000].join(".")),
     ] {
         let got = problems(&src);
@@ -710,7 +778,13 @@ mod never_panics {
         Bound(usize, &'static str),
     }
 
-    const BOUND_KEYS: &[&str] = &["min = ", "max = ", "max_length = ", "min_items = ", "score = "];
+    const BOUND_KEYS: &[&str] = &[
+        "min = ",
+        "max = ",
+        "max_length = ",
+        "min_items = ",
+        "score = ",
+    ];
     /// The values a bound is replaced with: the largest and smallest integers TOML has, and
     /// what sits just outside the limits.
     const BOUND_VALUES: &[&str] = &[
@@ -861,7 +935,9 @@ mod never_panics {
     /// form, rendered with what was posted and its errors, the answers kept, the final check,
     /// the navigation and the check-answers labels.
     fn exercise(survey: &Survey, posted: &[(String, String)], seed: u64) {
-        use crate::web::views::question::{PageForm, filled_from_answers, filled_from_posted, shown_answer};
+        use crate::web::views::question::{
+            PageForm, filled_from_answers, filled_from_posted, shown_answer,
+        };
         let mut kept = Answers::new();
         for (i, page) in survey.pages.iter().enumerate() {
             let result = answers::read_page(survey, i, posted, &kept);
