@@ -286,3 +286,113 @@ fn oversized_and_unreadable_files_are_reported() {
     assert_eq!(code, 1);
     assert!(stderr.contains("no survey files"), "{stderr}");
 }
+
+/// Runs `mizan ARGS` and fails the test if it has not returned within `secs` seconds (the
+/// child is killed then), so a hang is a failure, not a stuck suite.
+fn mizan_within(secs: u64, args: &[&str], envs: &[(&str, &str)]) -> (i32, String, String) {
+    use std::process::{Command, Stdio};
+    use std::time::{Duration, Instant};
+    let mut child = Command::new(env!("CARGO_BIN_EXE_mizan"))
+        .args(args)
+        .envs(envs.iter().copied())
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run mizan");
+    let started = Instant::now();
+    while child.try_wait().unwrap().is_none() {
+        if started.elapsed() > Duration::from_secs(secs) {
+            child.kill().ok();
+            child.wait().ok();
+            panic!("mizan {args:?} did not return within {secs} s");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let out = child.wait_with_output().unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+fn mkfifo(path: &std::path::Path) {
+    let status = std::process::Command::new("mkfifo")
+        .arg(path)
+        .status()
+        .expect("run mkfifo");
+    assert!(status.success());
+}
+
+/// A FIFO (`check` used to wait for a writer forever) and a link to /dev/zero (it used to read
+/// until memory ran out) are refused at once, named or found in a folder.
+#[test]
+fn fifos_and_devices_are_refused_promptly() {
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("fifo.toml");
+    mkfifo(&fifo);
+    let zero = dir.path().join("zero.toml");
+    std::os::unix::fs::symlink("/dev/zero", &zero).unwrap();
+    for path in [&fifo, &zero] {
+        let shown = path.display().to_string();
+        let (code, stdout, stderr) = mizan_within(10, &["check", &shown], &[]);
+        assert_eq!(code, 1, "{stderr}");
+        assert!(stdout.is_empty(), "{stdout}");
+        assert!(
+            stderr.contains(&format!("{shown}:0: not a regular file")),
+            "{stderr}"
+        );
+    }
+    // The same folder as `serve --surveys` and as `check DIR`: both files are named.
+    std::fs::copy(
+        repo_path("surveys/citizen-security.toml"),
+        dir.path().join("citizen-security.toml"),
+    )
+    .unwrap();
+    let folder = dir.path().display().to_string();
+    let (code, _, stderr) = mizan_within(10, &["check", &folder], &[]);
+    assert_eq!(code, 1, "{stderr}");
+    assert!(
+        stderr.contains("fifo.toml:0: not a regular file"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("zero.toml:0: not a regular file"),
+        "{stderr}"
+    );
+    let db = format!("sqlite://{}", dir.path().join("t.db").display());
+    let (code, _, stderr) = mizan_within(
+        10,
+        &["serve", "--listen", "127.0.0.1:0", "--surveys", &folder],
+        &[("DATABASE_URL", &db)],
+    );
+    assert_ne!(code, 0, "{stderr}");
+    assert!(
+        stderr.contains("fifo.toml:0: not a regular file"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("zero.toml:0: not a regular file"),
+        "{stderr}"
+    );
+}
+
+/// A file over 1 MiB is refused from its size, before it is read, with the limit in the message.
+#[test]
+fn an_oversize_file_is_refused_from_its_size() {
+    let dir = tempfile::tempdir().unwrap();
+    let big = dir.path().join("big.toml");
+    // Sparse: 4 GiB on disk costs nothing, and reading it all would take long.
+    let f = std::fs::File::create(&big).unwrap();
+    f.set_len(4 << 30).unwrap();
+    let shown = big.display().to_string();
+    let (code, _, stderr) = mizan_within(10, &["check", &shown], &[]);
+    assert_eq!(code, 1);
+    assert!(
+        stderr.contains(&format!(
+            "{shown}:0: the file is 4294967296 bytes; a survey file may have at most 1048576 bytes (1 MiB)"
+        )),
+        "{stderr}"
+    );
+}

@@ -545,3 +545,153 @@ async fn typed_text_never_reaches_excel_as_a_formula() {
         assert!(row.ends_with(&format!(",-3,{cell}")), "{comment:?} → {row}");
     }
 }
+
+/// `mizan analyst add NAME` with the password twice on stdin.
+fn add_analyst(url: &str, name: &str, password: &str) {
+    use std::process::{Command, Stdio};
+    let mut child = Command::new(env!("CARGO_BIN_EXE_mizan"))
+        .args(["analyst", "add", name])
+        .env("DATABASE_URL", url)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run mizan analyst");
+    let mut stdin = child.stdin.take().unwrap();
+    write!(stdin, "{password}\n{password}\n").unwrap();
+    drop(stdin);
+    let out = child.wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// Text that hides a formula behind invisible marks, in full-width signs or after a list
+/// separator, typed into the forms, reaches neither the microdata CSV nor the results XLSX as
+/// a formula; Arabic text with its own direction marks is left exactly as typed.
+#[tokio::test]
+async fn hidden_formulas_typed_in_the_forms_are_guarded_in_csv_and_xlsx() {
+    use browser::{Browser, SURVEY, WITH_CONTACT};
+    let dir = tempfile::tempdir().unwrap();
+    let surveys = dir.path().join("surveys");
+    std::fs::create_dir(&surveys).unwrap();
+    std::fs::copy(
+        common::repo_path("surveys/citizen-security.toml"),
+        surveys.join("citizen-security.toml"),
+    )
+    .unwrap();
+    // The comment as a domain: its values become cells of the results workbook.
+    std::fs::write(
+        surveys.join("citizen-security.design.toml"),
+        "[output]\ndomains = [\"comment\"]\n\n[[variable]]\nname = \"safe_night\"\ntype = \"mean\"\n",
+    )
+    .unwrap();
+    let server = common::TestServer::start_with(&surveys).await;
+    let typed_and_written = [
+        ("\u{200B}=1+2", "'\u{200B}=1+2"),
+        ("\u{FEFF}+CMD", "'\u{FEFF}+CMD"),
+        ("\u{202E}@SUM(A1)", "'\u{202E}@SUM(A1)"),
+        ("＝SUM(A1)", "'＝SUM(A1)"),
+        ("رأيي;=1+1", "رأيي;'=1+1"),
+        ("\u{200F}شكراً = جيد", "\u{200F}شكراً = جيد"),
+    ];
+    for (typed, _) in typed_and_written {
+        let answers: Vec<(&str, &str)> = WITH_CONTACT
+            .iter()
+            .map(|&(k, v)| if k == "comment" { (k, typed) } else { (k, v) })
+            .collect();
+        let mut b = Browser::new(&server);
+        b.get(&format!("/s/{SURVEY}")).await;
+        b.answer_all(&answers).await;
+        assert_eq!(b.submit().await.status, reqwest::StatusCode::SEE_OTHER);
+    }
+
+    let out = server.dir.path().join("citizen-security.csv");
+    let (code, _, stderr) = common::mizan(
+        &[
+            "export",
+            SURVEY,
+            "--out",
+            out.to_str().unwrap(),
+            "--surveys",
+            surveys.to_str().unwrap(),
+        ],
+        &[("DATABASE_URL", &server.database_url)],
+    );
+    assert_eq!(code, 0, "{stderr}");
+    let bytes = std::fs::read(&out).unwrap();
+    let mut reader = csv::Reader::from_reader(&bytes[3..]);
+    let header: Vec<String> = reader.headers().unwrap().iter().map(String::from).collect();
+    let comment = header.iter().position(|h| h == "comment").unwrap();
+    let wait = header.iter().position(|h| h == "wait_minutes").unwrap();
+    let rows: Vec<csv::StringRecord> = reader.records().map(|r| r.unwrap()).collect();
+    let mut cells: Vec<&str> = rows.iter().map(|r| &r[comment]).collect();
+    cells.sort();
+    let mut want: Vec<&str> = typed_and_written.iter().map(|&(_, w)| w).collect();
+    want.sort();
+    assert_eq!(cells, want);
+    assert!(
+        rows.iter().all(|r| &r[wait] == "45"),
+        "numbers stay numbers"
+    );
+    for (_, written) in typed_and_written {
+        // The bytes themselves, unquoted (no separator of this CSV inside) and unchanged.
+        let found = [format!(",{written},"), format!(",{written}\r\n")]
+            .iter()
+            .any(|field| bytes.windows(field.len()).any(|w| w == field.as_bytes()));
+        assert!(found, "{written:?} not in the CSV bytes");
+    }
+
+    add_analyst(&server.database_url, "analyst1", "ميزان-كلمة-سر-طويلة");
+    let client = reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let login = client
+        .get(server.url("/login?next=/results/citizen-security"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let csrf = browser::between(&login, "name=\"csrf\" value=\"", "\"")
+        .expect("login form has a CSRF field")
+        .to_string();
+    let signed_in = client
+        .post(server.url("/login"))
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("next", "/results/citizen-security"),
+            ("name", "analyst1"),
+            ("password", "ميزان-كلمة-سر-طويلة"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(signed_in.status(), 303);
+    let xlsx = client
+        .get(server.url("/results/citizen-security.xlsx"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(xlsx.status(), 200);
+    let bytes = xlsx.bytes().await.unwrap();
+    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes.to_vec())).unwrap();
+    let mut strings = String::new();
+    std::io::Read::read_to_string(
+        &mut zip.by_name("xl/sharedStrings.xml").unwrap(),
+        &mut strings,
+    )
+    .unwrap();
+    let strings = strings.replace("&apos;", "'").replace("&quot;", "\"");
+    for (typed, written) in typed_and_written {
+        assert!(
+            strings.contains(&format!(">{written}<")),
+            "{typed:?}: no cell {written:?} in {strings}"
+        );
+    }
+}

@@ -25,9 +25,11 @@ pub enum ColumnSource {
     Metadata(String),
     /// The answer stored under this key, as written (code, date or number).
     Answer(String),
-    /// A typed text answer, as written, except that a text starting with `=`, `+`, `-`, `@`,
-    /// tab or carriage return gets a leading `'`: spreadsheets would run it as a formula, and
-    /// analysts open these files in Excel (CSV injection). Citizens' words are otherwise exact.
+    /// A typed text answer, as written, except that a `'` is added where a spreadsheet would
+    /// start a formula: before a text whose first visible character (after zero-width and
+    /// bidirectional marks) is `=`, `+`, `-`, `@`, a tab or a line break, or their full-width
+    /// forms, and after a `;`, `,`, tab or `|` followed by one (CSV injection; analysts open
+    /// these files in Excel). Citizens' words are otherwise exact; see `spreadsheet_safe`.
     FreeText(String),
     /// 1 when the multiple-choice answer under `key` includes `code`, 0 when it does not,
     /// empty when the question was not answered (skipped or hidden).
@@ -163,13 +165,67 @@ pub fn free_text_cell(answer: Option<&Answer>) -> String {
     spreadsheet_safe(answer_cell(answer))
 }
 
-/// Typed text that a spreadsheet would take for a formula gets a leading `'`.
+/// Zero-width, soft-hyphen and bidirectional marks: a spreadsheet does not show them, so the
+/// first character a person (and the formula parser, once it skips them) sees is the next one.
+fn is_invisible(c: char) -> bool {
+    matches!(
+        c,
+        '\u{200B}'..='\u{200F}'
+            | '\u{202A}'..='\u{202E}'
+            | '\u{2060}'..='\u{2064}'
+            | '\u{2066}'..='\u{2069}'
+            | '\u{FEFF}'
+            | '\u{00AD}'
+            | '\u{061C}'
+            | '\u{180E}'
+    )
+}
+
+/// OWASP's CSV-injection triggers, with the full-width forms that spreadsheets fold into them.
+fn is_trigger(c: char) -> bool {
+    matches!(
+        c,
+        '=' | '+' | '-' | '@' | '\t' | '\r' | '\n' | '＝' | '＋' | '－' | '＠'
+    )
+}
+
+/// True when the first visible character of `s` would start a formula.
+fn starts_formula(s: &str) -> bool {
+    s.chars()
+        .find(|&c| !is_invisible(c))
+        .is_some_and(is_trigger)
+}
+
+/// List separators a spreadsheet may split a CSV line on, depending on its locale and import
+/// settings, whatever our quoting says.
+const LIST_SEPARATORS: [char; 4] = [';', ',', '\t', '|'];
+
+/// Typed text that a spreadsheet would take for a formula gets a `'`, Excel's own mark for
+/// "this is text": before the text when its first visible character is a trigger, and after a
+/// list separator followed by one (`x;=1+1` becomes `x;'=1+1`), because a spreadsheet that
+/// splits the line on that separator starts a new cell there. Quoting the whole cell would not
+/// do: such a spreadsheet ignores the quotes of a separator it did not expect. Only `'` is
+/// added, nothing is removed: Arabic text legitimately carries U+200F and U+061C, and an
+/// analyst can still read (and strip) the marks.
 fn spreadsheet_safe(text: String) -> String {
-    if text.starts_with(['=', '+', '-', '@', '\t', '\r']) {
-        format!("'{text}")
-    } else {
-        text
+    let guard_start = starts_formula(&text);
+    let guard_inside = text
+        .char_indices()
+        .any(|(i, c)| LIST_SEPARATORS.contains(&c) && starts_formula(&text[i + c.len_utf8()..]));
+    if !guard_start && !guard_inside {
+        return text;
     }
+    let mut out = String::with_capacity(text.len() + 4);
+    if guard_start {
+        out.push('\'');
+    }
+    for (i, c) in text.char_indices() {
+        out.push(c);
+        if LIST_SEPARATORS.contains(&c) && starts_formula(&text[i + c.len_utf8()..]) {
+            out.push('\'');
+        }
+    }
+    out
 }
 
 fn flag(on: bool) -> String {
@@ -181,5 +237,107 @@ pub(super) fn grid_item_text(q: &Question, item: &GridItem) -> Text {
     Text {
         ar: format!("{} — {}", q.text.ar, item.text.ar),
         en: format!("{} — {}", q.text.en, item.text.en),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cell(text: &str) -> String {
+        free_text_cell(Some(&Answer::Value(text.into())))
+    }
+
+    #[test]
+    fn a_trigger_behind_invisible_marks_is_guarded() {
+        for text in [
+            "\u{200B}=1+1",
+            "\u{FEFF}=HYPERLINK(\"http://x\")",
+            "\u{202E}=1+1",
+            "\u{200E}\u{200F}+1",
+            "\u{061C}-2",
+            "\u{00AD}@SUM(A1)",
+            "\u{180E}=1",
+            "\u{2060}\u{2064}=1",
+            "\u{2066}=1+1\u{2069}",
+            "\u{202A}\u{202B}\u{202C}\u{202D}=1",
+            "\u{200B}\r=1",
+            "\u{200B}\n=1",
+        ] {
+            assert_eq!(cell(text), format!("'{text}"), "{text:?}");
+        }
+    }
+
+    #[test]
+    fn full_width_triggers_are_guarded() {
+        for text in ["＝1+1", "＋1", "－1", "＠SUM(A1)", "\u{200F}＝1"] {
+            assert_eq!(cell(text), format!("'{text}"), "{text:?}");
+        }
+    }
+
+    #[test]
+    fn the_plain_triggers_still_are() {
+        for text in ["=1+1", "+1", "-1", "@x", "\tx", "\r=1", "\n=1"] {
+            assert_eq!(cell(text), format!("'{text}"), "{text:?}");
+        }
+        // A tab is a trigger and a separator: both cells it could make are guarded.
+        assert_eq!(cell("\t=1"), "'\t'=1");
+        assert_eq!(cell("\u{200B}\t=1"), "'\u{200B}\t'=1");
+    }
+
+    #[test]
+    fn a_trigger_after_a_list_separator_is_guarded_where_the_cell_would_split() {
+        for (text, want) in [
+            ("x;=1+1", "x;'=1+1"),
+            ("x,=1+1", "x,'=1+1"),
+            ("x|=1+1", "x|'=1+1"),
+            ("x\t=1+1", "x\t'=1+1"),
+            ("x;\u{200B}=1+1", "x;'\u{200B}=1+1"),
+            ("x;＠a", "x;'＠a"),
+            ("a;b,-c|+d", "a;b,'-c|'+d"),
+            ("=a;=b", "'=a;'=b"),
+            ("x;;=1", "x;;'=1"),
+        ] {
+            assert_eq!(cell(text), want, "{text:?}");
+        }
+    }
+
+    #[test]
+    fn ordinary_text_is_left_exactly_as_typed() {
+        for text in [
+            "",
+            "شكراً = جيد",
+            // Arabic text carries right-to-left and Arabic letter marks of its own.
+            "\u{200F}الشرطة، جيدة\u{061C}",
+            "\u{061C}٣ ساعات",
+            "أ - ب",
+            "x; =1",
+            "1,5",
+            "a-b",
+            "name@example.org",
+            "٣-٤ مرات",
+            "\u{200B}hello",
+        ] {
+            assert_eq!(cell(text), text, "{text:?}");
+        }
+    }
+
+    #[test]
+    fn the_guard_only_adds_quotes_never_removes_a_character() {
+        let text = "\u{200B}\u{FEFF}=a;\u{202E}-b";
+        let guarded = cell(text);
+        assert_eq!(guarded, "'\u{200B}\u{FEFF}=a;'\u{202E}-b");
+        assert_eq!(guarded.replace('\'', ""), text);
+    }
+
+    #[test]
+    fn numbers_and_codes_are_not_text_and_stay_as_they_are() {
+        assert_eq!(answer_cell(Some(&Answer::Number(-3.0))), "-3");
+        assert_eq!(answer_cell(Some(&Answer::Number(-0.5))), "-0.5");
+        assert_eq!(answer_cell(Some(&Answer::Value("-".into()))), "-");
+        assert_eq!(
+            option_cell(Some(&Answer::Codes(vec!["a".into()])), "a"),
+            "1"
+        );
     }
 }

@@ -40,8 +40,20 @@ pub mod limits {
     pub const METADATA_FIELDS: usize = 20;
     pub const METADATA_VALUES: usize = 1000;
     pub const INDICES: usize = 20;
-    /// Points of a rating scale (`max - min + 1`).
+    /// Points of a rating scale (`max - min + 1`): one row of radios a person can read.
     pub const RATING_POINTS: i64 = 21;
+    /// Largest rating bound: every real rating (0–10, 1–5, 80–100) fits, and the values stay
+    /// small exact integers in every channel and statistics package.
+    pub const RATING_MAX: i64 = 100;
+    /// Largest magnitude of a number bound or an option score: beyond 10^15 a double no longer
+    /// holds every whole number (2^53 ≈ 9·10^15) and "3 digits after the point" stops being
+    /// exact, so `integer = true`, `==` in `show_if` and the stored number would silently change.
+    pub const NUMBER_ABS: f64 = 1e15;
+    /// Named scales in `[scales]`.
+    pub const SCALES: usize = 50;
+    /// Problems reported per file; the rest are counted in one last line (a flood of
+    /// messages about one mistake helps nobody and costs time).
+    pub const PROBLEMS: usize = 100;
 }
 
 /// Default `max_length` of a short text answer, in characters.
@@ -54,6 +66,9 @@ pub fn parse_str(src: &str, path: &Path) -> Result<Survey, Report> {
     let mut cx = Cx {
         src,
         path,
+        line_starts: std::iter::once(0)
+            .chain(src.match_indices('\n').map(|(i, _)| i + 1))
+            .collect(),
         problems: Vec::new(),
         unreadable: Vec::new(),
     };
@@ -61,12 +76,78 @@ pub fn parse_str(src: &str, path: &Path) -> Result<Survey, Report> {
     match survey {
         Some(s) if cx.problems.is_empty() => Ok(s),
         _ => {
-            cx.problems.sort_by_key(|p| p.line);
-            Err(Report {
-                problems: cx.problems,
-            })
+            let mut problems = cx.problems;
+            problems.sort_by_key(|p| p.line);
+            if problems.len() > limits::PROBLEMS {
+                let more = problems.len() - limits::PROBLEMS;
+                problems.truncate(limits::PROBLEMS);
+                problems.push(Problem {
+                    file: path.to_path_buf(),
+                    line: 0,
+                    message: format!(
+                        "{more} more problems in this file are not shown; fix these first"
+                    ),
+                });
+            }
+            Err(Report { problems })
         }
     }
+}
+
+/// Characters shown as `\u{…}` in messages: control characters (terminal escapes) and the
+/// invisible and bidirectional marks that would reorder or hide the rest of the line.
+fn needs_escape(c: char) -> bool {
+    c.is_control()
+        || matches!(
+            c,
+            '\u{200B}'..='\u{200F}'
+                | '\u{202A}'..='\u{202E}'
+                | '\u{2060}'..='\u{2064}'
+                | '\u{2066}'..='\u{2069}'
+                | '\u{FEFF}'
+                | '\u{061C}'
+        )
+}
+
+/// A value from the file as quoted in a message: at most 40 characters, control and bidi
+/// characters escaped, so that a huge or hostile id can neither flood the report nor drive
+/// or reorder the terminal.
+pub(crate) fn shown(s: &str) -> String {
+    let mut out: String = s
+        .chars()
+        .take(limits::ID_CHARS)
+        .flat_map(|c| {
+            let escaped: String = if needs_escape(c) {
+                c.escape_unicode().collect()
+            } else {
+                c.to_string()
+            };
+            escaped.chars().collect::<Vec<_>>()
+        })
+        .collect();
+    if s.chars().nth(limits::ID_CHARS).is_some() {
+        out.push('…');
+    }
+    out
+}
+
+/// Every message as printed: control characters escaped and the length bounded (a last net
+/// under [`shown`], for texts quoted by the TOML parser).
+fn printable(message: &str) -> String {
+    const MAX: usize = 600;
+    let mut out = String::new();
+    for (i, c) in message.chars().enumerate() {
+        if i == MAX {
+            out.push('…');
+            break;
+        }
+        if needs_escape(c) {
+            out.extend(c.escape_unicode());
+        } else {
+            out.push(c);
+        }
+    }
+    out
 }
 
 /// A survey file is a `*.toml` of a folder, except the results design files that sit beside
@@ -85,9 +166,12 @@ pub fn load_paths(paths: &[PathBuf]) -> Result<Vec<Survey>, Report> {
         if path.is_dir() {
             match std::fs::read_dir(path) {
                 Ok(entries) => {
+                    // Every `*.toml` that exists is read, so that a FIFO or a device among the
+                    // surveys is reported (by `read_file`) rather than silently left out; a
+                    // dangling link (an editor's lock file) is nothing to load.
                     let mut found: Vec<PathBuf> = entries
                         .filter_map(|e| e.ok().map(|e| e.path()))
-                        .filter(|p| p.is_file() && is_survey_file(p))
+                        .filter(|p| is_survey_file(p) && p.exists())
                         .collect();
                     found.sort();
                     if found.is_empty() {
@@ -140,24 +224,66 @@ pub fn load_paths(paths: &[PathBuf]) -> Result<Vec<Survey>, Report> {
     }
 }
 
-fn read_file(file: &Path) -> Result<String, Problem> {
+/// "at most 1048576 bytes (1 MiB)", for every message about the size limit.
+fn size_limit() -> String {
+    format!(
+        "a survey file may have at most {} bytes ({} MiB)",
+        limits::FILE_BYTES,
+        limits::FILE_BYTES >> 20
+    )
+}
+
+/// Reads one survey file: only a regular file (after following links), only up to the size
+/// limit. A FIFO would block `open` and `read` until a writer comes, a device such as
+/// /dev/zero never ends, and a file may grow while it is read: each is refused, promptly.
+pub(crate) fn read_file(file: &Path) -> Result<String, Problem> {
+    use std::io::Read;
     let problem = |line, message| Problem {
         file: file.to_path_buf(),
         line,
         message,
     };
-    let meta = std::fs::metadata(file).map_err(|e| problem(0, format!("cannot read: {e}")))?;
+    let not_regular = || {
+        problem(
+            0,
+            "not a regular file (a folder, a FIFO, a device or a socket); a survey must be a plain text file".to_string(),
+        )
+    };
+    let too_big = |len: u64| problem(0, format!("the file is {len} bytes; {}", size_limit()));
+    let cannot = |e: std::io::Error| problem(0, format!("cannot read: {e}"));
+    let meta = std::fs::metadata(file).map_err(cannot)?;
+    if !meta.is_file() {
+        return Err(not_regular());
+    }
     if meta.len() > limits::FILE_BYTES as u64 {
+        return Err(too_big(meta.len()));
+    }
+    let mut options = std::fs::OpenOptions::new();
+    options.read(true);
+    // Should the path become a FIFO after the check above, `open` returns at once instead of
+    // waiting for a writer; on a regular file the flag changes nothing.
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::custom_flags(&mut options, libc::O_NONBLOCK);
+    let f = options.open(file).map_err(cannot)?;
+    // What was opened, not what the path named a moment ago.
+    let meta = f.metadata().map_err(cannot)?;
+    if !meta.is_file() {
+        return Err(not_regular());
+    }
+    let mut bytes = Vec::with_capacity((meta.len() as usize).min(limits::FILE_BYTES) + 1);
+    // One byte more than the limit tells a file that grew while read from one at the limit.
+    f.take(limits::FILE_BYTES as u64 + 1)
+        .read_to_end(&mut bytes)
+        .map_err(cannot)?;
+    if bytes.len() > limits::FILE_BYTES {
         return Err(problem(
             0,
             format!(
-                "the file is {} bytes; a survey file may have at most {} bytes",
-                meta.len(),
-                limits::FILE_BYTES
+                "the file grew past the size limit while it was read; {}",
+                size_limit()
             ),
         ));
     }
-    let bytes = std::fs::read(file).map_err(|e| problem(0, format!("cannot read: {e}")))?;
     String::from_utf8(bytes).map_err(|e| {
         let at = e.utf8_error().valid_up_to();
         let line = e.as_bytes()[..at].iter().filter(|&&b| b == b'\n').count() + 1;
@@ -177,7 +303,7 @@ fn key_before(src: &str, offset: usize) -> Option<&str> {
 /// "question `q1`" when the table has a string `id`, else just the noun.
 fn describe_table(table: &DeTable<'_>, noun: &str) -> String {
     match table.get("id").map(|v| v.get_ref()) {
-        Some(DeValue::String(id)) => format!("{noun} `{id}`"),
+        Some(DeValue::String(id)) => format!("{noun} `{}`", shown(id)),
         _ => noun.to_string(),
     }
 }
@@ -253,6 +379,8 @@ enum ChoiceUse {
 struct Cx<'a> {
     src: &'a str,
     path: &'a Path,
+    /// Byte offset of the start of each line, to name lines without rescanning the file.
+    line_starts: Vec<usize>,
     problems: Vec<Problem>,
     /// Ids of questions that could not be read (already reported): references to them in
     /// `show_if` are not reported again as unknown.
@@ -268,12 +396,7 @@ struct Placed {
 
 impl Cx<'_> {
     fn line(&self, offset: usize) -> usize {
-        let end = offset.min(self.src.len());
-        self.src.as_bytes()[..end]
-            .iter()
-            .filter(|&&b| b == b'\n')
-            .count()
-            + 1
+        self.line_starts.partition_point(|&start| start <= offset)
     }
 
     fn err(&mut self, span: Range<usize>, message: impl Into<String>) {
@@ -281,7 +404,7 @@ impl Cx<'_> {
         self.problems.push(Problem {
             file: self.path.to_path_buf(),
             line,
-            message: message.into(),
+            message: printable(&message.into()),
         });
     }
 
@@ -303,7 +426,7 @@ impl Cx<'_> {
         self.problems.push(Problem {
             file: self.path.to_path_buf(),
             line,
-            message: format!("{context}{key}{message}"),
+            message: printable(&format!("{context}{key}{message}")),
         });
     }
 
@@ -311,11 +434,7 @@ impl Cx<'_> {
         if self.src.len() > limits::FILE_BYTES {
             self.err(
                 0..0,
-                format!(
-                    "the file is {} bytes; a survey file may have at most {} bytes",
-                    self.src.len(),
-                    limits::FILE_BYTES
-                ),
+                format!("the file is {} bytes; {}", self.src.len(), size_limit()),
             );
             return None;
         }
@@ -369,7 +488,7 @@ impl Cx<'_> {
                 header.id.span(),
                 format!(
                     "survey id `{}` is not valid: use lower-case ASCII letters, digits and `-`, starting with a letter, at most {} characters",
-                    survey.id,
+                    shown(&survey.id),
                     limits::ID_CHARS
                 ),
             );
@@ -453,7 +572,7 @@ impl Cx<'_> {
                 id.span(),
                 format!(
                     "{what} `{}` is not a valid id: use lower-case ASCII letters, digits and `_`, starting with a letter, at most {} characters",
-                    id.get_ref(),
+                    shown(id.get_ref()),
                     limits::ID_CHARS
                 ),
             );
@@ -462,8 +581,30 @@ impl Cx<'_> {
 
     fn scales(&mut self, h: &raw::Header) -> BTreeMap<String, Vec<Choice>> {
         let mut out = BTreeMap::new();
-        for (name, list) in &h.scales {
-            let choices = self.choices(list, &format!("scale `{name}`"), ChoiceUse::Scale);
+        if h.scales.len() > limits::SCALES
+            && let Some(first) = h.scales.values().map(|l| l.span()).min_by_key(|s| s.start)
+        {
+            self.err(
+                first,
+                format!(
+                    "{} scales declared; at most {} are allowed",
+                    h.scales.len(),
+                    limits::SCALES
+                ),
+            );
+        }
+        for (name, list) in h.scales.iter().take(limits::SCALES) {
+            if !is_valid_id(name) {
+                self.err(
+                    list.span(),
+                    format!(
+                        "scale name `{}` is not a valid id: use lower-case ASCII letters, digits and `_`, starting with a letter, at most {} characters",
+                        shown(name),
+                        limits::ID_CHARS
+                    ),
+                );
+            }
+            let choices = self.choices(list, &format!("scale `{}`", shown(name)), ChoiceUse::Scale);
             out.insert(name.clone(), choices);
         }
         out
@@ -495,16 +636,28 @@ impl Cx<'_> {
         }
         let mut seen: HashMap<String, usize> = HashMap::new();
         let mut out = Vec::new();
-        for c in items {
+        // Past the limit the file is refused anyway: the rest is not read.
+        for c in items.iter().take(limits::OPTIONS) {
             let span = c.span();
             let c = c.get_ref();
             let code = c.code.get_ref().clone();
+            let quoted = shown(&code);
             if !is_valid_code(&code) {
                 self.err(
                     c.code.span(),
                     format!(
-                        "option code `{code}` in {what} is not valid: use lower-case ASCII letters, digits, `_` and `-`, at most {} characters",
+                        "option code `{quoted}` in {what} is not valid: use lower-case ASCII letters, digits, `_` and `-`, at most {} characters",
                         limits::ID_CHARS
+                    ),
+                );
+            }
+            // Codes are read as numbers by `show_if` and by the estimates of numeric scales:
+            // `inf` or `nan` would become an infinite or undefined score.
+            if code.parse::<f64>().is_ok_and(|n| !n.is_finite()) {
+                self.err(
+                    c.code.span(),
+                    format!(
+                        "option code `{quoted}` in {what} reads as a number that is not finite; use another code"
                     ),
                 );
             }
@@ -512,14 +665,14 @@ impl Cx<'_> {
                 self.err(
                     c.code.span(),
                     format!(
-                        "duplicate option code `{code}` in {what} (first used on line {first})"
+                        "duplicate option code `{quoted}` in {what} (first used on line {first})"
                     ),
                 );
             } else {
                 let line = self.line(c.code.span().start);
                 seen.insert(code.clone(), line);
             }
-            let label_what = format!("option `{code}` of {what}");
+            let label_what = format!("option `{quoted}` of {what}");
             let label = Text {
                 ar: self.one_text(c.ar.as_ref(), span.clone(), "Arabic", "ar", &label_what),
                 en: self.one_text(c.en.as_ref(), span.clone(), "English", "en", &label_what),
@@ -538,10 +691,14 @@ impl Cx<'_> {
             }
             let mut score = c.score.as_ref().map(|s| *s.get_ref());
             if let Some(s) = &c.score {
-                if !s.get_ref().is_finite() {
+                if !s.get_ref().is_finite() || s.get_ref().abs() > limits::NUMBER_ABS {
                     self.err(
                         s.span(),
-                        format!("the score of {label_what} must be a finite number"),
+                        format!(
+                            "the score of {label_what} must be a number between {} and {}",
+                            -limits::NUMBER_ABS,
+                            limits::NUMBER_ABS
+                        ),
                     );
                 }
                 if c.non_substantive {
@@ -552,7 +709,10 @@ impl Cx<'_> {
                 }
             }
             if usage == ChoiceUse::Scale && score.is_none() && !c.non_substantive {
-                score = code.parse::<f64>().ok();
+                score = code
+                    .parse::<f64>()
+                    .ok()
+                    .filter(|n| n.is_finite() && n.abs() <= limits::NUMBER_ABS);
                 if score.is_none() {
                     self.err(
                         span.clone(),
@@ -563,7 +723,7 @@ impl Cx<'_> {
             if usage == ChoiceUse::Extra && code.parse::<f64>().is_ok() {
                 self.err(
                     c.code.span(),
-                    format!("extra code `{code}` looks like a number on the rating scale; use a word such as `dk`"),
+                    format!("extra code `{quoted}` looks like a number on the rating scale; use a word such as `dk`"),
                 );
             }
             let non_substantive = c.non_substantive || usage == ChoiceUse::Extra;
@@ -642,13 +802,14 @@ impl Cx<'_> {
                 }
             };
             let page_id = header.id.get_ref().clone();
+            let q_page = shown(&page_id);
             if !page_id.is_empty() {
                 self.id(&header.id, "page id");
             }
             if let Some(first) = page_ids.get(&page_id) {
                 self.err(
                     header.id.span(),
-                    format!("duplicate page id `{page_id}` (first used on line {first})"),
+                    format!("duplicate page id `{q_page}` (first used on line {first})"),
                 );
             } else {
                 let line = self.line(header.id.span().start);
@@ -657,7 +818,7 @@ impl Cx<'_> {
             let title = header
                 .title
                 .as_ref()
-                .map(|t| self.text(t, &format!("the title of page `{page_id}`")));
+                .map(|t| self.text(t, &format!("the title of page `{q_page}`")));
             let page_index = pages.len();
             pages.push(Page {
                 id: page_id.clone(),
@@ -671,7 +832,7 @@ impl Cx<'_> {
                     match v.into_inner() {
                         DeValue::Array(a) => a.into_iter().collect(),
                         _ => {
-                            self.err(vspan, format!("`questions` of page `{page_id}` must be written [[pages.questions]]"));
+                            self.err(vspan, format!("`questions` of page `{q_page}` must be written [[pages.questions]]"));
                             continue;
                         }
                     }
@@ -680,7 +841,7 @@ impl Cx<'_> {
             if questions.is_empty() {
                 self.err(
                     header.id.span(),
-                    format!("page `{page_id}` has no questions; add [[pages.questions]] after it"),
+                    format!("page `{q_page}` has no questions; add [[pages.questions]] after it"),
                 );
             }
             for qv in questions {
@@ -717,7 +878,7 @@ impl Cx<'_> {
                     if let Some(first) = keys.get(key) {
                         self.err(
                             span,
-                            format!("duplicate id `{key}` (first used on line {first}); question and grid item ids must be unique in the survey"),
+                            format!("duplicate id `{}` (first used on line {first}); question and grid item ids must be unique in the survey", shown(key)),
                         );
                     } else {
                         let line = self.line(span.start);
@@ -750,13 +911,14 @@ impl Cx<'_> {
     ) -> Option<Question> {
         let id = q.id.get_ref().clone();
         self.id(&q.id, "question id");
-        let what = format!("question `{id}`");
+        let what = format!("question `{}`", shown(&id));
         let kind_name = q.kind.get_ref().as_str();
         if !QuestionKind::TYPE_NAMES.contains(&kind_name) {
             self.err(
                 q.kind.span(),
                 format!(
-                    "unknown question type `{kind_name}` in {what}; expected one of: {}",
+                    "unknown question type `{}` in {what}; expected one of: {}",
+                    shown(kind_name),
                     QuestionKind::TYPE_NAMES.join(", ")
                 ),
             );
@@ -808,7 +970,7 @@ impl Cx<'_> {
                                 name.span(),
                                 format!(
                                     "{what} uses unknown scale `{}`; declared scales: {}",
-                                    name.get_ref(),
+                                    shown(name.get_ref()),
                                     if known.is_empty() {
                                         "none".into()
                                     } else {
@@ -935,11 +1097,11 @@ impl Cx<'_> {
             );
         }
         let mut out = Vec::new();
-        for it in items.get_ref() {
+        for it in items.get_ref().iter().take(limits::OPTIONS) {
             let span = it.span();
             let it = it.get_ref();
             self.id(&it.id, "grid item id");
-            let label_what = format!("item `{}` of {what}", it.id.get_ref());
+            let label_what = format!("item `{}` of {what}", shown(it.id.get_ref()));
             out.push(GridItem {
                 id: it.id.get_ref().clone(),
                 text: Text {
@@ -973,15 +1135,27 @@ impl Cx<'_> {
             .as_ref()
             .or(q.max.as_ref())
             .map_or(q.id.span(), |s| s.span());
-        if min < 0 || min >= max || max - min + 1 > limits::RATING_POINTS {
+        // Checked before any arithmetic: `max - min + 1` overflows on i64::MAX.
+        if min < 0 || min >= max || max > limits::RATING_MAX || max - min >= limits::RATING_POINTS {
             self.err(
                 span,
                 format!(
-                    "{what}: rating bounds {min}–{max} are not valid; use 0 ≤ min < max with at most {} points",
+                    "{what}: rating bounds {min}–{max} are not valid; use whole numbers 0 ≤ min < max ≤ {} with at most {} points",
+                    limits::RATING_MAX,
                     limits::RATING_POINTS
                 ),
             );
         }
+        // The file is refused; the defaults keep whatever is built from it harmless.
+        let (min, max) = if min < 0
+            || min >= max
+            || max > limits::RATING_MAX
+            || max - min >= limits::RATING_POINTS
+        {
+            (0, 10)
+        } else {
+            (min, max)
+        };
         let label = |cx: &mut Self, t: Option<&Spanned<raw::Text>>, key: &str| match t {
             Some(t) => cx.text(t, &format!("`{key}` of {what}")),
             None => {
@@ -1016,14 +1190,26 @@ impl Cx<'_> {
         key: &str,
     ) -> Option<f64> {
         let v = v?;
-        match v.get_ref() {
-            toml::Value::Integer(n) => Some(*n as f64),
-            toml::Value::Float(f) if f.is_finite() => Some(*f),
+        let n = match v.get_ref() {
+            toml::Value::Integer(n) => *n as f64,
+            toml::Value::Float(f) => *f,
             _ => {
                 self.err(v.span(), format!("{what}: `{key}` must be a number"));
-                None
+                return None;
             }
+        };
+        if !n.is_finite() || n.abs() > limits::NUMBER_ABS {
+            self.err(
+                v.span(),
+                format!(
+                    "{what}: `{key}` must be between {} and {}",
+                    -limits::NUMBER_ABS,
+                    limits::NUMBER_ABS
+                ),
+            );
+            return None;
         }
+        Some(n)
     }
 
     fn date_bound(
@@ -1068,7 +1254,7 @@ impl Cx<'_> {
                 parsed.push(None);
                 continue;
             };
-            let what = format!("show_if of question `{}`", p.question.id);
+            let what = format!("show_if of question `{}`", shown(&p.question.id));
             let cond = match condition::parse(src.get_ref()) {
                 Ok(c) => c,
                 Err(e) => {
@@ -1146,16 +1332,17 @@ impl Cx<'_> {
         }
         for s in list {
             let tag = s.get_ref();
+            let q_tag = shown(tag);
             if !is_valid_code(tag) {
                 self.err(
                     s.span(),
                     format!(
-                        "source tag `{tag}` is not valid: use lower-case ASCII letters, digits, `_` and `-`, at most {} characters",
+                        "source tag `{q_tag}` is not valid: use lower-case ASCII letters, digits, `_` and `-`, at most {} characters",
                         limits::ID_CHARS
                     ),
                 );
             } else if out.contains(tag) {
-                self.err(s.span(), format!("duplicate source tag `{tag}`"));
+                self.err(s.span(), format!("duplicate source tag `{q_tag}`"));
             } else {
                 out.push(tag.clone());
             }
@@ -1178,42 +1365,44 @@ impl Cx<'_> {
         for m in list {
             let m = m.get_ref();
             let id = m.id.get_ref().clone();
+            let q_id = shown(&id);
             self.id(&m.id, "metadata field id");
             if out.iter().any(|o| o.id == id) {
-                self.err(m.id.span(), format!("duplicate metadata field `{id}`"));
+                self.err(m.id.span(), format!("duplicate metadata field `{q_id}`"));
             }
             if survey.page_of(&id).is_some() {
                 self.err(
                     m.id.span(),
-                    format!("metadata field `{id}` has the same id as a question; export columns must be unique"),
+                    format!("metadata field `{q_id}` has the same id as a question; export columns must be unique"),
                 );
             }
-            let label = self.text(&m.label, &format!("the label of metadata field `{id}`"));
+            let label = self.text(&m.label, &format!("the label of metadata field `{q_id}`"));
             let mut values: Vec<String> = Vec::new();
             if let Some(vs) = &m.values {
                 if vs.is_empty() {
-                    self.err(m.id.span(), format!("metadata field `{id}` has an empty `values` list; leave it out for free values"));
+                    self.err(m.id.span(), format!("metadata field `{q_id}` has an empty `values` list; leave it out for free values"));
                 }
                 if vs.len() > limits::METADATA_VALUES {
                     self.err(
                         m.id.span(),
                         format!(
-                            "metadata field `{id}` has more than {} values",
+                            "metadata field `{q_id}` has more than {} values",
                             limits::METADATA_VALUES
                         ),
                     );
                 }
-                for v in vs {
+                for v in vs.iter().take(limits::METADATA_VALUES) {
                     let value = v.get_ref();
+                    let q_value = shown(value);
                     if !is_valid_code(value) {
                         self.err(
                             v.span(),
-                            format!("value `{value}` of metadata field `{id}` is not valid: use lower-case ASCII letters, digits, `_` and `-`, at most {} characters", limits::ID_CHARS),
+                            format!("value `{q_value}` of metadata field `{q_id}` is not valid: use lower-case ASCII letters, digits, `_` and `-`, at most {} characters", limits::ID_CHARS),
                         );
                     } else if values.contains(value) {
                         self.err(
                             v.span(),
-                            format!("duplicate value `{value}` in metadata field `{id}`"),
+                            format!("duplicate value `{q_value}` in metadata field `{q_id}`"),
                         );
                     } else {
                         values.push(value.clone());
@@ -1240,30 +1429,46 @@ impl Cx<'_> {
         for ix in list {
             let ix = ix.get_ref();
             let id = ix.id.get_ref().clone();
+            let q_id = shown(&id);
             self.id(&ix.id, "index id");
             if out.iter().any(|o| o.id == id) {
-                self.err(ix.id.span(), format!("duplicate index id `{id}`"));
+                self.err(ix.id.span(), format!("duplicate index id `{q_id}`"));
             }
             if survey.page_of(&id).is_some() || survey.metadata_field(&id).is_some() {
                 self.err(
                     ix.id.span(),
-                    format!("index `{id}` has the same id as a question or metadata field; export columns must be unique"),
+                    format!("index `{q_id}` has the same id as a question or metadata field; export columns must be unique"),
                 );
             }
-            let label = self.text(&ix.label, &format!("the label of index `{id}`"));
+            let label = self.text(&ix.label, &format!("the label of index `{q_id}`"));
             let mut items: Vec<String> = Vec::new();
             if ix.items.get_ref().is_empty() {
                 self.err(
                     ix.items.span(),
-                    format!("index `{id}` has an empty `items` list"),
+                    format!("index `{q_id}` has an empty `items` list"),
                 );
             }
-            for item in ix.items.get_ref() {
+            let too_many = ix.items.get_ref().len() > limits::OPTIONS;
+            if too_many {
+                self.err(
+                    ix.items.span(),
+                    format!(
+                        "index `{q_id}` has {} items; at most {} are allowed",
+                        ix.items.get_ref().len(),
+                        limits::OPTIONS
+                    ),
+                );
+            }
+            // Past the limit the items are not read: one problem, not one per item.
+            for item in ix.items.get_ref().iter().filter(|_| !too_many) {
                 let key = item.get_ref();
+                let q_key = shown(key);
                 match survey.question_of(key) {
                     None => self.err(
                         item.span(),
-                        format!("index `{id}` names `{key}`, which is not a question or grid item"),
+                        format!(
+                            "index `{q_id}` names `{q_key}`, which is not a question or grid item"
+                        ),
                     ),
                     Some(q) => {
                         let scored = match &q.kind {
@@ -1278,12 +1483,12 @@ impl Cx<'_> {
                             self.err(
                                 item.span(),
                                 format!(
-                                    "index `{id}` names `{key}`, a {} question; an index averages scored Likert items and ratings",
+                                    "index `{q_id}` names `{q_key}`, a {} question; an index averages scored Likert items and ratings",
                                     q.type_name()
                                 ),
                             );
                         } else if items.contains(key) {
-                            self.err(item.span(), format!("index `{id}` names `{key}` twice"));
+                            self.err(item.span(), format!("index `{q_id}` names `{q_key}` twice"));
                         } else {
                             items.push(key.clone());
                         }
@@ -1296,7 +1501,7 @@ impl Cx<'_> {
                 Some(m) => {
                     let v = *m.get_ref();
                     if v < 1 || v as usize > n.max(1) {
-                        self.err(m.span(), format!("index `{id}`: min_items must be between 1 and the number of items ({n})"));
+                        self.err(m.span(), format!("index `{q_id}`: min_items must be between 1 and the number of items ({n})"));
                         1
                     } else {
                         v as usize

@@ -485,6 +485,247 @@ fn size_limits() {
     assert!(too_big[0].1.contains("at most 1048576 bytes"));
 }
 
+/// One page with one question whose extra keys are `body`.
+fn one_question(kind: &str, body: &str) -> String {
+    format!(
+        "{HEAD}\n[[pages]]\nid = \"p\"\n[[pages.questions]]\nid = \"q\"\ntype = \"{kind}\"\ntext = {{ ar = \"ع\", en = \"Q\" }}\n{body}\n"
+    )
+}
+
+const LABELS: &str =
+    "min_label = { ar = \"أ\", en = \"A\" }\nmax_label = { ar = \"ب\", en = \"B\" }";
+
+#[test]
+fn rating_bounds_are_small_whole_numbers() {
+    // i64::MAX used to overflow `max - min + 1` and pass; the page then panicked.
+    for (min, max) in [
+        ("0", "9223372036854775807"),
+        ("-9223372036854775808", "9223372036854775807"),
+        ("9223372036854775800", "9223372036854775807"),
+        ("90", "101"),
+        ("0", "100"),
+        ("-1", "5"),
+        ("3", "3"),
+    ] {
+        let got = problems(&one_question(
+            "rating",
+            &format!("min = {min}\nmax = {max}\n{LABELS}"),
+        ));
+        assert_eq!(got.len(), 1, "{min}..{max}: {got:?}");
+        assert!(
+            got[0].1.contains("rating bounds")
+                && got[0].1.contains("0 ≤ min < max ≤ 100")
+                && got[0].1.contains("at most 21 points"),
+            "{got:?}"
+        );
+    }
+    for (min, max) in [("0", "10"), ("1", "5"), ("80", "100"), ("0", "20")] {
+        let src = one_question("rating", &format!("min = {min}\nmax = {max}\n{LABELS}"));
+        assert!(
+            problems(&src).is_empty(),
+            "{min}..{max}: {:?}",
+            problems(&src)
+        );
+    }
+}
+
+#[test]
+fn number_bounds_and_scores_are_exact_numbers() {
+    for bound in [
+        "9223372036854775807",
+        "1e16",
+        "-1.5e300",
+        "-9223372036854775808",
+    ] {
+        let got = problems(&one_question("number", &format!("max = {bound}")));
+        assert_eq!(got.len(), 1, "{bound}: {got:?}");
+        assert!(
+            got[0]
+                .1
+                .contains("`max` must be between -1000000000000000 and 1000000000000000"),
+            "{got:?}"
+        );
+    }
+    assert!(
+        problems(&one_question(
+            "number",
+            "min = -1e15\nmax = 1000000000000000"
+        ))
+        .is_empty()
+    );
+    let scored = one_question(
+        "likert",
+        "options = [{ code = \"a\", ar = \"أ\", en = \"A\", score = 1e300 }, { code = \"b\", ar = \"ب\", en = \"B\", score = 2 }]",
+    );
+    let got = problems(&scored);
+    assert_eq!(got.len(), 1, "{got:?}");
+    assert!(got[0].1.contains("score of option `a`"), "{got:?}");
+    assert!(
+        got[0]
+            .1
+            .contains("between -1000000000000000 and 1000000000000000"),
+        "{got:?}"
+    );
+}
+
+#[test]
+fn codes_that_read_as_infinite_or_huge_numbers_are_not_scores() {
+    let scale = |a: &str, b: &str| {
+        one_question(
+            "likert",
+            &format!(
+                "options = [{{ code = \"{a}\", ar = \"أ\", en = \"A\" }}, {{ code = \"{b}\", ar = \"ب\", en = \"B\" }}]"
+            ),
+        )
+    };
+    for (a, b, words) in [
+        (
+            "1",
+            "inf",
+            "`inf` in question `q` reads as a number that is not finite",
+        ),
+        (
+            "nan",
+            "2",
+            "`nan` in question `q` reads as a number that is not finite",
+        ),
+        (
+            "1",
+            "infinity",
+            "`infinity` in question `q` reads as a number that is not finite",
+        ),
+        ("1", &"9".repeat(20), "needs a `score` (or a numeric code)"),
+    ] {
+        let got = problems(&scale(a, b));
+        assert!(
+            got.iter().any(|(_, m)| m.contains(words)),
+            "{a}, {b}: {got:?}"
+        );
+    }
+    assert!(problems(&scale("1", "2")).is_empty());
+}
+
+#[test]
+fn scales_are_named_by_ids_and_counted() {
+    let bad_name = format!(
+        "{HEAD}\n[scales]\n\"Agree 5!\" = [{{ code = \"1\", ar = \"أ\", en = \"A\" }}, {{ code = \"2\", ar = \"ب\", en = \"B\" }}]\n{}",
+        &one_question("likert", "scale = \"Agree 5!\"")[HEAD.len()..]
+    );
+    let got = problems(&bad_name);
+    assert_eq!(got.len(), 1, "{got:?}");
+    assert_eq!(got[0].0, 6);
+    assert!(
+        got[0].1.contains("scale name `Agree 5!` is not a valid id"),
+        "{got:?}"
+    );
+
+    let mut many = format!("{HEAD}\n[scales]\n");
+    for i in 0..=limits::SCALES {
+        many.push_str(&format!(
+            "s{i} = [{{ code = \"1\", ar = \"أ\", en = \"A\" }}, {{ code = \"2\", ar = \"ب\", en = \"B\" }}]\n"
+        ));
+    }
+    many.push_str(&one_question("likert", "scale = \"s0\"")[HEAD.len()..]);
+    let got = problems(&many);
+    assert_eq!(got.len(), 1, "{got:?}");
+    assert!(
+        got[0].1.contains("51 scales declared; at most 50"),
+        "{got:?}"
+    );
+}
+
+#[test]
+fn index_items_are_counted() {
+    let mut src = one_question("rating", LABELS);
+    let items: Vec<String> = (0..=limits::OPTIONS).map(|_| "\"q\"".to_string()).collect();
+    src = src.replacen(
+        "\n[[pages]]",
+        &format!(
+            "\n[[indices]]\nid = \"ix\"\nlabel = {{ ar = \"م\", en = \"I\" }}\nitems = [{}]\n\n[[pages]]",
+            items.join(", ")
+        ),
+        1,
+    );
+    let got = problems(&src);
+    assert_eq!(got.len(), 1, "{got:?}");
+    assert!(
+        got[0].1.contains("index `ix` has 201 items; at most 200"),
+        "{got:?}"
+    );
+}
+
+#[test]
+fn a_flood_of_problems_is_cut_short_quickly() {
+    // 15,000 bad option codes: every one used to be reported, each by counting lines from
+    // the start of the file (quadratic).
+    let options: String = (0..15_000)
+        .map(|i| format!("  {{ code = \"Bad {i}\", ar = \"أ\", en = \"A\" }},\n"))
+        .collect();
+    let src = one_question("single_choice", &format!("options = [\n{options}]"));
+    let started = std::time::Instant::now();
+    let got = problems(&src);
+    assert!(started.elapsed() < std::time::Duration::from_secs(5));
+    assert_eq!(got.len(), limits::PROBLEMS + 1, "{}", got.len());
+    assert!(
+        got[0].1.contains("15000 options; at most 200"),
+        "{:?}",
+        got[0]
+    );
+    let last = &got[limits::PROBLEMS].1;
+    assert!(
+        last.contains("more problems in this file are not shown"),
+        "{last}"
+    );
+}
+
+#[test]
+fn values_quoted_in_messages_are_short_and_printable() {
+    let long_id = "Q".repeat(100_000);
+    let src = one_question("short_text", "").replace("id = \"q\"", &format!("id = \"{long_id}\""));
+    let got = problems(&src);
+    assert_eq!(got.len(), 1, "{}", got.len());
+    assert!(got[0].1.len() < 400, "{}", got[0].1.len());
+    assert!(
+        got[0].1.contains("`QQQQ") && got[0].1.contains("…`"),
+        "{}",
+        got[0].1
+    );
+
+    // A terminal escape in an id is shown escaped, never sent to the terminal.
+    let src = one_question("short_text", "").replace("id = \"q\"", "id = \"\\u001b[2Jx\"");
+    let got = problems(&src);
+    assert_eq!(got.len(), 1, "{got:?}");
+    assert!(!got[0].1.contains('\u{1b}'), "{got:?}");
+    assert!(got[0].1.contains("\\u{1b}[2Jx"), "{got:?}");
+
+    // Nor can a right-to-left override reorder the line it is printed on.
+    let src = one_question("short_text", "").replace("id = \"q\"", "id = \"\\u202Eabc\"");
+    let got = problems(&src);
+    assert_eq!(got.len(), 1, "{got:?}");
+    assert!(!got[0].1.contains('\u{202e}'), "{got:?}");
+    assert!(got[0].1.contains("`\\u{202e}abc`"), "{got:?}");
+}
+
+#[test]
+fn deep_nesting_is_a_problem_not_a_stack_overflow() {
+    for src in [
+        format!(
+            "{HEAD}x = {}1{}\n",
+            "[".repeat(100_000),
+            "]".repeat(100_000)
+        ),
+        format!(
+            "{HEAD}x = {}1{}\n",
+            "{a=".repeat(50_000),
+            "}".repeat(50_000)
+        ),
+        format!("{HEAD}{} = 1\n", vec!["a"; 100_000].join(".")),
+    ] {
+        let got = problems(&src);
+        assert!(!got.is_empty());
+    }
+}
+
 mod never_panics {
     use super::*;
     use crate::survey::answers;
@@ -493,12 +734,289 @@ mod never_panics {
 
     static EXAMPLE: LazyLock<Survey> = LazyLock::new(|| example().1);
 
+    /// The example survey and every broken fixture: the seeds that mutations start from.
+    static SEEDS: LazyLock<Vec<Vec<u8>>> = LazyLock::new(|| {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let mut files = vec![root.join("surveys/citizen-security.toml")];
+        let mut broken: Vec<PathBuf> = std::fs::read_dir(root.join("tests/data/surveys-broken"))
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .collect();
+        broken.sort();
+        files.extend(broken);
+        files.iter().map(|f| std::fs::read(f).unwrap()).collect()
+    });
+
+    /// Numbers a hostile or careless file might hold in place of any number.
+    const EDGE_NUMBERS: &[&str] = &[
+        "9223372036854775807",
+        "-9223372036854775808",
+        "99999999999999999999",
+        "0",
+        "-1",
+        "101",
+        "1e308",
+        "-1e308",
+        "5e-324",
+        "nan",
+        "inf",
+        "-0",
+        "1_000",
+        "0x7fffffffffffffff",
+    ];
+
+    #[derive(Debug, Clone)]
+    enum Mutation {
+        Flip(usize, u8),
+        Truncate(usize),
+        Delete(usize, usize),
+        Duplicate(usize, usize),
+        Insert(usize, String),
+        /// Replaces the n-th number of the file with an edge value.
+        Number(usize, &'static str),
+        /// Replaces the value of the n-th bound (`min = `, `max = `, `score = `…).
+        Bound(usize, &'static str),
+    }
+
+    const BOUND_KEYS: &[&str] = &[
+        "min = ",
+        "max = ",
+        "max_length = ",
+        "min_items = ",
+        "score = ",
+    ];
+    /// The values a bound is replaced with: the largest and smallest integers TOML has, and
+    /// what sits just outside the limits.
+    const BOUND_VALUES: &[&str] = &[
+        "9223372036854775807",
+        "-9223372036854775808",
+        "0",
+        "-1",
+        "101",
+        "1e308",
+        "nan",
+    ];
+
+    fn mutation() -> impl Strategy<Value = Mutation> {
+        let inserted = prop_oneof![
+            (1usize..3000).prop_map(|n| "[".repeat(n)),
+            (1usize..2000).prop_map(|n| "{a=".repeat(n)),
+            (1usize..2000).prop_map(|n| format!("{}= 1\n", vec!["a"; n].join("."))),
+            prop::sample::select(EDGE_NUMBERS).prop_map(|n| format!("\nmax = {n}\n")),
+            Just("\n[[pages]]\n".to_string()),
+            Just("\n[[pages.questions]]\n".to_string()),
+            Just("\nshow_if = '".to_string() + &"(".repeat(60) + "'\n"),
+            Just("\u{0}\u{1b}\u{202e}\u{feff}".to_string()),
+            "\\PC{0,20}",
+        ];
+        prop_oneof![
+            1 => (any::<usize>(), any::<u8>()).prop_map(|(i, b)| Mutation::Flip(i, b)),
+            1 => any::<usize>().prop_map(Mutation::Truncate),
+            1 => (any::<usize>(), 0usize..200).prop_map(|(i, n)| Mutation::Delete(i, n)),
+            1 => (any::<usize>(), 0usize..2000).prop_map(|(i, n)| Mutation::Duplicate(i, n)),
+            1 => (any::<usize>(), inserted).prop_map(|(i, s)| Mutation::Insert(i, s)),
+            1 => (any::<usize>(), prop::sample::select(EDGE_NUMBERS))
+                .prop_map(|(i, n)| Mutation::Number(i, n)),
+            3 => (any::<usize>(), prop::sample::select(BOUND_VALUES))
+                .prop_map(|(i, n)| Mutation::Bound(i, n)),
+        ]
+    }
+
+    fn mutate(bytes: &mut Vec<u8>, m: &Mutation) {
+        let at = |i: usize, len: usize| if len == 0 { 0 } else { i % (len + 1) };
+        match m {
+            Mutation::Flip(i, b) if !bytes.is_empty() => {
+                let i = i % bytes.len();
+                bytes[i] ^= b | 1;
+            }
+            Mutation::Flip(..) => {}
+            Mutation::Truncate(i) => bytes.truncate(at(*i, bytes.len())),
+            Mutation::Delete(i, n) => {
+                let i = at(*i, bytes.len());
+                let end = (i + n).min(bytes.len());
+                bytes.drain(i..end);
+            }
+            Mutation::Duplicate(i, n) => {
+                let i = at(*i, bytes.len());
+                let end = (i + n).min(bytes.len());
+                let copy = bytes[i..end].to_vec();
+                bytes.splice(i..i, copy);
+            }
+            Mutation::Insert(i, s) => {
+                let i = at(*i, bytes.len());
+                bytes.splice(i..i, s.bytes());
+            }
+            Mutation::Number(n, value) => {
+                let mut runs = Vec::new();
+                let mut j = 0;
+                while j < bytes.len() {
+                    if bytes[j].is_ascii_digit() {
+                        let start = j;
+                        while j < bytes.len() && bytes[j].is_ascii_digit() {
+                            j += 1;
+                        }
+                        runs.push(start..j);
+                    } else {
+                        j += 1;
+                    }
+                }
+                if !runs.is_empty() {
+                    let r = runs[n % runs.len()].clone();
+                    bytes.splice(r, value.bytes());
+                }
+            }
+            Mutation::Bound(n, value) => {
+                let mut at: Vec<usize> = Vec::new();
+                for key in BOUND_KEYS {
+                    let k = key.as_bytes();
+                    at.extend(
+                        (0..bytes.len().saturating_sub(k.len()))
+                            .filter(|&i| &bytes[i..i + k.len()] == k)
+                            .map(|i| i + k.len()),
+                    );
+                }
+                if !at.is_empty() {
+                    let start = at[n % at.len()];
+                    let end = (start..bytes.len())
+                        .find(|&i| matches!(bytes[i], b' ' | b',' | b'}' | b'\n' | b'\r'))
+                        .unwrap_or(bytes.len());
+                    bytes.splice(start..end, value.bytes());
+                }
+            }
+        }
+    }
+
+    /// A posted value: any text, or one shaped like what the fields expect, or hostile.
+    fn posted_value() -> impl Strategy<Value = String> {
+        prop_oneof![
+            "\\PC{0,12}",
+            "[-−0-9٠-٩۰-۹.,٫ \u{200e}\u{200f}\u{061c}]{0,45}",
+            "[0-9٠-٩]{1,5}[-/][0-9٠-٩]{1,2}[-/][0-9٠-٩]{1,2}",
+            "[\u{0}-\u{1f}\u{7f}\u{202a}-\u{202e}\u{2066}-\u{2069}\u{feff}a-z= ]{0,12}",
+            prop::sample::select(EDGE_NUMBERS).prop_map(str::to_string),
+            (0usize..400).prop_map(|i| format!("#code{i}")),
+            Just("ي".repeat(10_001)),
+            Just(String::new()),
+        ]
+    }
+
+    fn posted_pairs() -> impl Strategy<Value = Vec<(usize, String)>> {
+        proptest::collection::vec((0usize..400, posted_value()), 0..12)
+    }
+
+    /// Turns generated pairs into a posted form of `survey`: key indices name its answer keys
+    /// (or two foreign keys), `#codeN` markers become one of its option codes.
+    fn posted_form(survey: &Survey, pairs: &[(usize, String)]) -> Vec<(String, String)> {
+        let keys = survey.answer_keys();
+        let codes: Vec<&str> = survey
+            .questions()
+            .flat_map(|q| q.choices().iter().map(|c| c.code.as_str()))
+            .collect();
+        pairs
+            .iter()
+            .map(|(k, v)| {
+                let key = match keys.get(k % (keys.len() + 2)) {
+                    Some(key) => key.to_string(),
+                    None if k % 2 == 0 => "csrf".to_string(),
+                    None => "zz".to_string(),
+                };
+                let value = match v.strip_prefix("#code") {
+                    Some(n) if !codes.is_empty() => {
+                        codes[n.parse::<usize>().unwrap_or(0) % codes.len()].to_string()
+                    }
+                    _ => v.clone(),
+                };
+                (key, value)
+            })
+            .collect()
+    }
+
+    /// Everything a respondent can reach without a server: each page read from the posted
+    /// form, rendered with what was posted and its errors, the answers kept, the final check,
+    /// the navigation and the check-answers labels.
+    fn exercise(survey: &Survey, posted: &[(String, String)], seed: u64) {
+        use crate::web::views::question::{
+            PageForm, filled_from_answers, filled_from_posted, shown_answer,
+        };
+        let mut kept = Answers::new();
+        for (i, page) in survey.pages.iter().enumerate() {
+            let result = answers::read_page(survey, i, posted, &kept);
+            for lang in [Lang::Ar, Lang::En] {
+                let errors: std::collections::BTreeMap<String, String> = match &result {
+                    Ok(_) => Default::default(),
+                    Err(es) => es
+                        .iter()
+                        .map(|e| (e.key.clone(), e.message.get(lang).to_string()))
+                        .collect(),
+                };
+                let filled = filled_from_posted(posted);
+                let form = PageForm {
+                    survey,
+                    page,
+                    answers: &kept,
+                    filled: &filled,
+                    errors: &errors,
+                    seed,
+                    lang,
+                };
+                let _ = form.heading();
+                let _ = form.fields().into_string();
+            }
+            if let Ok(got) = result {
+                for (key, a) in &got {
+                    let q = survey.question_of(key).unwrap();
+                    assert!(answers::check_answer(q, a).is_ok(), "{key}: {a:?}");
+                    for lang in [Lang::Ar, Lang::En] {
+                        let _ = answers::answer_label(survey, key, a, lang);
+                        let _ = shown_answer(survey, q, key, a, lang);
+                    }
+                }
+                kept.extend(got);
+            }
+            let _ = answers::next_page(survey, Some(i), &kept);
+            let _ = answers::prev_page(survey, i, &kept);
+        }
+        let filled = filled_from_answers(&kept);
+        assert!(filled.len() <= kept.len());
+        answers::prune_hidden(survey, &mut kept);
+        let _ = answers::check_complete(survey, &kept);
+    }
+
     proptest! {
-        #![proptest_config(ProptestConfig::with_cases(300))]
+        #![proptest_config(ProptestConfig::with_cases(200))]
 
         #[test]
         fn on_any_file_text(src in "\\PC{0,300}") {
             let _ = parse_str(&src, Path::new("any.toml"));
+        }
+
+        /// The example and the broken fixtures, mutated: byte flips, truncations, deletions,
+        /// repeats, deep nesting, huge and odd numbers. A file that still loads is then
+        /// answered with a random form, page by page, and every page is rendered.
+        #[test]
+        fn on_mutated_survey_files(
+            seed_file in any::<usize>(),
+            mutations in proptest::collection::vec(mutation(), 1..4),
+            pairs in posted_pairs(),
+            seed in any::<u64>(),
+        ) {
+            let mut bytes = SEEDS[seed_file % SEEDS.len()].clone();
+            for m in &mutations {
+                mutate(&mut bytes, m);
+            }
+            let src = String::from_utf8_lossy(&bytes);
+            if let Ok(survey) = parse_str(&src, Path::new("mutated.toml")) {
+                let posted = posted_form(&survey, &pairs);
+                exercise(&survey, &posted, seed);
+            }
+        }
+
+        /// Random forms on the example: codes, Arabic and Persian digits, huge numbers,
+        /// control and bidi characters, dates, over-long texts, foreign keys.
+        #[test]
+        fn on_any_posted_form_rendered(pairs in posted_pairs(), seed in any::<u64>()) {
+            let posted = posted_form(&EXAMPLE, &pairs);
+            exercise(&EXAMPLE, &posted, seed);
         }
 
         #[test]
@@ -531,6 +1049,32 @@ mod never_panics {
                     let q = s.question_of(key).unwrap();
                     prop_assert!(answers::check_answer(q, a).is_ok());
                 }
+            }
+        }
+    }
+
+    proptest! {
+        // Each case is a one-question file: cheap, so many of them.
+        #![proptest_config(ProptestConfig::with_cases(1000))]
+
+        /// Any whole or decimal number as a bound of every question type that has one.
+        #[test]
+        fn on_any_bounds(
+            kind in prop::sample::select(vec!["rating", "number", "short_text", "long_text"]),
+            lo in prop_oneof![Just(0i64), -3i64..120, any::<i64>(), Just(i64::MIN)],
+            hi in prop_oneof![Just(i64::MAX), -3i64..120, any::<i64>(), Just(i64::MIN)],
+            float in prop::bool::weighted(0.2),
+            pairs in posted_pairs(),
+        ) {
+            let n = |v: i64| if float { format!("{}.5", v / 2) } else { v.to_string() };
+            let body = match kind {
+                "rating" => format!("min = {}\nmax = {}\n{LABELS}", n(lo), n(hi)),
+                "number" => format!("min = {}\nmax = {}", n(lo), n(hi)),
+                _ => format!("max_length = {}", n(hi)),
+            };
+            if let Ok(survey) = parse_str(&one_question(kind, &body), Path::new("b.toml")) {
+                let posted = posted_form(&survey, &pairs);
+                exercise(&survey, &posted, 7);
             }
         }
     }
