@@ -686,3 +686,223 @@ async fn the_design_file_beside_the_survey_is_used_by_the_pages() {
         "the file's domains are used"
     );
 }
+
+// ---------------------------------------------------------------------------------------------
+// Day one: few responses, and everyone answered "no" to the contact question, so the questions
+// shown only after a "yes" have no answers at all.
+
+/// A server on a database with `n` responses that all answer "no" to `contact`.
+async fn day_one_server(n: usize) -> common::TestServer {
+    use mizan::survey::{Answer, answers::prune_hidden};
+    let dir = tempfile::tempdir().unwrap();
+    let url = common::fresh_database_url(dir.path()).await;
+    let db = Db::connect(&url).await.expect("connect");
+    let survey = citizen_security();
+    let mut rng = responses::Rng::new(5);
+    for _ in 0..n {
+        let mut r = responses::random_response(&survey, &mut rng);
+        r.answers
+            .insert("contact".into(), Answer::Value("no".into()));
+        prune_hidden(&survey, &mut r.answers);
+        db.store_response(&r, &uuid::Uuid::new_v4().to_string())
+            .await
+            .expect("store");
+    }
+    db.close().await;
+    let (code, err) = add_analyst(&url, ANALYST, PASSWORD, PASSWORD);
+    assert_eq!(code, 0, "{err}");
+    common::TestServer::start_on(&common::repo_path("surveys"), url, dir)
+}
+
+/// The values of the page's "Break down by" options (without the empty one).
+fn domain_options(page: &str) -> Vec<String> {
+    let select = &page[page
+        .find(r#"<select class="select" id="domain""#)
+        .expect("domain select")..];
+    let select = &select[..select.find("</select>").unwrap()];
+    select
+        .split(r#"<option value=""#)
+        .skip(1)
+        .map(|s| s[..s.find('"').unwrap()].to_string())
+        .filter(|v| !v.is_empty())
+        .collect()
+}
+
+async fn get_ok(client: &reqwest::Client, server: &common::TestServer, path: &str) -> Vec<u8> {
+    let res = client.get(server.url(path)).send().await.unwrap();
+    let status = res.status();
+    let body = res.bytes().await.unwrap().to_vec();
+    assert_eq!(
+        status,
+        200,
+        "{path}: {}",
+        String::from_utf8_lossy(&body)
+            .chars()
+            .take(600)
+            .collect::<String>()
+    );
+    body
+}
+
+fn column<'a>(header: &'a [String], name: &str) -> usize {
+    header
+        .iter()
+        .position(|h| h == name)
+        .unwrap_or_else(|| panic!("no column {name} in {header:?}"))
+}
+
+/// The header and rows of a results CSV.
+fn csv_table(bytes: &[u8]) -> (Vec<String>, Vec<Vec<String>>) {
+    let text = String::from_utf8(bytes.to_vec()).unwrap();
+    let body = text.strip_prefix('\u{feff}').expect("BOM");
+    let mut reader = csv::Reader::from_reader(body.as_bytes());
+    let header = reader
+        .headers()
+        .unwrap()
+        .iter()
+        .map(str::to_string)
+        .collect();
+    let rows = reader
+        .records()
+        .map(|r| r.unwrap().iter().map(str::to_string).collect())
+        .collect();
+    (header, rows)
+}
+
+#[tokio::test]
+async fn results_on_day_one_say_what_cannot_be_estimated_and_show_the_rest() {
+    for n in [0usize, 1, 2, 12] {
+        let server = day_one_server(n).await;
+        let client = browser();
+        assert_eq!(
+            sign_in(&client, &server, PASSWORD, "en").await.status(),
+            303
+        );
+        let page = get_ok(&client, &server, "/results/citizen-security?lang=en").await;
+        let page = String::from_utf8(page).unwrap();
+        if n == 0 {
+            assert!(
+                page.contains("No responses to this survey have been stored yet."),
+                "n = 0: {page}"
+            );
+            assert!(!page.contains("<table"), "n = 0: no empty tables");
+        } else {
+            // The rating shown only after "yes" has no answers; the contact question has.
+            assert!(page.contains("No answers yet"), "n = {n}: {page}");
+            assert!(
+                page.contains("have you been to a police station"),
+                "n = {n}"
+            );
+            assert!(page.contains("<table"), "n = {n}");
+        }
+        if n == 12 {
+            // 12 × "no": an estimate of 100% with no variation, shown with its reason.
+            assert!(page.contains("100.0%"), "n = 12: {page}");
+            assert!(page.contains("Every answer is the same"), "n = 12");
+        }
+        let ar = get_ok(&client, &server, "/results/citizen-security?lang=ar").await;
+        let ar = String::from_utf8(ar).unwrap();
+        if n > 0 {
+            assert!(ar.contains("لا توجد إجابات بعد"), "n = {n}: Arabic status");
+        }
+
+        // Every breakdown: the page, the CSV and the workbook.
+        let domains = domain_options(&page);
+        assert!(domains.len() >= 10, "{domains:?}");
+        for d in std::iter::once(String::new()).chain(domains) {
+            let q = if d.is_empty() {
+                String::new()
+            } else {
+                format!("?domain={d}")
+            };
+            let amp = if d.is_empty() { "?" } else { "&" };
+            let page = get_ok(
+                &client,
+                &server,
+                &format!("/results/citizen-security{q}{amp}lang=en"),
+            )
+            .await;
+            let page = String::from_utf8(page).unwrap();
+            if n > 0 {
+                assert!(page.contains("No answers yet"), "n = {n}, domain {d}");
+            }
+            let csv = get_ok(
+                &client,
+                &server,
+                &format!("/results/citizen-security.csv{q}"),
+            )
+            .await;
+            let (header, rows) = csv_table(&csv);
+            let (var, dom, status) = (
+                column(&header, "variable"),
+                column(&header, "domain"),
+                column(&header, "status"),
+            );
+            let satisfaction = rows
+                .iter()
+                .find(|r| r[var] == "satisfaction" && r[dom].is_empty())
+                .unwrap_or_else(|| panic!("n = {n}, domain {d}: no satisfaction row"));
+            assert_eq!(satisfaction[status], "no_answers", "n = {n}, domain {d}");
+            // Every variable of the default design has its whole-sample row.
+            for v in [
+                "safe_day",
+                "trust_police",
+                "contact",
+                "gender",
+                "security_index",
+            ] {
+                assert!(
+                    rows.iter().any(|r| r[var] == v && r[dom].is_empty()),
+                    "n = {n}, domain {d}: no row for {v}"
+                );
+            }
+            if n == 12 {
+                let est = column(&header, "estimate");
+                let no = rows
+                    .iter()
+                    .find(|r| r[var] == "contact" && r[1] == "no" && r[dom].is_empty())
+                    .expect("contact = no row");
+                assert_eq!(no[est].parse::<f64>().unwrap(), 1.0, "{no:?}");
+                assert_eq!(no[status], "no_variation");
+            }
+            let xlsx = get_ok(
+                &client,
+                &server,
+                &format!("/results/citizen-security.xlsx{q}"),
+            )
+            .await;
+            let mut zip = zip::ZipArchive::new(std::io::Cursor::new(xlsx)).expect("XLSX is a zip");
+            let mut strings = String::new();
+            std::io::Read::read_to_string(
+                &mut zip.by_name("xl/sharedStrings.xml").unwrap(),
+                &mut strings,
+            )
+            .unwrap();
+            assert!(
+                strings.contains("no_answers") && strings.contains(">status<"),
+                "n = {n}, domain {d}"
+            );
+        }
+
+        // The analyst's command line says the same, and exits 0.
+        let surveys = server.surveys.to_str().unwrap().to_string();
+        let out = run_ok(
+            &[
+                "estimate",
+                "--survey",
+                "citizen-security",
+                "--surveys",
+                &surveys,
+            ],
+            &server.database_url,
+        );
+        let (header, rows) = csv_table(out.as_bytes());
+        let (var, status) = (column(&header, "variable"), column(&header, "status"));
+        assert!(
+            rows.iter()
+                .any(|r| r[var] == "satisfaction" && r[status] == "no_answers"),
+            "n = {n}: {out}"
+        );
+        assert!(rows.iter().any(|r| r[var] == "safe_day"), "n = {n}");
+    }
+}

@@ -49,13 +49,14 @@ fn build(survey: &Survey, design: &SurveyDesign, rows: &[Row]) -> Result<Vec<u8>
             }
         }
         sheet.write_string(row, 11, r.flag.as_str())?;
+        sheet.write_string(row, 12, r.status_code())?;
         let var = labels::variable(survey, &r.variable);
-        sheet.write_string(row, 12, &var.ar)?;
-        sheet.write_string(row, 13, &var.en)?;
+        sheet.write_string(row, 13, &var.ar)?;
+        sheet.write_string(row, 14, &var.en)?;
         if !r.category.is_empty() {
             let cat = labels::value(survey, &r.variable, &r.category);
-            sheet.write_string(row, 14, &cat.ar)?;
-            sheet.write_string(row, 15, &cat.en)?;
+            sheet.write_string(row, 15, &cat.ar)?;
+            sheet.write_string(row, 16, &cat.en)?;
         }
     }
     let sheet = book.add_worksheet();

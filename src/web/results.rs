@@ -230,11 +230,8 @@ async fn survey_results(
         }
     }
     let responses = state.db.count_responses(&survey.id).await?;
-    let rows = if responses == 0 {
-        Vec::new()
-    } else {
-        results::estimate_survey(&state.db, survey, &design).await?
-    };
+    // Without responses too: the downloads then say `no_answers` for every variable.
+    let rows = results::estimate_survey(&state.db, survey, &design).await?;
     let suffix = domain
         .as_deref()
         .map(|d| format!("?domain={}", query_escape(d)))
