@@ -14,6 +14,7 @@
 
 pub mod access;
 pub mod labels;
+pub mod publish;
 pub mod xlsx;
 
 use std::path::{Path, PathBuf};

@@ -7,7 +7,7 @@
 //! | POST   | `/logout`                  | forget the analyst in this session → `/login`     |
 //! | GET    | `/results`                 | the surveys                                       |
 //! | GET    | `/results/{survey}`        | estimates, charts and tables (`?domain=COLUMN`)   |
-//! | GET    | `/results/{survey}.csv`    | the estimates as `mizan estimate` writes them     |
+//! | GET    | `/results/{survey}.csv`    | the published estimates (rounded, small cells hidden) |
 //! | GET    | `/results/{survey}.xlsx`   | workbook: estimates and design                    |
 //!
 //! Every results route needs a signed-in analyst, else it redirects to `/login`. The session
@@ -22,7 +22,6 @@ use axum::{Router, routing::get, routing::post};
 use maud::html;
 
 use crate::Error;
-use crate::cli::estimate::to_csv;
 use crate::results::{self, SurveyDesign, labels};
 use crate::survey::{Lang, Survey, Text};
 
@@ -232,13 +231,15 @@ async fn survey_results(
     let responses = state.db.count_responses(&survey.id).await?;
     // Without responses too: the downloads then say `no_answers` for every variable.
     let rows = results::estimate_survey(&state.db, survey, &design).await?;
+    // Pages and downloads publish: rounded, small cells protected against subtraction.
+    let rows = results::publish::publish(&rows, &design.file);
     let suffix = domain
         .as_deref()
         .map(|d| format!("?domain={}", query_escape(d)))
         .unwrap_or_default();
     match format {
         Format::Csv => Ok(download(
-            to_csv(&rows)?,
+            results::publish::to_csv(&rows)?,
             "text/csv; charset=utf-8",
             &format!("{}-results.csv", survey.id),
         )),

@@ -265,7 +265,11 @@ fn table(v: &VariableResults, lang: Lang) -> Markup {
                         tr {
                             @if has_category { th scope="row" { (r.category.clone().unwrap_or_default()) } }
                             td { (r.group.clone().unwrap_or_else(|| i18n::ALL_RESPONDENTS.get(lang).to_string())) }
-                            td.numeric { (i18n::digits(lang, &e.n.to_string())) }
+                            @if crate::results::publish::n_hidden(&r.row) {
+                                td { "—" }
+                            } @else {
+                                td.numeric { (i18n::digits(lang, &e.n.to_string())) }
+                            }
                             @if hidden {
                                 td { "—" }
                                 td { "—" }
