@@ -1156,3 +1156,60 @@ async fn a_suppressed_cell_cannot_be_recovered_by_subtraction() {
     );
     assert!(cells.iter().any(|c| c.share.is_some()), "{cells:?}");
 }
+
+#[tokio::test]
+async fn a_design_that_cannot_be_used_yet_is_explained_not_a_500() {
+    // The design file stratifies by `stratum`, but a response came through the public link,
+    // which attaches no sampling metadata.
+    let dir = tempfile::tempdir().unwrap();
+    let surveys = dir.path().join("surveys");
+    std::fs::create_dir(&surveys).unwrap();
+    std::fs::copy(
+        common::repo_path("surveys/citizen-security.toml"),
+        surveys.join("citizen-security.toml"),
+    )
+    .unwrap();
+    std::fs::write(surveys.join("citizen-security.design.toml"), DESIGN).unwrap();
+    let url = common::fresh_database_url(dir.path()).await;
+    let db = Db::connect(&url).await.expect("connect");
+    let survey = citizen_security();
+    let mut rng = responses::Rng::new(9);
+    for i in 0..20 {
+        let mut r = responses::random_response(&survey, &mut rng);
+        if i == 0 {
+            r.metadata.clear();
+        }
+        db.store_response(&r, &uuid::Uuid::new_v4().to_string())
+            .await
+            .expect("store");
+    }
+    db.close().await;
+    let (code, err) = add_analyst(&url, ANALYST, PASSWORD, PASSWORD);
+    assert_eq!(code, 0, "{err}");
+    let server = common::TestServer::start_on(&surveys, url, dir);
+    let client = browser();
+    assert_eq!(
+        sign_in(&client, &server, PASSWORD, "en").await.status(),
+        303
+    );
+    let page = get_ok(&client, &server, "/results/citizen-security?lang=en").await;
+    let page = String::from_utf8(page).unwrap();
+    assert!(
+        page.contains("The estimates cannot be computed with this design")
+            && page.contains("stratum"),
+        "{page}"
+    );
+    let ar = get_ok(&client, &server, "/results/citizen-security?lang=ar").await;
+    assert!(
+        String::from_utf8(ar)
+            .unwrap()
+            .contains("لا يمكن حساب التقديرات")
+    );
+    for path in [
+        "/results/citizen-security.csv",
+        "/results/citizen-security.xlsx?domain=gender",
+    ] {
+        let res = client.get(server.url(path)).send().await.unwrap();
+        assert_eq!(res.status(), 422, "{path}");
+    }
+}

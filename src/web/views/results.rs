@@ -95,6 +95,8 @@ pub struct ResultsPage<'a> {
     pub xlsx_href: &'a str,
     pub csrf: &'a str,
     pub variables: &'a [VariableResults],
+    /// Why no estimate could be made with the design (a message of the statistics).
+    pub problem: Option<&'a str>,
 }
 
 fn flag_text(flag: Flag) -> Ui {
@@ -104,6 +106,11 @@ fn flag_text(flag: Flag) -> Ui {
         Flag::Suppressed => i18n::FLAG_SUPPRESSED,
     }
 }
+
+const CANNOT_ESTIMATE: Ui = Ui::new(
+    "لا يمكن حساب التقديرات بملف التصميم هذا على الإجابات المحفوظة:",
+    "The estimates cannot be computed with this design on the stored responses:",
+);
 
 // Why a row has no estimate or no interval, in the reader's language.
 const NO_ANSWERS_YET: Ui = Ui::new("لا توجد إجابات بعد", "No answers yet");
@@ -215,7 +222,12 @@ pub fn results(chrome: &Chrome, p: &ResultsPage) -> Markup {
                 li { a href=(p.csv_href) download { (i18n::DOWNLOAD_CSV.get(lang)) } }
                 li { a href=(p.xlsx_href) download { (i18n::DOWNLOAD_XLSX.get(lang)) } }
             }
-            @if p.responses == 0 || p.variables.is_empty() {
+            @if let Some(problem) = p.problem {
+                div.error-summary role="alert" {
+                    h2.error-summary-title { (CANNOT_ESTIMATE.get(lang)) }
+                    p.body { bdi dir="ltr" { (problem) } }
+                }
+            } @else if p.responses == 0 || p.variables.is_empty() {
                 p.body { (i18n::RESULTS_NONE_YET.get(lang)) }
             } @else {
             @for v in p.variables {
