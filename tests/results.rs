@@ -50,6 +50,36 @@ fn csv_rows(out: &str) -> Vec<Vec<String>> {
         .collect()
 }
 
+/// The results CSV of the web app is `mizan estimate`'s, published: the same rows, numbers
+/// rounded (at most three decimals), suppressed rows (perhaps more of them) without numbers.
+fn assert_published(web: &str, full: &str) {
+    let (web, full) = (csv_rows(web), csv_rows(full));
+    assert_eq!(web.len(), full.len());
+    for (w, f) in web.iter().zip(&full) {
+        assert_eq!(w[..4], f[..4]);
+        if w[11] == "suppressed" {
+            assert!(w[5..=10].iter().all(String::is_empty), "{w:?}");
+            assert!(w[4].is_empty() || w[4] == "0", "{w:?}");
+            continue;
+        }
+        assert_eq!((&w[4], &w[11], &w[12]), (&f[4], &f[11], &f[12]));
+        for c in 5..=10 {
+            if f[c].is_empty() {
+                assert!(w[c].is_empty(), "{w:?}");
+                continue;
+            }
+            let (a, b): (f64, f64) = (w[c].parse().unwrap(), f[c].parse().unwrap());
+            let tolerance = if c == 5 { 0.5 } else { 0.005 };
+            assert!(
+                (a - b).abs() <= tolerance + 1e-12,
+                "column {c}: {w:?} vs {f:?}"
+            );
+            let decimals = w[c].split_once('.').map_or(0, |(_, d)| d.len());
+            assert!(decimals <= 3, "column {c} at full precision: {w:?}");
+        }
+    }
+}
+
 const DESIGN: &str = r#"
 [data]
 missing = ["dk", "prefer_not"]
@@ -491,7 +521,7 @@ async fn results_page_and_downloads_show_the_estimates() {
         ],
         &server.database_url,
     );
-    assert_eq!(String::from_utf8(csv.to_vec()).unwrap(), expected);
+    assert_published(&String::from_utf8(csv.to_vec()).unwrap(), &expected);
 
     // The shown numbers are the CSV's: the index estimate appears rounded on the page.
     let rows = csv_rows(&expected);
@@ -566,7 +596,7 @@ async fn small_domains_are_suppressed() {
         .text()
         .await
         .unwrap();
-    assert!(page.contains("Suppressed: too few respondents"));
+    assert!(page.contains("Suppressed: a small group"));
     assert!(
         page.contains(r#"<option value="governorate" selected>"#),
         "selector keeps the choice"
@@ -583,10 +613,12 @@ async fn small_domains_are_suppressed() {
     let cells: Vec<&Vec<String>> = rows.iter().filter(|r| r[2] == "governorate").collect();
     assert!(!cells.is_empty());
     for r in cells {
-        let n: usize = r[4].parse().unwrap();
-        assert!(n < 10, "{r:?}");
         assert_eq!(r[11], "suppressed");
         assert!(r[6].is_empty(), "a suppressed estimate is not given: {r:?}");
+        assert!(
+            r[4].is_empty() || r[4] == "0",
+            "nor its n (with the total's n it gives the count back): {r:?}"
+        );
     }
     // An unknown domain column is a 400 page, not a failure.
     let bad = client
@@ -680,9 +712,504 @@ async fn the_design_file_beside_the_survey_is_used_by_the_pages() {
         ],
         &url,
     );
-    assert_eq!(csv, expected);
+    assert_published(&csv, &expected);
     assert!(
         csv_rows(&csv).iter().any(|r| r[2] == "gender"),
         "the file's domains are used"
     );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Day one: few responses, and everyone answered "no" to the contact question, so the questions
+// shown only after a "yes" have no answers at all.
+
+/// A server on a database with `n` responses that all answer "no" to `contact`.
+async fn day_one_server(n: usize) -> common::TestServer {
+    use mizan::survey::{Answer, answers::prune_hidden};
+    let dir = tempfile::tempdir().unwrap();
+    let url = common::fresh_database_url(dir.path()).await;
+    let db = Db::connect(&url).await.expect("connect");
+    let survey = citizen_security();
+    let mut rng = responses::Rng::new(5);
+    for _ in 0..n {
+        let mut r = responses::random_response(&survey, &mut rng);
+        r.answers
+            .insert("contact".into(), Answer::Value("no".into()));
+        prune_hidden(&survey, &mut r.answers);
+        db.store_response(&r, &uuid::Uuid::new_v4().to_string())
+            .await
+            .expect("store");
+    }
+    db.close().await;
+    let (code, err) = add_analyst(&url, ANALYST, PASSWORD, PASSWORD);
+    assert_eq!(code, 0, "{err}");
+    common::TestServer::start_on(&common::repo_path("surveys"), url, dir)
+}
+
+/// The values of the page's "Break down by" options (without the empty one).
+fn domain_options(page: &str) -> Vec<String> {
+    let select = &page[page
+        .find(r#"<select class="select" id="domain""#)
+        .expect("domain select")..];
+    let select = &select[..select.find("</select>").unwrap()];
+    select
+        .split(r#"<option value=""#)
+        .skip(1)
+        .map(|s| s[..s.find('"').unwrap()].to_string())
+        .filter(|v| !v.is_empty())
+        .collect()
+}
+
+async fn get_ok(client: &reqwest::Client, server: &common::TestServer, path: &str) -> Vec<u8> {
+    let res = client.get(server.url(path)).send().await.unwrap();
+    let status = res.status();
+    let body = res.bytes().await.unwrap().to_vec();
+    assert_eq!(
+        status,
+        200,
+        "{path}: {}",
+        String::from_utf8_lossy(&body)
+            .chars()
+            .take(600)
+            .collect::<String>()
+    );
+    body
+}
+
+fn column<'a>(header: &'a [String], name: &str) -> usize {
+    header
+        .iter()
+        .position(|h| h == name)
+        .unwrap_or_else(|| panic!("no column {name} in {header:?}"))
+}
+
+/// The header and rows of a results CSV.
+fn csv_table(bytes: &[u8]) -> (Vec<String>, Vec<Vec<String>>) {
+    let text = String::from_utf8(bytes.to_vec()).unwrap();
+    let body = text.strip_prefix('\u{feff}').expect("BOM");
+    let mut reader = csv::Reader::from_reader(body.as_bytes());
+    let header = reader
+        .headers()
+        .unwrap()
+        .iter()
+        .map(str::to_string)
+        .collect();
+    let rows = reader
+        .records()
+        .map(|r| r.unwrap().iter().map(str::to_string).collect())
+        .collect();
+    (header, rows)
+}
+
+#[tokio::test]
+async fn results_on_day_one_say_what_cannot_be_estimated_and_show_the_rest() {
+    for n in [0usize, 1, 2, 12] {
+        let server = day_one_server(n).await;
+        let client = browser();
+        assert_eq!(
+            sign_in(&client, &server, PASSWORD, "en").await.status(),
+            303
+        );
+        let page = get_ok(&client, &server, "/results/citizen-security?lang=en").await;
+        let page = String::from_utf8(page).unwrap();
+        if n == 0 {
+            assert!(
+                page.contains("No responses to this survey have been stored yet."),
+                "n = 0: {page}"
+            );
+            assert!(!page.contains("<table"), "n = 0: no empty tables");
+        } else {
+            // The rating shown only after "yes" has no answers; the contact question has.
+            assert!(page.contains("No answers yet"), "n = {n}: {page}");
+            assert!(
+                page.contains("have you been to a police station"),
+                "n = {n}"
+            );
+            assert!(page.contains("<table"), "n = {n}");
+        }
+        if n == 12 {
+            // 12 × "no": an estimate of 100% with no variation, shown with its reason.
+            assert!(page.contains("100.0%"), "n = 12: {page}");
+            assert!(page.contains("Every answer is the same"), "n = 12");
+        }
+        let ar = get_ok(&client, &server, "/results/citizen-security?lang=ar").await;
+        let ar = String::from_utf8(ar).unwrap();
+        if n > 0 {
+            assert!(ar.contains("لا توجد إجابات بعد"), "n = {n}: Arabic status");
+        }
+
+        // Every breakdown: the page, the CSV and the workbook.
+        let domains = domain_options(&page);
+        assert!(domains.len() >= 10, "{domains:?}");
+        for d in std::iter::once(String::new()).chain(domains) {
+            let q = if d.is_empty() {
+                String::new()
+            } else {
+                format!("?domain={d}")
+            };
+            let amp = if d.is_empty() { "?" } else { "&" };
+            let page = get_ok(
+                &client,
+                &server,
+                &format!("/results/citizen-security{q}{amp}lang=en"),
+            )
+            .await;
+            let page = String::from_utf8(page).unwrap();
+            if n > 0 {
+                assert!(page.contains("No answers yet"), "n = {n}, domain {d}");
+            }
+            let csv = get_ok(
+                &client,
+                &server,
+                &format!("/results/citizen-security.csv{q}"),
+            )
+            .await;
+            let (header, rows) = csv_table(&csv);
+            let (var, dom, status) = (
+                column(&header, "variable"),
+                column(&header, "domain"),
+                column(&header, "status"),
+            );
+            let satisfaction = rows
+                .iter()
+                .find(|r| r[var] == "satisfaction" && r[dom].is_empty())
+                .unwrap_or_else(|| panic!("n = {n}, domain {d}: no satisfaction row"));
+            assert_eq!(satisfaction[status], "no_answers", "n = {n}, domain {d}");
+            // Every variable of the default design has its whole-sample row.
+            for v in [
+                "safe_day",
+                "trust_police",
+                "contact",
+                "gender",
+                "security_index",
+            ] {
+                assert!(
+                    rows.iter().any(|r| r[var] == v && r[dom].is_empty()),
+                    "n = {n}, domain {d}: no row for {v}"
+                );
+            }
+            if n == 12 {
+                let est = column(&header, "estimate");
+                let no = rows
+                    .iter()
+                    .find(|r| r[var] == "contact" && r[1] == "no" && r[dom].is_empty())
+                    .expect("contact = no row");
+                assert_eq!(no[est].parse::<f64>().unwrap(), 1.0, "{no:?}");
+                assert_eq!(no[status], "no_variation");
+            }
+            let xlsx = get_ok(
+                &client,
+                &server,
+                &format!("/results/citizen-security.xlsx{q}"),
+            )
+            .await;
+            let mut zip = zip::ZipArchive::new(std::io::Cursor::new(xlsx)).expect("XLSX is a zip");
+            let mut strings = String::new();
+            std::io::Read::read_to_string(
+                &mut zip.by_name("xl/sharedStrings.xml").unwrap(),
+                &mut strings,
+            )
+            .unwrap();
+            assert!(
+                strings.contains("no_answers") && strings.contains(">status<"),
+                "n = {n}, domain {d}"
+            );
+        }
+
+        // The analyst's command line says the same, and exits 0.
+        let surveys = server.surveys.to_str().unwrap().to_string();
+        let out = run_ok(
+            &[
+                "estimate",
+                "--survey",
+                "citizen-security",
+                "--surveys",
+                &surveys,
+            ],
+            &server.database_url,
+        );
+        let (header, rows) = csv_table(out.as_bytes());
+        let (var, status) = (column(&header, "variable"), column(&header, "status"));
+        assert!(
+            rows.iter()
+                .any(|r| r[var] == "satisfaction" && r[status] == "no_answers"),
+            "n = {n}: {out}"
+        );
+        assert!(rows.iter().any(|r| r[var] == "safe_day"), "n = {n}");
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Small cells: suppression that survives subtraction.
+
+/// 60 responses: 31 in Baghdad, 26 in Basra and 3 in Ninawa, where two of the three have been
+/// to a police station (`contact` = yes); every response answers `contact` and `governorate`.
+async fn three_in_ninawa_server() -> (common::TestServer, usize) {
+    use mizan::survey::{Answer, answers::prune_hidden};
+    let dir = tempfile::tempdir().unwrap();
+    let url = common::fresh_database_url(dir.path()).await;
+    let db = Db::connect(&url).await.expect("connect");
+    let survey = citizen_security();
+    let mut rng = responses::Rng::new(21);
+    let mut ninawa_yes = 0;
+    for i in 0..60 {
+        let mut r = responses::random_response(&survey, &mut rng);
+        let (gov, contact) = match i {
+            0..31 => ("baghdad", if rng.chance(0.4) { "yes" } else { "no" }),
+            31..57 => ("basra", if rng.chance(0.5) { "yes" } else { "no" }),
+            57 | 58 => ("ninawa", "yes"),
+            _ => ("ninawa", "no"),
+        };
+        if gov == "ninawa" && contact == "yes" {
+            ninawa_yes += 1;
+        }
+        r.answers
+            .insert("governorate".into(), Answer::Value(gov.into()));
+        r.answers
+            .insert("contact".into(), Answer::Value(contact.into()));
+        prune_hidden(&survey, &mut r.answers);
+        db.store_response(&r, &uuid::Uuid::new_v4().to_string())
+            .await
+            .expect("store");
+    }
+    db.close().await;
+    let (code, err) = add_analyst(&url, ANALYST, PASSWORD, PASSWORD);
+    assert_eq!(code, 0, "{err}");
+    let server = common::TestServer::start_on(&common::repo_path("surveys"), url, dir);
+    (server, ninawa_yes)
+}
+
+/// One published cell as an attacker reads it: n and the estimate (a share), when shown.
+#[derive(Debug, Clone)]
+struct Cell {
+    group: String,
+    n: Option<f64>,
+    share: Option<f64>,
+}
+
+/// The subtraction attack on one breakdown: the small cell's n from the total's n minus the
+/// other cells' n, and its number of "yes" from total share × n − Σ other shares × n. Returns
+/// what could be recovered exactly.
+fn subtraction_attack(total: &Cell, cells: &[Cell], small: &str) -> (Option<f64>, Option<f64>) {
+    let others: Vec<&Cell> = cells.iter().filter(|c| c.group != small).collect();
+    let target = cells.iter().find(|c| c.group == small);
+    let shown_n = target.and_then(|c| c.n);
+    let hidden_n = cells.iter().filter(|c| c.n.is_none()).count();
+    let n = match (shown_n, total.n) {
+        (Some(n), _) => Some(n),
+        (None, Some(nt)) if hidden_n == 1 => {
+            Some(nt - others.iter().map(|c| c.n.unwrap()).sum::<f64>())
+        }
+        _ => None,
+    };
+    let hidden_share = cells.iter().filter(|c| c.share.is_none()).count();
+    let count = match (total.share, total.n, target.and_then(|c| c.share)) {
+        (_, _, Some(p)) => n.map(|n| p * n),
+        (Some(pt), Some(nt), None) if hidden_share == 1 && others.iter().all(|c| c.n.is_some()) => {
+            Some(
+                pt * nt
+                    - others
+                        .iter()
+                        .map(|c| c.share.unwrap() * c.n.unwrap())
+                        .sum::<f64>(),
+            )
+        }
+        _ => None,
+    };
+    (
+        n,
+        count
+            .filter(|x| (x - x.round()).abs() < 0.25)
+            .map(f64::round),
+    )
+}
+
+fn number_or_none(s: &str) -> Option<f64> {
+    let t = s.trim().trim_end_matches('%');
+    t.parse::<f64>().ok()
+}
+
+/// The text of each cell of each row of a page's section `v-ID`.
+fn section_rows(page: &str, id: &str) -> Vec<Vec<String>> {
+    let start = page
+        .find(&format!(r#"aria-labelledby="v-{id}""#))
+        .unwrap_or_else(|| panic!("no section {id}"));
+    let section = &page[start..];
+    let section = &section[..section.find("</section>").unwrap()];
+    let strip = |s: &str| {
+        let mut out = String::new();
+        let mut in_tag = false;
+        for ch in s.chars() {
+            match ch {
+                '<' => in_tag = true,
+                '>' => in_tag = false,
+                c if !in_tag => out.push(c),
+                _ => {}
+            }
+        }
+        out.trim().to_string()
+    };
+    section
+        .split("<tr>")
+        .skip(1)
+        .map(|row| {
+            let row = &row[..row.find("</tr>").unwrap_or(row.len())];
+            row.split("<t")
+                .skip(1)
+                .filter(|c| c.starts_with('d') || c.starts_with('h'))
+                .map(|c| strip(&format!("<t{c}")))
+                .collect()
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn a_suppressed_cell_cannot_be_recovered_by_subtraction() {
+    let (server, ninawa_yes) = three_in_ninawa_server().await;
+    let client = browser();
+    assert_eq!(
+        sign_in(&client, &server, PASSWORD, "en").await.status(),
+        303
+    );
+
+    // The CSV: the share of "yes" to `contact`, overall and by governorate.
+    let csv = get_ok(
+        &client,
+        &server,
+        "/results/citizen-security.csv?domain=governorate",
+    )
+    .await;
+    let (header, rows) = csv_table(&csv);
+    let (var, cat, dom, val, n, est) = (
+        column(&header, "variable"),
+        column(&header, "category"),
+        column(&header, "domain"),
+        column(&header, "domain_value"),
+        column(&header, "n"),
+        column(&header, "estimate"),
+    );
+    let cell = |r: &Vec<String>| Cell {
+        group: r[val].clone(),
+        n: number_or_none(&r[n]),
+        share: number_or_none(&r[est]),
+    };
+    let yes: Vec<&Vec<String>> = rows
+        .iter()
+        .filter(|r| r[var] == "contact" && r[cat] == "yes")
+        .collect();
+    let total = cell(yes.iter().find(|r| r[dom].is_empty()).unwrap());
+    let cells: Vec<Cell> = yes
+        .iter()
+        .filter(|r| r[dom] == "governorate")
+        .map(|r| cell(r))
+        .collect();
+    assert_eq!(cells.len(), 3, "{cells:?}");
+    assert!(total.share.is_some() && total.n == Some(60.0), "{total:?}");
+    // (n, number of "yes") of Ninawa as recovered; the truth is (3, ninawa_yes).
+    let recovered = subtraction_attack(&total, &cells, "ninawa");
+    assert_eq!(
+        recovered,
+        (None, None),
+        "the small cell is recoverable from the CSV (truth: 3 respondents, {ninawa_yes} yes): {total:?} {cells:?}"
+    );
+    // The cells still shown, shown to the precision the data support.
+    assert!(cells.iter().any(|c| c.share.is_some()), "{cells:?}");
+    for r in &rows {
+        if let Some(dot) = r[est].find('.') {
+            assert!(
+                r[est].len() - dot - 1 <= 3,
+                "published at full precision: {r:?}"
+            );
+        }
+    }
+
+    // The page: the same attack on the table under the chart.
+    let page = get_ok(
+        &client,
+        &server,
+        "/results/citizen-security?domain=governorate&lang=en",
+    )
+    .await;
+    let page = String::from_utf8(page).unwrap();
+    let table = section_rows(&page, "contact");
+    let page_cell = |r: &Vec<String>| Cell {
+        group: r[1].clone(),
+        n: number_or_none(&r[2]),
+        share: number_or_none(&r[3]).map(|p| p / 100.0),
+    };
+    let yes: Vec<&Vec<String>> = table
+        .iter()
+        .filter(|r| r.len() >= 6 && r[0] == "Yes")
+        .collect();
+    let total = page_cell(yes.iter().find(|r| r[1] == "All respondents").unwrap());
+    let cells: Vec<Cell> = yes
+        .iter()
+        .filter(|r| r[1] != "All respondents")
+        .map(|r| page_cell(r))
+        .collect();
+    assert_eq!(cells.len(), 3, "{table:?}");
+    let recovered = subtraction_attack(&total, &cells, "Ninawa");
+    assert_eq!(
+        recovered,
+        (None, None),
+        "the small cell is recoverable from the page (truth: 3 respondents, {ninawa_yes} yes): {total:?} {cells:?}"
+    );
+    assert!(cells.iter().any(|c| c.share.is_some()), "{cells:?}");
+}
+
+#[tokio::test]
+async fn a_design_that_cannot_be_used_yet_is_explained_not_a_500() {
+    // The design file stratifies by `stratum`, but a response came through the public link,
+    // which attaches no sampling metadata.
+    let dir = tempfile::tempdir().unwrap();
+    let surveys = dir.path().join("surveys");
+    std::fs::create_dir(&surveys).unwrap();
+    std::fs::copy(
+        common::repo_path("surveys/citizen-security.toml"),
+        surveys.join("citizen-security.toml"),
+    )
+    .unwrap();
+    std::fs::write(surveys.join("citizen-security.design.toml"), DESIGN).unwrap();
+    let url = common::fresh_database_url(dir.path()).await;
+    let db = Db::connect(&url).await.expect("connect");
+    let survey = citizen_security();
+    let mut rng = responses::Rng::new(9);
+    for i in 0..20 {
+        let mut r = responses::random_response(&survey, &mut rng);
+        if i == 0 {
+            r.metadata.clear();
+        }
+        db.store_response(&r, &uuid::Uuid::new_v4().to_string())
+            .await
+            .expect("store");
+    }
+    db.close().await;
+    let (code, err) = add_analyst(&url, ANALYST, PASSWORD, PASSWORD);
+    assert_eq!(code, 0, "{err}");
+    let server = common::TestServer::start_on(&surveys, url, dir);
+    let client = browser();
+    assert_eq!(
+        sign_in(&client, &server, PASSWORD, "en").await.status(),
+        303
+    );
+    let page = get_ok(&client, &server, "/results/citizen-security?lang=en").await;
+    let page = String::from_utf8(page).unwrap();
+    assert!(
+        page.contains("The estimates cannot be computed with this design")
+            && page.contains("stratum"),
+        "{page}"
+    );
+    let ar = get_ok(&client, &server, "/results/citizen-security?lang=ar").await;
+    assert!(
+        String::from_utf8(ar)
+            .unwrap()
+            .contains("لا يمكن حساب التقديرات")
+    );
+    for path in [
+        "/results/citizen-security.csv",
+        "/results/citizen-security.xlsx?domain=gender",
+    ] {
+        let res = client.get(server.url(path)).send().await.unwrap();
+        assert_eq!(res.status(), 422, "{path}");
+    }
 }

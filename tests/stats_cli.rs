@@ -74,7 +74,8 @@ fn estimate_on_reference_poll_matches_r() {
             "ci_low",
             "ci_high",
             "deff",
-            "flag"
+            "flag",
+            "status"
         ]
     );
     let rows: Vec<csv::StringRecord> = reader.records().map(|r| r.unwrap()).collect();
@@ -356,4 +357,52 @@ fn documented_full_example_parses() {
     assert_eq!(file.variables.len(), 3);
     assert_eq!(file.indices.len(), 1);
     assert_eq!(file.calibration.unwrap().margins.len(), 2);
+}
+
+#[test]
+fn estimates_that_cannot_be_made_are_rows_with_a_status() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data.csv");
+    // Stratum `b` has one PSU (and one respondent); nobody answered `r`.
+    std::fs::write(&data, "s,c,q,r,k\na,1,1,,x\na,1,2,,x\na,2,3,,x\nb,3,4,,x\n").unwrap();
+    let design = dir.path().join("design.toml");
+    std::fs::write(
+        &design,
+        "[design]\nstrata = \"s\"\ncluster = \"c\"\n[reliability]\nmin_n = 1\n\
+         [output]\ndomains = [\"s\"]\n\
+         [[variable]]\nname = \"q\"\ntype = \"mean\"\n\
+         [[variable]]\nname = \"r\"\ntype = \"mean\"\n\
+         [[variable]]\nname = \"k\"\ntype = \"categorical\"\n",
+    )
+    .unwrap();
+    let res = mizan(&[
+        "estimate",
+        "--data",
+        data.to_str().unwrap(),
+        "--design",
+        design.to_str().unwrap(),
+    ]);
+    let out = String::from_utf8_lossy(&res.stdout).to_string();
+    assert!(
+        res.status.success(),
+        "{}",
+        String::from_utf8_lossy(&res.stderr)
+    );
+    let mut reader = csv::Reader::from_reader(&res.stdout[3..]);
+    let rows: Vec<csv::StringRecord> = reader.records().map(|r| r.unwrap()).collect();
+    let find = |var: &str, dom: &str, val: &str| {
+        rows.iter()
+            .find(|r| &r[0] == var && &r[2] == dom && &r[3] == val)
+            .unwrap_or_else(|| panic!("no row {var}/{dom}/{val}: {out}"))
+            .clone()
+    };
+    // The estimate stands, the SE does not: the stratum is named.
+    let q = find("q", "", "");
+    assert_eq!(q[6].parse::<f64>().unwrap(), 2.5);
+    assert!(q[7].is_empty() && q[8].is_empty(), "{q:?}");
+    assert_eq!(&q[12], "single_psu:b");
+    assert_eq!(&find("r", "", "")[12], "no_answers");
+    assert_eq!(&find("r", "s", "a")[12], "no_answers");
+    assert_eq!(&find("q", "s", "b")[12], "one_respondent");
+    assert_eq!(&find("k", "", "")[12], "single_psu:b");
 }

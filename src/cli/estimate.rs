@@ -7,7 +7,7 @@ pub mod design_file;
 pub mod table;
 
 use crate::stats::composite::{Item, likert_index};
-use crate::stats::{Design, Domain, Estimate, IntervalMethod, interval};
+use crate::stats::{Design, Domain, Estimate, IntervalMethod, Unestimable, interval};
 use crate::{Error, Result};
 use design_file::{DesignFile, VariableSpec, build_design};
 use std::io::Write;
@@ -81,7 +81,7 @@ fn estimate_for_survey(data: Option<&Path>, id: &str, args: &Args) -> Result<Vec
 }
 
 /// The header of the output, in order.
-pub const COLUMNS: [&str; 12] = [
+pub const COLUMNS: [&str; 13] = [
     "variable",
     "category",
     "domain",
@@ -94,6 +94,7 @@ pub const COLUMNS: [&str; 12] = [
     "ci_high",
     "deff",
     "flag",
+    "status",
 ];
 
 /// One output row.
@@ -106,6 +107,53 @@ pub struct Row {
     pub estimate: Estimate,
     pub ci: (f64, f64),
     pub flag: crate::stats::Flag,
+    /// Why the estimate or its SE is missing (strata named by their labels); `None`: complete.
+    pub status: Option<Unestimable<String>>,
+}
+
+impl Row {
+    /// The `status` column: `ok`, or the reason's code (`no_answers`, `one_respondent`,
+    /// `no_variation`, `empty_domain`, `single_psu:STRATUM[,STRATUM…]`).
+    pub fn status_code(&self) -> String {
+        status_code(self.status.as_ref())
+    }
+}
+
+/// See [`Row::status_code`].
+pub fn status_code(status: Option<&Unestimable<String>>) -> String {
+    match status {
+        None => "ok".into(),
+        Some(Unestimable::SinglePsu { strata }) if !strata.is_empty() => {
+            format!("single_psu:{}", strata.join(","))
+        }
+        Some(u) => u.code().into(),
+    }
+}
+
+/// One row per variable and index of the design, for a survey without responses: no
+/// estimate, status `no_answers`.
+pub fn unanswered_rows(file: &DesignFile) -> Vec<Row> {
+    let rules = file.reliability.rules();
+    let names = file
+        .variables
+        .iter()
+        .map(|v| &v.name)
+        .chain(file.indices.iter().map(|i| &i.name));
+    names
+        .map(|name| {
+            let est = no_estimate(f64::NAN, 0);
+            Row {
+                variable: name.clone(),
+                category: String::new(),
+                domain: String::new(),
+                domain_value: String::new(),
+                flag: rules.flag(&est),
+                estimate: est,
+                ci: (f64::NAN, f64::NAN),
+                status: Some(Unestimable::NoAnswers),
+            }
+        })
+        .collect()
 }
 
 /// Reads both files and computes every row.
@@ -126,6 +174,21 @@ pub fn estimate_table(
 ) -> Result<Vec<Row>> {
     let design = build_design(table, file, design_path, base_dir)?;
     let rules = file.reliability.rules();
+    // Strata named by their labels in the rows' status.
+    let stratum_labels: Vec<String> = match &file.design.strata {
+        Some(col) => table.codes(col)?.1,
+        None => Vec::new(),
+    };
+    let status_of = |e: &Estimate| {
+        e.unestimable.clone().map(|u| {
+            u.map_strata(|code| {
+                stratum_labels
+                    .get(code as usize)
+                    .cloned()
+                    .unwrap_or_else(|| code.to_string())
+            })
+        })
+    };
     let level = file.output.level;
     if !(level > 0.0 && level < 1.0) {
         return Err(Error::Stats(format!(
@@ -253,6 +316,7 @@ pub fn estimate_table(
                         domain: dname,
                         domain_value: dvalue,
                         flag: rules.flag(&est),
+                        status: status_of(&est),
                         estimate: est,
                         ci,
                     });
@@ -261,11 +325,24 @@ pub fn estimate_table(
             _ => {
                 let (codes, labels) = table.codes(&var.name)?;
                 for (dname, dvalue, domain) in &scopes {
-                    let shares = match design.category_shares(&codes, labels.len(), *domain) {
-                        Ok(s) => s,
-                        Err(_) if domain.is_some() => vec![empty_estimate(&design); labels.len()],
-                        Err(e) => return Err(context(e)),
-                    };
+                    if labels.is_empty() {
+                        // Nobody answered: no category is known, one row says so.
+                        let est = no_estimate(design.df(), design.len());
+                        rows.push(Row {
+                            variable: var.name.clone(),
+                            category: String::new(),
+                            domain: dname.clone(),
+                            domain_value: dvalue.clone(),
+                            flag: rules.flag(&est),
+                            status: Some(Unestimable::NoAnswers),
+                            estimate: est,
+                            ci: (f64::NAN, f64::NAN),
+                        });
+                        continue;
+                    }
+                    let shares = design
+                        .category_shares(&codes, labels.len(), *domain)
+                        .map_err(context)?;
                     for (label, est) in labels.iter().zip(shares) {
                         let ci = if prop_method == IntervalMethod::Likelihood {
                             let y: Vec<f64> = codes
@@ -290,6 +367,7 @@ pub fn estimate_table(
                             domain: dname.clone(),
                             domain_value: dvalue.clone(),
                             flag: rules.flag(&est),
+                            status: status_of(&est),
                             estimate: est,
                             ci,
                         });
@@ -301,22 +379,29 @@ pub fn estimate_table(
     Ok(rows)
 }
 
-fn empty_estimate(design: &Design) -> Estimate {
+/// An estimate that could not be made (no respondent).
+fn no_estimate(df: f64, design_rows: usize) -> Estimate {
     Estimate {
         estimate: f64::NAN,
         se: f64::NAN,
-        df: design.df(),
+        df,
         deff: f64::NAN,
         n: 0,
         n_eff: 0.0,
         sum_weights: 0.0,
-        design_rows: design.len(),
+        design_rows,
         replicate_logit_se: None,
+        unestimable: Some(Unestimable::NoAnswers),
     }
 }
 
+/// No interval where there is no estimate or no variance; the numbers R gives otherwise.
+fn no_interval(est: &Estimate) -> bool {
+    est.n == 0 || est.unestimable.as_ref().is_some_and(|u| u.no_variance())
+}
+
 fn t_interval(est: &Estimate, level: f64) -> Result<(f64, f64)> {
-    if est.n == 0 {
+    if no_interval(est) {
         return Ok((f64::NAN, f64::NAN));
     }
     interval(est, IntervalMethod::T, level)
@@ -330,10 +415,12 @@ fn proportion_interval(
     method: IntervalMethod,
     level: f64,
 ) -> Result<(f64, f64)> {
-    if est.n == 0 {
+    if no_interval(est) {
         return Ok((f64::NAN, f64::NAN));
     }
     match method {
+        // The profile likelihood needs two different answers and more than one respondent.
+        IntervalMethod::Likelihood if est.unestimable.is_some() => Ok((f64::NAN, f64::NAN)),
         IntervalMethod::Likelihood => design.likelihood_interval(y, domain, level),
         IntervalMethod::T => interval(est, IntervalMethod::Mean, level),
         m => interval(est, m, level),
@@ -371,6 +458,7 @@ pub fn to_csv(rows: &[Row]) -> Result<Vec<u8>> {
                 num(r.ci.1),
                 num(e.deff),
                 r.flag.as_str().to_string(),
+                r.status_code(),
             ])?;
         }
         w.flush()

@@ -14,6 +14,7 @@
 
 pub mod access;
 pub mod labels;
+pub mod publish;
 pub mod xlsx;
 
 use std::path::{Path, PathBuf};
@@ -22,7 +23,7 @@ use futures::TryStreamExt;
 
 use crate::cli::estimate::design_file::{DesignFile, IndexSpec, VariableSpec};
 use crate::cli::estimate::table::{Column as TableColumn, ColumnBuilder, Table};
-use crate::cli::estimate::{Row, estimate_table};
+use crate::cli::estimate::{Row, estimate_table, unanswered_rows};
 use crate::db::{AnswerRow, Db};
 use crate::export::{ColumnSource, answer_cell, free_text_cell, option_cell};
 use crate::survey::{QuestionKind, Survey};
@@ -187,13 +188,14 @@ fn index_spec(survey: &Survey, index: &crate::survey::CompositeIndex) -> Option<
 }
 
 /// The columns `names` of a survey's responses, read from the database with their export
-/// cells, dictionary-encoded. Fails on a name that is not an export column of the survey.
+/// cells, dictionary-encoded; `None` when the survey has no responses yet. Fails on a name
+/// that is not an export column of the survey.
 pub async fn read_columns(
     db: &Db,
     survey: &Survey,
     names: &[String],
     missing_codes: &[String],
-) -> Result<Table> {
+) -> Result<Option<Table>> {
     let export_columns = crate::export::columns(survey);
     let mut keys: Vec<&str> = Vec::new();
     let mut sources: Vec<&ColumnSource> = Vec::new();
@@ -237,12 +239,9 @@ pub async fn read_columns(
     }
     let columns: Vec<TableColumn> = builders.into_iter().map(ColumnBuilder::finish).collect();
     if columns[0].is_empty() {
-        return Err(Error::Stats(format!(
-            "survey `{}` has no stored responses yet",
-            survey.id
-        )));
+        return Ok(None);
     }
-    Table::from_columns(&source, names.to_vec(), columns, missing_codes)
+    Table::from_columns(&source, names.to_vec(), columns, missing_codes).map(Some)
 }
 
 /// The export's cell of one column for one response.
@@ -267,16 +266,20 @@ fn cell(row: &AnswerRow, source: &ColumnSource, keys: &[&str]) -> String {
     }
 }
 
-/// Every estimate of the design on the survey's stored responses. The estimation itself (CPU
-/// only, seconds on a million rows) runs on a blocking thread, so a web server keeps answering.
+/// Every estimate of the design on the survey's stored responses (without responses: one
+/// `no_answers` row per variable). The estimation itself (CPU only, seconds on a million
+/// rows) runs on a blocking thread, so a web server keeps answering.
 pub async fn estimate_survey(db: &Db, survey: &Survey, design: &SurveyDesign) -> Result<Vec<Row>> {
-    let table = read_columns(
+    let Some(table) = read_columns(
         db,
         survey,
         &design.file.columns(),
         &design.file.data.missing,
     )
-    .await?;
+    .await?
+    else {
+        return Ok(unanswered_rows(&design.file));
+    };
     let file = design.file.clone();
     let (source, base) = (design.source(survey), design.base_dir(survey));
     tokio::task::spawn_blocking(move || estimate_table(&table, &file, &source, &base))

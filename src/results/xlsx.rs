@@ -1,11 +1,12 @@
 //! The results workbook: sheet `estimates` (the tidy columns of `mizan estimate`, numbers as
 //! numbers, plus the survey's wording in both languages) and sheet `design` (what produced
-//! them). Suppressed estimates keep their n and flag but no numbers, as in the CSV.
+//! them). Written from the published rows ([`super::publish`]): a suppressed estimate keeps
+//! its labels and flag only, as in the CSV.
 
 use rust_xlsxwriter::{Workbook, XlsxError};
 
 use super::SurveyDesign;
-use super::labels;
+use super::{labels, publish};
 use crate::cli::estimate::{COLUMNS, Row};
 use crate::stats::Flag;
 use crate::survey::Survey;
@@ -38,7 +39,9 @@ fn build(survey: &Survey, design: &SurveyDesign, rows: &[Row]) -> Result<Vec<u8>
         sheet.write_string(row, 1, &r.category)?;
         sheet.write_string(row, 2, &r.domain)?;
         sheet.write_string(row, 3, &r.domain_value)?;
-        sheet.write_number(row, 4, e.n as f64)?;
+        if !publish::n_hidden(r) {
+            sheet.write_number(row, 4, e.n as f64)?;
+        }
         let hide = r.flag == Flag::Suppressed;
         for (c, x) in [e.n_eff, e.estimate, e.se, r.ci.0, r.ci.1, e.deff]
             .into_iter()
@@ -49,13 +52,16 @@ fn build(survey: &Survey, design: &SurveyDesign, rows: &[Row]) -> Result<Vec<u8>
             }
         }
         sheet.write_string(row, 11, r.flag.as_str())?;
+        if publish::status_shown(r) {
+            sheet.write_string(row, 12, r.status_code())?;
+        }
         let var = labels::variable(survey, &r.variable);
-        sheet.write_string(row, 12, &var.ar)?;
-        sheet.write_string(row, 13, &var.en)?;
+        sheet.write_string(row, 13, &var.ar)?;
+        sheet.write_string(row, 14, &var.en)?;
         if !r.category.is_empty() {
             let cat = labels::value(survey, &r.variable, &r.category);
-            sheet.write_string(row, 14, &cat.ar)?;
-            sheet.write_string(row, 15, &cat.en)?;
+            sheet.write_string(row, 15, &cat.ar)?;
+            sheet.write_string(row, 16, &cat.en)?;
         }
     }
     let sheet = book.add_worksheet();

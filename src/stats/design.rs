@@ -38,6 +38,9 @@ pub struct Design {
     /// Degrees of freedom of a replicate design (R's `degf`), when it differs from the
     /// linearisation rule.
     pub(crate) replicate_df: Option<f64>,
+    /// Strata (the caller's codes) that have a single PSU; empty when the design has no strata
+    /// and one PSU. `None`: every stratum has two or more.
+    pub(crate) single_psu: Option<Vec<u32>>,
 }
 
 /// Kish's weighting design effect and effective sample size.
@@ -52,8 +55,9 @@ pub struct Kish {
 
 impl Design {
     /// A design from plain columns: `weights` (positive or zero, finite), optional stratum and
-    /// cluster codes per row (any `u32` except [`MISSING_CODE`]). Every stratum needs at least
-    /// two PSUs (R's default `survey.lonely.psu = "fail"`).
+    /// cluster codes per row (any `u32` except [`MISSING_CODE`]). A stratum with a single PSU
+    /// is allowed, but no estimate on the design then has a standard error
+    /// ([`super::Unestimable::SinglePsu`]), as R's default `survey.lonely.psu = "fail"` gives none.
     pub fn new(
         weights: Vec<f64>,
         strata: Option<&[u32]>,
@@ -114,21 +118,23 @@ impl Design {
         for s in &psu_stratum {
             stratum_psus[*s as usize] += 1;
         }
-        if let Some(h) = stratum_psus.iter().position(|k| *k < 2) {
-            let label = match strata {
-                Some(s) => {
+        // A stratum with one PSU has no with-replacement variance. R's default fails the whole
+        // design; here the design stands and every estimate says so (its SE is unknown), so
+        // that the other numbers can still be shown.
+        let lonely: Vec<usize> = (0..n_strata).filter(|h| stratum_psus[*h] < 2).collect();
+        let single_psu = (!lonely.is_empty()).then(|| match strata {
+            Some(s) => lonely
+                .iter()
+                .map(|h| {
                     let row = row_stratum
                         .iter()
-                        .position(|r| *r as usize == h)
+                        .position(|r| *r as usize == *h)
                         .unwrap_or(0);
-                    format!("the stratum of row {} (code {})", row + 1, s[row])
-                }
-                None => "the design".to_string(),
-            };
-            return Err(stats_error(format!(
-                "{label} has only one PSU: its variance cannot be estimated (merge it with another stratum)"
-            )));
-        }
+                    s[row]
+                })
+                .collect(),
+            None => Vec::new(),
+        });
         Ok(Design {
             weights,
             psu: Arc::new(psu),
@@ -137,6 +143,7 @@ impl Design {
             calibration: None,
             replicates: None,
             replicate_df: None,
+            single_psu,
         })
     }
 
@@ -150,6 +157,7 @@ impl Design {
             calibration: self.calibration.clone(),
             replicates: self.replicates.clone(),
             replicate_df: self.replicate_df,
+            single_psu: self.single_psu.clone(),
         }
     }
 
@@ -361,9 +369,21 @@ mod tests {
     }
 
     #[test]
-    fn lonely_psu_is_an_error() {
-        let err = Design::new(vec![1.0; 3], Some(&[0, 0, 1]), None).unwrap_err();
-        assert!(err.to_string().contains("only one PSU"), "{err}");
+    fn a_lonely_psu_leaves_the_estimate_but_no_variance() {
+        let d = Design::new(vec![1.0; 3], Some(&[7, 7, 9]), None).unwrap();
+        let e = d.mean(&[1.0, 2.0, 4.0], None).unwrap();
+        assert!((e.estimate - 7.0 / 3.0).abs() < 1e-15);
+        assert!(e.se.is_nan());
+        assert_eq!(
+            e.unestimable,
+            Some(super::super::Unestimable::SinglePsu { strata: vec![9] })
+        );
+        let one = Design::new(vec![1.0], None, None).unwrap();
+        let e = one.mean(&[3.0], None).unwrap();
+        assert_eq!(
+            e.unestimable,
+            Some(super::super::Unestimable::OneRespondent)
+        );
     }
 
     #[test]

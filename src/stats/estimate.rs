@@ -6,7 +6,7 @@
 //! their strata and PSUs in the variance with a zero contribution.
 
 use super::design::{Design, Replicates};
-use super::{MISSING_CODE, stats_error};
+use super::{MISSING_CODE, Unestimable, stats_error};
 use crate::Result;
 
 /// Rows whose `codes` equal `value` form the domain.
@@ -36,6 +36,8 @@ pub struct Estimate {
     /// For replicate designs: the SE of `logit(estimate)` from the replicates' logits, which
     /// R's logit interval uses there (it refits the model in every replicate).
     pub replicate_logit_se: Option<f64>,
+    /// Why the estimate, or its SE, is missing or degenerate; `None` for a full estimate.
+    pub unestimable: Option<Unestimable>,
 }
 
 impl Estimate {
@@ -112,6 +114,14 @@ enum Kind {
     Total,
 }
 
+/// Rows of the design in the domain (all rows without one).
+fn rows_in(design: &Design, domain: Option<Domain<'_>>) -> usize {
+    match domain {
+        Some(d) => d.codes.iter().filter(|c| **c == d.value).count(),
+        None => design.len(),
+    }
+}
+
 fn check_len(design: &Design, len: usize, what: &str) -> Result<()> {
     if len != design.len() {
         return Err(stats_error(format!(
@@ -147,10 +157,7 @@ impl Design {
             Some(d) if d.codes[i] != d.value => f64::NAN,
             _ => y[i],
         });
-        if e.n == 0 {
-            return Err(stats_error("no respondent answered (in this domain)"));
-        }
-        Ok(e)
+        Ok(self.judged(e, rows_in(self, domain)))
     }
 
     /// Proportion of 1s of a 0/1 variable (NaN = missing).
@@ -180,28 +187,27 @@ impl Design {
                 i + 1
             )));
         }
+        let rows = rows_in(self, domain);
         let shares: Vec<Estimate> = (0..n_categories as u32)
             .map(|k| {
-                self.core(Kind::Ratio, |i| {
+                let e = self.core(Kind::Ratio, |i| {
                     let c = codes[i];
                     match domain {
                         Some(d) if d.codes[i] != d.value => f64::NAN,
                         _ if c == MISSING_CODE => f64::NAN,
                         _ => (c == k) as u8 as f64,
                     }
-                })
+                });
+                self.judged(e, rows)
             })
             .collect();
-        if shares.first().is_some_and(|e| e.n == 0) {
-            return Err(stats_error("no respondent answered (in this domain)"));
-        }
         Ok(shares)
     }
 
     /// Means of `y` (NaN = missing) in every domain `0..n_domains` given by `domains` (codes,
     /// [`MISSING_CODE`] = in no domain), like R's `svyby(~y, ~domain, svymean, na.rm = TRUE)`:
     /// each within the full design, all from one pass over the rows on linearised designs.
-    /// A domain without respondents gets `n = 0` and NaN numbers.
+    /// A domain without respondents gets `n = 0`, NaN numbers and its [`Unestimable`] reason.
     pub fn mean_by(&self, y: &[f64], domains: &[u32], n_domains: usize) -> Result<Vec<Estimate>> {
         check_len(self, y.len(), "variable")?;
         check_len(self, domains.len(), "domain column")?;
@@ -217,14 +223,21 @@ impl Design {
                 i + 1
             )));
         }
+        let mut members = vec![0usize; n_domains];
+        for g in domains {
+            if *g != MISSING_CODE {
+                members[*g as usize] += 1;
+            }
+        }
         let grouped_fits = n_domains.saturating_mul(self.n_psu()) <= 4 * self.len() + (1 << 20);
         if self.replicates.is_some() || !grouped_fits {
             return Ok((0..n_domains as u32)
                 .map(|g| {
-                    self.core(
+                    let e = self.core(
                         Kind::Ratio,
                         |i| if domains[i] == g { y[i] } else { f64::NAN },
-                    )
+                    );
+                    self.judged(e, members[g as usize])
                 })
                 .collect());
         }
@@ -249,7 +262,8 @@ impl Design {
             .iter()
             .zip(&estimates)
             .zip(variances)
-            .map(|((s, e), v)| self.finish(Kind::Ratio, s, *e, v, None))
+            .zip(members)
+            .map(|(((s, e), v), rows)| self.judged(self.finish(Kind::Ratio, s, *e, v, None), rows))
             .collect())
     }
 
@@ -341,7 +355,43 @@ impl Design {
             sum_weights: sums.sw,
             design_rows: self.len(),
             replicate_logit_se,
+            unestimable: None,
         }
+    }
+
+    /// The estimate with its [`Unestimable`] reason, if any (`rows`: rows in the domain), in
+    /// this order: no rows, no answers, one respondent, a stratum with one PSU, no variation.
+    /// Where the reason leaves no variance the SE and design effect are NaN, not a number
+    /// that would look real.
+    fn judged(&self, mut e: Estimate, rows: usize) -> Estimate {
+        let why = if rows == 0 {
+            Some(Unestimable::EmptyDomain)
+        } else if e.n == 0 {
+            Some(Unestimable::NoAnswers)
+        } else if e.n == 1 {
+            Some(Unestimable::OneRespondent)
+        } else if let Some(strata) = &self.single_psu {
+            Some(Unestimable::SinglePsu {
+                strata: strata.clone(),
+            })
+        } else if e.se <= 1e-12 * e.estimate.abs() {
+            // Replicate estimates of a constant can differ from it in the last bit.
+            Some(Unestimable::NoVariation)
+        } else {
+            None
+        };
+        if let Some(w) = &why {
+            if w.no_estimate() {
+                e.estimate = f64::NAN;
+            }
+            if w.no_variance() || self.single_psu.is_some() {
+                e.se = f64::NAN;
+                e.deff = f64::NAN;
+                e.replicate_logit_se = None;
+            }
+        }
+        e.unestimable = why;
+        e
     }
 
     /// The estimate in every replicate. The variance is then `Σ_r rscale_r (θ_r - θ)²` (JKn,
@@ -473,11 +523,12 @@ mod tests {
                 )
                 .ok();
             match one {
-                Some(one) => {
+                Some(one) if one.n > 0 => {
                     assert!((one.estimate - all[g as usize].estimate).abs() < 1e-14);
                     assert!((one.se - all[g as usize].se).abs() < 1e-14);
+                    assert_eq!(one.unestimable, all[g as usize].unestimable);
                 }
-                None => assert_eq!(all[g as usize].n, 0),
+                _ => assert_eq!(all[g as usize].n, 0),
             }
         }
         assert_eq!(all[3].n, 0);
@@ -499,5 +550,50 @@ mod tests {
             .unwrap();
         assert!((e.estimate - (4.0 + 16.0) / 6.0).abs() < 1e-15);
         assert_eq!(e.n, 2);
+    }
+
+    #[test]
+    fn estimates_that_cannot_be_made_say_why() {
+        let d = Design::new(vec![1.0; 4], None, None).unwrap();
+        let nan = [f64::NAN; 4];
+        let e = d.mean(&nan, None).unwrap();
+        assert_eq!(e.unestimable, Some(Unestimable::NoAnswers));
+        assert!(e.estimate.is_nan() && e.se.is_nan());
+        let e = d.mean(&[2.0, f64::NAN, f64::NAN, f64::NAN], None).unwrap();
+        assert_eq!(e.unestimable, Some(Unestimable::OneRespondent));
+        assert_eq!(e.estimate, 2.0);
+        let e = d.proportion(&[1.0, 1.0, 1.0, f64::NAN], None).unwrap();
+        assert_eq!(e.unestimable, Some(Unestimable::NoVariation));
+        assert_eq!((e.estimate, e.se), (1.0, 0.0));
+        assert_eq!(
+            d.mean(&[1.0, 2.0, 3.0, 4.0], None).unwrap().unestimable,
+            None
+        );
+        // A domain value with no rows, and one whose rows did not answer.
+        let codes = [0, 0, 2, 2];
+        let y = [1.0, 2.0, f64::NAN, f64::NAN];
+        let by = d.mean_by(&y, &codes, 3).unwrap();
+        assert_eq!(by[0].unestimable, None);
+        assert_eq!(by[1].unestimable, Some(Unestimable::EmptyDomain));
+        assert_eq!(by[2].unestimable, Some(Unestimable::NoAnswers));
+        let shares = d
+            .category_shares(
+                &[MISSING_CODE; 4],
+                2,
+                Some(Domain {
+                    codes: &codes,
+                    value: 1,
+                }),
+            )
+            .unwrap();
+        assert!(
+            shares
+                .iter()
+                .all(|e| e.unestimable == Some(Unestimable::EmptyDomain))
+        );
+        // Replicate designs give the same reasons.
+        let j = d.with_jackknife().unwrap();
+        let e = j.proportion(&[0.0, 0.0, 0.0, 0.0], None).unwrap();
+        assert_eq!(e.unestimable, Some(Unestimable::NoVariation));
     }
 }

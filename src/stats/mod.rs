@@ -16,6 +16,8 @@
 //! - [`interval`]: confidence intervals (t, and R's `svyciprop` methods).
 //! - [`reliability`]: n, n_eff, relative SE and the publication flag.
 //! - [`composite`]: indices built from several Likert items.
+//! - [`unestimable`]: why an estimate or its SE cannot be computed (no answers, one
+//!   respondent, a single PSU in a stratum, no variation), reported per estimate.
 
 pub mod calibrate;
 pub mod composite;
@@ -24,6 +26,7 @@ pub mod distributions;
 pub mod estimate;
 pub mod interval;
 pub mod reliability;
+pub mod unestimable;
 mod variance;
 
 pub use calibrate::{Margin, RakeControl, TrimBounds};
@@ -31,6 +34,7 @@ pub use design::{Design, Kish, factorize};
 pub use estimate::{Domain, Estimate};
 pub use interval::{IntervalMethod, interval};
 pub use reliability::{Flag, ReliabilityRules};
+pub use unestimable::Unestimable;
 
 /// Group code meaning "no value" (missing answer, or respondent outside every target cell).
 pub const MISSING_CODE: u32 = u32::MAX;

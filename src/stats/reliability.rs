@@ -72,6 +72,7 @@ mod tests {
             sum_weights: n as f64,
             design_rows: 100,
             replicate_logit_se: None,
+            unestimable: None,
         }
     }
 

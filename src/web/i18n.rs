@@ -148,8 +148,8 @@ pub const FLAG_LOW: Ui = Ui::new(
     "Low reliability: interpret with care",
 );
 pub const FLAG_SUPPRESSED: Ui = Ui::new(
-    "محجوب: عدد المجيبين قليل جداً",
-    "Suppressed: too few respondents",
+    "محجوب: مجموعة صغيرة، أو محجوب كي لا تُستنتج مجموعة صغيرة",
+    "Suppressed: a small group, or hidden so that a small group cannot be worked out",
 );
 pub const CHART_ALT: Ui = Ui::new(
     "مخطط أعمدة للتقديرات مع فترات الثقة؛ القيم في الجدول التالي.",

@@ -7,7 +7,7 @@
 //! | POST   | `/logout`                  | forget the analyst in this session → `/login`     |
 //! | GET    | `/results`                 | the surveys                                       |
 //! | GET    | `/results/{survey}`        | estimates, charts and tables (`?domain=COLUMN`)   |
-//! | GET    | `/results/{survey}.csv`    | the estimates as `mizan estimate` writes them     |
+//! | GET    | `/results/{survey}.csv`    | the published estimates (rounded, small cells hidden) |
 //! | GET    | `/results/{survey}.xlsx`   | workbook: estimates and design                    |
 //!
 //! Every results route needs a signed-in analyst, else it redirects to `/login`. The session
@@ -22,7 +22,6 @@ use axum::{Router, routing::get, routing::post};
 use maud::html;
 
 use crate::Error;
-use crate::cli::estimate::to_csv;
 use crate::results::{self, SurveyDesign, labels};
 use crate::survey::{Lang, Survey, Text};
 
@@ -230,27 +229,36 @@ async fn survey_results(
         }
     }
     let responses = state.db.count_responses(&survey.id).await?;
-    let rows = if responses == 0 {
-        Vec::new()
-    } else {
-        results::estimate_survey(&state.db, survey, &design).await?
+    // Without responses too: the downloads then say `no_answers` for every variable. An
+    // estimate that cannot be made is a row with its reason; what stops the whole design
+    // (calibration targets without respondents, a stratum column left empty) is said on the
+    // page instead of a 500, and the downloads answer with that page (422).
+    let (rows, problem) = match results::estimate_survey(&state.db, survey, &design).await {
+        // Pages and downloads publish: rounded, small cells protected against subtraction.
+        Ok(rows) => (results::publish::publish(&rows, &design.file), None),
+        Err(Error::Stats(message)) => (Vec::new(), Some(message)),
+        Err(e) => return Err(e),
     };
     let suffix = domain
         .as_deref()
         .map(|d| format!("?domain={}", query_escape(d)))
         .unwrap_or_default();
     match format {
-        Format::Csv => Ok(download(
-            to_csv(&rows)?,
+        Format::Csv if problem.is_none() => Ok(download(
+            results::publish::to_csv(&rows)?,
             "text/csv; charset=utf-8",
             &format!("{}-results.csv", survey.id),
         )),
-        Format::Xlsx => Ok(download(
+        Format::Xlsx if problem.is_none() => Ok(download(
             results::xlsx::workbook(survey, &design, &rows)?,
             "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
             &format!("{}-results.xlsx", survey.id),
         )),
-        Format::Page => {
+        _ => {
+            let status = match format {
+                Format::Page => StatusCode::OK,
+                _ => StatusCode::UNPROCESSABLE_ENTITY,
+            };
             let csrf = visitor.csrf_token().await?;
             let variables = group(survey, &design, rows, lang);
             let domain_labels: Vec<(String, String)> = domains
@@ -276,7 +284,7 @@ async fn survey_results(
             };
             let csv_href = format!("/results/{}.csv{suffix}", survey.id);
             let xlsx_href = format!("/results/{}.xlsx{suffix}", survey.id);
-            Ok(view::results(
+            let page = view::results(
                 &chrome,
                 &view::ResultsPage {
                     title: &heading,
@@ -292,9 +300,10 @@ async fn survey_results(
                     xlsx_href: &xlsx_href,
                     csrf: &csrf,
                     variables: &variables,
+                    problem: problem.as_deref(),
                 },
-            )
-            .into_response())
+            );
+            Ok((status, page).into_response())
         }
     }
 }

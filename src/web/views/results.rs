@@ -5,7 +5,7 @@
 use maud::{Markup, html};
 
 use crate::cli::estimate::Row;
-use crate::stats::Flag;
+use crate::stats::{Flag, Unestimable};
 use crate::survey::Lang;
 use crate::web::i18n::{self, Ui};
 
@@ -95,6 +95,8 @@ pub struct ResultsPage<'a> {
     pub xlsx_href: &'a str,
     pub csrf: &'a str,
     pub variables: &'a [VariableResults],
+    /// Why no estimate could be made with the design (a message of the statistics).
+    pub problem: Option<&'a str>,
 }
 
 fn flag_text(flag: Flag) -> Ui {
@@ -102,6 +104,76 @@ fn flag_text(flag: Flag) -> Ui {
         Flag::Ok => i18n::FLAG_OK,
         Flag::LowReliability => i18n::FLAG_LOW,
         Flag::Suppressed => i18n::FLAG_SUPPRESSED,
+    }
+}
+
+const CANNOT_ESTIMATE: Ui = Ui::new(
+    "لا يمكن حساب التقديرات بملف التصميم هذا على الإجابات المحفوظة:",
+    "The estimates cannot be computed with this design on the stored responses:",
+);
+
+// Why a row has no estimate or no interval, in the reader's language.
+const NO_ANSWERS_YET: Ui = Ui::new("لا توجد إجابات بعد", "No answers yet");
+const NO_ANSWERS_GROUP: Ui = Ui::new(
+    "لا توجد إجابات في هذه المجموعة بعد",
+    "No answers in this group yet",
+);
+const EMPTY_GROUP: Ui = Ui::new("لا أحد في هذه المجموعة", "Nobody in this group");
+const ONE_RESPONDENT: Ui = Ui::new(
+    "مجيب واحد فقط: لا يمكن حساب التباين",
+    "One respondent only: no variance",
+);
+const ONE_CLUSTER: Ui = Ui::new(
+    "عنقود واحد فقط: لا يمكن حساب التباين ولا فترة الثقة",
+    "One cluster only: no variance, no confidence interval",
+);
+const ONE_CLUSTER_IN: Ui = Ui::new("عنقود واحد في الطبقة", "One cluster in stratum");
+const ONE_CLUSTER_TAIL: Ui = Ui::new(
+    "لا يمكن حساب التباين ولا فترة الثقة",
+    "no variance, no confidence interval",
+);
+const NO_VARIATION: Ui = Ui::new(
+    "الإجابات كلها متطابقة: لا توجد فترة ثقة",
+    "Every answer is the same: no confidence interval",
+);
+
+/// The sentence for a row's reason; `in_group`: a row of a breakdown, not the whole sample.
+pub fn status_text(status: &Unestimable<String>, in_group: bool, lang: Lang) -> Markup {
+    let plain = |t: Ui| html! { (t.get(lang)) };
+    match status {
+        Unestimable::NoAnswers if in_group => plain(NO_ANSWERS_GROUP),
+        Unestimable::NoAnswers => plain(NO_ANSWERS_YET),
+        Unestimable::EmptyDomain => plain(EMPTY_GROUP),
+        Unestimable::OneRespondent => plain(ONE_RESPONDENT),
+        Unestimable::NoVariation => plain(NO_VARIATION),
+        Unestimable::SinglePsu { strata } if strata.is_empty() => plain(ONE_CLUSTER),
+        Unestimable::SinglePsu { strata } => {
+            let sep = if lang == Lang::Ar { "، " } else { ", " };
+            html! {
+                (ONE_CLUSTER_IN.get(lang)) " "
+                @for (i, s) in strata.iter().enumerate() {
+                    @if i > 0 { (sep) }
+                    bdi { (s) }
+                }
+                ": " (ONE_CLUSTER_TAIL.get(lang))
+            }
+        }
+    }
+}
+
+/// The reliability cell: a row without answers says so; a suppressed row says only that
+/// (its reason could tell how many answered, or that they all answered alike); otherwise the
+/// flag, and the reason when there is one.
+fn reliability(r: &LabelledRow, lang: Lang) -> Markup {
+    let status = r.row.status.as_ref();
+    let in_group = r.group.is_some();
+    match status {
+        Some(s) if s.no_estimate() => status_text(s, in_group, lang),
+        _ if r.row.flag == Flag::Suppressed => html! { (flag_text(r.row.flag).get(lang)) },
+        Some(s) => {
+            html! { (flag_text(r.row.flag).get(lang)) ". " (status_text(s, in_group, lang)) }
+        }
+        None => html! { (flag_text(r.row.flag).get(lang)) },
     }
 }
 
@@ -150,15 +222,21 @@ pub fn results(chrome: &Chrome, p: &ResultsPage) -> Markup {
                 li { a href=(p.csv_href) download { (i18n::DOWNLOAD_CSV.get(lang)) } }
                 li { a href=(p.xlsx_href) download { (i18n::DOWNLOAD_XLSX.get(lang)) } }
             }
-            @if p.variables.is_empty() {
+            @if let Some(problem) = p.problem {
+                div.error-summary role="alert" {
+                    h2.error-summary-title { (CANNOT_ESTIMATE.get(lang)) }
+                    p.body { bdi dir="ltr" { (problem) } }
+                }
+            } @else if p.responses == 0 || p.variables.is_empty() {
                 p.body { (i18n::RESULTS_NONE_YET.get(lang)) }
-            }
+            } @else {
             @for v in p.variables {
                 section.results-section aria-labelledby={ "v-" (v.id) } {
                     h2.heading-m id={ "v-" (v.id) } { (v.label) }
                     (chart(v, lang))
                     (table(v, lang))
                 }
+            }
             }
         },
     )
@@ -199,7 +277,11 @@ fn table(v: &VariableResults, lang: Lang) -> Markup {
                         tr {
                             @if has_category { th scope="row" { (r.category.clone().unwrap_or_default()) } }
                             td { (r.group.clone().unwrap_or_else(|| i18n::ALL_RESPONDENTS.get(lang).to_string())) }
-                            td.numeric { (i18n::digits(lang, &e.n.to_string())) }
+                            @if crate::results::publish::n_hidden(&r.row) {
+                                td { "—" }
+                            } @else {
+                                td.numeric { (i18n::digits(lang, &e.n.to_string())) }
+                            }
                             @if hidden {
                                 td { "—" }
                                 td { "—" }
@@ -211,7 +293,7 @@ fn table(v: &VariableResults, lang: Lang) -> Markup {
                                     } @else { "—" }
                                 }
                             }
-                            td { (flag_text(r.row.flag).get(lang)) }
+                            td { (reliability(r, lang)) }
                         }
                     }
                 }
