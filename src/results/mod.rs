@@ -116,6 +116,7 @@ pub fn default_design(survey: &Survey) -> DesignFile {
         name: name.to_string(),
         kind: kind.to_string(),
         interval: None,
+        category: None,
     };
     for q in survey.questions() {
         let skipped = q

@@ -38,6 +38,51 @@ pub struct Design {
     /// Degrees of freedom of a replicate design (R's `degf`), when it differs from the
     /// linearisation rule.
     pub(crate) replicate_df: Option<f64>,
+    /// What a stratum with one PSU contributes to the variance.
+    pub(crate) lonely: LonelyPsu,
+}
+
+/// R's `options(survey.lonely.psu = …)`: what a stratum with a single PSU contributes to a
+/// linearised variance (R's `onestage`/`onestrat`, survey 4.1 and later).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum LonelyPsu {
+    /// An error (R's default).
+    #[default]
+    Fail,
+    /// Nothing. Without an fpc, R's `certainty` gives the same numbers.
+    Remove,
+    /// Nothing: the PSU was sampled with certainty.
+    Certainty,
+    /// The PSU's total deviates from the mean PSU total over all strata rather than its
+    /// stratum's (for means and proportions that centre is 0, as R before 4.2 used).
+    Adjust,
+    /// Nothing, and the sum over the other strata is scaled up by
+    /// strata / strata with more than one PSU.
+    Average,
+}
+
+impl LonelyPsu {
+    /// The option as R spells it.
+    pub fn parse(s: &str) -> Option<LonelyPsu> {
+        Some(match s {
+            "fail" => LonelyPsu::Fail,
+            "remove" => LonelyPsu::Remove,
+            "certainty" => LonelyPsu::Certainty,
+            "adjust" => LonelyPsu::Adjust,
+            "average" => LonelyPsu::Average,
+            _ => return None,
+        })
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LonelyPsu::Fail => "fail",
+            LonelyPsu::Remove => "remove",
+            LonelyPsu::Certainty => "certainty",
+            LonelyPsu::Adjust => "adjust",
+            LonelyPsu::Average => "average",
+        }
+    }
 }
 
 /// Kish's weighting design effect and effective sample size.
@@ -58,6 +103,18 @@ impl Design {
         weights: Vec<f64>,
         strata: Option<&[u32]>,
         clusters: Option<&[u32]>,
+    ) -> Result<Design> {
+        Self::with_lonely_psu(weights, strata, clusters, LonelyPsu::Fail)
+    }
+
+    /// [`Design::new`] with R's treatment of strata that have one PSU (`lonely`); with
+    /// anything but `Fail`, a design of one PSU in all is still an error. Lonely strata are
+    /// not supported with replicate weights (see [`Design::with_jackknife`]).
+    pub fn with_lonely_psu(
+        weights: Vec<f64>,
+        strata: Option<&[u32]>,
+        clusters: Option<&[u32]>,
+        lonely: LonelyPsu,
     ) -> Result<Design> {
         let n = weights.len();
         if n == 0 {
@@ -114,7 +171,12 @@ impl Design {
         for s in &psu_stratum {
             stratum_psus[*s as usize] += 1;
         }
-        if let Some(h) = stratum_psus.iter().position(|k| *k < 2) {
+        let all_lonely = stratum_psus.iter().all(|k| *k < 2);
+        if let Some(h) = stratum_psus
+            .iter()
+            .position(|k| *k < 2)
+            .filter(|_| lonely == LonelyPsu::Fail || all_lonely)
+        {
             let label = match strata {
                 Some(s) => {
                     let row = row_stratum
@@ -137,6 +199,7 @@ impl Design {
             calibration: None,
             replicates: None,
             replicate_df: None,
+            lonely,
         })
     }
 
@@ -150,6 +213,7 @@ impl Design {
             calibration: self.calibration.clone(),
             replicates: self.replicates.clone(),
             replicate_df: self.replicate_df,
+            lonely: self.lonely,
         }
     }
 
@@ -213,6 +277,11 @@ impl Design {
         if self.calibration.is_some() {
             return Err(stats_error(
                 "create the jackknife replicates before calibrating (as R's as.svrepdesign then postStratify/rake)",
+            ));
+        }
+        if self.stratum_psus.iter().any(|k| *k < 2) {
+            return Err(stats_error(
+                "a stratum has only one PSU: jackknife replicates need two or more in every stratum (use the linearised variance with a lonely-PSU option, or merge strata)",
             ));
         }
         let mut d = self.clone();
@@ -364,6 +433,24 @@ mod tests {
     fn lonely_psu_is_an_error() {
         let err = Design::new(vec![1.0; 3], Some(&[0, 0, 1]), None).unwrap_err();
         assert!(err.to_string().contains("only one PSU"), "{err}");
+    }
+
+    #[test]
+    fn lonely_psu_options_allow_a_design_of_several_strata() {
+        let d = Design::with_lonely_psu(vec![1.0; 3], Some(&[0, 0, 1]), None, LonelyPsu::Adjust)
+            .unwrap();
+        assert_eq!((d.n_strata(), d.n_psu(), d.df()), (2, 3, 1.0));
+        assert!(d.with_jackknife().is_err());
+        // One PSU in all is no design whatever the option.
+        assert!(
+            Design::with_lonely_psu(
+                vec![1.0; 2],
+                Some(&[0, 0]),
+                Some(&[1, 1]),
+                LonelyPsu::Remove
+            )
+            .is_err()
+        );
     }
 
     #[test]
