@@ -287,10 +287,15 @@ impl Table {
             _ => Err(bad(
                 &self.path,
                 format!(
-                    "no column `{}` (the header has {} columns: {})",
+                    "no column `{}` (the header has {} columns: {}){}",
                     short(name),
                     self.headers.len(),
-                    short(&self.headers.join(", "))
+                    short(&self.headers.join(", ")),
+                    if self.headers.len() == 1 {
+                        "; a header read as one column means another delimiter: give --delimiter"
+                    } else {
+                        ""
+                    }
                 ),
             )),
         }

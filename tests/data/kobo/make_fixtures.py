@@ -189,8 +189,78 @@ def odk(rows, group_paths):
     return header, out
 
 
+DESIGN = """# {title}
+# The same sample and estimates as every other design file here: approved submissions of
+# March 2024, villages (PSUs) within regions (strata); region east has one village.
+[design]
+weights = "{hh_weight}"
+strata = "{region}"
+cluster = "{village}"
+lonely_psu = "adjust"
+
+[output]
+domains = ["{head_sex}"]
+
+[reliability]
+min_n = 1
+
+[[filter]]
+column = "{status}"
+equals = "{approved}"
+
+[[filter]]
+column = "{time}"
+from = "2024-03-01"
+to = "2024-03-31"
+
+[[variable]]
+name = "{hh_size}"
+type = "mean"
+
+[[variable]]
+name = "{treat_drink_water}"
+type = "proportion"
+category = "{yes}"
+{options}
+[[variable]]
+name = "{safe_night}"
+type = "categorical"
+"""
+
+
+def design(title, lang, groups, odk_paths=None):
+    names = {}
+    for f in FIELDS:
+        group, name, kind, _, lst = f
+        if odk_paths is not None:
+            names[name] = f"{group}-{name}" if odk_paths else name
+        else:
+            names[name] = label_of(f, lang, groups)
+    opts = ""
+    for v, en, ar in CHOICES["source"]:
+        opt = v if lang is None else (en, ar)[lang]
+        opts += f'\n[[variable]]\nname = "{names["water_source"]}/{opt}"\ntype = "proportion"\n'
+    odk = odk_paths is not None
+    return DESIGN.format(
+        title=title, options=opts, yes=choice_label("yesno", "yes", lang),
+        status="ReviewState" if odk else "_validation_status",
+        approved="approved" if odk else ("validation_status_approved" if lang is None else "Approved"),
+        time="SubmissionDate" if odk else "_submission_time", **names)
+
+
 def main():
     rows = submissions()
+    designs = {
+        "kobo_xml.toml": design("KoboToolbox, XML values and headers (kobo_xml.csv, kobo.xlsx)", None, False),
+        "kobo_xml_groups.toml": design("KoboToolbox, XML values and headers, groups in headers (kobo_xml_groups.csv, kobo_legacy.csv)", None, True),
+        "kobo_labels_en.toml": design("KoboToolbox, English labels (kobo_labels_en.csv)", 0, False),
+        "kobo_labels_ar_groups.toml": design("KoboToolbox, Arabic labels, groups in headers (kobo_labels_ar_groups.csv)", 1, True),
+        "odk.toml": design("ODK Central, group names in headers (odk.csv)", None, False, True),
+        "odk_no_groups.toml": design("ODK Central, without group names (odk_no_groups.csv)", None, False, False),
+    }
+    for name, text in designs.items():
+        with open(name, "w", encoding="utf-8") as f:
+            f.write(text)
     variants = {
         "kobo_xml.csv": kobo_csv(*formpack(rows, None, False)),
         "kobo_xml_groups.csv": kobo_csv(*formpack(rows, None, True)),
