@@ -278,6 +278,12 @@ pub async fn estimate_survey(db: &Db, survey: &Survey, design: &SurveyDesign) ->
         &design.file.data.missing,
     )
     .await?;
+    let total = table.rows();
+    let (table, reports) = crate::cli::estimate::filter::apply(table, &design.file.filters)?;
+    if !reports.is_empty() {
+        let line = crate::cli::estimate::filter::methodology(table.rows(), total, &reports);
+        tracing::info!(survey = %survey.id, "{line}");
+    }
     let file = design.file.clone();
     let (source, base) = (design.source(survey), design.base_dir(survey));
     tokio::task::spawn_blocking(move || estimate_table(&table, &file, &source, &base))

@@ -502,6 +502,26 @@ mod tests {
     }
 
     #[test]
+    fn kobo_conventions_delimiters_n_a_true_false_and_repeated_headers() {
+        assert_eq!(detect_delimiter(b"\"a;b\";\"c\"\r\n"), b';');
+        assert_eq!(detect_delimiter(b"a\tb\tc\n1,5\t2\t3\n"), b'\t');
+        assert_eq!(detect_delimiter(b"\"x;y\",b\n"), b',');
+        assert_eq!(detect_delimiter(b"single\n"), b',');
+        let csv = "\"w\";\"q\";\"other\";\"other\"\r\n\"1\";\"True\";\"\";\"\"\r\n\"n/a\";\"FALSE\";\"\";\"\"\r\n\"2\";\"n/a\";\"\";\"\"\r\n";
+        let t = Table::from_bytes(Path::new("k.csv"), csv.as_bytes(), &[]).unwrap();
+        let w = t.numeric("w").unwrap();
+        assert!(w[0] == 1.0 && w[1].is_nan() && w[2] == 2.0);
+        let q = t.zero_one("q", None).unwrap();
+        assert!(q[0] == 1.0 && q[1] == 0.0 && q[2].is_nan());
+        let e = t.column("other").unwrap_err().to_string();
+        assert!(e.contains("columns 3 and 4"), "{e}");
+        let yes = Table::from_bytes(Path::new("y.csv"), b"t\nyes\nno\n\n", &[]).unwrap();
+        assert!(yes.zero_one("t", None).is_err());
+        assert_eq!(yes.zero_one("t", Some("yes")).unwrap()[..2], [1.0, 0.0]);
+        assert_eq!(short(&"x".repeat(25_000)).chars().count() < 120, true);
+    }
+
+    #[test]
     fn errors_name_file_line_and_column() {
         let t = Table::from_bytes(Path::new("x.csv"), b"w\n1\nabc\n", &[]).unwrap();
         let e = t.numeric("w").unwrap_err().to_string();
