@@ -354,6 +354,11 @@ fn broken_inputs_give_short_messages_that_say_what_to_do() {
             && e.contains("type = \"proportion\""),
         "{e}"
     );
+    let d = design_file(
+        dir.path(),
+        "[[variable]]\nname = \"Where does your drinking water come from?\"\ntype = \"proportion\"\n",
+    );
+    assert!(run(&d, &[]).contains("multiple-choice"));
     // A single-choice answer as a proportion without naming the category.
     let d = design_file(
         dir.path(),

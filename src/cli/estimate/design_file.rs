@@ -632,12 +632,13 @@ fn lonely_stratum(
     }
 }
 
-/// What the table must hold for the variables: a `categorical` column that is the summary of
-/// a multiple-choice question (KoboToolbox and ODK add one 0/1 column `name/option` for each
-/// option) is refused, since its cells are combinations of answers; the option columns are
+/// What the table must hold for the variables: the summary column of a multiple-choice
+/// question (KoboToolbox and ODK add one 0/1 column `name/option` for each option) is
+/// refused, since its cells are combinations of answers (`borehole bottled`), which in a label
+/// export cannot even be split (labels have spaces); the option columns, in every export, are
 /// what to estimate.
 fn check_variables(table: &Table, file: &DesignFile) -> Result<()> {
-    for v in file.variables.iter().filter(|v| v.kind == "categorical") {
+    for v in &file.variables {
         let prefix = format!("{}/", v.name);
         let options: Vec<&String> = table
             .headers
