@@ -375,6 +375,22 @@ fn broken_inputs_give_short_messages_that_say_what_to_do() {
         "[[filter]]\ncolumn = \"ReviewState\"\nequals = \"approved\"\n[[variable]]\nname = \"Household members\"\ntype = \"mean\"\n",
     );
     assert!(run(&d, &[]).contains("no column `ReviewState`"));
+    // After filters, messages still give the line of the file.
+    let d = design_file(
+        dir.path(),
+        "[[filter]]\ncolumn = \"_submission_time\"\nfrom = \"2024-03-02\"\n[[variable]]\nname = \"Do you treat your drinking water?\"\ntype = \"proportion\"\n",
+    );
+    let e = run(&d, &[]);
+    assert!(
+        e.contains("line 3: column `Do you treat your drinking water?`"),
+        "{e}"
+    );
+    // Filters that leave nothing.
+    let d = design_file(
+        dir.path(),
+        "[[filter]]\ncolumn = \"_submission_time\"\nfrom = \"2030-01-01\"\n[[variable]]\nname = \"Household members\"\ntype = \"mean\"\n",
+    );
+    assert!(run(&d, &[]).contains("no row is left after the filters"));
     // Filter and lonely-PSU options are checked with the design file.
     let d = design_file(
         dir.path(),

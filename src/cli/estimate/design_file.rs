@@ -504,7 +504,7 @@ fn margin_columns(
                     &table.path,
                     format!(
                         "line {}: respondent in no target cell ({})",
-                        row + 2,
+                        table.line(row),
                         label(&by, &refs)
                     ),
                 ));
@@ -626,7 +626,7 @@ fn lonely_stratum(
                 table.path.display(),
                 super::table::short(&labels[h]),
                 super::table::short(name),
-                row + 2
+                table.line(row)
             )))
         }
     }

@@ -27,6 +27,8 @@ pub struct Table {
     pub columns: Vec<Column>,
     /// Lowercased missing codes.
     missing: Vec<String>,
+    /// The file line of each row when filters left some out (empty: row `i` is line `i + 2`).
+    lines: Vec<u32>,
 }
 
 /// One dictionary-encoded column: row `i` holds `values[codes[i]]`.
@@ -262,6 +264,7 @@ impl Table {
                 .iter()
                 .map(|m| m.trim().to_lowercase())
                 .collect(),
+            lines: Vec::new(),
         })
     }
 
@@ -325,7 +328,16 @@ impl Table {
         let mut t = Table::from_columns(&self.path, self.headers.clone(), columns, &[])
             .map_err(|_| bad(&self.path, "no row is left after the filters"))?;
         t.missing = self.missing.clone();
+        t.lines = (0..self.rows())
+            .filter(|i| keep[*i])
+            .map(|i| self.line(i) as u32)
+            .collect();
         Ok(t)
+    }
+
+    /// The line of the data file (header = line 1) that row `row` came from, for messages.
+    pub fn line(&self, row: usize) -> usize {
+        self.lines.get(row).map_or(row + 2, |l| *l as usize)
     }
 
     /// Empty, `n/a` (KoboToolbox's legacy CSV writes it in every empty cell) or a configured
@@ -375,7 +387,7 @@ impl Table {
                         &self.path,
                         format!(
                             "line {}: column `{}`: `{}` is not 0/1 or true/false; to count one answer, give the variable `category = \"{}\"`",
-                            i + 2,
+                            self.line(i),
                             short(name),
                             short(&values[*c as usize]),
                             short(values[*c as usize].trim())
@@ -411,7 +423,7 @@ impl Table {
                         &self.path,
                         format!(
                             "line {}: column `{}`: `{}` is not a number",
-                            i + 2,
+                            self.line(i),
                             short(name),
                             short(&values[*c as usize])
                         ),
@@ -429,7 +441,7 @@ impl Table {
                 &self.path,
                 format!(
                     "line {}: column `{}` is empty but needs a value in every row",
-                    i + 2,
+                    self.line(i),
                     short(name)
                 ),
             ));
@@ -466,7 +478,7 @@ impl Table {
                 &self.path,
                 format!(
                     "line {}: column `{}` is empty but needs a value in every row",
-                    i + 2,
+                    self.line(i),
                     short(name)
                 ),
             ));

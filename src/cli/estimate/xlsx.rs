@@ -57,11 +57,16 @@ pub fn read(path: &Path, sheet: Option<&str>) -> Result<(Vec<String>, Vec<Column
     }
     let mut columns: Vec<ColumnBuilder> =
         headers.iter().map(|_| ColumnBuilder::default()).collect();
+    let mut rows: Vec<&[Data]> = rows.collect();
+    // Rows left blank at the end of a sheet are not respondents (blank rows in between are
+    // kept, so that row k is still line k + 2 in messages).
+    while rows
+        .last()
+        .is_some_and(|r| r.iter().all(|c| matches!(c, Data::Empty)))
+    {
+        rows.pop();
+    }
     for row in rows {
-        // Rows left blank at the end of a sheet are not respondents.
-        if row.iter().all(|c| matches!(c, Data::Empty)) {
-            continue;
-        }
         for (k, col) in columns.iter_mut().enumerate() {
             col.push(&row.get(k).map(text).unwrap_or_default());
         }
