@@ -100,10 +100,10 @@ fn canonical(rows: &[Vec<String>]) -> Vec<Vec<String>> {
     out
 }
 
-/// kobo_xml.csv as formpack's `to_xlsx` writes it with `xls_types_as_text = False`: numbers
-/// as numbers, `_submission_time` as a date-time, everything else as text; the data on the
-/// second sheet when `second` (for `--sheet`).
-fn write_xlsx(path: &Path, second: bool) {
+/// kobo_xml.csv as formpack's `to_xlsx` writes it: with `typed` (`xls_types_as_text =
+/// False`) numbers as numbers and `_submission_time` as a date-time, else every cell as text;
+/// the data on the second sheet when `second` (for `--sheet`).
+fn write_xlsx(path: &Path, second: bool, typed: bool) {
     use rust_xlsxwriter::{ExcelDateTime, Format, Workbook};
     let text = std::fs::read_to_string(fixture("kobo_xml.csv")).unwrap();
     let mut reader = csv::ReaderBuilder::new()
@@ -133,6 +133,8 @@ fn write_xlsx(path: &Path, second: bool) {
             let (h, col) = (headers[c].as_str(), c as u16);
             if cell.is_empty() {
                 continue;
+            } else if !typed {
+                sheet.write_string(row, col, cell).unwrap();
             } else if h == "_submission_time" {
                 let dt = ExcelDateTime::parse_from_str(cell).unwrap();
                 sheet
@@ -202,10 +204,13 @@ fn assert_matches_r(rows: &[Vec<String>], r_rows: &Value, option: &str) {
 fn every_export_variant_gives_the_same_estimates_as_r() {
     let dir = tempfile::tempdir().unwrap();
     let xlsx = dir.path().join("kobo.xlsx");
-    write_xlsx(&xlsx, false);
+    write_xlsx(&xlsx, false, true);
+    let xlsx_text = dir.path().join("kobo_text.XLSX");
+    write_xlsx(&xlsx_text, false, false);
     let variants: Vec<(PathBuf, &str)> = vec![
         (fixture("kobo_xml.csv"), "kobo_xml.toml"),
         (xlsx.clone(), "kobo_xml.toml"),
+        (xlsx_text.clone(), "kobo_xml.toml"),
         (fixture("kobo_xml_groups.csv"), "kobo_xml_groups.toml"),
         (fixture("kobo_legacy.csv"), "kobo_xml_groups.toml"),
         (fixture("kobo_labels_en.csv"), "kobo_labels_en.toml"),
@@ -236,7 +241,7 @@ fn every_export_variant_gives_the_same_estimates_as_r() {
     }
     // The same workbook with the data on its second sheet.
     let second = dir.path().join("two_sheets.xlsx");
-    write_xlsx(&second, true);
+    write_xlsx(&second, true, true);
     let (rows, _) = estimate(
         &second,
         &fixture("kobo_xml.toml"),
