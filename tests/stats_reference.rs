@@ -37,6 +37,7 @@ fn design_file(design: &Value) -> Result<DesignFile, String> {
             strata: s("strata"),
             cluster: s("ids").filter(|ids| ids != "1"),
             replicates: s("replicates"),
+            ..Default::default()
         },
         ..Default::default()
     };

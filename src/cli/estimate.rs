@@ -4,7 +4,9 @@
 //! [`design_file`], every number comes from [`crate::stats`].
 
 pub mod design_file;
+pub mod filter;
 pub mod table;
+pub mod xlsx;
 
 use crate::stats::composite::{Item, likert_index};
 use crate::stats::{Design, Domain, Estimate, IntervalMethod, Unestimable, interval};
@@ -34,12 +36,33 @@ pub struct Args {
     /// Output CSV (default: standard output).
     #[arg(long)]
     pub out: Option<PathBuf>,
+    /// Delimiter of the data CSV: `,` `;` or `tab` (default: detected from the header line).
+    #[arg(long)]
+    pub delimiter: Option<String>,
+    /// Sheet of an `.xlsx` data file (default: the first).
+    #[arg(long)]
+    pub sheet: Option<String>,
+}
+
+impl Args {
+    fn read_options(&self) -> Result<table::ReadOptions> {
+        Ok(table::ReadOptions {
+            delimiter: self
+                .delimiter
+                .as_deref()
+                .map(table::parse_delimiter)
+                .transpose()?,
+            sheet: self.sheet.clone(),
+        })
+    }
 }
 
 pub fn run(args: Args) -> ExitCode {
     let rows = match (&args.data, &args.survey) {
         (Some(data), None) => match &args.design {
-            Some(design) => estimate_rows(data, design),
+            Some(design) => args
+                .read_options()
+                .and_then(|o| estimate_rows_with(data, design, &o)),
             None => Err(Error::Other("--data needs --design or --survey".into())),
         },
         (data, Some(id)) => estimate_for_survey(data.as_deref(), id, &args),
@@ -67,7 +90,8 @@ fn estimate_for_survey(data: Option<&Path>, id: &str, args: &Args) -> Result<Vec
     })?;
     let design = crate::results::design_for(&survey, args.design.as_deref())?;
     if let Some(data) = data {
-        let table = Table::read(data, &design.file.data.missing)?;
+        let table = Table::read_with(data, &design.file.data.missing, &args.read_options()?)?;
+        let table = filter::apply_and_report(table, &design.file.filters)?;
         let (source, base) = (design.source(&survey), design.base_dir(&survey));
         return estimate_table(&table, &design.file, &source, &base);
     }
@@ -158,8 +182,19 @@ pub fn unanswered_rows(file: &DesignFile) -> Vec<Row> {
 
 /// Reads both files and computes every row.
 pub fn estimate_rows(data: &Path, design_path: &Path) -> Result<Vec<Row>> {
+    estimate_rows_with(data, design_path, &table::ReadOptions::default())
+}
+
+/// [`estimate_rows`] with a delimiter or sheet; the design's filters are applied and
+/// reported on standard error.
+pub fn estimate_rows_with(
+    data: &Path,
+    design_path: &Path,
+    options: &table::ReadOptions,
+) -> Result<Vec<Row>> {
     let file = DesignFile::read(design_path)?;
-    let table = Table::read(data, &file.data.missing)?;
+    let table = Table::read_with(data, &file.data.missing, options)?;
+    let table = filter::apply_and_report(table, &file.filters)?;
     let base_dir = design_path.parent().unwrap_or(Path::new("."));
     estimate_table(&table, &file, design_path, base_dir)
 }
@@ -234,6 +269,7 @@ pub fn estimate_table(
             name: idx.name.clone(),
             kind: "mean".into(),
             interval: None,
+            category: None,
         });
     }
     if variables.is_empty() {
@@ -278,8 +314,12 @@ pub fn estimate_table(
         }
         match var.kind.as_str() {
             "mean" | "proportion" => {
-                let y = numeric()?;
                 let is_prop = var.kind == "proportion";
+                let y = if is_prop && !numeric_extra.iter().any(|(n, _)| *n == var.name) {
+                    table.zero_one(&var.name, var.category.as_deref())?
+                } else {
+                    numeric()?
+                };
                 let whole = if is_prop {
                     design.proportion(&y, None)
                 } else {
@@ -312,7 +352,7 @@ pub fn estimate_table(
                     };
                     rows.push(Row {
                         variable: var.name.clone(),
-                        category: String::new(),
+                        category: var.category.clone().unwrap_or_default(),
                         domain: dname,
                         domain_value: dvalue,
                         flag: rules.flag(&est),

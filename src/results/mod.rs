@@ -117,6 +117,7 @@ pub fn default_design(survey: &Survey) -> DesignFile {
         name: name.to_string(),
         kind: kind.to_string(),
         interval: None,
+        category: None,
     };
     for q in survey.questions() {
         let skipped = q
@@ -280,6 +281,12 @@ pub async fn estimate_survey(db: &Db, survey: &Survey, design: &SurveyDesign) ->
     else {
         return Ok(unanswered_rows(&design.file));
     };
+    let total = table.rows();
+    let (table, reports) = crate::cli::estimate::filter::apply(table, &design.file.filters)?;
+    if !reports.is_empty() {
+        let line = crate::cli::estimate::filter::methodology(table.rows(), total, &reports);
+        tracing::info!(survey = %survey.id, "{line}");
+    }
     let file = design.file.clone();
     let (source, base) = (design.source(survey), design.base_dir(survey));
     tokio::task::spawn_blocking(move || estimate_table(&table, &file, &source, &base))

@@ -38,9 +38,55 @@ pub struct Design {
     /// Degrees of freedom of a replicate design (R's `degf`), when it differs from the
     /// linearisation rule.
     pub(crate) replicate_df: Option<f64>,
-    /// Strata (the caller's codes) that have a single PSU; empty when the design has no strata
-    /// and one PSU. `None`: every stratum has two or more.
+    /// Strata (the caller's codes) with a single PSU that leave estimates without a variance
+    /// (`lonely` is `Fail`, or every stratum is lonely); empty when the design has no strata
+    /// and one PSU. `None`: the variance is known.
     pub(crate) single_psu: Option<Vec<u32>>,
+    /// What a stratum with one PSU contributes to the variance.
+    pub(crate) lonely: LonelyPsu,
+}
+
+/// R's `options(survey.lonely.psu = …)`: what a stratum with a single PSU contributes to a
+/// linearised variance (R's `onestage`/`onestrat`, survey 4.1 and later).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum LonelyPsu {
+    /// An error (R's default).
+    #[default]
+    Fail,
+    /// Nothing. Without an fpc, R's `certainty` gives the same numbers.
+    Remove,
+    /// Nothing: the PSU was sampled with certainty.
+    Certainty,
+    /// The PSU's total deviates from the mean PSU total over all strata rather than its
+    /// stratum's (for means and proportions that centre is 0, as R before 4.2 used).
+    Adjust,
+    /// Nothing, and the sum over the other strata is scaled up by
+    /// strata / strata with more than one PSU.
+    Average,
+}
+
+impl LonelyPsu {
+    /// The option as R spells it.
+    pub fn parse(s: &str) -> Option<LonelyPsu> {
+        Some(match s {
+            "fail" => LonelyPsu::Fail,
+            "remove" => LonelyPsu::Remove,
+            "certainty" => LonelyPsu::Certainty,
+            "adjust" => LonelyPsu::Adjust,
+            "average" => LonelyPsu::Average,
+            _ => return None,
+        })
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LonelyPsu::Fail => "fail",
+            LonelyPsu::Remove => "remove",
+            LonelyPsu::Certainty => "certainty",
+            LonelyPsu::Adjust => "adjust",
+            LonelyPsu::Average => "average",
+        }
+    }
 }
 
 /// Kish's weighting design effect and effective sample size.
@@ -62,6 +108,18 @@ impl Design {
         weights: Vec<f64>,
         strata: Option<&[u32]>,
         clusters: Option<&[u32]>,
+    ) -> Result<Design> {
+        Self::with_lonely_psu(weights, strata, clusters, LonelyPsu::Fail)
+    }
+
+    /// [`Design::new`] with R's treatment of strata that have one PSU (`lonely`); with
+    /// anything but `Fail`, a design of one PSU in all is still an error. Lonely strata are
+    /// not supported with replicate weights (see [`Design::with_jackknife`]).
+    pub fn with_lonely_psu(
+        weights: Vec<f64>,
+        strata: Option<&[u32]>,
+        clusters: Option<&[u32]>,
+        lonely: LonelyPsu,
     ) -> Result<Design> {
         let n = weights.len();
         if n == 0 {
@@ -118,12 +176,15 @@ impl Design {
         for s in &psu_stratum {
             stratum_psus[*s as usize] += 1;
         }
-        // A stratum with one PSU has no with-replacement variance. R's default fails the whole
-        // design; here the design stands and every estimate says so (its SE is unknown), so
-        // that the other numbers can still be shown.
-        let lonely: Vec<usize> = (0..n_strata).filter(|h| stratum_psus[*h] < 2).collect();
-        let single_psu = (!lonely.is_empty()).then(|| match strata {
-            Some(s) => lonely
+        // A stratum with one PSU has no with-replacement variance. R's default (`fail`) fails
+        // the whole design; here the design stands and every estimate says so (its SE is
+        // unknown), so that the other numbers can still be shown. R's other lonely-PSU options
+        // give a variance, unless every stratum is lonely.
+        let lonely_strata: Vec<usize> = (0..n_strata).filter(|h| stratum_psus[*h] < 2).collect();
+        let unknown_variance = !lonely_strata.is_empty()
+            && (lonely == LonelyPsu::Fail || lonely_strata.len() == n_strata);
+        let single_psu = unknown_variance.then(|| match strata {
+            Some(s) => lonely_strata
                 .iter()
                 .map(|h| {
                     let row = row_stratum
@@ -144,6 +205,7 @@ impl Design {
             replicates: None,
             replicate_df: None,
             single_psu,
+            lonely,
         })
     }
 
@@ -158,6 +220,7 @@ impl Design {
             replicates: self.replicates.clone(),
             replicate_df: self.replicate_df,
             single_psu: self.single_psu.clone(),
+            lonely: self.lonely,
         }
     }
 
@@ -221,6 +284,11 @@ impl Design {
         if self.calibration.is_some() {
             return Err(stats_error(
                 "create the jackknife replicates before calibrating (as R's as.svrepdesign then postStratify/rake)",
+            ));
+        }
+        if self.stratum_psus.iter().any(|k| *k < 2) {
+            return Err(stats_error(
+                "a stratum has only one PSU: jackknife replicates need two or more in every stratum (use the linearised variance with a lonely-PSU option, or merge strata)",
             ));
         }
         let mut d = self.clone();
@@ -384,6 +452,20 @@ mod tests {
             e.unestimable,
             Some(super::super::Unestimable::OneRespondent)
         );
+    }
+
+    #[test]
+    fn lonely_psu_options_allow_a_design_of_several_strata() {
+        let d = Design::with_lonely_psu(vec![1.0; 3], Some(&[0, 0, 1]), None, LonelyPsu::Adjust)
+            .unwrap();
+        assert_eq!((d.n_strata(), d.n_psu(), d.df()), (2, 3, 1.0));
+        assert!(d.with_jackknife().is_err());
+        // One PSU in all has no variance whatever the option: the estimates say so.
+        let one = Design::with_lonely_psu(vec![1.0; 2], Some(&[0, 0]), Some(&[1, 1]), LonelyPsu::Remove)
+            .unwrap();
+        let e = one.mean(&[1.0, 3.0], None).unwrap();
+        assert!(e.se.is_nan());
+        assert_eq!(e.unestimable, Some(super::super::Unestimable::SinglePsu { strata: vec![0] }));
     }
 
     #[test]

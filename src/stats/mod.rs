@@ -30,7 +30,7 @@ pub mod unestimable;
 mod variance;
 
 pub use calibrate::{Margin, RakeControl, TrimBounds};
-pub use design::{Design, Kish, factorize};
+pub use design::{Design, Kish, LonelyPsu, factorize};
 pub use estimate::{Domain, Estimate};
 pub use interval::{IntervalMethod, interval};
 pub use reliability::{Flag, ReliabilityRules};

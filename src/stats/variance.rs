@@ -14,7 +14,7 @@
 //! follow from the PSU totals of the original minus PSU-by-cell sums of `ψ`, also precomputed.
 //! So an estimate costs one pass over the rows whatever the number of raking sweeps.
 
-use super::design::Design;
+use super::design::{Design, LonelyPsu};
 
 /// One kind of projection step (a post-stratification, or one raking margin).
 #[derive(Debug, Clone)]
@@ -219,12 +219,21 @@ impl Design {
     ) -> Vec<f64> {
         let n_psu = self.n_psu();
         let mut psu_total = vec![0.0; n_groups * n_psu];
+        // R's `average` counts only the strata where the estimate has rows: rows outside it
+        // (or missing) are dropped from an uncalibrated design before the variance, kept
+        // with weight 0 in a calibrated one. A used row is one with a non-zero score.
+        let n_strata = self.n_strata();
+        let track = self.lonely == LonelyPsu::Average && self.calibration.is_none();
+        let mut present = vec![!track; if track { n_groups * n_strata } else { 0 }];
         match &self.calibration {
             None => {
                 for (i, p) in self.psu.iter().enumerate() {
                     let (g, x) = score(i);
                     if x != 0.0 {
                         psu_total[g * n_psu + *p as usize] += x;
+                        if track {
+                            present[g * n_strata + self.psu_stratum[*p as usize] as usize] = true;
+                        }
                     }
                 }
             }
@@ -260,12 +269,17 @@ impl Design {
             }
         }
         (0..n_groups)
-            .map(|g| self.between_psu_variance(&psu_total[g * n_psu..(g + 1) * n_psu]))
+            .map(|g| {
+                let present = track.then(|| &present[g * n_strata..(g + 1) * n_strata]);
+                self.between_psu_variance(&psu_total[g * n_psu..(g + 1) * n_psu], present)
+            })
             .collect()
     }
 
-    /// `Σ_h n_h/(n_h-1) Σ_j (t_hj - t̄_h)²` over PSU totals (PSUs with nothing count as 0).
-    pub(crate) fn between_psu_variance(&self, psu_total: &[f64]) -> f64 {
+    /// `Σ_h n_h/(n_h-1) Σ_j (t_hj - t̄_h)²` over PSU totals (PSUs with nothing count as 0),
+    /// with a stratum of one PSU treated as R's `survey.lonely.psu` says. `present`: the
+    /// strata where the estimate has rows (for `average`; `None` = all).
+    pub(crate) fn between_psu_variance(&self, psu_total: &[f64], present: Option<&[bool]>) -> f64 {
         let h_count = self.n_strata();
         let mut mean = vec![0.0; h_count];
         for (t, h) in psu_total.iter().zip(&self.psu_stratum) {
@@ -274,17 +288,67 @@ impl Design {
         for (m, n) in mean.iter_mut().zip(&self.stratum_psus) {
             *m /= *n as f64;
         }
+        let lonely = |h: usize| self.stratum_psus[h] < 2;
+        if self.lonely == LonelyPsu::Adjust {
+            // R 4.2+: centred on the mean PSU total over all strata (R 4.1: on 0, the same
+            // for the scores of means and proportions, which sum to 0).
+            let grand = psu_total.iter().sum::<f64>() / psu_total.len() as f64;
+            for (h, m) in mean.iter_mut().enumerate() {
+                if lonely(h) {
+                    *m = grand;
+                }
+            }
+        }
         let mut ss = vec![0.0; h_count];
         for (t, h) in psu_total.iter().zip(&self.psu_stratum) {
             let d = t - mean[*h as usize];
             ss[*h as usize] += d * d;
         }
-        ss.iter()
+        let sum: f64 = ss
+            .iter()
             .zip(&self.stratum_psus)
-            .map(|(s, n)| {
-                let n = *n as f64;
-                s * n / (n - 1.0)
+            .map(|(s, n)| match *n {
+                1 if self.lonely == LonelyPsu::Adjust => *s,
+                1 => 0.0,
+                n => {
+                    let n = n as f64;
+                    s * n / (n - 1.0)
+                }
             })
-            .sum()
+            .sum();
+        if self.lonely != LonelyPsu::Average {
+            return sum;
+        }
+        let is_present = |h: usize| present.is_none_or(|p| p[h]);
+        let counted = (0..h_count).filter(|h| is_present(*h)).count();
+        let ok = (0..h_count)
+            .filter(|h| is_present(*h) && !lonely(*h))
+            .count();
+        sum * counted as f64 / ok as f64
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::design::{Design, LonelyPsu};
+
+    /// R 4.1.1, `options(survey.lonely.psu = …)`, `svymean(~y, svydesign(ids = ~1,
+    /// strata = ~s, data = data.frame(y = c(1, 2, 4, 7, 11), s = c(1, 1, 2, 2, 3))))`.
+    #[test]
+    fn lonely_psu_options_match_r() {
+        let y = [1.0, 2.0, 4.0, 7.0, 11.0];
+        let se = |lonely| {
+            let d = Design::with_lonely_psu(vec![1.0; 5], Some(&[1, 1, 2, 2, 3]), None, lonely)
+                .unwrap();
+            d.mean(&y, None).unwrap().se
+        };
+        // By hand from R's onestrat: scores x_i = (y_i - 5)/5; strata 1 and 2 give
+        // 2·Σ(x - x̄_h)²; the lonely stratum 3 gives x_5² under adjust (centre 0).
+        let two = 2.0 * (2.0 * 0.1f64.powi(2) + 2.0 * 0.3f64.powi(2));
+        let adjust = two + 1.2f64.powi(2);
+        assert!((se(LonelyPsu::Remove) - two.sqrt()).abs() < 1e-15);
+        assert!((se(LonelyPsu::Certainty) - two.sqrt()).abs() < 1e-15);
+        assert!((se(LonelyPsu::Adjust) - adjust.sqrt()).abs() < 1e-15);
+        assert!((se(LonelyPsu::Average) - (two * 1.5).sqrt()).abs() < 1e-15);
     }
 }

@@ -3,7 +3,7 @@
 //! code, so what it proves holds for the command.
 
 use super::table::{Table, ascii_label};
-use crate::stats::{Design, Margin, RakeControl, ReliabilityRules, TrimBounds};
+use crate::stats::{Design, LonelyPsu, Margin, RakeControl, ReliabilityRules, TrimBounds};
 use crate::{Error, Result};
 use serde::Deserialize;
 use std::collections::HashMap;
@@ -26,6 +26,21 @@ pub struct DesignFile {
     pub variables: Vec<VariableSpec>,
     #[serde(default, rename = "index")]
     pub indices: Vec<IndexSpec>,
+    /// Rows to keep (all filters at once), before anything else: see [`super::filter`].
+    #[serde(default, rename = "filter")]
+    pub filters: Vec<FilterSpec>,
+}
+
+/// One `[[filter]]`: keep the rows whose `column` is one of `equals`, or whose date (the
+/// first ten characters, `YYYY-MM-DD`, as KoboToolbox and ODK write `_submission_time` and
+/// `SubmissionDate`) is within `from` and `to`, both included.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FilterSpec {
+    pub column: String,
+    pub equals: Option<OneOrMany>,
+    pub from: Option<String>,
+    pub to: Option<String>,
 }
 
 #[derive(Debug, Clone, Deserialize, Default)]
@@ -46,6 +61,17 @@ pub struct DesignSpec {
     pub cluster: Option<String>,
     /// `"jkn"` for stratified delete-one-PSU jackknife replicates.
     pub replicates: Option<String>,
+    /// R's `survey.lonely.psu`: `fail` (default), `remove`, `certainty`, `adjust`, `average`.
+    pub lonely_psu: Option<String>,
+}
+
+impl DesignSpec {
+    pub fn lonely(&self) -> LonelyPsu {
+        self.lonely_psu
+            .as_deref()
+            .and_then(LonelyPsu::parse)
+            .unwrap_or_default()
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -157,6 +183,10 @@ pub struct VariableSpec {
     pub kind: String,
     /// Overrides `[output] interval` for this variable.
     pub interval: Option<String>,
+    /// For a proportion: the answer it counts (1 for that answer, 0 for any other), e.g.
+    /// `"yes"` for a single-choice question.
+    #[serde(default)]
+    pub category: Option<String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -214,6 +244,9 @@ impl DesignFile {
             for item in &i.items {
                 add(item);
             }
+        }
+        for f in &self.filters {
+            add(&f.column);
         }
         out
     }
@@ -281,6 +314,23 @@ impl DesignFile {
                 ));
             }
         }
+        if let Some(l) = &self.design.lonely_psu {
+            if LonelyPsu::parse(l).is_none() {
+                return Err(design_error(
+                    path,
+                    format!(
+                        "[design] lonely_psu `{l}`: use fail, remove, certainty, adjust or average (R's survey.lonely.psu)"
+                    ),
+                ));
+            }
+            if l != "fail" && self.design.replicates.is_some() {
+                return Err(design_error(
+                    path,
+                    "[design] lonely_psu applies to the linearised variance; with replicates every stratum needs two PSUs",
+                ));
+            }
+        }
+        super::filter::check(&self.filters).map_err(|m| design_error(path, m))?;
         if crate::stats::IntervalMethod::parse(&self.output.interval).is_none() {
             return Err(design_error(
                 path,
@@ -312,6 +362,15 @@ impl DesignFile {
                     format!(
                         "variable `{}`: type `{}`: use mean, proportion or categorical",
                         v.name, v.kind
+                    ),
+                ));
+            }
+            if v.category.is_some() && v.kind != "proportion" {
+                return Err(design_error(
+                    path,
+                    format!(
+                        "variable `{}`: `category` is for type = \"proportion\" (the share giving that answer)",
+                        v.name
                     ),
                 ));
             }
@@ -445,7 +504,7 @@ fn margin_columns(
                     &table.path,
                     format!(
                         "line {}: respondent in no target cell ({})",
-                        row + 2,
+                        table.line(row),
                         label(&by, &refs)
                     ),
                 ));
@@ -468,6 +527,7 @@ pub fn build_design(
     design_path: &Path,
     base_dir: &Path,
 ) -> Result<Design> {
+    check_variables(table, file)?;
     let spec = &file.design;
     let weights = match &spec.weights {
         Some(w) => table.required_numeric(w)?,
@@ -487,8 +547,15 @@ pub fn build_design(
         Error::Stats(m) => Error::Stats(format!("{}: {m}", table.path.display())),
         other => other,
     };
+    let lonely = spec.lonely();
+    if let (Some(name), Some(strata)) = (&spec.strata, &strata) {
+        if lonely == LonelyPsu::Fail {
+            note_lonely_stratum(table, name, strata, clusters.as_deref());
+        }
+    }
     let mut design =
-        Design::new(weights, strata.as_deref(), clusters.as_deref()).map_err(with_source)?;
+        Design::with_lonely_psu(weights, strata.as_deref(), clusters.as_deref(), lonely)
+            .map_err(with_source)?;
     if spec.replicates.is_some() {
         design = design.with_jackknife()?;
     }
@@ -529,4 +596,76 @@ pub fn build_design(
         })?;
     }
     Ok(design)
+}
+
+/// The first stratum with a single PSU, named by its value on standard error (R stops with
+/// "Stratum (x) has only one PSU at stage 1"; Mizan gives the estimates without a variance,
+/// with the status `single_psu:x`, and says how to get one).
+fn note_lonely_stratum(table: &Table, name: &str, strata: &[u32], clusters: Option<&[u32]>) {
+    if let Err(e) = lonely_stratum(table, name, strata, clusters) {
+        eprintln!("note: {e}");
+    }
+}
+
+fn lonely_stratum(
+    table: &Table,
+    name: &str,
+    strata: &[u32],
+    clusters: Option<&[u32]>,
+) -> Result<()> {
+    let (_, labels) = table.codes(name)?;
+    let mut first: Vec<Option<(usize, u32)>> = vec![None; labels.len()];
+    let mut several = vec![false; labels.len()];
+    for (i, s) in strata.iter().enumerate() {
+        let psu = clusters.map_or(i as u32, |c| c[i]);
+        match first[*s as usize] {
+            None => first[*s as usize] = Some((i, psu)),
+            Some((_, p)) if p != psu => several[*s as usize] = true,
+            _ => {}
+        }
+    }
+    match (0..labels.len()).find(|h| first[*h].is_some() && !several[*h]) {
+        None => Ok(()),
+        Some(h) => {
+            let row = first[h].map_or(0, |f| f.0);
+            Err(Error::Stats(format!(
+                "{}: stratum `{}` (column `{}`, first on line {}) has only one PSU: estimates come without a variance (status single_psu); merge it with another stratum, or set [design] lonely_psu = \"adjust\" (or remove, certainty, average) as R's survey.lonely.psu",
+                table.path.display(),
+                super::table::short(&labels[h]),
+                super::table::short(name),
+                table.line(row)
+            )))
+        }
+    }
+}
+
+/// What the table must hold for the variables: the summary column of a multiple-choice
+/// question (KoboToolbox and ODK add one 0/1 column `name/option` for each option) is
+/// refused, since its cells are combinations of answers (`borehole bottled`), which in a label
+/// export cannot even be split (labels have spaces); the option columns, in every export, are
+/// what to estimate.
+fn check_variables(table: &Table, file: &DesignFile) -> Result<()> {
+    for v in &file.variables {
+        let prefix = format!("{}/", v.name);
+        let options: Vec<&String> = table
+            .headers
+            .iter()
+            .filter(|h| h.starts_with(&prefix))
+            .collect();
+        if !options.is_empty() && table.has_column(&v.name) {
+            let shown: Vec<String> = options
+                .iter()
+                .take(3)
+                .map(|o| format!("`{}`", super::table::short(o)))
+                .collect();
+            return Err(Error::Stats(format!(
+                "{}: column `{}` is a multiple-choice question (its cells list several answers): estimate its option columns instead, each as type = \"proportion\": {}{}",
+                table.path.display(),
+                super::table::short(&v.name),
+                shown.join(", "),
+                if options.len() > 3 { ", …" } else { "" }
+            )));
+        }
+    }
+    Ok(())
 }

@@ -1,9 +1,12 @@
 //! Reading a CSV of responses (Mizan's export, or a KoboToolbox/ODK export) into columns, and
 //! turning columns into what the statistics take: numbers (NaN = missing) or group codes.
 //!
-//! Tolerated: a UTF-8 byte-order mark, `\r\n` line ends, Arabic-Indic digits and decimal
-//! separator in numbers. Missing: an empty cell, or one of the configured missing codes
-//! (compared trimmed and case-insensitively, e.g. `dk`, `refused`, `n/a`).
+//! Tolerated: a UTF-8 byte-order mark, `\r\n` line ends, `,` `;` or tab as the delimiter
+//! (detected from the header line, KoboToolbox writes `;`), an `.xlsx` workbook instead of a
+//! CSV ([`super::xlsx`]), Arabic-Indic digits and decimal separator in numbers, and a header
+//! that names a column twice (label exports repeat labels) as long as that column is not used.
+//! Missing: an empty cell, `n/a` (KoboToolbox's legacy exports), or one of the configured
+//! missing codes (compared trimmed and case-insensitively, e.g. `dk`, `refused`).
 //!
 //! Columns are dictionary-encoded (one `u32` per row and each distinct cell once): survey
 //! answers are codes with a handful of values, so a million rows cost 4 MB per column, and a
@@ -24,6 +27,8 @@ pub struct Table {
     pub columns: Vec<Column>,
     /// Lowercased missing codes.
     missing: Vec<String>,
+    /// The file line of each row when filters left some out (empty: row `i` is line `i + 2`).
+    lines: Vec<u32>,
 }
 
 /// One dictionary-encoded column: row `i` holds `values[codes[i]]`.
@@ -83,6 +88,61 @@ fn bad(path: &Path, msg: impl std::fmt::Display) -> Error {
     Error::Stats(format!("{}: {msg}", path.display()))
 }
 
+/// Text from the data quoted in a message, cut to about 80 characters: a misread header can
+/// be one 25 KB "column".
+pub fn short(text: &str) -> String {
+    const MAX: usize = 80;
+    if text.chars().count() <= MAX {
+        text.to_string()
+    } else {
+        let cut: String = text.chars().take(MAX).collect();
+        format!("{cut}… ({} characters)", text.chars().count())
+    }
+}
+
+/// How to read the data file: `delimiter` (detected when `None`) for CSV, `sheet` (the first
+/// when `None`) for XLSX.
+#[derive(Debug, Clone, Default)]
+pub struct ReadOptions {
+    pub delimiter: Option<u8>,
+    pub sheet: Option<String>,
+}
+
+/// The delimiter of a CSV: whichever of `,` `;` tab occurs most often outside quotes in the
+/// header line (a comma when none does).
+pub fn detect_delimiter(bytes: &[u8]) -> u8 {
+    let mut counts = [0usize; 3];
+    let mut quoted = false;
+    for b in bytes {
+        match b {
+            b'"' => quoted = !quoted,
+            b'\n' if !quoted => break,
+            b',' if !quoted => counts[0] += 1,
+            b';' if !quoted => counts[1] += 1,
+            b'\t' if !quoted => counts[2] += 1,
+            _ => {}
+        }
+    }
+    let best = (0..3).max_by_key(|i| (counts[*i], 3 - i)).unwrap_or(0);
+    if counts[best] == 0 {
+        b','
+    } else {
+        [b',', b';', b'\t'][best]
+    }
+}
+
+/// A `--delimiter` value: one character, or `tab` / `\t`.
+pub fn parse_delimiter(s: &str) -> Result<u8> {
+    match s {
+        "tab" | "\\t" | "\t" => Ok(b'\t'),
+        _ if s.len() == 1 && s.is_ascii() => Ok(s.as_bytes()[0]),
+        _ => Err(Error::Other(format!(
+            "--delimiter `{}`: give one character such as `,` `;` or `tab`",
+            short(s)
+        ))),
+    }
+}
+
 /// Arabic-Indic (٠–٩) and Extended Arabic-Indic (۰–۹) digits to ASCII (the survey module's
 /// rule), the Arabic decimal separator to `.`, the Arabic thousands separator dropped.
 pub fn ascii_number(s: &str) -> String {
@@ -95,29 +155,62 @@ pub fn ascii_number(s: &str) -> String {
 
 impl Table {
     pub fn read(path: &Path, missing_codes: &[String]) -> Result<Table> {
+        Self::read_with(path, missing_codes, &ReadOptions::default())
+    }
+
+    /// A CSV, or an XLSX workbook when the name ends in `.xlsx` (or `.xlsm`).
+    pub fn read_with(
+        path: &Path,
+        missing_codes: &[String],
+        options: &ReadOptions,
+    ) -> Result<Table> {
+        let ext = path
+            .extension()
+            .and_then(|e| e.to_str())
+            .map(|e| e.to_ascii_lowercase());
+        if matches!(ext.as_deref(), Some("xlsx" | "xlsm")) {
+            let (headers, columns) = super::xlsx::read(path, options.sheet.as_deref())?;
+            return Table::from_columns(path, headers, columns, missing_codes);
+        }
+        if options.sheet.is_some() {
+            return Err(bad(
+                path,
+                "--sheet is for .xlsx files; this file is read as CSV",
+            ));
+        }
         let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
-        Self::from_bytes(path, &bytes, missing_codes)
+        Self::from_bytes_with(path, &bytes, missing_codes, options.delimiter)
     }
 
     pub fn from_bytes(path: &Path, bytes: &[u8], missing_codes: &[String]) -> Result<Table> {
+        Self::from_bytes_with(path, bytes, missing_codes, None)
+    }
+
+    pub fn from_bytes_with(
+        path: &Path,
+        bytes: &[u8],
+        missing_codes: &[String],
+        delimiter: Option<u8>,
+    ) -> Result<Table> {
         let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
-        let mut reader = csv::ReaderBuilder::new().flexible(false).from_reader(bytes);
+        let delimiter = delimiter.unwrap_or_else(|| detect_delimiter(bytes));
+        let mut reader = csv::ReaderBuilder::new()
+            .flexible(false)
+            .delimiter(delimiter)
+            .from_reader(bytes);
         let headers: Vec<String> = reader
             .headers()
-            .map_err(|e| bad(path, format!("cannot read the header line: {e}")))?
+            .map_err(|e| {
+                bad(
+                    path,
+                    format!("cannot read the header line: {}", short(&e.to_string())),
+                )
+            })?
             .iter()
             .map(|h| h.trim().to_string())
             .collect();
         if headers.is_empty() || headers.iter().all(|h| h.is_empty()) {
             return Err(bad(path, "the file has no header line"));
-        }
-        for (i, h) in headers.iter().enumerate() {
-            if headers[..i].contains(h) {
-                return Err(bad(
-                    path,
-                    format!("column `{h}` appears twice in the header"),
-                ));
-            }
         }
         let mut columns: Vec<ColumnBuilder> =
             headers.iter().map(|_| ColumnBuilder::default()).collect();
@@ -131,7 +224,7 @@ impl Table {
                         format!("line {line}: {len} fields where the header has {expected_len}")
                     }
                     csv::ErrorKind::Utf8 { .. } => format!("line {line}: not valid UTF-8"),
-                    _ => format!("line {line}: {e}"),
+                    _ => format!("line {line}: {}", short(&e.to_string())),
                 };
                 bad(path, msg)
             })?;
@@ -171,6 +264,7 @@ impl Table {
                 .iter()
                 .map(|m| m.trim().to_lowercase())
                 .collect(),
+            lines: Vec::new(),
         })
     }
 
@@ -178,19 +272,130 @@ impl Table {
         self.columns[0].len()
     }
 
+    /// The column of that name. A name the header repeats is an error naming both positions
+    /// (1-based, as a spreadsheet counts); repeats of names not asked for do not matter.
     pub fn column(&self, name: &str) -> Result<&Column> {
-        match self.headers.iter().position(|h| h == name) {
-            Some(i) => Ok(&self.columns[i]),
-            None => Err(bad(
+        let mut found = self.headers.iter().enumerate().filter(|(_, h)| *h == name);
+        match (found.next(), found.next()) {
+            (Some((i, _)), None) => Ok(&self.columns[i]),
+            (Some((i, _)), Some((j, _))) => Err(bad(
                 &self.path,
-                format!("no column `{name}` (columns: {})", self.headers.join(", ")),
+                format!(
+                    "column `{}` appears twice in the header (columns {} and {}): the design cannot tell which to use; name another column, or export with XML values and headers",
+                    short(name),
+                    i + 1,
+                    j + 1
+                ),
+            )),
+            _ => Err(bad(
+                &self.path,
+                format!(
+                    "no column `{}` (the header has {} columns: {}){}",
+                    short(name),
+                    self.headers.len(),
+                    short(&self.headers.join(", ")),
+                    if self.headers.len() == 1 {
+                        "; a header read as one column means another delimiter: give --delimiter"
+                    } else {
+                        ""
+                    }
+                ),
             )),
         }
     }
 
+    /// Whether the header has a column of that name.
+    pub fn has_column(&self, name: &str) -> bool {
+        self.headers.iter().any(|h| h == name)
+    }
+
+    /// A new table of the rows where `keep` is true (the cells' dictionaries are kept).
+    pub fn subset(&self, keep: &[bool]) -> Result<Table> {
+        let columns = self
+            .columns
+            .iter()
+            .map(|c| Column {
+                codes: c
+                    .codes
+                    .iter()
+                    .zip(keep)
+                    .filter(|(_, k)| **k)
+                    .map(|(code, _)| *code)
+                    .collect(),
+                values: c.values.clone(),
+            })
+            .collect();
+        let mut t = Table::from_columns(&self.path, self.headers.clone(), columns, &[])
+            .map_err(|_| bad(&self.path, "no row is left after the filters"))?;
+        t.missing = self.missing.clone();
+        t.lines = (0..self.rows())
+            .filter(|i| keep[*i])
+            .map(|i| self.line(i) as u32)
+            .collect();
+        Ok(t)
+    }
+
+    /// The line of the data file (header = line 1) that row `row` came from, for messages.
+    pub fn line(&self, row: usize) -> usize {
+        self.lines.get(row).map_or(row + 2, |l| *l as usize)
+    }
+
+    /// Empty, `n/a` (KoboToolbox's legacy CSV writes it in every empty cell) or a configured
+    /// missing code.
     pub fn is_missing(&self, cell: &str) -> bool {
         let t = cell.trim();
-        t.is_empty() || (!self.missing.is_empty() && self.missing.contains(&t.to_lowercase()))
+        t.is_empty()
+            || t.eq_ignore_ascii_case("n/a")
+            || (!self.missing.is_empty() && self.missing.contains(&t.to_lowercase()))
+    }
+
+    /// A 0/1 column for a proportion, NaN where missing. Without `category`: numbers 0 and 1,
+    /// or `true`/`false` in any case (KoboToolbox's legacy select_multiple columns). With it:
+    /// 1 where the answer is that category (compared as labels are), 0 for any other answer.
+    pub fn zero_one(&self, name: &str, category: Option<&str>) -> Result<Vec<f64>> {
+        let col = self.column(name)?;
+        let (codes, values) = col.dictionary();
+        let wanted = category.map(ascii_label);
+        let parsed: Vec<Option<f64>> = values
+            .iter()
+            .map(|cell| {
+                if self.is_missing(cell) {
+                    return Some(f64::NAN);
+                }
+                if let Some(w) = &wanted {
+                    return Some((ascii_label(cell) == *w) as u8 as f64);
+                }
+                let t = cell.trim();
+                if t.eq_ignore_ascii_case("true") {
+                    return Some(1.0);
+                }
+                if t.eq_ignore_ascii_case("false") {
+                    return Some(0.0);
+                }
+                match ascii_number(t).parse::<f64>() {
+                    Ok(v) if v == 0.0 || v == 1.0 => Some(v),
+                    _ => None,
+                }
+            })
+            .collect();
+        codes
+            .iter()
+            .enumerate()
+            .map(|(i, c)| {
+                parsed[*c as usize].ok_or_else(|| {
+                    bad(
+                        &self.path,
+                        format!(
+                            "line {}: column `{}`: `{}` is not 0/1 or true/false; to count one answer, give the variable `category = \"{}\"`",
+                            self.line(i),
+                            short(name),
+                            short(&values[*c as usize]),
+                            short(values[*c as usize].trim())
+                        ),
+                    )
+                })
+            })
+            .collect()
     }
 
     /// A numeric column, NaN where missing; any other non-number is an error naming the line.
@@ -217,9 +422,10 @@ impl Table {
                     bad(
                         &self.path,
                         format!(
-                            "line {}: column `{name}`: `{}` is not a number",
-                            i + 2,
-                            values[*c as usize]
+                            "line {}: column `{}`: `{}` is not a number",
+                            self.line(i),
+                            short(name),
+                            short(&values[*c as usize])
                         ),
                     )
                 })
@@ -234,8 +440,9 @@ impl Table {
             return Err(bad(
                 &self.path,
                 format!(
-                    "line {}: column `{name}` is empty but needs a value in every row",
-                    i + 2
+                    "line {}: column `{}` is empty but needs a value in every row",
+                    self.line(i),
+                    short(name)
                 ),
             ));
         }
@@ -270,8 +477,9 @@ impl Table {
             return Err(bad(
                 &self.path,
                 format!(
-                    "line {}: column `{name}` is empty but needs a value in every row",
-                    i + 2
+                    "line {}: column `{}` is empty but needs a value in every row",
+                    self.line(i),
+                    short(name)
                 ),
             ));
         }
@@ -303,6 +511,26 @@ mod tests {
         assert_eq!(t.numeric("w").unwrap(), vec![1.5, 2.0]);
         let q = t.numeric("q").unwrap();
         assert!(q[0].is_nan() && q[1] == 3.0);
+    }
+
+    #[test]
+    fn kobo_conventions_delimiters_n_a_true_false_and_repeated_headers() {
+        assert_eq!(detect_delimiter(b"\"a;b\";\"c\"\r\n"), b';');
+        assert_eq!(detect_delimiter(b"a\tb\tc\n1,5\t2\t3\n"), b'\t');
+        assert_eq!(detect_delimiter(b"\"x;y\",b\n"), b',');
+        assert_eq!(detect_delimiter(b"single\n"), b',');
+        let csv = "\"w\";\"q\";\"other\";\"other\"\r\n\"1\";\"True\";\"\";\"\"\r\n\"n/a\";\"FALSE\";\"\";\"\"\r\n\"2\";\"n/a\";\"\";\"\"\r\n";
+        let t = Table::from_bytes(Path::new("k.csv"), csv.as_bytes(), &[]).unwrap();
+        let w = t.numeric("w").unwrap();
+        assert!(w[0] == 1.0 && w[1].is_nan() && w[2] == 2.0);
+        let q = t.zero_one("q", None).unwrap();
+        assert!(q[0] == 1.0 && q[1] == 0.0 && q[2].is_nan());
+        let e = t.column("other").unwrap_err().to_string();
+        assert!(e.contains("columns 3 and 4"), "{e}");
+        let yes = Table::from_bytes(Path::new("y.csv"), b"t\nyes\nno\n\n", &[]).unwrap();
+        assert!(yes.zero_one("t", None).is_err());
+        assert_eq!(yes.zero_one("t", Some("yes")).unwrap()[..2], [1.0, 0.0]);
+        assert_eq!(short(&"x".repeat(25_000)).chars().count() < 120, true);
     }
 
     #[test]
