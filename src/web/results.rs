@@ -67,14 +67,58 @@ fn query_escape(s: &str) -> String {
         .collect()
 }
 
-/// Only paths under `/results` are followed after sign-in (no open redirect).
-fn safe_next(next: Option<&str>) -> String {
-    match next {
-        Some(n) if n.starts_with("/results") && !n.contains("//") && !n.contains('\\') => {
-            n.to_string()
+/// Where to go after sign-in: a clean path of this site's results, checked once when read so
+/// that nothing else can reach the `Location` header (no open redirect, no header injection).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NextPath(String);
+
+impl NextPath {
+    /// Longest `next` kept; results addresses are far shorter.
+    const MAX_LEN: usize = 512;
+
+    /// `raw` (already percent-decoded once) when it is `/results`, `/results/…` or
+    /// `/results?…` made of visible ASCII only: no control character, space or backslash, no
+    /// `//`, and none of those hidden behind a second round of `%` escapes. Anything else is
+    /// dropped for `/results`.
+    pub fn parse(raw: Option<&str>) -> NextPath {
+        match raw {
+            Some(n) if Self::is_clean(n) => NextPath(n.to_string()),
+            _ => NextPath::default(),
         }
-        _ => "/results".to_string(),
     }
+
+    fn is_clean(n: &str) -> bool {
+        let under_results = n
+            .strip_prefix("/results")
+            .is_some_and(|rest| rest.is_empty() || rest.starts_with(['/', '?']));
+        let visible = |b: u8| b.is_ascii_graphic() && b != b'\\';
+        under_results
+            && n.len() <= Self::MAX_LEN
+            && n.bytes().all(visible)
+            && !n.contains("//")
+            && escaped_bytes(n).all(|b| b >= 0x80 || visible(b))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl Default for NextPath {
+    fn default() -> NextPath {
+        NextPath("/results".to_string())
+    }
+}
+
+/// The bytes that `%XX` escapes in `s` stand for.
+fn escaped_bytes(s: &str) -> impl Iterator<Item = u8> + '_ {
+    s.as_bytes().windows(3).filter_map(|w| {
+        let hex = |b: u8| (b as char).to_digit(16);
+        match w {
+            [b'%', hi, lo] => Some((hex(*hi)? * 16 + hex(*lo)?) as u8),
+            _ => None,
+        }
+    })
 }
 
 fn chrome_parts(lang: Lang, heading: &str, path: &str, keep: &[(&str, &str)]) -> (String, String) {
@@ -85,7 +129,7 @@ fn chrome_parts(lang: Lang, heading: &str, path: &str, keep: &[(&str, &str)]) ->
 }
 
 async fn sign_in_form(visitor: Visitor, RawQuery(query): RawQuery) -> Result<Response, Error> {
-    let next = safe_next(
+    let next = NextPath::parse(
         query_pairs(query.as_deref())
             .iter()
             .find(|(k, _)| k == "next")
@@ -96,7 +140,7 @@ async fn sign_in_form(visitor: Visitor, RawQuery(query): RawQuery) -> Result<Res
 
 async fn render_sign_in(
     visitor: &Visitor,
-    next: &str,
+    next: &NextPath,
     name: &str,
     wrong: bool,
 ) -> Result<Response, Error> {
@@ -116,7 +160,7 @@ async fn render_sign_in(
         &chrome,
         &view::SignInPage {
             csrf: &csrf,
-            next,
+            next: next.as_str(),
             name,
             wrong,
         },
@@ -137,14 +181,14 @@ async fn sign_in(
     visitor.verify_csrf(form.first(CSRF_FIELD)).await?;
     let name = form.first("name").unwrap_or("").trim();
     let password = form.first("password").unwrap_or("");
-    let next = safe_next(form.first("next"));
+    let next = NextPath::parse(form.first("next"));
     if results::access::sign_in(&state.db, name, password).await? {
         visitor.session.cycle_id().await?;
         visitor
             .session
             .insert(ANALYST_KEY, name.to_string())
             .await?;
-        return Ok(Redirect::to(&next).into_response());
+        return Ok(Redirect::to(next.as_str()).into_response());
     }
     render_sign_in(&visitor, &next, name, true).await
 }
@@ -366,4 +410,31 @@ fn group(
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::NextPath;
+
+    #[test]
+    fn next_keeps_clean_results_paths_only() {
+        for kept in [
+            "/results",
+            "/results/citizen-security",
+            "/results/citizen-security?domain=gender",
+            "/results?x=%D9%88",
+        ] {
+            assert_eq!(NextPath::parse(Some(kept)).as_str(), kept);
+        }
+        for dropped in [
+            "/results\n", "/results\r\n", "/results\u{7f}", "/results\0", "/results x",
+            "/results/%0A", "/results/%7f", "/results/%5Cx", "//evil.example", "/\\evil",
+            "https://x", "results", "/resultsx", "/results//evil", "/results/وطن", "",
+        ] {
+            assert_eq!(NextPath::parse(Some(dropped)).as_str(), "/results", "{dropped:?}");
+        }
+        assert_eq!(NextPath::parse(None).as_str(), "/results");
+        let long = format!("/results/{}", "a".repeat(600));
+        assert_eq!(NextPath::parse(Some(&long)).as_str(), "/results");
+    }
 }
