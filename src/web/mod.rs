@@ -29,6 +29,7 @@ pub mod home;
 pub mod i18n;
 pub mod results;
 pub mod security;
+pub mod sign_in_guard;
 pub mod survey_flow;
 pub mod views;
 pub mod visit;

@@ -10,13 +10,16 @@
 //! | GET    | `/results/{survey}.csv`    | the estimates as `mizan estimate` writes them     |
 //! | GET    | `/results/{survey}.xlsx`   | workbook: estimates and design                    |
 //!
-//! Every results route needs a signed-in analyst, else it redirects to `/login`. The session
-//! id is renewed at sign-in and sign-out (no fixation). Nothing about the analyst (name, IP)
+//! Every results route needs a signed-in analyst, else it redirects to `/login`. Sign-in is
+//! throttled per account and per client ([`sign_in_guard`]). The session id is renewed at
+//! sign-in and sign-out (no fixation). Nothing about the analyst (name, IP)
 //! is logged. Handlers are thin: estimates come from [`crate::results`].
 
 use axum::extract::{Path, RawQuery, State};
 use axum::http::StatusCode;
-use axum::http::header::{CONTENT_DISPOSITION, CONTENT_TYPE};
+use std::time::Duration;
+
+use axum::http::header::{CONTENT_DISPOSITION, CONTENT_TYPE, RETRY_AFTER};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::{Router, routing::get, routing::post};
 use maud::html;
@@ -29,6 +32,7 @@ use crate::survey::{Lang, Survey, Text};
 use super::AppState;
 use super::form::{FormPairs, query_pairs};
 use super::i18n;
+use super::sign_in_guard::{self, Peer, Refusal};
 use super::views::results::{self as view, LabelledRow, VariableResults};
 use super::views::{layout, pages};
 use super::visit::{CSRF_FIELD, Visitor};
@@ -173,8 +177,12 @@ async fn render_sign_in(
     Ok((status, page).into_response())
 }
 
+/// Checks name and password unless the account or the client is locked or too many checks
+/// wait (see [`sign_in_guard`]): then the "too many attempts" page, the same whether the
+/// account exists or not.
 async fn sign_in(
     State(state): State<AppState>,
+    Peer(peer): Peer,
     visitor: Visitor,
     form: FormPairs,
 ) -> Result<Response, Error> {
@@ -182,7 +190,21 @@ async fn sign_in(
     let name = form.first("name").unwrap_or("").trim();
     let password = form.first("password").unwrap_or("");
     let next = NextPath::parse(form.first("next"));
-    if results::access::sign_in(&state.db, name, password).await? {
+    let guard = sign_in_guard::guard();
+    let keys = guard.keys(name, peer);
+    if let Err(refusal) = guard.check(&keys) {
+        return Ok(render_throttled(&visitor, refusal));
+    }
+    let check = {
+        let (db, name, password) = (state.db.clone(), name.to_string(), password.to_string());
+        async move { results::access::sign_in(&db, &name, &password).await }
+    };
+    let signed_in = match guard.verify(&keys, check).await {
+        Ok(result) => result?,
+        Err(refusal) => return Ok(render_throttled(&visitor, refusal)),
+    };
+    if signed_in {
+        guard.succeeded(&keys);
         visitor.session.cycle_id().await?;
         visitor
             .session
@@ -190,7 +212,35 @@ async fn sign_in(
             .await?;
         return Ok(Redirect::to(next.as_str()).into_response());
     }
+    guard.failed(&keys);
     render_sign_in(&visitor, &next, name, true).await
+}
+
+/// 429 (locked) or 503 (too many checks waiting), with `Retry-After`.
+fn render_throttled(visitor: &Visitor, refusal: Refusal) -> Response {
+    let lang = visitor.lang;
+    let (status, wait) = match refusal {
+        Refusal::Locked(wait) => (StatusCode::TOO_MANY_REQUESTS, wait),
+        Refusal::Busy => (StatusCode::SERVICE_UNAVAILABLE, Duration::from_secs(60)),
+    };
+    let heading = sign_in_guard::THROTTLED_TITLE.get(lang);
+    let title = pages::title(lang, heading, None, false);
+    let switch = layout::switch_href("/login", &[], lang);
+    let stylesheet = super::assets::stylesheet_href();
+    let chrome = layout::Chrome {
+        lang,
+        title: &title,
+        switch_href: &switch,
+        stylesheet: &stylesheet,
+    };
+    let body = sign_in_guard::throttled_body(lang, wait);
+    let retry_after = wait.as_secs().div_ceil(60).max(1) * 60;
+    (
+        status,
+        [(RETRY_AFTER, retry_after.to_string())],
+        pages::error(&chrome, heading, &body),
+    )
+        .into_response()
 }
 
 async fn sign_out(visitor: Visitor, form: FormPairs) -> Result<Response, Error> {
