@@ -3,9 +3,9 @@
 //! account exists), other clients and accounts are not held back, a success resets the
 //! account, and many parallel attempts keep the server's memory flat.
 
-mod common;
 #[path = "common/analysts.rs"]
 mod analysts;
+mod common;
 
 use std::net::IpAddr;
 
@@ -32,7 +32,15 @@ async fn attempt(
     password: &str,
     lang: &str,
 ) -> (u16, String, Option<String>) {
-    let res = sign_in(client, server, &format!("lang={lang}"), "/results", name, password).await;
+    let res = sign_in(
+        client,
+        server,
+        &format!("lang={lang}"),
+        "/results",
+        name,
+        password,
+    )
+    .await;
     let status = res.status().as_u16();
     let retry = res
         .headers()
@@ -73,7 +81,10 @@ async fn a_burst_of_wrong_passwords_locks_the_account_even_for_the_right_one() {
         attempt(&client, &server, ghost, "wrong password 1", "en").await;
     let (_, known_body, known_retry) = attempt(&client, &server, ANALYST, PASSWORD, "en").await;
     assert_eq!(status, 429);
-    assert_eq!(ghost_body, known_body, "the throttled page tells accounts apart");
+    assert_eq!(
+        ghost_body, known_body,
+        "the throttled page tells accounts apart"
+    );
     assert_eq!(ghost_retry.is_some(), known_retry.is_some());
 }
 
@@ -97,8 +108,14 @@ async fn a_client_trying_many_accounts_is_throttled_and_others_are_not() {
     let attacker = browser_from("127.0.0.7");
     // One wrong password for each of 20 names: no account reaches its limit, the client does.
     for i in 0..20 {
-        let (status, _, _) =
-            attempt(&attacker, &server, &format!("guess{i}"), "wrong password 3", "en").await;
+        let (status, _, _) = attempt(
+            &attacker,
+            &server,
+            &format!("guess{i}"),
+            "wrong password 3",
+            "en",
+        )
+        .await;
         assert_eq!(status, 401, "guess {i}");
     }
     let (status, body, _) = attempt(&attacker, &server, ANALYST, PASSWORD, "en").await;
@@ -144,7 +161,11 @@ async fn parallel_wrong_sign_ins_keep_memory_flat() {
     let posts = forms.into_iter().enumerate().map(|(i, (client, csrf))| {
         let url = url.clone();
         tokio::spawn(async move {
-            let name = if i % 2 == 0 { ANALYST.to_string() } else { format!("guess{i}") };
+            let name = if i % 2 == 0 {
+                ANALYST.to_string()
+            } else {
+                format!("guess{i}")
+            };
             let res = client
                 .post(url)
                 .form(&[

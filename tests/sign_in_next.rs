@@ -2,9 +2,9 @@
 //! results; anything else (control characters, whitespace, other sites, schemes) is dropped for
 //! `/results`, and never answers 500.
 
-mod common;
 #[path = "common/analysts.rs"]
 mod analysts;
+mod common;
 
 use analysts::{ANALYST, PASSWORD, browser, server_with_analyst, sign_in};
 
@@ -87,6 +87,16 @@ async fn a_clean_results_path_with_its_query_is_kept() {
     assert_eq!(out.status(), 303);
     let to = out.headers()["location"].to_str().unwrap().to_string();
     let client = browser();
-    let form = client.get(server.url(&to)).send().await.unwrap().text().await.unwrap();
-    assert!(form.contains(r#"value="/results/citizen-security.csv""#), "{to}: {form}");
+    let form = client
+        .get(server.url(&to))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        form.contains(r#"value="/results/citizen-security.csv""#),
+        "{to}: {form}"
+    );
 }

@@ -35,7 +35,8 @@ async fn until_closed(stream: &mut TcpStream, wait: Duration) -> Option<String> 
         }
     })
     .await;
-    read.ok().map(|()| String::from_utf8_lossy(&got).into_owned())
+    read.ok()
+        .map(|()| String::from_utf8_lossy(&got).into_owned())
 }
 
 /// The server's open sockets (Linux).
@@ -88,7 +89,10 @@ async fn stalled_heads_and_bodies_are_closed_after_the_timeouts() {
     // Two that send a byte now and then: a trickle does not restart the clock.
     let mut trickle_head = TcpStream::connect(&addr).await.unwrap();
     let mut trickle_body = TcpStream::connect(&addr).await.unwrap();
-    trickle_body.write_all(slow_post_head(&addr).as_bytes()).await.unwrap();
+    trickle_body
+        .write_all(slow_post_head(&addr).as_bytes())
+        .await
+        .unwrap();
     let started = Instant::now();
     // Meanwhile a normal request is served.
     assert_eq!(healthz(&server).await, 200);
@@ -103,7 +107,11 @@ async fn stalled_heads_and_bodies_are_closed_after_the_timeouts() {
             trickled.1 = i + 1;
         }
     }
-    assert!(open_sockets(pid) < 50, "sockets still open: {}", open_sockets(pid));
+    assert!(
+        open_sockets(pid) < 50,
+        "sockets still open: {}",
+        open_sockets(pid)
+    );
 
     for (what, stream) in [("head", &mut trickle_head), ("body", &mut trickle_body)] {
         let answer = until_closed(stream, Duration::from_secs(10)).await;
@@ -140,7 +148,10 @@ async fn a_stalled_body_gets_a_408_page_not_a_hang() {
         .await
         .expect("the server closes a stalled body");
     assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
-    assert!(answer.to_ascii_lowercase().contains("connection: close"), "{answer}");
+    assert!(
+        answer.to_ascii_lowercase().contains("connection: close"),
+        "{answer}"
+    );
 }
 
 #[tokio::test]

@@ -53,17 +53,22 @@ pub struct Args {
     pub session_hours: u16,
     /// Seconds a client has to send a request's head (line and headers), from the moment the
     /// server starts reading it; also how long an idle kept-alive connection stays open.
-    #[arg(long, default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=3600))]
+    #[arg(long, default_value_t = HEADER_TIMEOUT_SECS, value_parser = clap::value_parser!(u64).range(1..=3600))]
     pub header_timeout_secs: u64,
     /// Seconds a client has to send a request's whole body once its head has arrived; a
     /// stalled body gets a 408 page and the connection is closed.
-    #[arg(long, default_value_t = 60, value_parser = clap::value_parser!(u64).range(1..=3600))]
+    #[arg(long, default_value_t = BODY_TIMEOUT_SECS, value_parser = clap::value_parser!(u64).range(1..=3600))]
     pub body_timeout_secs: u64,
     /// Most connections open at once; further clients wait in the kernel's queue until one
     /// closes.
-    #[arg(long, default_value_t = 1024, value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
+    #[arg(long, default_value_t = MAX_CONNECTIONS, value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
     pub max_connections: u32,
 }
+
+// Defaults generous enough for a poor mobile connection.
+const HEADER_TIMEOUT_SECS: u64 = 30;
+const BODY_TIMEOUT_SECS: u64 = 60;
+const MAX_CONNECTIONS: u32 = 1024;
 
 /// Days a used submission key is remembered (sessions last hours).
 const KEEP_SUBMISSION_KEYS_DAYS: u32 = 3;
@@ -145,17 +150,31 @@ async fn serve(args: Args, surveys: Vec<crate::survey::Survey>) -> crate::Result
     Ok(())
 }
 
-/// What one client may take of the server.
+/// What clients may take of the server.
 #[derive(Debug, Clone, Copy)]
-struct Limits {
-    header: Duration,
-    body: Duration,
-    connections: usize,
+pub struct Limits {
+    /// Time to send a request's head; also how long an idle connection stays open.
+    pub header: Duration,
+    /// Time to send a request's body once its head has arrived.
+    pub body: Duration,
+    /// Most connections open at once.
+    pub connections: usize,
+}
+
+impl Default for Limits {
+    /// The defaults of `mizan serve`.
+    fn default() -> Limits {
+        Limits {
+            header: Duration::from_secs(HEADER_TIMEOUT_SECS),
+            body: Duration::from_secs(BODY_TIMEOUT_SECS),
+            connections: MAX_CONNECTIONS as usize,
+        }
+    }
 }
 
 /// Accept connections until `shutdown`, then let open ones finish their requests (bounded by
-/// the timeouts) and return.
-async fn serve_connections(
+/// the timeouts) and return. Public so that benchmarks measure the server as it runs.
+pub async fn serve_connections(
     listener: TcpListener,
     app: Router,
     limits: Limits,
@@ -206,7 +225,10 @@ async fn serve_connections(
 /// up before being accepted is no error.
 async fn accept_failed(e: std::io::Error) {
     use std::io::ErrorKind::{ConnectionAborted, ConnectionRefused, ConnectionReset};
-    if !matches!(e.kind(), ConnectionAborted | ConnectionRefused | ConnectionReset) {
+    if !matches!(
+        e.kind(),
+        ConnectionAborted | ConnectionRefused | ConnectionReset
+    ) {
         tracing::warn!(error = %e, "accepting a connection failed");
         tokio::time::sleep(Duration::from_millis(100)).await;
     }

@@ -477,11 +477,28 @@ mod tests {
             assert_eq!(NextPath::parse(Some(kept)).as_str(), kept);
         }
         for dropped in [
-            "/results\n", "/results\r\n", "/results\u{7f}", "/results\0", "/results x",
-            "/results/%0A", "/results/%7f", "/results/%5Cx", "//evil.example", "/\\evil",
-            "https://x", "results", "/resultsx", "/results//evil", "/results/وطن", "",
+            "/results\n",
+            "/results\r\n",
+            "/results\u{7f}",
+            "/results\0",
+            "/results x",
+            "/results/%0A",
+            "/results/%7f",
+            "/results/%5Cx",
+            "//evil.example",
+            "/\\evil",
+            "https://x",
+            "results",
+            "/resultsx",
+            "/results//evil",
+            "/results/وطن",
+            "",
         ] {
-            assert_eq!(NextPath::parse(Some(dropped)).as_str(), "/results", "{dropped:?}");
+            assert_eq!(
+                NextPath::parse(Some(dropped)).as_str(),
+                "/results",
+                "{dropped:?}"
+            );
         }
         assert_eq!(NextPath::parse(None).as_str(), "/results");
         let long = format!("/results/{}", "a".repeat(600));

@@ -40,10 +40,7 @@ use crate::survey::Lang;
 use super::i18n::{self, Ui};
 
 // The refusal page's words. They say nothing about whether the account exists.
-pub const THROTTLED_TITLE: Ui = Ui::new(
-    "محاولات تسجيل دخول كثيرة",
-    "Too many sign-in attempts",
-);
+pub const THROTTLED_TITLE: Ui = Ui::new("محاولات تسجيل دخول كثيرة", "Too many sign-in attempts");
 const THROTTLED_BODY: Ui = Ui::new(
     "أوقفنا تسجيل الدخول مؤقتاً لحماية الحسابات.",
     "Signing in is paused for a while to protect the accounts.",
@@ -58,8 +55,14 @@ pub fn throttled_body(lang: Lang, wait: Duration) -> String {
         Lang::Ar => match m {
             1 => "حاول مرة أخرى بعد دقيقة.".to_string(),
             2 => "حاول مرة أخرى بعد دقيقتين.".to_string(),
-            3..=10 => format!("حاول مرة أخرى بعد {} دقائق.", i18n::digits(lang, &m.to_string())),
-            _ => format!("حاول مرة أخرى بعد {} دقيقة.", i18n::digits(lang, &m.to_string())),
+            3..=10 => format!(
+                "حاول مرة أخرى بعد {} دقائق.",
+                i18n::digits(lang, &m.to_string())
+            ),
+            _ => format!(
+                "حاول مرة أخرى بعد {} دقيقة.",
+                i18n::digits(lang, &m.to_string())
+            ),
         },
     };
     format!("{} {when}", THROTTLED_BODY.get(lang))
@@ -141,7 +144,9 @@ impl Counter {
         }
         let doublings = (f.count - self.limit).min(16);
         let lock = FIRST_LOCK.saturating_mul(1 << doublings).min(WINDOW);
-        (f.last + lock).checked_duration_since(now).filter(|d| !d.is_zero())
+        (f.last + lock)
+            .checked_duration_since(now)
+            .filter(|d| !d.is_zero())
     }
 
     fn fail(&mut self, key: Key, now: Instant) {
@@ -348,7 +353,11 @@ mod tests {
         let b = Guard::new();
         let ka = a.keys("Nour", peer("192.0.2.1:1000"));
         assert_eq!(ka.account, a.keys("nour", None).account);
-        assert_ne!(ka.account, b.keys("nour", None).account, "salt is per guard");
+        assert_ne!(
+            ka.account,
+            b.keys("nour", None).account,
+            "salt is per guard"
+        );
         assert_eq!(ka.client, a.keys("x", peer("[::ffff:192.0.2.1]:9")).client);
         assert_ne!(ka.client, a.keys("x", peer("192.0.2.2:1000")).client);
         let v6 = a.keys("x", peer("[2001:db8:1:2::1]:1")).client;
