@@ -3,10 +3,34 @@
 //!
 //! After binding it prints exactly one line on stdout, `listening on http://IP:PORT`, which
 //! scripts and the test harness wait for (port 0 picks a free port).
+//!
+//! Connections are served by an accept loop of our own rather than `axum::serve`, which has no
+//! timeouts and no connection cap: a client gets `--header-timeout-secs` to send a request's
+//! head (hyper's header read timeout, which also closes idle kept-alive connections) and
+//! `--body-timeout-secs` to send its whole body (a stalled body gets a 408 and the connection
+//! is closed), and at most `--max-connections` are open at once. Each request carries the
+//! peer address as axum's `ConnectInfo<SocketAddr>` (the sign-in throttle keys a salted hash of
+//! it; it is never stored or logged).
 
+use std::convert::Infallible;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::ConnectInfo;
+use axum::http::{HeaderValue, Request, StatusCode, header};
+use axum::response::Response;
+use http_body_util::BodyExt;
+use hyper::body::{Body as _, Incoming};
+use hyper_util::rt::{TokioIo, TokioTimer};
+use tokio::net::TcpListener;
+use tokio::sync::Semaphore;
+use tower::ServiceExt;
+use tower_http::timeout::{DeadlineBody, TimeoutError};
 
 use crate::db::Db;
 use crate::web::{self, AppState, CookiePolicy};
@@ -27,7 +51,24 @@ pub struct Args {
     /// 21, uses WCAG 2.2.1's 20-hour exception (pages have no script to warn before a timeout).
     #[arg(long, default_value_t = 21, value_parser = clap::value_parser!(u16).range(1..=720))]
     pub session_hours: u16,
+    /// Seconds a client has to send a request's head (line and headers), from the moment the
+    /// server starts reading it; also how long an idle kept-alive connection stays open.
+    #[arg(long, default_value_t = HEADER_TIMEOUT_SECS, value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub header_timeout_secs: u64,
+    /// Seconds a client has to send a request's whole body once its head has arrived; a
+    /// stalled body gets a 408 page and the connection is closed.
+    #[arg(long, default_value_t = BODY_TIMEOUT_SECS, value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub body_timeout_secs: u64,
+    /// Most connections open at once; further clients wait in the kernel's queue until one
+    /// closes.
+    #[arg(long, default_value_t = MAX_CONNECTIONS, value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
+    pub max_connections: u32,
 }
+
+// Defaults generous enough for a poor mobile connection.
+const HEADER_TIMEOUT_SECS: u64 = 30;
+const BODY_TIMEOUT_SECS: u64 = 60;
+const MAX_CONNECTIONS: u32 = 1024;
 
 /// Days a used submission key is remembered (sessions last hours).
 const KEEP_SUBMISSION_KEYS_DAYS: u32 = 3;
@@ -37,6 +78,7 @@ const PURGE_EVERY: std::time::Duration = std::time::Duration::from_secs(600);
 
 pub fn run(args: Args) -> ExitCode {
     init_logging();
+    map_large_allocations();
     let surveys = match crate::survey::load_paths(std::slice::from_ref(&args.surveys)) {
         Ok(s) => s,
         Err(report) => {
@@ -81,6 +123,10 @@ async fn serve(args: Args, surveys: Vec<crate::survey::Survey>) -> crate::Result
     db.spawn_session_purge(PURGE_EVERY);
     db.spawn_health_watch();
     tokio::spawn(purge_old_submission_keys(db.clone()));
+    // Compute the dummy hash that unknown names are checked against now, so that the first
+    // sign-in with an unknown name takes no longer than any other (no name is looked up).
+    let warm = db.clone();
+    tokio::spawn(async move { crate::results::access::sign_in(&warm, "", "").await });
     let app = web::app(
         AppState::new(surveys, db),
         store,
@@ -96,10 +142,125 @@ async fn serve(args: Args, surveys: Vec<crate::survey::Survey>) -> crate::Result
         .local_addr()
         .map_err(|e| crate::Error::Other(format!("listening address: {e}")))?;
     println!("listening on http://{addr}");
-    axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown_signal())
-        .await
-        .map_err(|e| crate::Error::Other(format!("server: {e}")))
+    let limits = Limits {
+        header: Duration::from_secs(args.header_timeout_secs),
+        body: Duration::from_secs(args.body_timeout_secs),
+        connections: args.max_connections as usize,
+    };
+    serve_connections(listener, app, limits, shutdown_signal()).await;
+    Ok(())
+}
+
+/// What clients may take of the server.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    /// Time to send a request's head; also how long an idle connection stays open.
+    pub header: Duration,
+    /// Time to send a request's body once its head has arrived.
+    pub body: Duration,
+    /// Most connections open at once.
+    pub connections: usize,
+}
+
+impl Default for Limits {
+    /// The defaults of `mizan serve`.
+    fn default() -> Limits {
+        Limits {
+            header: Duration::from_secs(HEADER_TIMEOUT_SECS),
+            body: Duration::from_secs(BODY_TIMEOUT_SECS),
+            connections: MAX_CONNECTIONS as usize,
+        }
+    }
+}
+
+/// Accept connections until `shutdown`, then let open ones finish their requests (bounded by
+/// the timeouts) and return. Public so that benchmarks measure the server as it runs.
+pub async fn serve_connections(
+    listener: TcpListener,
+    app: Router,
+    limits: Limits,
+    shutdown: impl std::future::Future<Output = ()>,
+) {
+    let open = Arc::new(Semaphore::new(limits.connections));
+    let graceful = hyper_util::server::graceful::GracefulShutdown::new();
+    let mut http = hyper::server::conn::http1::Builder::new();
+    http.timer(TokioTimer::new())
+        .header_read_timeout(limits.header);
+    let mut shutdown = std::pin::pin!(shutdown);
+    loop {
+        // Wait for a free place before accepting: further clients queue in the kernel.
+        let place = tokio::select! {
+            place = open.clone().acquire_owned() => match place {
+                Ok(place) => place,
+                Err(_) => break,
+            },
+            () = &mut shutdown => break,
+        };
+        let (stream, peer) = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok(accepted) => accepted,
+                Err(e) => {
+                    accept_failed(e).await;
+                    continue;
+                }
+            },
+            () = &mut shutdown => break,
+        };
+        let app = app.clone();
+        let service = hyper::service::service_fn(move |req: Request<Incoming>| {
+            let app = app.clone();
+            async move { Ok::<_, Infallible>(handle(app, req, peer, limits.body).await) }
+        });
+        let connection = graceful.watch(http.serve_connection(TokioIo::new(stream), service));
+        tokio::spawn(async move {
+            // Errors here are the client's (reset, timed out, malformed head): nothing to log.
+            let _ = connection.await;
+            drop(place);
+        });
+    }
+    drop(listener);
+    graceful.shutdown().await;
+}
+
+/// Too many open files and the like: wait a moment instead of spinning. A client that gave
+/// up before being accepted is no error.
+async fn accept_failed(e: std::io::Error) {
+    use std::io::ErrorKind::{ConnectionAborted, ConnectionRefused, ConnectionReset};
+    if !matches!(
+        e.kind(),
+        ConnectionAborted | ConnectionRefused | ConnectionReset
+    ) {
+        tracing::warn!(error = %e, "accepting a connection failed");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// One request through the app, with the peer address and the body deadline. When the body
+/// did not arrive in time the app's answer (its page about a form cut short) goes out as 408
+/// and the connection is closed: what is left of the body is never read.
+async fn handle(app: Router, req: Request<Incoming>, peer: SocketAddr, body: Duration) -> Response {
+    let (mut parts, incoming) = req.into_parts();
+    parts.extensions.insert(ConnectInfo(peer));
+    if incoming.is_end_stream() {
+        let req = Request::from_parts(parts, axum::body::Body::new(incoming));
+        return app.oneshot(req).await.unwrap_or_else(|e| match e {});
+    }
+    let late = Arc::new(AtomicBool::new(false));
+    let flag = late.clone();
+    let incoming = DeadlineBody::new(body, incoming).map_err(move |e| {
+        if e.is::<TimeoutError>() {
+            flag.store(true, Ordering::Relaxed);
+        }
+        e
+    });
+    let req = Request::from_parts(parts, axum::body::Body::new(incoming));
+    let mut res = app.oneshot(req).await.unwrap_or_else(|e| match e {});
+    if late.load(Ordering::Relaxed) {
+        *res.status_mut() = StatusCode::REQUEST_TIMEOUT;
+        res.headers_mut()
+            .insert(header::CONNECTION, HeaderValue::from_static("close"));
+    }
+    res
 }
 
 /// Submission keys only need to outlive the sessions whose forms could be resubmitted.
@@ -115,6 +276,20 @@ async fn purge_old_submission_keys(db: Db) {
 
 async fn shutdown_signal() {
     let _ = tokio::signal::ctrl_c().await;
+}
+
+/// Each password check allocates 19 MiB. glibc raises its mmap threshold after the first such
+/// block is freed and then serves the next ones from heaps it keeps: 14 checks in a row left
+/// 300 MB resident although only two ran at once. A fixed threshold makes blocks this large
+/// mapped and returned to the system when freed.
+fn map_large_allocations() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    {
+        const THRESHOLD: libc::c_int = 4 * 1024 * 1024;
+        // SAFETY: mallopt only sets an allocator tunable; it is called before the runtime
+        // starts any thread, and a refusal (return 0) just leaves the default.
+        let _ = unsafe { libc::mallopt(libc::M_MMAP_THRESHOLD, THRESHOLD) };
+    }
 }
 
 fn init_logging() {

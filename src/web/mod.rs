@@ -30,6 +30,7 @@ pub mod i18n;
 pub mod results;
 pub mod security;
 pub mod session_lock;
+pub mod sign_in_guard;
 pub mod survey_flow;
 pub mod views;
 pub mod visit;

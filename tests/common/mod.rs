@@ -52,6 +52,12 @@ pub struct TestServer {
     child: Option<Child>,
     /// Keeps the temporary folder (SQLite file) alive.
     pub dir: tempfile::TempDir,
+    /// Extra `serve` flags.
+    extra: Vec<String>,
+}
+
+fn as_strs(v: &[String]) -> Vec<&str> {
+    v.iter().map(String::as_str).collect()
 }
 
 impl TestServer {
@@ -68,14 +74,31 @@ impl TestServer {
 
     /// Start on an existing database (e.g. a second app server on the same PostgreSQL).
     pub fn start_on(surveys: &Path, database_url: String, dir: tempfile::TempDir) -> TestServer {
-        let (child, base) = spawn_server(surveys, &database_url, &[]);
+        Self::start_on_with(surveys, database_url, dir, &[])
+    }
+
+    /// Start on an existing database with extra `serve` flags (kept for `restart`).
+    pub fn start_on_with(
+        surveys: &Path,
+        database_url: String,
+        dir: tempfile::TempDir,
+        extra: &[&str],
+    ) -> TestServer {
+        let extra: Vec<String> = extra.iter().map(|s| s.to_string()).collect();
+        let (child, base) = spawn_server(surveys, &database_url, &as_strs(&extra));
         TestServer {
             base,
             database_url,
             surveys: surveys.to_path_buf(),
             child: Some(child),
             dir,
+            extra,
         }
+    }
+
+    /// The server's `host:port`, for raw TCP clients.
+    pub fn addr(&self) -> String {
+        self.base.trim_start_matches("http://").to_string()
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -98,7 +121,7 @@ impl TestServer {
     /// Start the server again on the same database (after `kill`), on a new port.
     pub fn restart(&mut self) {
         self.kill();
-        let (child, base) = spawn_server(&self.surveys, &self.database_url, &[]);
+        let (child, base) = spawn_server(&self.surveys, &self.database_url, &as_strs(&self.extra));
         self.child = Some(child);
         self.base = base;
     }
