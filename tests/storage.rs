@@ -316,10 +316,12 @@ async fn sessions_live_in_the_database_and_expired_ones_are_purged() {
     live.data
         .insert("answers".into(), serde_json::json!({"comment": "نعم"}));
     store.create(&mut live).await.unwrap();
+    // Stored expiries are rounded up to midnight UTC (no time of day in the database): a
+    // session is gone once the day of its expiry has passed.
     let mut expired = Record {
         id: Id::default(),
         data: Default::default(),
-        expiry_date: time::OffsetDateTime::now_utc() - time::Duration::hours(1),
+        expiry_date: time::OffsetDateTime::now_utc() - time::Duration::days(1),
     };
     store.create(&mut expired).await.unwrap();
 

@@ -9,6 +9,7 @@ pub mod check;
 pub mod estimate;
 pub mod export;
 pub mod migrate;
+pub mod scrub;
 pub mod serve;
 
 #[derive(Debug, Parser)]
@@ -37,6 +38,8 @@ pub enum Command {
     Estimate(estimate::Args),
     /// Manage analyst accounts for the results pages.
     Analyst(analyst::Args),
+    /// Rewrite the stored responses so the database files keep no order of arrival.
+    Scrub(scrub::Args),
 }
 
 pub fn run(cli: Cli) -> ExitCode {
@@ -47,6 +50,7 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Export(args) => export::run(args),
         Command::Estimate(args) => estimate::run(args),
         Command::Analyst(args) => analyst::run(args),
+        Command::Scrub(args) => scrub::run(args),
     }
 }
 

@@ -335,6 +335,15 @@ impl Db {
         self.session_store().spawn_purge(period)
     }
 
+    /// Rewrite the stored responses so that the files keep no order of arrival (see
+    /// `mizan scrub`). Returns the number of responses.
+    pub async fn scrub(&self) -> Result<u64> {
+        match &self.backend {
+            Backend::Sqlite(p) => sqlite::scrub_now(p).await,
+            Backend::Postgres(p) => postgres::scrub(p).await,
+        }
+    }
+
     /// The SQLite pool, for tests and maintenance (`PRAGMA integrity_check`).
     pub fn sqlite_pool(&self) -> Option<&sqlx::SqlitePool> {
         match &self.backend {

@@ -89,6 +89,32 @@ pub(super) async fn probe_write(pool: &PgPool) -> Result<()> {
     Ok(())
 }
 
+/// `mizan scrub` on PostgreSQL: responses and submission keys copied out and written back in
+/// one transaction, in key order, into fresh files (TRUNCATE), so that `xmin` is one
+/// transaction for all and `ctid` follows the random id.
+pub(super) async fn scrub(pool: &PgPool) -> Result<u64> {
+    use sqlx::Executor;
+    let mut tx = pool.begin().await?;
+    tx.execute("LOCK TABLE responses, submission_keys IN ACCESS EXCLUSIVE MODE")
+        .await?;
+    tx.execute(
+        "CREATE TEMP TABLE scrub_responses ON COMMIT DROP AS SELECT * FROM responses; \
+         CREATE TEMP TABLE scrub_keys ON COMMIT DROP AS SELECT * FROM submission_keys; \
+         TRUNCATE responses, submission_keys; \
+         INSERT INTO responses SELECT * FROM scrub_responses ORDER BY survey_id, id; \
+         INSERT INTO submission_keys SELECT * FROM scrub_keys ORDER BY key_hash",
+    )
+    .await?;
+    let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM responses")
+        .fetch_one(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    // Start a new write-ahead log segment, so the inserts above and before are in segments
+    // that PostgreSQL recycles after its next checkpoints.
+    sqlx::query("CHECKPOINT").execute(pool).await.ok();
+    Ok(n.max(0) as u64)
+}
+
 pub(super) async fn count_responses(pool: &PgPool, survey_id: &str) -> Result<u64> {
     let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM responses WHERE survey_id = $1")
         .bind(survey_id)
