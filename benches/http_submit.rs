@@ -50,9 +50,10 @@ fn env_usize(name: &str, default: usize) -> usize {
         .unwrap_or(default)
 }
 
-/// One person's session, with the cookie handled by hand (one shared connection pool).
+/// One person's visit, with the cookies (visit token, session) handled by hand (one shared
+/// connection pool).
 struct Person {
-    cookie: Option<String>,
+    cookies: Vec<(String, String)>,
     csrf: Option<String>,
 }
 
@@ -68,9 +69,11 @@ impl Client {
         person: &mut Person,
         req: reqwest::RequestBuilder,
     ) -> Option<(StatusCode, String, String)> {
-        let req = match &person.cookie {
-            Some(c) => req.header("cookie", c.as_str()),
-            None => req,
+        let req = if person.cookies.is_empty() {
+            req
+        } else {
+            let header: Vec<String> = person.cookies.iter().map(|(k, v)| format!("{k}={v}")).collect();
+            req.header("cookie", header.join("; "))
         };
         let res = match req.send().await {
             Ok(r) => r,
@@ -80,12 +83,11 @@ impl Client {
             }
         };
         let status = res.status();
-        if let Some(sc) = res
-            .headers()
-            .get("set-cookie")
-            .and_then(|v| v.to_str().ok())
-        {
-            person.cookie = sc.split(';').next().map(str::to_string);
+        for sc in res.headers().get_all("set-cookie").iter().filter_map(|v| v.to_str().ok()) {
+            if let Some((k, v)) = sc.split(';').next().and_then(|kv| kv.split_once('=')) {
+                person.cookies.retain(|(name, _)| name != k);
+                person.cookies.push((k.to_string(), v.to_string()));
+            }
         }
         let location = res
             .headers()
@@ -221,7 +223,13 @@ async fn run() {
         .await
         .expect("bind");
     let base = format!("http://{}", listener.local_addr().expect("addr"));
-    tokio::spawn(async move { axum::serve(listener, app).await });
+    // The same accept loop as `mizan serve` (timeouts, connection cap).
+    tokio::spawn(mizan::cli::serve::serve_connections(
+        listener,
+        app,
+        mizan::cli::serve::Limits::default(),
+        std::future::pending(),
+    ));
 
     let client = Arc::new(Client {
         http: reqwest::Client::builder()
@@ -246,7 +254,7 @@ async fn run() {
             tokio::spawn(async move {
                 while started.elapsed() < run_for {
                     let mut person = Person {
-                        cookie: None,
+                        cookies: Vec::new(),
                         csrf: None,
                     };
                     if let Some(key) = client.prepare(&mut person).await
@@ -277,7 +285,7 @@ async fn run() {
             let client = client.clone();
             async move {
                 let mut person = Person {
-                    cookie: None,
+                    cookies: Vec::new(),
                     csrf: None,
                 };
                 let key = client.prepare(&mut person).await?;
@@ -316,7 +324,7 @@ async fn run() {
             let client = client.clone();
             async move {
                 let mut person = Person {
-                    cookie: None,
+                    cookies: Vec::new(),
                     csrf: None,
                 };
                 let got = client
