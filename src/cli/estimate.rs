@@ -22,7 +22,8 @@ pub struct Args {
     /// CSV of responses (Mizan export, KoboToolbox or ODK).
     #[arg(long, required_unless_present = "survey")]
     pub data: Option<PathBuf>,
-    /// Survey id: read its responses from the database (`DATABASE_URL`), or with `--data`,
+    /// Survey id: read its responses from the database (`DATABASE_URL`, or its replica
+    /// `DATABASE_READ_URL` when set), or with `--data`,
     /// take its default design when no `--design` is given.
     #[arg(long)]
     pub survey: Option<String>,
@@ -97,11 +98,25 @@ fn estimate_for_survey(data: Option<&Path>, id: &str, args: &Args) -> Result<Vec
     }
     let runtime = tokio::runtime::Runtime::new().map_err(|e| Error::Other(e.to_string()))?;
     runtime.block_on(async {
-        let db = crate::db::Db::connect(&super::migrate::database_url()).await?;
+        let read_url = super::migrate::database_read_url();
+        let db =
+            crate::db::Db::connect_with_replica(&super::migrate::database_url(), read_url.as_deref())
+                .await?;
+        note_replica(&db).await;
         let rows = crate::results::estimate_survey(&db, &survey, &design).await;
         db.close().await;
         rows
     })
+}
+
+/// On stderr, when `DATABASE_READ_URL` is set but its replica does not answer: the run reads
+/// the primary instead (the CLI has no log to say it in).
+pub(super) async fn note_replica(db: &crate::db::Db) {
+    if db.reads_from_replica().await == Some(false) {
+        eprintln!(
+            "note: the read replica (DATABASE_READ_URL) does not answer; reading from the primary"
+        );
+    }
 }
 
 /// The header of the output, in order.

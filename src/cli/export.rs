@@ -1,6 +1,6 @@
 //! `mizan export SURVEY --out FILE.csv [--surveys DIR]`: write a survey's responses as CSV
 //! microdata and its codebook (`FILE.codebook.csv`), reading the database named by
-//! `DATABASE_URL`. The column layout comes from the current survey definition, which is why the
+//! `DATABASE_URL` (or its replica `DATABASE_READ_URL`, when set). The column layout comes from the current survey definition, which is why the
 //! survey files are loaded (and validated) first.
 
 use std::path::PathBuf;
@@ -41,10 +41,12 @@ pub fn run(args: Args) -> ExitCode {
         Err(e) => return super::fail(e),
     };
     runtime.block_on(async {
-        let db = match Db::connect(&super::migrate::database_url()).await {
+        let read_url = super::migrate::database_read_url();
+        let db = match Db::connect_with_replica(&super::migrate::database_url(), read_url.as_deref()).await {
             Ok(db) => db,
             Err(e) => return super::fail(e),
         };
+        super::estimate::note_replica(&db).await;
         let result = export::export_to_files(&db, &survey, &args.out).await;
         db.close().await;
         match result {

@@ -18,6 +18,14 @@ pub fn database_url() -> String {
         .unwrap_or_else(|| super::DEFAULT_DATABASE_URL.to_string())
 }
 
+/// `DATABASE_READ_URL`, if set: a streaming replica of the PostgreSQL `DATABASE_URL` for the
+/// analysts' reads (`serve`, `export`, `estimate --survey`). Migrations never use it.
+pub fn database_read_url() -> Option<String> {
+    std::env::var("DATABASE_READ_URL")
+        .ok()
+        .filter(|u| !u.trim().is_empty())
+}
+
 pub fn run(_args: Args) -> ExitCode {
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(r) => r,

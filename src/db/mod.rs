@@ -1,7 +1,8 @@
 //! Storage on SQLite (embedded default) or PostgreSQL (several app servers, one database).
 //!
 //! Interface used by the web layer and the CLI:
-//! - [`Db::connect`]: open (creating the SQLite file if needed) and migrate.
+//! - [`Db::connect`]: open (creating the SQLite file if needed) and migrate;
+//!   [`Db::connect_with_replica`]: PostgreSQL with a read replica for the analysts' reads.
 //! - [`Db::store_response`]: store once; a repeated submission key is [`Stored::Duplicate`],
 //!   never a second row, even when two requests with the same key race.
 //! - [`Db::session_store`]: the tower-sessions store on the same database, so any app server
@@ -24,6 +25,7 @@ mod sqlite;
 use std::collections::BTreeMap;
 
 use futures::stream::BoxStream;
+use futures::{FutureExt, StreamExt};
 use sha2::{Digest, Sha256};
 
 use crate::survey::{Answer, Answers, Lang};
@@ -98,18 +100,44 @@ pub const MIN_FREE_BYTES: u64 = 64 * 1024 * 1024;
 #[derive(Debug, Clone)]
 enum Backend {
     Sqlite(sqlite::Pools),
-    Postgres(sqlx::PgPool),
+    Postgres(postgres::Pools),
 }
 
 impl Db {
     /// Open `sqlite://PATH` (the file is created if missing) or `postgres://…`, and apply the
     /// migrations of that database (responses, submission keys, sessions).
     pub async fn connect(url: &str) -> Result<Db> {
+        Db::connect_with_replica(url, None).await
+    }
+
+    /// [`Db::connect`], and with `read_url` (`DATABASE_READ_URL`: a streaming replica of the
+    /// PostgreSQL primary `url`) the analysts' reads — [`Db::responses`],
+    /// [`Db::answer_columns`], [`Db::count_responses`] — go to the replica while it answers.
+    /// Writes, sessions, accounts and migrations stay on the primary. SQLite has readers of
+    /// its own: a read URL there is refused rather than ignored.
+    pub async fn connect_with_replica(url: &str, read_url: Option<&str>) -> Result<Db> {
         let health = std::sync::Arc::new(health::Health::default());
+        let read_url = read_url.map(str::trim).filter(|u| !u.is_empty());
+        let is_postgres = |u: &str| u.starts_with("postgres://") || u.starts_with("postgresql://");
+        if let Some(read_url) = read_url {
+            // Neither URL is echoed: they may carry passwords.
+            if !is_postgres(url) {
+                return Err(Error::Other(
+                    "DATABASE_READ_URL is for a PostgreSQL replica of DATABASE_URL; with SQLite \
+                     leave it unset"
+                        .into(),
+                ));
+            }
+            if !is_postgres(read_url) {
+                return Err(Error::Other(
+                    "DATABASE_READ_URL must start with postgres://".into(),
+                ));
+            }
+        }
         let backend = if url.starts_with("sqlite:") {
             Backend::Sqlite(sqlite::connect(url, health.clone()).await?)
-        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-            Backend::Postgres(postgres::connect(url).await?)
+        } else if is_postgres(url) {
+            Backend::Postgres(postgres::connect(url, read_url).await?)
         } else {
             // The URL itself is not echoed: it may carry a password.
             return Err(Error::Other(
@@ -145,7 +173,7 @@ impl Db {
                 }
             }
             Backend::Postgres(p) if self.health.fault().is_some() || !self.health.probed_recently() => {
-                postgres::probe_write(p).await
+                postgres::probe_write(p.db_write()).await
             }
             Backend::Postgres(_) => Ok(()),
         };
@@ -209,7 +237,7 @@ impl Db {
         };
         let stored = match &self.backend {
             Backend::Sqlite(p) => p.store_response(row).await,
-            Backend::Postgres(p) => postgres::store_response(p, &row).await,
+            Backend::Postgres(p) => postgres::store_response(p.db_write(), &row).await,
         };
         match &stored {
             Ok(_) => self.health.clear(),
@@ -218,11 +246,21 @@ impl Db {
         stored
     }
 
-    /// Number of stored responses of a survey (all versions).
+    /// Number of stored responses of a survey (all versions). From the read replica when
+    /// there is one, so that it agrees with the estimates read next to it.
     pub async fn count_responses(&self, survey_id: &str) -> Result<u64> {
         match &self.backend {
             Backend::Sqlite(p) => sqlite::count_responses(p, survey_id).await,
-            Backend::Postgres(p) => postgres::count_responses(p, survey_id).await,
+            Backend::Postgres(p) => postgres::count_responses(p.db_read().await, survey_id).await,
+        }
+    }
+
+    /// `None` without a read replica; else whether analysts' reads go to it right now (false
+    /// while it does not answer and reads fall back to the primary).
+    pub async fn reads_from_replica(&self) -> Option<bool> {
+        match &self.backend {
+            Backend::Sqlite(_) => None,
+            Backend::Postgres(p) => p.reads_from_replica().await,
         }
     }
 
@@ -231,7 +269,12 @@ impl Db {
     pub fn responses<'a>(&'a self, survey_id: &str) -> BoxStream<'a, Result<StoredResponse>> {
         match &self.backend {
             Backend::Sqlite(p) => sqlite::responses(p, survey_id.to_owned()),
-            Backend::Postgres(p) => postgres::responses(p, survey_id.to_owned()),
+            Backend::Postgres(p) => {
+                let survey_id = survey_id.to_owned();
+                async move { postgres::responses(p.db_read().await, survey_id) }
+                    .flatten_stream()
+                    .boxed()
+            }
         }
     }
 
@@ -259,7 +302,12 @@ impl Db {
         }
         match &self.backend {
             Backend::Sqlite(p) => sqlite::answer_columns(p, survey_id.to_owned(), keys),
-            Backend::Postgres(p) => postgres::answer_columns(p, survey_id.to_owned(), keys),
+            Backend::Postgres(p) => {
+                let survey_id = survey_id.to_owned();
+                async move { postgres::answer_columns(p.db_read().await, survey_id, keys) }
+                    .flatten_stream()
+                    .boxed()
+            }
         }
     }
 
@@ -283,14 +331,16 @@ impl Db {
                 sqlx::query(sql_pg)
                     .bind(name)
                     .bind(password_hash)
-                    .execute(p)
+                    .execute(p.db_write())
                     .await?;
             }
         }
         Ok(!existed)
     }
 
-    /// The stored password hash of an analyst, if the account exists.
+    /// The stored password hash of an analyst, if the account exists. Always from the primary:
+    /// an account just added, or a password just changed or revoked, must count at the next
+    /// sign-in, not after the replica's lag; and sign-in keeps working when the replica does not.
     pub async fn analyst_password_hash(&self, name: &str) -> Result<Option<String>> {
         let row: Option<(String,)> = match &self.backend {
             Backend::Sqlite(p) => {
@@ -302,7 +352,7 @@ impl Db {
             Backend::Postgres(p) => {
                 sqlx::query_as("SELECT password_hash FROM analysts WHERE name = $1")
                     .bind(name)
-                    .fetch_optional(p)
+                    .fetch_optional(p.db_write())
                     .await?
             }
         };
@@ -316,16 +366,17 @@ impl Db {
             time::OffsetDateTime::now_utc().date() - time::Duration::days(keep_days.into());
         match &self.backend {
             Backend::Sqlite(p) => sqlite::purge_submission_keys(p, cutoff).await,
-            Backend::Postgres(p) => postgres::purge_submission_keys(p, cutoff).await,
+            Backend::Postgres(p) => postgres::purge_submission_keys(p.db_write(), cutoff).await,
         }
     }
 
     /// The session store on this database (sessions hold answers in progress; in the database
-    /// rather than in memory so that any app server can answer any request).
+    /// rather than in memory so that any app server can answer any request). On the primary
+    /// only: a session is read back right after it is written, often by another app server.
     pub fn session_store(&self) -> SessionStore {
         match &self.backend {
             Backend::Sqlite(p) => SessionStore::sqlite(p),
-            Backend::Postgres(p) => SessionStore::postgres(p.clone()),
+            Backend::Postgres(p) => SessionStore::postgres(p.db_write().clone()),
         }
     }
 
@@ -340,7 +391,7 @@ impl Db {
     pub async fn scrub(&self) -> Result<u64> {
         match &self.backend {
             Backend::Sqlite(p) => sqlite::scrub_now(p).await,
-            Backend::Postgres(p) => postgres::scrub(p).await,
+            Backend::Postgres(p) => postgres::scrub(p.db_write()).await,
         }
     }
 
@@ -352,11 +403,11 @@ impl Db {
         }
     }
 
-    /// The PostgreSQL pool, for tests and maintenance.
+    /// The PostgreSQL primary's pool, for tests and maintenance.
     pub fn postgres_pool(&self) -> Option<&sqlx::PgPool> {
         match &self.backend {
             Backend::Sqlite(_) => None,
-            Backend::Postgres(p) => Some(p),
+            Backend::Postgres(p) => Some(p.db_write()),
         }
     }
 

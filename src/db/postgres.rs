@@ -8,9 +8,17 @@
 //! order and the system columns `ctid` and `xmin` (a transaction counter) reflect it. Mizan
 //! never selects them and always orders exports by the random id; an operator who must remove
 //! even that trace can rewrite the table (see docs/postgres.md).
+//!
+//! Beyond one server: with `DATABASE_READ_URL`, a streaming replica takes the analysts' reads
+//! (results pages, downloads, `mizan export`, `mizan estimate --survey`), so a scan of a
+//! million responses never competes with fieldwork for the primary's CPU and cache. Everything
+//! that writes — submissions, sessions (read back at once, so they stay with their writes),
+//! analyst accounts, health probes, scrub, migrations — uses the primary ([`Pools::db_write`]).
+//! A replica that stops answering is set aside for a while and reads go to the primary.
 
 use std::str::FromStr;
-use std::time::Duration;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use futures::StreamExt;
 use futures::stream::BoxStream;
@@ -23,7 +31,136 @@ use crate::Result;
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("migrations/postgres");
 
-pub(super) async fn connect(url: &str) -> Result<PgPool> {
+/// The primary and, when configured, the read replica. Cheap to clone.
+#[derive(Debug, Clone)]
+pub(super) struct Pools {
+    primary: PgPool,
+    replica: Option<Replica>,
+}
+
+#[derive(Debug, Clone)]
+struct Replica {
+    pool: PgPool,
+    /// Until when reads skip the replica after it failed to give a connection.
+    resting_until: Arc<Mutex<Option<Instant>>>,
+}
+
+impl Replica {
+    /// True while reads skip the replica after a failure.
+    fn resting(&self) -> bool {
+        let mut until = self.resting_until.lock().unwrap_or_else(|p| p.into_inner());
+        match *until {
+            Some(t) if Instant::now() < t => true,
+            _ => {
+                *until = None;
+                false
+            }
+        }
+    }
+
+    fn rest(&self) {
+        *self.resting_until.lock().unwrap_or_else(|p| p.into_inner()) =
+            Some(Instant::now() + REPLICA_REST);
+    }
+}
+
+/// How long reads stay on the primary after the replica failed to answer.
+const REPLICA_REST: Duration = Duration::from_secs(30);
+
+/// How long a read waits for a replica connection before it goes to the primary instead.
+const REPLICA_ACQUIRE_TIMEOUT: Duration = Duration::from_secs(5);
+
+impl Pools {
+    /// Every write, and every read that must see the writes just made (sessions, accounts).
+    pub(super) fn db_write(&self) -> &PgPool {
+        &self.primary
+    }
+
+    /// Analysts' reads: the replica when one is configured and answering, else the primary.
+    /// A connection is taken (and handed back at once) to learn that the replica answers; a
+    /// scan of a survey costs far more than that.
+    pub(super) async fn db_read(&self) -> &PgPool {
+        let Some(replica) = &self.replica else {
+            return &self.primary;
+        };
+        if replica.resting() {
+            return &self.primary;
+        }
+        match replica.pool.acquire().await {
+            Ok(_connection) => &replica.pool,
+            Err(e) => {
+                // The URL is not logged: it may carry a password.
+                tracing::warn!(
+                    error = %e,
+                    "the read replica (DATABASE_READ_URL) does not answer; reading from the \
+                     primary for the next {} s",
+                    REPLICA_REST.as_secs()
+                );
+                replica.rest();
+                &self.primary
+            }
+        }
+    }
+
+    /// `None` without a replica; else whether reads go to it right now.
+    pub(super) async fn reads_from_replica(&self) -> Option<bool> {
+        self.replica.as_ref()?;
+        let pool = self.db_read().await;
+        Some(!std::ptr::eq(pool, &self.primary))
+    }
+
+    pub(super) async fn close(&self) {
+        if let Some(replica) = &self.replica {
+            replica.pool.close().await;
+        }
+        self.primary.close().await;
+    }
+}
+
+/// Open the primary (and migrate it) and, with `read_url`, the replica. The replica is not
+/// migrated: it replays the primary's schema with everything else. A replica that cannot be
+/// reached now does not stop the start (fieldwork goes on); it is warned about, and reads use
+/// the primary until it answers.
+pub(super) async fn connect(url: &str, read_url: Option<&str>) -> Result<Pools> {
+    let primary = connect_primary(url).await?;
+    let replica = match read_url {
+        Some(read_url) => Some(connect_replica(read_url).await?),
+        None => None,
+    };
+    Ok(Pools { primary, replica })
+}
+
+async fn connect_replica(read_url: &str) -> Result<Replica> {
+    // Read-only sessions even if the URL names a writable server by mistake: a write that
+    // went through this pool would fail loudly instead of splitting the data.
+    let options = PgConnectOptions::from_str(read_url)?
+        .options([("default_transaction_read_only", "on")]);
+    let resting_until = match options.connect().await {
+        Ok(connection) => {
+            connection.close().await.ok();
+            None
+        }
+        Err(e) => {
+            tracing::warn!(
+                error = %e,
+                "the read replica (DATABASE_READ_URL) does not answer; reads go to the primary \
+                 until it does"
+            );
+            Some(Instant::now() + REPLICA_REST)
+        }
+    };
+    let pool = PgPoolOptions::new()
+        // Analysts and exports only: fewer than the primary's.
+        .max_connections(8)
+        .acquire_timeout(REPLICA_ACQUIRE_TIMEOUT)
+        .connect_lazy_with(options);
+    Ok(Replica {
+        pool,
+        resting_until: Arc::new(Mutex::new(resting_until)),
+    })
+}
+
+async fn connect_primary(url: &str) -> Result<PgPool> {
     let options = PgConnectOptions::from_str(url)?;
     // One direct connection first: an unreachable server or a refused login is reported at
     // once with its cause, instead of as a pool timeout.

@@ -44,6 +44,21 @@ pub async fn fresh_database_url(dir: &Path) -> String {
     }
 }
 
+/// The same database as `database_url` (a PostgreSQL URL made by [`fresh_database_url`]) on the
+/// streaming replica that `.ci/with-postgres` runs (`MIZAN_TEST_POSTGRES_REPLICA_URL`), if any.
+/// The replica follows the primary: the database appears there once it has replayed it.
+pub fn replica_url_of(database_url: &str) -> Option<String> {
+    let admin = std::env::var("MIZAN_TEST_POSTGRES_REPLICA_URL").ok()?;
+    let path = database_url.split('?').next()?;
+    let name = &path[path.rfind('/')? + 1..];
+    let (base, query) = match admin.split_once('?') {
+        Some((b, q)) => (b.to_string(), format!("?{q}")),
+        None => (admin.clone(), String::new()),
+    };
+    let cut = base.rfind('/')?;
+    Some(format!("{}/{name}{query}", &base[..cut]))
+}
+
 pub struct TestServer {
     /// e.g. `http://127.0.0.1:41234`
     pub base: String,
@@ -54,6 +69,8 @@ pub struct TestServer {
     pub dir: tempfile::TempDir,
     /// Extra `serve` flags.
     extra: Vec<String>,
+    /// Extra environment (e.g. `DATABASE_READ_URL`), kept for `restart`.
+    envs: Vec<(String, String)>,
 }
 
 fn as_strs(v: &[String]) -> Vec<&str> {
@@ -84,8 +101,21 @@ impl TestServer {
         dir: tempfile::TempDir,
         extra: &[&str],
     ) -> TestServer {
+        Self::start_on_with_env(surveys, database_url, dir, extra, &[])
+    }
+
+    /// Start on an existing database with extra `serve` flags and environment variables.
+    pub fn start_on_with_env(
+        surveys: &Path,
+        database_url: String,
+        dir: tempfile::TempDir,
+        extra: &[&str],
+        envs: &[(&str, &str)],
+    ) -> TestServer {
         let extra: Vec<String> = extra.iter().map(|s| s.to_string()).collect();
-        let (child, base) = spawn_server(surveys, &database_url, &as_strs(&extra));
+        let envs: Vec<(String, String)> =
+            envs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        let (child, base) = spawn_server_env(surveys, &database_url, &as_strs(&extra), &envs);
         TestServer {
             base,
             database_url,
@@ -93,6 +123,7 @@ impl TestServer {
             child: Some(child),
             dir,
             extra,
+            envs,
         }
     }
 
@@ -121,7 +152,12 @@ impl TestServer {
     /// Start the server again on the same database (after `kill`), on a new port.
     pub fn restart(&mut self) {
         self.kill();
-        let (child, base) = spawn_server(&self.surveys, &self.database_url, &as_strs(&self.extra));
+        let (child, base) = spawn_server_env(
+            &self.surveys,
+            &self.database_url,
+            &as_strs(&self.extra),
+            &self.envs,
+        );
         self.child = Some(child);
         self.base = base;
     }
@@ -136,6 +172,16 @@ impl Drop for TestServer {
 /// Run `mizan serve --listen 127.0.0.1:0 --surveys DIR` and wait for its
 /// `listening on http://ADDR` line on stdout.
 pub fn spawn_server(surveys: &Path, database_url: &str, extra: &[&str]) -> (Child, String) {
+    spawn_server_env(surveys, database_url, extra, &[])
+}
+
+/// [`spawn_server`] with extra environment variables.
+pub fn spawn_server_env(
+    surveys: &Path,
+    database_url: &str,
+    extra: &[&str],
+    envs: &[(String, String)],
+) -> (Child, String) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_mizan"))
         .arg("serve")
         .arg("--listen")
@@ -144,6 +190,8 @@ pub fn spawn_server(surveys: &Path, database_url: &str, extra: &[&str]) -> (Chil
         .arg(surveys)
         .args(extra)
         .env("DATABASE_URL", database_url)
+        .env_remove("DATABASE_READ_URL")
+        .envs(envs.iter().map(|(k, v)| (k.as_str(), v.as_str())))
         .env("RUST_LOG", "warn")
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())
