@@ -230,6 +230,7 @@ pub fn spawn_server_env(
 pub fn mizan(args: &[&str], envs: &[(&str, &str)]) -> (i32, String, String) {
     let out = Command::new(env!("CARGO_BIN_EXE_mizan"))
         .args(args)
+        .env_remove("DATABASE_READ_URL")
         .envs(envs.iter().copied())
         .output()
         .expect("run mizan");
