@@ -162,6 +162,27 @@ fn export(dir: &std::path::Path, primary: &str, read: Option<&str>) -> (Vec<u8>,
     (std::fs::read(&out).unwrap(), std::fs::read(codebook).unwrap())
 }
 
+fn csv_rows(out: &str) -> Vec<Vec<String>> {
+    let body = out.strip_prefix('\u{feff}').unwrap_or(out);
+    csv::Reader::from_reader(body.as_bytes())
+        .records()
+        .map(|r| r.expect("valid CSV").iter().map(str::to_string).collect())
+        .collect()
+}
+
+/// The results download is `mizan estimate --survey` published: the same rows and counts, the
+/// numbers rounded, small cells suppressed (tests/results.rs checks the rounding itself).
+fn assert_published(web: &str, full: &str) {
+    let (web, full) = (csv_rows(web), csv_rows(full));
+    assert_eq!(web.len(), full.len());
+    for (w, f) in web.iter().zip(&full) {
+        assert_eq!(w[..4], f[..4]);
+        if w[11] != "suppressed" {
+            assert_eq!((&w[4], &w[12]), (&f[4], &f[12]), "{w:?} vs {f:?}");
+        }
+    }
+}
+
 /// Replay paused on the replica until dropped (also when the test fails, so that the other
 /// tests of this file are not left waiting).
 struct ReplayPaused(String);
@@ -249,6 +270,7 @@ async fn analysts_read_the_replica_and_get_the_primarys_figures() {
     assert_eq!(csv_before, results_csv(&on_primary, &primary_only).await);
     let estimate_before = estimate(&primary, None);
     assert_eq!(estimate(&primary, Some(&replica)), estimate_before);
+    assert_published(&csv_before, &estimate_before);
     assert!(
         estimate_before.lines().count() > 10,
         "estimates were made: {estimate_before}"
