@@ -7,10 +7,10 @@
 //! replay: the results then stay at the old number of responses while the primary has one more,
 //! and move on when replay resumes.
 
-mod browser;
-mod common;
 #[path = "common/analysts.rs"]
 mod analysts;
+mod browser;
+mod common;
 
 use std::time::{Duration, Instant};
 
@@ -83,8 +83,12 @@ async fn wait_for_rows_on_replica(replica: &str, n: i64) {
 /// One person completes the example survey through the forms.
 async fn complete(server: &TestServer, i: usize) {
     let mut b = Browser::new(server);
-    b.answer_all(if i % 2 == 0 { WITH_CONTACT } else { WITHOUT_CONTACT })
-        .await;
+    b.answer_all(if i % 2 == 0 {
+        WITH_CONTACT
+    } else {
+        WITHOUT_CONTACT
+    })
+    .await;
     let done = b.submit().await;
     assert_eq!(done.status, 303, "submit: {}", done.body);
     assert_eq!(done.location(), Some(&*format!("/s/{SURVEY}/done")));
@@ -107,7 +111,10 @@ async fn get(client: &reqwest::Client, server: &TestServer, path: &str) -> Strin
 /// The number of responses the results page states.
 async fn responses_shown(client: &reqwest::Client, server: &TestServer) -> u64 {
     let page = get(client, server, &format!("/results/{SURVEY}?lang=en")).await;
-    let at = page.find("Responses: ").expect("the page states the responses") + 11;
+    let at = page
+        .find("Responses: ")
+        .expect("the page states the responses")
+        + 11;
     let digits: String = page[at..]
         .chars()
         .take_while(char::is_ascii_digit)
@@ -127,14 +134,23 @@ fn mizan_ok(args: &[&str], primary: &str, read: Option<&str>) -> String {
     }
     let (code, out, err) = mizan(args, &envs);
     assert_eq!(code, 0, "mizan {args:?}: {err}");
-    assert!(!err.contains("does not answer"), "the replica answers: {err}");
+    assert!(
+        !err.contains("does not answer"),
+        "the replica answers: {err}"
+    );
     out
 }
 
 fn estimate(primary: &str, read: Option<&str>) -> String {
     let surveys = repo_path("surveys");
     mizan_ok(
-        &["estimate", "--survey", SURVEY, "--surveys", surveys.to_str().unwrap()],
+        &[
+            "estimate",
+            "--survey",
+            SURVEY,
+            "--surveys",
+            surveys.to_str().unwrap(),
+        ],
         primary,
         read,
     )
@@ -142,7 +158,11 @@ fn estimate(primary: &str, read: Option<&str>) -> String {
 
 fn export(dir: &std::path::Path, primary: &str, read: Option<&str>) -> (Vec<u8>, Vec<u8>) {
     let surveys = repo_path("surveys");
-    let out = dir.join(if read.is_some() { "replica.csv" } else { "primary.csv" });
+    let out = dir.join(if read.is_some() {
+        "replica.csv"
+    } else {
+        "primary.csv"
+    });
     mizan_ok(
         &[
             "export",
@@ -159,7 +179,10 @@ fn export(dir: &std::path::Path, primary: &str, read: Option<&str>) -> (Vec<u8>,
         "{}.codebook.csv",
         out.file_stem().unwrap().to_str().unwrap()
     ));
-    (std::fs::read(&out).unwrap(), std::fs::read(codebook).unwrap())
+    (
+        std::fs::read(&out).unwrap(),
+        std::fs::read(codebook).unwrap(),
+    )
 }
 
 fn csv_rows(out: &str) -> Vec<Vec<String>> {
@@ -252,7 +275,8 @@ async fn analysts_read_the_replica_and_get_the_primarys_figures() {
         &[],
         &[("DATABASE_READ_URL", &replica)],
     );
-    let primary_only = TestServer::start_on(&surveys, primary.clone(), tempfile::tempdir().unwrap());
+    let primary_only =
+        TestServer::start_on(&surveys, primary.clone(), tempfile::tempdir().unwrap());
 
     // Submissions through the replica-reading server: sessions and responses on the primary.
     let n = 6;
@@ -285,7 +309,11 @@ async fn analysts_read_the_replica_and_get_the_primarys_figures() {
     {
         let _paused = ReplayPaused::start(&replica).await;
         complete(&with_replica, n).await;
-        assert_eq!(count_on(&primary).await, n as i64 + 1, "stored on the primary");
+        assert_eq!(
+            count_on(&primary).await,
+            n as i64 + 1,
+            "stored on the primary"
+        );
         assert_eq!(count_on(&replica).await, n as i64, "replica behind");
         assert_eq!(
             responses_shown(&on_replica, &with_replica).await,
@@ -299,9 +327,16 @@ async fn analysts_read_the_replica_and_get_the_primarys_figures() {
         );
         assert_eq!(estimate(&primary, Some(&replica)), estimate_before);
         let (csv, _) = export(dir.path(), &primary, Some(&replica));
-        assert_eq!(csv.iter().filter(|&&b| b == b'\n').count(), n + 1, "header + n rows");
+        assert_eq!(
+            csv.iter().filter(|&&b| b == b'\n').count(),
+            n + 1,
+            "header + n rows"
+        );
         // The primary-only server and CLI see the new response.
-        assert_eq!(responses_shown(&on_primary, &primary_only).await, n as u64 + 1);
+        assert_eq!(
+            responses_shown(&on_primary, &primary_only).await,
+            n as u64 + 1
+        );
         assert_ne!(estimate(&primary, None), estimate_before);
     }
 
@@ -385,13 +420,22 @@ async fn reads_fall_back_to_the_primary_when_the_replica_does_not_answer() {
     assert!(results_csv(&client, &server).await.contains("trust_police"));
 
     let surveys = repo_path("surveys");
-    let args = ["estimate", "--survey", SURVEY, "--surveys", surveys.to_str().unwrap()];
+    let args = [
+        "estimate",
+        "--survey",
+        SURVEY,
+        "--surveys",
+        surveys.to_str().unwrap(),
+    ];
     let (code, out, err) = mizan(
         &args,
         &[("DATABASE_URL", &primary), ("DATABASE_READ_URL", dead)],
     );
     assert_eq!(code, 0, "{err}");
-    assert!(err.contains("does not answer; reading from the primary"), "{err}");
+    assert!(
+        err.contains("does not answer; reading from the primary"),
+        "{err}"
+    );
     assert!(!err.contains("s3cret") && !out.contains("s3cret"), "{err}");
     assert_eq!(out, estimate(&primary, None));
 }
@@ -404,7 +448,13 @@ fn a_read_url_beside_sqlite_is_refused() {
     let surveys = repo_path("surveys");
     let out = dir.path().join("x.csv");
     for args in [
-        vec!["estimate", "--survey", SURVEY, "--surveys", surveys.to_str().unwrap()],
+        vec![
+            "estimate",
+            "--survey",
+            SURVEY,
+            "--surveys",
+            surveys.to_str().unwrap(),
+        ],
         vec![
             "export",
             SURVEY,
@@ -427,13 +477,22 @@ fn a_read_url_beside_sqlite_is_refused() {
     }
     // The other way round: a read URL that is not PostgreSQL.
     let (code, _, err) = mizan(
-        &["estimate", "--survey", SURVEY, "--surveys", surveys.to_str().unwrap()],
+        &[
+            "estimate",
+            "--survey",
+            SURVEY,
+            "--surveys",
+            surveys.to_str().unwrap(),
+        ],
         &[
             ("DATABASE_URL", "postgres://u:s3cret-pass@127.0.0.1:1/m"),
             ("DATABASE_READ_URL", "sqlite://s3cret.db"),
         ],
     );
     assert_ne!(code, 0);
-    assert!(err.contains("DATABASE_READ_URL must start with postgres://"), "{err}");
+    assert!(
+        err.contains("DATABASE_READ_URL must start with postgres://"),
+        "{err}"
+    );
     assert!(!err.contains("s3cret"), "{err}");
 }

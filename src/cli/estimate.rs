@@ -99,9 +99,11 @@ fn estimate_for_survey(data: Option<&Path>, id: &str, args: &Args) -> Result<Vec
     let runtime = tokio::runtime::Runtime::new().map_err(|e| Error::Other(e.to_string()))?;
     runtime.block_on(async {
         let read_url = super::migrate::database_read_url();
-        let db =
-            crate::db::Db::connect_with_replica(&super::migrate::database_url(), read_url.as_deref())
-                .await?;
+        let db = crate::db::Db::connect_with_replica(
+            &super::migrate::database_url(),
+            read_url.as_deref(),
+        )
+        .await?;
         note_replica(&db).await;
         let rows = crate::results::estimate_survey(&db, &survey, &design).await;
         db.close().await;

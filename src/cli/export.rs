@@ -42,10 +42,13 @@ pub fn run(args: Args) -> ExitCode {
     };
     runtime.block_on(async {
         let read_url = super::migrate::database_read_url();
-        let db = match Db::connect_with_replica(&super::migrate::database_url(), read_url.as_deref()).await {
-            Ok(db) => db,
-            Err(e) => return super::fail(e),
-        };
+        let db =
+            match Db::connect_with_replica(&super::migrate::database_url(), read_url.as_deref())
+                .await
+            {
+                Ok(db) => db,
+                Err(e) => return super::fail(e),
+            };
         super::estimate::note_replica(&db).await;
         let result = export::export_to_files(&db, &survey, &args.out).await;
         db.close().await;

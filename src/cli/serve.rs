@@ -118,7 +118,8 @@ pub fn run(args: Args) -> ExitCode {
 
 async fn serve(args: Args, surveys: Vec<crate::survey::Survey>) -> crate::Result<()> {
     let url = std::env::var("DATABASE_URL").unwrap_or_else(|_| super::DEFAULT_DATABASE_URL.into());
-    let db = Db::connect_with_replica(&url, super::migrate::database_read_url().as_deref()).await?;
+    let read_url = super::migrate::database_read_url();
+    let db = Db::connect_with_replica(&url, read_url.as_deref()).await?;
     let store = db.session_store();
     db.spawn_session_purge(PURGE_EVERY);
     db.spawn_health_watch();

@@ -133,8 +133,8 @@ pub(super) async fn connect(url: &str, read_url: Option<&str>) -> Result<Pools> 
 async fn connect_replica(read_url: &str) -> Result<Replica> {
     // Read-only sessions even if the URL names a writable server by mistake: a write that
     // went through this pool would fail loudly instead of splitting the data.
-    let options = PgConnectOptions::from_str(read_url)?
-        .options([("default_transaction_read_only", "on")]);
+    let options =
+        PgConnectOptions::from_str(read_url)?.options([("default_transaction_read_only", "on")]);
     let resting_until = match options.connect().await {
         Ok(connection) => {
             connection.close().await.ok();

@@ -113,8 +113,10 @@ impl TestServer {
         envs: &[(&str, &str)],
     ) -> TestServer {
         let extra: Vec<String> = extra.iter().map(|s| s.to_string()).collect();
-        let envs: Vec<(String, String)> =
-            envs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        let envs: Vec<(String, String)> = envs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
         let (child, base) = spawn_server_env(surveys, &database_url, &as_strs(&extra), &envs);
         TestServer {
             base,
