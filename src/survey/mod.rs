@@ -10,7 +10,7 @@ pub mod load;
 pub mod model;
 mod raw;
 
-pub use load::{load_paths, parse_str};
+pub use load::{load_each, load_paths, parse_str};
 pub use model::*;
 
 /// A validation report over one or more survey files: every problem with file, line and a
