@@ -9,6 +9,7 @@ pub mod condition;
 pub mod load;
 pub mod model;
 mod raw;
+pub mod xlsform;
 
 pub use load::{load_each, load_paths, parse_str};
 pub use model::*;
