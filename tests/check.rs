@@ -11,6 +11,11 @@ use sha2::{Digest, Sha256};
 const BROKEN: &[(&str, usize, &[&str])] = &[
     ("syntax.toml", 2, &["TOML syntax error"]),
     (
+        "unclosed-string.toml",
+        13,
+        &["TOML syntax error: unclosed string", "not closed on this line"],
+    ),
+    (
         "unknown-type.toml",
         22,
         &["unknown question type `slider`", "single_choice"],
@@ -165,7 +170,7 @@ fn every_broken_file_has_an_expectation() {
     let mut on_disk: Vec<String> = std::fs::read_dir(repo_path("tests/data/surveys-broken"))
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .filter(|n| n != "many-problems.toml")
+        .filter(|n| n != "many-problems.toml" && n != "all-at-once.toml")
         .collect();
     on_disk.sort();
     let mut listed: Vec<String> = BROKEN.iter().map(|(n, _, _)| n.to_string()).collect();
@@ -184,6 +189,90 @@ fn every_problem_of_a_file_is_reported_not_just_the_first() {
     assert!(lines[1].contains(":14: ") && lines[1].contains("missing Arabic text"));
     assert!(lines[2].contains(":23: ") && lines[2].contains("`visited`"));
     assert!(stderr.contains("3 problems found"));
+}
+
+/// An unknown key, a value of the wrong type and a bad option code in one question: all three
+/// in one run (the type error used to appear only once the unknown key was fixed).
+#[test]
+fn unknown_key_type_error_and_bad_option_are_reported_in_one_run() {
+    let path = broken("all-at-once.toml");
+    let (code, stdout, stderr) = mizan(&["check", &path], &[]);
+    assert_eq!(code, 1);
+    assert!(stdout.is_empty(), "{stdout}");
+    let lines: Vec<&str> = stderr.lines().filter(|l| l.starts_with(&path)).collect();
+    assert_eq!(lines.len(), 3, "{stderr}");
+    let at = |line: usize, words: &[&str]| {
+        let prefix = format!("{path}:{line}: ");
+        let hit = lines.iter().find(|l| l.starts_with(&prefix));
+        let Some(hit) = hit else {
+            panic!("nothing on line {line}:\n{stderr}")
+        };
+        for w in words {
+            assert!(hit.contains(w), "`{w}` missing from: {hit}");
+        }
+    };
+    at(11, &["question `contact`", "unknown key `colour`"]);
+    at(
+        12,
+        &[
+            "question `contact`",
+            "`required`",
+            "expected a boolean",
+            "the string \"no\"",
+        ],
+    );
+    at(16, &["option code `No`", "not valid"]);
+    assert!(stderr.ends_with("3 problems found\n"), "{stderr}");
+}
+
+/// A string whose closing quote is missing swallows the next quote of its line; the parser then
+/// complains about a missing comma. The message says what is wrong, on the string's line.
+#[test]
+fn an_unclosed_string_is_reported_as_such() {
+    let path = broken("unclosed-string.toml");
+    let (code, _, stderr) = mizan(&["check", &path], &[]);
+    assert_eq!(code, 1);
+    assert!(!stderr.contains("missing comma"), "{stderr}");
+    assert!(
+        stderr.starts_with(&format!(
+            "{path}:13: TOML syntax error: unclosed string: the `\"` at column"
+        )),
+        "{stderr}"
+    );
+    assert!(stderr.ends_with("1 problem found\n"), "{stderr}");
+}
+
+/// Every valid file gets its `ok:` line, also when other files beside it are broken.
+#[test]
+fn every_valid_file_gets_an_ok_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let src = std::fs::read_to_string(repo_path("surveys/citizen-security.toml")).unwrap();
+    let other = src.replacen("id = \"citizen-security\"", "id = \"second-wave\"", 1);
+    assert_ne!(src, other);
+    std::fs::write(dir.path().join("a.toml"), &src).unwrap();
+    std::fs::write(dir.path().join("b.toml"), &other).unwrap();
+    std::fs::copy(
+        repo_path("tests/data/surveys-broken/all-at-once.toml"),
+        dir.path().join("c.toml"),
+    )
+    .unwrap();
+    let folder = dir.path().display().to_string();
+    let (code, stdout, stderr) = mizan(&["check", &folder], &[]);
+    assert_eq!(code, 1, "{stderr}");
+    let ok: Vec<&str> = stdout.lines().collect();
+    assert_eq!(ok.len(), 2, "{stdout}");
+    assert!(ok[0].starts_with(&format!("ok: {folder}/a.toml (citizen-security, version ")));
+    assert!(ok[1].starts_with(&format!("ok: {folder}/b.toml (second-wave, version ")));
+    assert!(stderr.contains("c.toml:11: "), "{stderr}");
+    assert!(!stderr.contains("a.toml") && !stderr.contains("b.toml"), "{stderr}");
+    assert!(stderr.ends_with("3 problems found\n"), "{stderr}");
+
+    // Without the broken file: two `ok:` lines and exit code 0.
+    std::fs::remove_file(dir.path().join("c.toml")).unwrap();
+    let (code, stdout, stderr) = mizan(&["check", &folder], &[]);
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(stdout.lines().count(), 2, "{stdout}");
+    assert!(stderr.is_empty(), "{stderr}");
 }
 
 #[test]

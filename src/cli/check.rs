@@ -1,9 +1,10 @@
 //! `mizan check [PATH…]`: validates survey files and prints every problem as `file:line: message`
-//! on stderr (exit 1), or one `ok:` line per survey on stdout (exit 0). `serve` prints the same
-//! report when it refuses to start. A results design file beside a survey
-//! (`SURVEY.design.toml`) is checked too: it must parse and name only the survey's export columns.
+//! on stderr, and one `ok:` line per valid survey on stdout; the exit code is 1 when any file
+//! has a problem. `serve` prints the same report when it refuses to start. A results design
+//! file beside a survey (`SURVEY.design.toml`) is checked too: it must parse and name only the
+//! survey's export columns.
 
-use crate::survey::load_paths;
+use crate::survey::load_each;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -15,40 +16,29 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> ExitCode {
-    match load_paths(&args.paths) {
-        Ok(surveys) => {
-            let mut design_problems = 0;
-            for s in &surveys {
-                if let Err(e) = crate::results::check_design_file(s) {
-                    eprintln!("{e}");
-                    design_problems += 1;
-                }
-            }
-            if design_problems > 0 {
-                eprintln!(
-                    "{design_problems} problem{} found",
-                    if design_problems == 1 { "" } else { "s" }
-                );
-                return ExitCode::from(1);
-            }
-            for s in &surveys {
-                let questions = s.questions().count();
-                println!(
-                    "ok: {} ({}, version {}, {} question{})",
-                    s.path.display(),
-                    s.id,
-                    s.version,
-                    questions,
-                    if questions == 1 { "" } else { "s" }
-                );
-            }
-            ExitCode::SUCCESS
+    let (surveys, report) = load_each(&args.paths);
+    eprint!("{report}");
+    let mut problems = report.problems.len();
+    for s in &surveys {
+        if let Err(e) = crate::results::check_design_file(s) {
+            eprintln!("{e}");
+            problems += 1;
+            continue;
         }
-        Err(report) => {
-            eprint!("{report}");
-            let n = report.problems.len();
-            eprintln!("{n} problem{} found", if n == 1 { "" } else { "s" });
-            ExitCode::from(1)
-        }
+        let questions = s.questions().count();
+        println!(
+            "ok: {} ({}, version {}, {} question{})",
+            s.path.display(),
+            s.id,
+            s.version,
+            questions,
+            if questions == 1 { "" } else { "s" }
+        );
+    }
+    if problems == 0 {
+        ExitCode::SUCCESS
+    } else {
+        eprintln!("{problems} problem{} found", if problems == 1 { "" } else { "s" });
+        ExitCode::from(1)
     }
 }

@@ -8,6 +8,7 @@ pub mod analyst;
 pub mod check;
 pub mod estimate;
 pub mod export;
+pub mod import;
 pub mod migrate;
 pub mod scrub;
 pub mod serve;
@@ -38,6 +39,8 @@ pub enum Command {
     Estimate(estimate::Args),
     /// Manage analyst accounts for the results pages.
     Analyst(analyst::Args),
+    /// Convert a survey from another format (an XLSForm) into a survey file.
+    Import(import::Args),
     /// Rewrite the stored responses so the database files keep no order of arrival.
     Scrub(scrub::Args),
 }
@@ -51,6 +54,7 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Estimate(args) => estimate::run(args),
         Command::Analyst(args) => analyst::run(args),
         Command::Scrub(args) => scrub::run(args),
+        Command::Import(args) => import::run(args),
     }
 }
 

@@ -2,9 +2,9 @@
 //! problem out. Each problem names the file, the 1-based line and says what is wrong in one
 //! sentence, so that `mizan check` and `mizan serve` can print the same report.
 //!
-//! Structure problems (unknown keys, wrong value types) are found by serde on the raw structs of
-//! [`super::raw`]; the header, each page and each question are read separately so that one
-//! broken question does not hide the problems of the others. Meaning problems (duplicate ids,
+//! Structure problems (unknown keys, wrong value types, missing keys) are found while reading
+//! the document key by key into the raw structs of [`super::raw`], which goes on after each
+//! problem, so that a file's problems are reported together. Meaning problems (duplicate ids,
 //! missing translations, `show_if` on later questions, impossible values, limits) are checked
 //! here on the spanned raw values.
 
@@ -12,8 +12,6 @@ use super::condition::{self, Reference};
 use super::model::*;
 use super::raw;
 use super::{Problem, Report};
-use serde::Deserialize;
-use serde::de::IntoDeserializer;
 use sha2::{Digest, Sha256};
 use std::collections::{BTreeMap, HashMap};
 use std::ops::Range;
@@ -160,6 +158,17 @@ pub fn is_survey_file(path: &Path) -> bool {
 /// Loads every survey from files and folders (the `*.toml` files of a folder, in name order).
 /// Reports the problems of all files together, plus survey ids used twice.
 pub fn load_paths(paths: &[PathBuf]) -> Result<Vec<Survey>, Report> {
+    let (surveys, report) = load_each(paths);
+    if report.problems.is_empty() {
+        Ok(surveys)
+    } else {
+        Err(report)
+    }
+}
+
+/// Like [`load_paths`], but keeps the valid surveys beside the report of the others, so that
+/// `mizan check` can say which files are fine.
+pub fn load_each(paths: &[PathBuf]) -> (Vec<Survey>, Report) {
     let mut report = Report::default();
     let mut files = Vec::new();
     for path in paths {
@@ -217,11 +226,7 @@ pub fn load_paths(paths: &[PathBuf]) -> Result<Vec<Survey>, Report> {
             Err(p) => report.problems.push(p),
         }
     }
-    if report.problems.is_empty() {
-        Ok(surveys)
-    } else {
-        Err(report)
-    }
+    (surveys, report)
 }
 
 /// "at most 1048576 bytes (1 MiB)", for every message about the size limit.
@@ -289,15 +294,6 @@ pub(crate) fn read_file(file: &Path) -> Result<String, Problem> {
         let line = e.as_bytes()[..at].iter().filter(|&&b| b == b'\n').count() + 1;
         problem(line, "the file is not valid UTF-8 text".into())
     })
-}
-
-/// The key of `key = value` when `offset` is inside the value on the same line.
-fn key_before(src: &str, offset: usize) -> Option<&str> {
-    let before = src.get(..offset)?;
-    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
-    let (key, _) = before[line_start..].split_once('=')?;
-    let key = key.trim();
-    is_valid_id(key).then_some(key)
 }
 
 /// "question `q1`" when the table has a string `id`, else just the noun.
@@ -408,26 +404,64 @@ impl Cx<'_> {
         });
     }
 
-    fn toml_err(&mut self, e: toml::de::Error, context: &str) {
-        let line = e.span().map_or(0, |s| self.line(s.start));
-        // serde does not name the key of a wrongly typed value; the source line does.
-        let key = e
-            .span()
-            .and_then(|s| key_before(self.src, s.start))
-            .filter(|_| e.message().starts_with("invalid"))
-            .map(|k| format!("`{k}`: "))
-            .unwrap_or_default();
-        let message = e
-            .message()
-            .trim()
-            .replace('\n', " ")
-            .replace("unknown field", "unknown key")
-            .replace("missing field", "missing key");
-        self.problems.push(Problem {
-            file: self.path.to_path_buf(),
-            line,
-            message: printable(&format!("{context}{key}{message}")),
-        });
+    fn absorb(&mut self, problems: raw::Problems) {
+        for p in problems {
+            self.err(p.span, p.message);
+        }
+    }
+
+    /// Reports a file that is not valid TOML: every syntax error the parser finds, one per
+    /// line, and an unclosed string as what it is. An unclosed string makes the parser read the
+    /// rest of its line as something else ("missing comma between key-value pairs"), so the
+    /// errors on its line are replaced by one message naming the line where the string starts.
+    /// Nothing else is checked: what a broken document would mean is guesswork.
+    fn syntax_errors(&mut self) {
+        let (_, errors) = DeTable::parse_recoverable(self.src);
+        let unclosed = unclosed_strings(self.src);
+        // Past an unclosed multi-line string the whole rest of the file is inside it.
+        let swallowed_from = unclosed
+            .iter()
+            .find(|u| u.multi_line)
+            .map_or(usize::MAX, |u| u.offset);
+        let mut lines: Vec<usize> = Vec::new();
+        for u in &unclosed {
+            let line = self.line(u.offset);
+            let column = self.src[self.line_starts[line - 1]..u.offset].chars().count() + 1;
+            let message = if u.multi_line {
+                format!(
+                    "TOML syntax error: unclosed string: the {} at column {column} starts a multi-line string that is never closed",
+                    u.quote
+                )
+            } else {
+                format!(
+                    "TOML syntax error: unclosed string: the {} at column {column} opens a string that is not closed on this line (the quotes on this line do not pair up)",
+                    u.quote
+                )
+            };
+            lines.push(line);
+            self.problems.push(Problem {
+                file: self.path.to_path_buf(),
+                line,
+                message,
+            });
+        }
+        for e in errors {
+            let start = e.span().map_or(0, |s| s.start);
+            let line = e.span().map_or(0, |_| self.line(start));
+            if start >= swallowed_from || lines.contains(&line) {
+                continue;
+            }
+            lines.push(line);
+            let message = e.message().trim().replace('\n', " ");
+            self.problems.push(Problem {
+                file: self.path.to_path_buf(),
+                line,
+                message: printable(&format!("TOML syntax error: {message}")),
+            });
+        }
+        if self.problems.is_empty() {
+            self.err(0..0, "TOML syntax error");
+        }
     }
 
     fn survey(&mut self) -> Option<Survey> {
@@ -440,39 +474,35 @@ impl Cx<'_> {
         }
         let doc = match DeTable::parse(self.src) {
             Ok(doc) => doc,
-            Err(e) => {
-                self.toml_err(e, "TOML syntax error: ");
+            Err(_) => {
+                self.syntax_errors();
                 return None;
             }
         };
         let doc_span = doc.span();
         let mut root = doc.into_inner();
         let pages_value = root.remove("pages");
-        let header = match raw::Header::deserialize(
-            Spanned::new(doc_span.clone(), DeValue::Table(root)).into_deserializer(),
-        ) {
-            Ok(h) => Some(h),
-            Err(e) => {
-                self.toml_err(e, "");
-                None
-            }
-        };
-        let scales = match &header {
-            Some(h) => self.scales(h),
-            None => BTreeMap::new(),
-        };
+        let mut raw_problems = Vec::new();
+        let header = raw::Header::read(root, doc_span.clone(), &mut raw_problems);
+        self.absorb(raw_problems);
+        let scales = self.scales(&header);
         let placed = self.pages(pages_value, doc_span, &scales);
-        let header = header?;
         let (pages, mut questions) = placed?;
         let conditions = self.check_show_if(&pages, &questions);
         for (p, c) in questions.iter_mut().zip(conditions) {
             p.question.show_if = c;
         }
+        let (Some(header_id), Some(header_wave)) = (&header.id, &header.wave) else {
+            return None;
+        };
         let mut survey = Survey {
-            id: header.id.get_ref().clone(),
+            id: header_id.get_ref().clone(),
             version: version_of(self.src),
-            wave: header.wave.get_ref().trim().to_string(),
-            title: self.text(&header.title, "the survey title"),
+            wave: header_wave.get_ref().trim().to_string(),
+            title: match &header.title {
+                Some(t) => self.text(t, "the survey title"),
+                None => Text::default(),
+            },
             intro: match &header.intro {
                 Some(t) => self.text(t, "the survey intro"),
                 None => Text::default(),
@@ -485,7 +515,7 @@ impl Cx<'_> {
         };
         if !is_valid_slug(&survey.id) {
             self.err(
-                header.id.span(),
+                header_id.span(),
                 format!(
                     "survey id `{}` is not valid: use lower-case ASCII letters, digits and `-`, starting with a letter, at most {} characters",
                     shown(&survey.id),
@@ -498,7 +528,7 @@ impl Cx<'_> {
             || survey.wave.chars().any(char::is_control)
         {
             self.err(
-                header.wave.span(),
+                header_wave.span(),
                 format!(
                     "`wave` must be a label of 1 to {} characters, e.g. \"2026-W1\"",
                     limits::ID_CHARS
@@ -523,20 +553,23 @@ impl Cx<'_> {
         let span = t.span();
         let t = t.get_ref();
         Text {
-            ar: self.one_text(t.ar.as_ref(), span.clone(), "Arabic", "ar", what),
-            en: self.one_text(t.en.as_ref(), span, "English", "en", what),
+            ar: self.one_text(t.ar.as_ref(), t.bad.contains(&"ar"), span.clone(), "Arabic", "ar", what),
+            en: self.one_text(t.en.as_ref(), t.bad.contains(&"en"), span, "English", "en", what),
         }
     }
 
     fn one_text(
         &mut self,
         value: Option<&Spanned<String>>,
+        bad: bool,
         outer: Range<usize>,
         language: &str,
         key: &str,
         what: &str,
     ) -> String {
         match value {
+            // Reported already as a value of the wrong type.
+            None if bad => String::new(),
             None => {
                 self.err(
                     outer,
@@ -674,8 +707,22 @@ impl Cx<'_> {
             }
             let label_what = format!("option `{quoted}` of {what}");
             let label = Text {
-                ar: self.one_text(c.ar.as_ref(), span.clone(), "Arabic", "ar", &label_what),
-                en: self.one_text(c.en.as_ref(), span.clone(), "English", "en", &label_what),
+                ar: self.one_text(
+                    c.ar.as_ref(),
+                    c.bad.contains(&"ar"),
+                    span.clone(),
+                    "Arabic",
+                    "ar",
+                    &label_what,
+                ),
+                en: self.one_text(
+                    c.en.as_ref(),
+                    c.bad.contains(&"en"),
+                    span.clone(),
+                    "English",
+                    "en",
+                    &label_what,
+                ),
             };
             if c.exclusive && usage != ChoiceUse::Multiple {
                 self.err(
@@ -782,37 +829,33 @@ impl Cx<'_> {
         let mut key_count = 0usize;
         for page_value in list {
             let pspan = page_value.span();
-            let DeValue::Table(mut table) = page_value.into_inner() else {
+            let DeValue::Table(table) = page_value.into_inner() else {
                 self.err(pspan, "each page must be a table, written [[pages]]");
                 continue;
             };
-            let questions_value = table.remove("questions");
             let where_ = describe_table(&table, "page");
-            let header = match raw::PageHeader::deserialize(
-                Spanned::new(pspan.clone(), DeValue::Table(table)).into_deserializer(),
-            ) {
-                Ok(h) => h,
-                Err(e) => {
-                    self.toml_err(e, &format!("{where_}: "));
-                    // Keep reading its questions, so that their problems are reported too.
-                    raw::PageHeader {
-                        id: Spanned::new(pspan.clone(), String::new()),
-                        title: None,
-                    }
-                }
-            };
-            let page_id = header.id.get_ref().clone();
+            let mut raw_problems = Vec::new();
+            let (header, questions_value) =
+                raw::PageHeader::read(table, pspan.clone(), where_, &mut raw_problems);
+            self.absorb(raw_problems);
+            // Without an id the page is still read, so that its questions' problems are
+            // reported too.
+            let header_id = header
+                .id
+                .clone()
+                .unwrap_or_else(|| Spanned::new(pspan.clone(), String::new()));
+            let page_id = header_id.get_ref().clone();
             let q_page = shown(&page_id);
             if !page_id.is_empty() {
-                self.id(&header.id, "page id");
+                self.id(&header_id, "page id");
             }
             if let Some(first) = page_ids.get(&page_id) {
                 self.err(
-                    header.id.span(),
+                    header_id.span(),
                     format!("duplicate page id `{q_page}` (first used on line {first})"),
                 );
             } else {
-                let line = self.line(header.id.span().start);
+                let line = self.line(header_id.span().start);
                 page_ids.insert(page_id.clone(), line);
             }
             let title = header
@@ -840,7 +883,7 @@ impl Cx<'_> {
             };
             if questions.is_empty() {
                 self.err(
-                    header.id.span(),
+                    header_id.span(),
                     format!("page `{q_page}` has no questions; add [[pages.questions]] after it"),
                 );
             }
@@ -854,13 +897,12 @@ impl Cx<'_> {
                     ),
                     _ => ("question".to_string(), None),
                 };
-                let q = match raw::Question::deserialize(qv.into_deserializer()) {
-                    Ok(q) => q,
-                    Err(e) => {
-                        self.toml_err(e, &format!("{where_}: "));
-                        self.unreadable.extend(peeked_id);
-                        continue;
-                    }
+                let mut raw_problems = Vec::new();
+                let q = raw::Question::read(qv, where_, allowed_keys, &mut raw_problems);
+                self.absorb(raw_problems);
+                let Some(q) = q else {
+                    self.unreadable.extend(peeked_id);
+                    continue;
                 };
                 let Some(question) = self.question(&q, scales) else {
                     self.unreadable.push(q.id.get_ref().clone());
@@ -933,7 +975,10 @@ impl Cx<'_> {
                 );
             }
         }
-        let text = self.text(&q.text, &what);
+        let text = match &q.text {
+            Some(t) => self.text(t, &what),
+            None => Text::default(),
+        };
         let hint = q
             .hint
             .as_ref()
@@ -949,6 +994,7 @@ impl Cx<'_> {
                 };
                 let options = match &q.options {
                     Some(o) => self.choices(o, &what, usage),
+                    None if q.is_bad("options") => Vec::new(),
                     None => {
                         self.err(q.id.span(), format!("{what} needs `options`"));
                         Vec::new()
@@ -989,6 +1035,7 @@ impl Cx<'_> {
                         );
                         Vec::new()
                     }
+                    (None, None) if q.is_bad("scale") || q.is_bad("options") => Vec::new(),
                     (None, None) => {
                         self.err(
                             q.id.span(),
@@ -1081,6 +1128,9 @@ impl Cx<'_> {
 
     fn items(&mut self, q: &raw::Question, what: &str) -> Vec<GridItem> {
         let Some(items) = &q.items else {
+            if q.is_bad("items") {
+                return Vec::new();
+            }
             self.err(
                 q.id.span(),
                 format!("{what} is a likert_grid and needs `items`"),
@@ -1105,8 +1155,22 @@ impl Cx<'_> {
             out.push(GridItem {
                 id: it.id.get_ref().clone(),
                 text: Text {
-                    ar: self.one_text(it.ar.as_ref(), span.clone(), "Arabic", "ar", &label_what),
-                    en: self.one_text(it.en.as_ref(), span, "English", "en", &label_what),
+                    ar: self.one_text(
+                        it.ar.as_ref(),
+                        it.bad.contains(&"ar"),
+                        span.clone(),
+                        "Arabic",
+                        "ar",
+                        &label_what,
+                    ),
+                    en: self.one_text(
+                        it.en.as_ref(),
+                        it.bad.contains(&"en"),
+                        span,
+                        "English",
+                        "en",
+                        &label_what,
+                    ),
                 },
             });
         }
@@ -1158,6 +1222,7 @@ impl Cx<'_> {
         };
         let label = |cx: &mut Self, t: Option<&Spanned<raw::Text>>, key: &str| match t {
             Some(t) => cx.text(t, &format!("`{key}` of {what}")),
+            None if q.is_bad(key) => Text::default(),
             None => {
                 cx.err(
                     q.id.span(),
@@ -1376,7 +1441,10 @@ impl Cx<'_> {
                     format!("metadata field `{q_id}` has the same id as a question; export columns must be unique"),
                 );
             }
-            let label = self.text(&m.label, &format!("the label of metadata field `{q_id}`"));
+            let label = match &m.label {
+                Some(l) => self.text(l, &format!("the label of metadata field `{q_id}`")),
+                None => Text::default(),
+            };
             let mut values: Vec<String> = Vec::new();
             if let Some(vs) = &m.values {
                 if vs.is_empty() {
@@ -1440,7 +1508,10 @@ impl Cx<'_> {
                     format!("index `{q_id}` has the same id as a question or metadata field; export columns must be unique"),
                 );
             }
-            let label = self.text(&ix.label, &format!("the label of index `{q_id}`"));
+            let label = match &ix.label {
+                Some(l) => self.text(l, &format!("the label of index `{q_id}`")),
+                None => Text::default(),
+            };
             let mut items: Vec<String> = Vec::new();
             if ix.items.get_ref().is_empty() {
                 self.err(
@@ -1606,6 +1677,95 @@ fn impossible(q: &Question, key: &str, r: &Reference<'_>) -> Option<String> {
             }
         }
     }
+}
+
+/// A string literal that is not closed.
+struct Unclosed {
+    /// Byte offset of its opening quote.
+    offset: usize,
+    quote: &'static str,
+    multi_line: bool,
+}
+
+/// The strings of a TOML text that are not closed, scanned the way TOML reads quotes: a `"` or
+/// `'` string ends on its line, a `"""` or `'''''` one may span lines, `#` starts a comment
+/// outside strings. Used only once the parser has refused the file, to name the real cause.
+fn unclosed_strings(src: &str) -> Vec<Unclosed> {
+    let b = src.as_bytes();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < b.len() {
+        match b[i] {
+            b'#' => {
+                while i < b.len() && b[i] != b'\n' {
+                    i += 1;
+                }
+            }
+            q @ (b'"' | b'\'') => {
+                let basic = q == b'"';
+                if b[i..].starts_with(if basic { b"\"\"\"" } else { b"'''" }) {
+                    let close: &[u8] = if basic { b"\"\"\"" } else { b"'''" };
+                    let mut j = i + 3;
+                    let mut closed = false;
+                    while j < b.len() {
+                        if basic && b[j] == b'\\' {
+                            j += 2;
+                            continue;
+                        }
+                        if b[j..].starts_with(close) {
+                            closed = true;
+                            // A closing delimiter may be followed by up to two more quotes.
+                            j += 3;
+                            while j < b.len() && b[j] == q {
+                                j += 1;
+                            }
+                            break;
+                        }
+                        j += 1;
+                    }
+                    if !closed {
+                        out.push(Unclosed {
+                            offset: i,
+                            quote: if basic { "`\"\"\"`" } else { "`'''`" },
+                            multi_line: true,
+                        });
+                        return out;
+                    }
+                    i = j;
+                    continue;
+                }
+                let mut j = i + 1;
+                let mut closed = false;
+                while j < b.len() && b[j] != b'\n' {
+                    if basic && b[j] == b'\\' {
+                        // An escape, but a backslash at the end of the line escapes nothing.
+                        j += 1;
+                        if j < b.len() && b[j] != b'\n' {
+                            j += 1;
+                        }
+                        continue;
+                    }
+                    if b[j] == q {
+                        closed = true;
+                        break;
+                    }
+                    j += 1;
+                }
+                if !closed {
+                    out.push(Unclosed {
+                        offset: i,
+                        quote: if basic { "`\"`" } else { "`'`" },
+                        multi_line: false,
+                    });
+                }
+                i = j + 1;
+                continue;
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    out
 }
 
 #[cfg(test)]

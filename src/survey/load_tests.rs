@@ -726,6 +726,132 @@ fn deep_nesting_is_a_problem_not_a_stack_overflow() {
     }
 }
 
+/// Problems as `line: message`, for readable assertions.
+fn lines_of(src: &str) -> Vec<String> {
+    problems(src)
+        .into_iter()
+        .map(|(l, m)| format!("{l}: {m}"))
+        .collect()
+}
+
+#[test]
+fn every_structure_problem_of_a_table_is_reported_at_once() {
+    // The header: a missing key, a wrong type and an unknown key.
+    let src = r#"id = "t"
+title = { ar = "ع", en = "T" }
+sources = "sms"
+colour = 1
+
+[[pages]]
+id = "p"
+[[pages.questions]]
+id = "q"
+type = "short_text"
+text = { ar = "ع", en = "Q" }
+"#;
+    let got = lines_of(src);
+    assert_eq!(got.len(), 3, "{got:#?}");
+    assert!(got[0].starts_with("1: missing key `wave`"), "{got:#?}");
+    assert!(
+        got[1].starts_with("3: wrong type for `sources`: expected an array of strings"),
+        "{got:#?}"
+    );
+    assert!(got[1].ends_with("found the string \"sms\""), "{got:#?}");
+    assert!(got[2].starts_with("4: unknown key `colour`; expected one of `id`, `wave`"));
+
+    // One question: a misspelt key, three wrong types (one inside its text, one inside an
+    // option) and a bad option code; the rest of the question is still checked.
+    let src = one_question(
+        "single_choice",
+        r#"requried = true
+randomize = "yes"
+hint = "help"
+options = [
+  { code = "a", ar = 1, en = "A" },
+  { code = "B", ar = "ب", en = "B", anchored = "yes" },
+]"#,
+    );
+    let got = lines_of(&src);
+    let expect = [
+        "11: question `q`: unknown key `requried`; did you mean `required`?",
+        "12: question `q`: wrong type for `randomize`: expected a boolean (true or false, without quotes), found the string \"yes\"",
+        "13: question `q`: wrong type for `hint`: expected a text { ar = \"…\", en = \"…\" }, found the string \"help\"",
+        "15: option `a` of question `q`: wrong type for `ar`: expected a string in quotes, found the whole number 1",
+        "16: option code `B` in question `q` is not valid",
+        "16: option `B` of question `q`: wrong type for `anchored`: expected a boolean",
+    ];
+    for e in expect {
+        assert!(got.iter().any(|m| m.starts_with(e)), "missing {e}: {got:#?}");
+    }
+    // The Arabic label of `a` is wrong, not missing: reported once.
+    assert_eq!(got.len(), expect.len(), "{got:#?}");
+}
+
+#[test]
+fn a_wrongly_typed_key_is_not_reported_again_as_missing() {
+    for (kind, body, key) in [
+        ("single_choice", "options = \"yes, no\"", "options"),
+        ("likert", "scale = 5", "scale"),
+        ("likert_grid", "scale = \"s\"\nitems = \"a, b\"", "items"),
+        ("rating", "min_label = \"low\"\nmax_label = { ar = \"ب\", en = \"B\" }", "min_label"),
+    ] {
+        let got = lines_of(&one_question(kind, body));
+        let about: Vec<&String> = got.iter().filter(|m| m.contains(key)).collect();
+        assert_eq!(about.len(), 1, "{kind}: {got:#?}");
+        assert!(about[0].contains(&format!("wrong type for `{key}`")), "{got:#?}");
+    }
+    let text = one_question("short_text", "").replace("text = { ar = \"ع\", en = \"Q\" }", "text = { ar = \"ع\", en = false, fr = \"Q\" }");
+    let got = lines_of(&text);
+    assert_eq!(got.len(), 2, "{got:#?}");
+    assert!(got[0].contains("wrong type for `text.en`: expected a string"), "{got:#?}");
+    assert!(got[1].contains("unknown key `text.fr`; did you mean `text.ar`?") || got[1].contains("unknown key `text.fr`"), "{got:#?}");
+}
+
+#[test]
+fn an_unclosed_string_names_the_line_where_it_starts() {
+    // At the end of a line.
+    let src = HEAD.replace("wave = \"w1\"", "wave = \"w1");
+    let got = lines_of(&format!("{src}\n[[pages]]\nid = \"p\"\n"));
+    assert_eq!(got.len(), 1, "{got:#?}");
+    assert!(
+        got[0].starts_with("2: TOML syntax error: unclosed string: the `\"` at column 8 opens a string that is not closed on this line"),
+        "{got:#?}"
+    );
+    // Swallowing the next quote of its line (the parser sees a missing comma).
+    let src = one_question(
+        "single_choice",
+        "options = [\n  { code = \"a\", ar = \"أ, en = \"A\" },\n]",
+    );
+    let got = lines_of(&src);
+    assert_eq!(got.len(), 1, "{got:#?}");
+    assert!(got[0].starts_with("12: TOML syntax error: unclosed string"), "{got:#?}");
+    // A literal string.
+    let got = lines_of(&HEAD.replace("id = \"t\"", "id = 't"));
+    assert!(got[0].starts_with("1: TOML syntax error: unclosed string: the `'`"), "{got:#?}");
+    // A multi-line string never closed: the line where it starts, not the end of the file.
+    let src = format!("{HEAD}intro.ar = \"\"\"نص\n\n[[pages]]\nid = \"p\"\n");
+    let got = lines_of(&src);
+    assert_eq!(got.len(), 1, "{got:#?}");
+    assert!(
+        got[0].starts_with("4: TOML syntax error: unclosed string: the `\"\"\"` at column 12 starts a multi-line string that is never closed"),
+        "{got:#?}"
+    );
+    // Quotes in comments and closed strings with escapes are not strings left open.
+    let src = one_question(
+        "short_text",
+        "# don't \"\nhint = { ar = \"\\\"ع\\\" \\\\\", en = 'say \"hi\"' }",
+    );
+    assert!(lines_of(&src).is_empty(), "{:#?}", lines_of(&src));
+}
+
+#[test]
+fn other_syntax_errors_say_what_they_are() {
+    let got = lines_of(&format!("{HEAD}x = = 1\n"));
+    assert_eq!(got.len(), 1, "{got:#?}");
+    assert!(got[0].starts_with("4: TOML syntax error: "), "{got:#?}");
+    assert!(!got[0].contains("unclosed"), "{got:#?}");
+}
+
 mod never_panics {
     use super::*;
     use crate::survey::answers;

@@ -9,8 +9,9 @@ pub mod condition;
 pub mod load;
 pub mod model;
 mod raw;
+pub mod xlsform;
 
-pub use load::{load_paths, parse_str};
+pub use load::{load_each, load_paths, parse_str};
 pub use model::*;
 
 /// A validation report over one or more survey files: every problem with file, line and a
