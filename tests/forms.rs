@@ -335,9 +335,9 @@ async fn back_link_and_language_switch_keep_saved_answers() {
     // The choice is remembered for the next pages.
     let p2 = b.get(&page(2)).await;
     assert!(p2.body.contains(r#"<html lang="en" dir="ltr">"#));
-    assert!(p2.body.contains("Page 2 of 12"));
+    assert!(p2.body.contains("Page 2 of 6"));
     let arabic = b.get(&format!("{}?lang=ar", page(2))).await;
-    assert!(arabic.body.contains("الصفحة ٢ من ١٢"));
+    assert!(arabic.body.contains("الصفحة ٢ من ٦"));
 }
 
 #[tokio::test]
@@ -518,4 +518,49 @@ async fn dates_and_numbers_read_left_to_right_and_ratings_say_what_they_mean() {
     assert!(!check.body.contains("3 out of 10 –"));
     assert!(check.body.contains(r#"<bdi dir="ltr">2026-03-15</bdi>"#));
     assert!(check.body.contains(r#"<bdi dir="ltr">45</bdi> minutes"#));
+}
+
+/// The "page k of n" line of every page a person sees, answering `answers` from page 1 on.
+async fn progress_lines(b: &mut Browser, answers: &[(&str, &str)]) -> Vec<String> {
+    let mut path = page(1);
+    let mut lines = Vec::new();
+    for _ in 0..30 {
+        let p = b.get(&path).await;
+        if p.status == StatusCode::SEE_OTHER {
+            path = p.location().unwrap().to_string();
+            continue;
+        }
+        if path.ends_with("/check") {
+            return lines;
+        }
+        let line = browser::between(&p.body, r#"<p class="caption">"#, "</p>").unwrap();
+        lines.push(line.to_string());
+        path = b.post(&path, answers).await.location().unwrap().to_string();
+    }
+    panic!("the survey did not reach the check page");
+}
+
+#[tokio::test]
+async fn page_numbers_count_the_pages_that_apply_and_never_jump() {
+    let server = TestServer::start().await;
+    // "No contact": the police-station pages never apply, so the count is 6 from the start
+    // and every page is the next number.
+    let mut b = Browser::new(&server);
+    b.get(&format!("/s/{SURVEY}?lang=en")).await;
+    let lines = progress_lines(&mut b, WITHOUT_CONTACT).await;
+    let expected: Vec<String> = (1..=6).map(|k| format!("Page {k} of 6")).collect();
+    assert_eq!(lines, expected);
+
+    // "Contact": the answer on page 3 opens more pages; the count grows, the position still
+    // goes up one page at a time and ends at the count. In Arabic digits.
+    let mut b = Browser::new(&server);
+    let lines = progress_lines(&mut b, WITH_CONTACT).await;
+    let n = lines.len();
+    assert_eq!(n, 12, "every page applies on this path: {lines:?}");
+    let ar = |k: usize| mizan::survey::answers::arabic_digits(&k.to_string());
+    for (i, line) in lines.iter().enumerate() {
+        assert!(line.starts_with(&format!("الصفحة {} من ", ar(i + 1))), "{lines:?}");
+    }
+    assert_eq!(lines[2], format!("الصفحة {} من {}", ar(3), ar(6)));
+    assert_eq!(lines[n - 1], format!("الصفحة {} من {}", ar(n), ar(n)));
 }

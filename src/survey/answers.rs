@@ -340,6 +340,23 @@ pub fn prev_page(survey: &Survey, before: usize, answers: &Answers) -> Option<us
         .find(|&i| page_has_visible(survey, &survey.pages[i], &effective))
 }
 
+/// Where page `index` stands among the pages that apply to this person now (those with a
+/// visible question given the answers so far): `(position, count)`, both counted from 1, for
+/// "page 3 of 6". `show_if` names only earlier pages, so answering a page changes what applies
+/// after it, never before: going forward the position always grows by one, while the count
+/// may change when an answer opens or closes later pages.
+pub fn page_position(survey: &Survey, index: usize, answers: &Answers) -> (usize, usize) {
+    let mut effective = answers.clone();
+    prune_hidden(survey, &mut effective);
+    let applies: Vec<usize> = (0..survey.pages.len())
+        .filter(|&i| page_has_visible(survey, &survey.pages[i], &effective))
+        .collect();
+    let position = applies.iter().filter(|&&i| i < index).count() + 1;
+    // A page shown although nothing on it applies (answers changed in another tab) still
+    // gets a position within the count.
+    (position, applies.len().max(position))
+}
+
 /// A small, stable pseudo-random generator (SplitMix64): the same seed gives the same option
 /// order on every machine and every version of the `rand` crate.
 struct SplitMix(u64);

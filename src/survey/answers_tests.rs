@@ -651,6 +651,38 @@ fn next_and_prev_page_skip_pages_with_nothing_visible() {
     assert_eq!(next_page(&s, Some(s.pages.len() - 1), &none), None);
 }
 
+#[test]
+fn page_position_counts_only_the_pages_that_apply_now() {
+    let s = survey();
+    let (likert, rating, number, text, date, hidden) = (
+        page_of(&s, "p_likert"),
+        page_of(&s, "p_rating"),
+        page_of(&s, "p_number"),
+        page_of(&s, "p_text"),
+        page_of(&s, "p_date"),
+        page_of(&s, "p_hidden"),
+    );
+    // Nothing answered: the rating and number pages wait for "red", `why` shows while trust
+    // is unanswered.
+    let none = Answers::new();
+    assert_eq!(page_position(&s, 0, &none), (1, 6));
+    assert_eq!(page_position(&s, likert, &none), (3, 6));
+    assert_eq!(page_position(&s, hidden, &none), (6, 6));
+    // Blue with trust 3: five pages apply, read 1..5 going forward.
+    let blue = answers(&[("colour", val("blue")), ("trust", val("3"))]);
+    let walk: Vec<(usize, usize)> = [0, 1, likert, text, date]
+        .iter()
+        .map(|&i| page_position(&s, i, &blue))
+        .collect();
+    assert_eq!(walk, [(1, 5), (2, 5), (3, 5), (4, 5), (5, 5)]);
+    // Red and satisfied: the rating and number pages come in after page 1.
+    let red = red_satisfied();
+    assert_eq!(page_position(&s, rating, &red), (4, 8));
+    assert_eq!(page_position(&s, number, &red), (5, 8));
+    // A page that does not apply still gets a position within the count.
+    assert_eq!(page_position(&s, number, &blue), (4, 5));
+}
+
 fn complete() -> Answers {
     answers(&[
         ("colour", val("blue")),

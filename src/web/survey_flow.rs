@@ -253,12 +253,13 @@ async fn render_page(
     let keep: &[(&str, &str)] = if changing { &[("change", "1")] } else { &[] };
     let switch = layout::switch_href(&here, keep, lang);
     let css = super::assets::stylesheet_href();
+    let (page_number, page_count) = answers::page_position(survey, index, &progress.answers);
     let view = QuestionPage {
         form,
         back_href: &back,
         error_list: &error_list,
-        page_number: index + 1,
-        page_count: survey.pages.len(),
+        page_number,
+        page_count,
         csrf: &csrf,
         changing,
     };
