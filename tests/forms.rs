@@ -564,3 +564,49 @@ async fn page_numbers_count_the_pages_that_apply_and_never_jump() {
     assert_eq!(lines[2], format!("الصفحة {} من {}", ar(3), ar(6)));
     assert_eq!(lines[n - 1], format!("الصفحة {} من {}", ar(n), ar(n)));
 }
+
+#[tokio::test]
+async fn saved_numbers_and_dates_come_back_in_the_digits_of_the_page() {
+    let server = TestServer::start().await;
+    let mut b = contact_session(&server, "ar").await;
+    for n in 4..=5 {
+        b.post(&page(n), WITH_CONTACT).await;
+    }
+    // Typed in either digits, stored in ASCII, shown back in the page's digits.
+    let saved = b
+        .post(&page(6), &[("last_visit", "2026-03-15"), ("wait_minutes", "٣٥")])
+        .await;
+    assert_eq!(saved.status, StatusCode::SEE_OTHER);
+    let arabic = b.get(&page(6)).await;
+    assert_eq!(arabic.input_value("wait_minutes").as_deref(), Some("٣٥"));
+    assert_eq!(
+        arabic.input_value("last_visit").as_deref(),
+        Some("٢٠٢٦-٠٣-١٥")
+    );
+    let english = b.get(&format!("{}?lang=en", page(6))).await;
+    assert_eq!(english.input_value("wait_minutes").as_deref(), Some("35"));
+    assert_eq!(
+        english.input_value("last_visit").as_deref(),
+        Some("2026-03-15")
+    );
+    // What is shown back is accepted again as it is.
+    let again = b
+        .post(&page(6), &[("last_visit", "٢٠٢٦-٠٣-١٥"), ("wait_minutes", "٣٥")])
+        .await;
+    assert_eq!(again.status, StatusCode::SEE_OTHER);
+    for n in 7..=12 {
+        b.post(&page(n), WITH_CONTACT).await;
+    }
+    let check = b.get(&format!("/s/{SURVEY}/check?lang=ar")).await;
+    assert!(check.body.contains(r#"<bdi dir="ltr">٣٥</bdi> دقيقة"#));
+    assert!(check.body.contains(r#"<bdi dir="ltr">٢٠٢٦-٠٣-١٥</bdi>"#));
+    let check = b.get(&format!("/s/{SURVEY}/check?lang=en")).await;
+    assert!(check.body.contains(r#"<bdi dir="ltr">35</bdi> minutes"#));
+    b.submit().await;
+    let rows = stored(&server).await;
+    assert_eq!(rows[0].answers.get("wait_minutes"), Some(&Answer::Number(35.0)));
+    assert_eq!(
+        rows[0].answers.get("last_visit"),
+        Some(&Answer::Value("2026-03-15".into()))
+    );
+}

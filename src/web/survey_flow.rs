@@ -306,7 +306,7 @@ async fn show_page(
             Redirect::to(&next_href(survey, Some(index), &progress.answers)).into_response(),
         );
     }
-    let filled = question::filled_from_answers(&progress.answers);
+    let filled = question::filled_from_answers(survey, &progress.answers, visitor.lang);
     let changing = is_changing(query.as_deref(), None);
     render_page(
         survey,
