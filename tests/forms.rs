@@ -610,3 +610,30 @@ async fn saved_numbers_and_dates_come_back_in_the_digits_of_the_page() {
         Some(&Answer::Value("2026-03-15".into()))
     );
 }
+
+#[tokio::test]
+async fn thousands_separators_are_read_and_an_ambiguous_comma_is_explained() {
+    let server = TestServer::start().await;
+    for lang in ["ar", "en"] {
+        let mut b = contact_session(&server, lang).await;
+        for n in 4..=5 {
+            b.post(&page(n), WITH_CONTACT).await;
+        }
+        let date = ("last_visit", "2026-03-15");
+        let p = errors_on(&mut b, 6, &[date, ("wait_minutes", "1,5")]).await;
+        assert_error_page(&p, lang, &["wait_minutes"]);
+        let expected = match lang {
+            "ar" => "اكتب العدد بالأرقام فقط، مثل ١٥، أو افصل كل ثلاثة أرقام، مثل ١٬٥٠٠",
+            _ => "Type the number with digits only, like 15, or separate groups of three digits, like 1,500",
+        };
+        assert!(p.body.contains(expected), "{lang}: {:?}", p.error_texts());
+        assert_eq!(p.input_value("wait_minutes").as_deref(), Some("1,5"));
+        for typed in ["١٬٠٠٠", "1,000", "1 000"] {
+            let ok = b.post(&page(6), &[date, ("wait_minutes", typed)]).await;
+            assert_eq!(ok.status, StatusCode::SEE_OTHER, "{typed}");
+            let back = b.get(&page(6)).await;
+            let shown = if lang == "ar" { "١٠٠٠" } else { "1000" };
+            assert_eq!(back.input_value("wait_minutes").as_deref(), Some(shown));
+        }
+    }
+}

@@ -390,10 +390,10 @@ fn number_decimal_separators() {
     let p = page_of(&s, "p_text");
     for (raw, want) in [
         ("2.5", 2.5),
-        ("2,5", 2.5),
         ("٢٫٥", 2.5),
-        ("٢,٥", 2.5),
+        ("2٫5", 2.5),
         ("300", 300.0),
+        ("٢٩٩٫٧٥", 299.75),
     ] {
         let got = read_page(
             &s,
@@ -413,6 +413,83 @@ fn number_decimal_separators() {
     )
     .unwrap();
     assert!(!got.contains_key("weight"));
+}
+
+#[test]
+fn number_thousands_separators_where_unambiguous() {
+    for (raw, want) in [
+        ("1,500", 1500.0),
+        ("١٬٥٠٠", 1500.0),
+        ("1٬500", 1500.0),
+        ("١،٥٠٠", 1500.0),
+        ("1 500", 1500.0),
+        ("1\u{a0}500", 1500.0),
+        ("1\u{202f}500", 1500.0),
+        ("1,500,000", 1_500_000.0),
+        ("1.500.000", 1_500_000.0),
+        ("1,500.25", 1500.25),
+        ("١٬٥٠٠٫٢٥", 1500.25),
+        ("1.500,25", 1500.25),
+        ("-1,500", -1500.0),
+        ("999", 999.0),
+    ] {
+        assert_eq!(read_number(raw), Ok(want), "{raw}");
+    }
+    for raw in ["1,5", "1,50", "0,500", "12,34", "1,5000", "1500,000", "1,50,000", "12 34", "1 5000"] {
+        assert!(
+            matches!(read_number(raw), Err(NumberError::Ambiguous { .. })),
+            "{raw}: {:?}",
+            read_number(raw)
+        );
+    }
+    assert_eq!(
+        read_number("1,5"),
+        Err(NumberError::Ambiguous {
+            as_decimal: Some("1.5".into()),
+            digits_only: "15".into()
+        })
+    );
+    for raw in ["1.2.3", "1٫5٫3", ",500", "1,", "1,,500", "1 , 500"] {
+        assert_eq!(read_number(raw), Err(NumberError::NotANumber), "{raw}");
+    }
+}
+
+#[test]
+fn an_ambiguous_comma_says_exactly_what_to_type() {
+    let s = survey();
+    let p = page_of(&s, "p_text");
+    let errs = read_page(
+        &s,
+        p,
+        &post(&[("name", "x"), ("weight", "2,5")]),
+        &Answers::new(),
+    )
+    .unwrap_err();
+    assert_eq!(
+        errs[0].message.en,
+        "Write decimals with a point, like 2.5, or type the number without the comma: 25. A comma can only separate groups of three digits, like 1,500"
+    );
+    assert!(errs[0].message.ar.contains("مثل ٢٫٥"), "{}", errs[0].message.ar);
+    assert!(errs[0].message.ar.contains("دون فاصلة: ٢٥"), "{}", errs[0].message.ar);
+    // A whole-number question does not suggest a decimal.
+    let e = one_error(&s, "p_number", &[("wait", "١,٥")], &red_satisfied());
+    assert_eq!(
+        e.message.en,
+        "Type the number with digits only, like 15, or separate groups of three digits, like 1,500"
+    );
+    assert_eq!(
+        e.message.ar,
+        "اكتب العدد بالأرقام فقط، مثل ١٥، أو افصل كل ثلاثة أرقام، مثل ١٬٥٠٠"
+    );
+    // And one that groups thousands is read.
+    let got = read_page(
+        &s,
+        page_of(&s, "p_number"),
+        &post(&[("wait", "١٬٠٠٠")]),
+        &red_satisfied(),
+    )
+    .unwrap();
+    assert_eq!(got["wait"], Answer::Number(1000.0));
 }
 
 #[test]
