@@ -165,6 +165,14 @@ fn read_value(q: &Question, given: &[&str]) -> Result<Option<Answer>, Text> {
             }
         }
         QuestionKind::Number { integer, .. } => match read_number(value) {
+            Ok(n) if *integer && n.fract() != 0.0 && point_before_three(value) => {
+                // `1.500` on a whole-number question: thousands with a point, or a typo.
+                let digits: String = normalise_digits(value)
+                    .chars()
+                    .filter(|c| c.is_ascii_digit() || *c == '-')
+                    .collect();
+                return Err(msg::ambiguous_number(None, &digits));
+            }
             Ok(n) => Answer::Number(n),
             Err(NumberError::NotANumber) => return Err(msg::not_a_number()),
             Err(NumberError::Ambiguous {
@@ -185,6 +193,20 @@ fn read_value(q: &Question, given: &[&str]) -> Result<Option<Answer>, Text> {
         },
         QuestionKind::MultipleChoice { .. } => unreachable!("handled above"),
     }))
+}
+
+/// True for `1.500` or `١٫٥٠٠`: 1 to 3 digits, one point or `٫`, then exactly 3 digits.
+fn point_before_three(raw: &str) -> bool {
+    let s = normalise_digits(raw.trim());
+    let s = s.strip_prefix(['-', '−']).unwrap_or(&s);
+    match s.split_once(['.', '٫']) {
+        Some((int, frac)) => {
+            (1..=3).contains(&int.len())
+                && frac.len() == 3
+                && int.bytes().chain(frac.bytes()).all(|b| b.is_ascii_digit())
+        }
+        None => false,
+    }
 }
 
 /// Checks one stored answer against its question: codes, ranges, lengths. Used on every posted

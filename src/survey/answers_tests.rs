@@ -481,6 +481,14 @@ fn an_ambiguous_comma_says_exactly_what_to_type() {
         e.message.ar,
         "اكتب العدد بالأرقام فقط، مثل ١٥، أو افصل كل ثلاثة أرقام، مثل ١٬٥٠٠"
     );
+    // `1.500` on a whole-number question is not "a fraction": it says what to type.
+    let e = one_error(&s, "p_number", &[("wait", "1.500")], &red_satisfied());
+    assert_eq!(
+        e.message.en,
+        "Type the number with digits only, like 1500, or separate groups of three digits, like 1,500"
+    );
+    let e = one_error(&s, "p_number", &[("wait", "12.5")], &red_satisfied());
+    assert_eq!(e.message.en, "Enter a whole number");
     // And one that groups thousands is read.
     let got = read_page(
         &s,
