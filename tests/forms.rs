@@ -326,7 +326,10 @@ async fn back_link_and_language_switch_keep_saved_answers() {
     let p1 = b.get(&page(1)).await;
     assert!(p1.is_checked("safe_day"));
     assert!(p1.is_checked("safe_night-5"));
-    assert!(p1.body.contains(&format!(r#"href="{}?lang=en""#, page(1))));
+    assert!(
+        p1.body
+            .contains(&format!(r#"formaction="{}/switch?lang=en""#, page(1)))
+    );
 
     let english = b.get(&format!("{}?lang=en", page(1))).await;
     assert!(english.body.contains(r#"<html lang="en" dir="ltr">"#));
@@ -437,7 +440,7 @@ async fn question_pages_follow_the_form_patterns() {
         p2.body
             .contains(r#"<legend class="legend legend-heading"><h1>"#)
     );
-    assert!(p2.body.contains(r#"<form method="post" novalidate>"#));
+    assert!(p2.body.contains(r#"<form id="answers" method="post" novalidate>"#));
     assert!(!p2.body.contains("required"));
     // A page with several questions: one h1 (the page title), a legend per group, hints
     // linked from their fieldset, and the optional question marked.
@@ -636,4 +639,94 @@ async fn thousands_separators_are_read_and_an_ambiguous_comma_is_explained() {
             assert_eq!(back.input_value("wait_minutes").as_deref(), Some(shown));
         }
     }
+}
+
+#[tokio::test]
+async fn the_language_switch_keeps_what_is_entered_on_the_page() {
+    let server = TestServer::start().await;
+    let mut b = contact_session(&server, "ar").await;
+    for n in 4..=6 {
+        b.post(&page(n), WITH_CONTACT).await;
+    }
+    // On a question page the switch is a button of the page's form, named in English.
+    let p7 = b.get(&page(7)).await;
+    let switch = format!("/s/{SURVEY}/p/7/switch?lang=en");
+    assert!(p7.body.contains(&format!(
+        r#"<button class="lang-switch" type="submit" form="answers" formaction="{switch}" lang="en">English</button>"#
+    )));
+    assert!(p7.body.contains(r#"<form id="answers" method="post""#));
+    assert!(!p7.body.contains(r#"<a class="lang-switch""#));
+    // Boxes ticked, not yet continued: switch.
+    let ticked = [("services", "document"), ("services", "other")];
+    let res = b.post(&switch, &ticked).await;
+    assert_eq!(res.status, StatusCode::SEE_OTHER);
+    assert_eq!(res.location(), Some(&*format!("{}?lang=en", page(7))));
+    let english = b.get(res.location().unwrap()).await;
+    assert!(english.body.contains(r#"<html lang="en" dir="ltr">"#));
+    assert!(english.body.contains(&format!(
+        r#"formaction="/s/{SURVEY}/p/7/switch?lang=ar" lang="ar">العربية</button>"#
+    )));
+    assert!(english.is_value_checked("services", "document"));
+    assert!(english.is_value_checked("services", "other"));
+    assert!(!english.is_value_checked("services", "complaint"));
+    assert!(english.error_links().is_empty(), "not validated");
+    // Untick one and switch back: the page shows what was last entered, in Arabic.
+    let res = b
+        .post(&format!("/s/{SURVEY}/p/7/switch?lang=ar"), &[("services", "other")])
+        .await;
+    let arabic = b.get(res.location().unwrap()).await;
+    assert!(arabic.body.contains(r#"<html lang="ar" dir="rtl">"#));
+    assert!(arabic.is_value_checked("services", "other"));
+    assert!(!arabic.is_value_checked("services", "document"));
+    // Back and forward again: nothing lost.
+    b.get(&page(6)).await;
+    let again = b.get(&page(7)).await;
+    assert!(again.is_value_checked("services", "other"));
+    assert!(!again.is_value_checked("services", "document"));
+
+    // An invalid entry is kept as typed, without an error, and the saved answers of the
+    // page are not changed by the switch.
+    let res = b
+        .post(
+            &format!("/s/{SURVEY}/p/6/switch?lang=en"),
+            &[("last_visit", "2026-03-15"), ("wait_minutes", "12abc")],
+        )
+        .await;
+    let p6 = b.get(res.location().unwrap()).await;
+    assert_eq!(p6.input_value("wait_minutes").as_deref(), Some("12abc"));
+    assert!(p6.error_links().is_empty());
+    // Continuing validates as usual; once saved, the page shows the saved answers.
+    let refused = b
+        .post(&page(6), &[("last_visit", "2026-03-15"), ("wait_minutes", "12abc")])
+        .await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    b.post(&page(6), &[("last_visit", "2026-03-15"), ("wait_minutes", "20")])
+        .await;
+    assert_eq!(b.get(&page(6)).await.input_value("wait_minutes").as_deref(), Some("20"));
+    let saved = b.post(&page(7), &[("services", "other")]).await;
+    assert_eq!(saved.status, StatusCode::SEE_OTHER);
+    assert!(b.get(&page(7)).await.is_value_checked("services", "other"));
+
+    // In change mode the switch comes back to the page in change mode.
+    let change = b.get(&format!("{}?change=1", page(7))).await;
+    assert!(change.body.contains(r#"name="change" value="1""#));
+    let res = b
+        .post(
+            &format!("/s/{SURVEY}/p/7/switch?lang=ar"),
+            &[("services", "complaint"), ("change", "1")],
+        )
+        .await;
+    assert_eq!(res.location(), Some(&*format!("{}?change=1&lang=ar", page(7))));
+
+    // Without the CSRF token nothing is kept.
+    let forged = b
+        .post_raw(&switch, &[("services", "document")])
+        .await;
+    assert_eq!(forged.status, StatusCode::FORBIDDEN);
+    assert!(!b.get(&page(7)).await.is_value_checked("services", "document"));
+
+    // Pages without a form keep the link.
+    let start = b.get(&format!("/s/{SURVEY}")).await;
+    assert!(start.body.contains(r#"<a class="lang-switch" href="#));
+    assert_eq!(stored(&server).await.len(), 0);
 }
