@@ -440,7 +440,10 @@ async fn question_pages_follow_the_form_patterns() {
         p2.body
             .contains(r#"<legend class="legend legend-heading"><h1>"#)
     );
-    assert!(p2.body.contains(r#"<form id="answers" method="post" novalidate>"#));
+    assert!(
+        p2.body
+            .contains(r#"<form id="answers" method="post" novalidate>"#)
+    );
     assert!(!p2.body.contains("required"));
     // A page with several questions: one h1 (the page title), a legend per group, hints
     // linked from their fieldset, and the optional question marked.
@@ -562,7 +565,10 @@ async fn page_numbers_count_the_pages_that_apply_and_never_jump() {
     assert_eq!(n, 12, "every page applies on this path: {lines:?}");
     let ar = |k: usize| mizan::survey::answers::arabic_digits(&k.to_string());
     for (i, line) in lines.iter().enumerate() {
-        assert!(line.starts_with(&format!("الصفحة {} من ", ar(i + 1))), "{lines:?}");
+        assert!(
+            line.starts_with(&format!("الصفحة {} من ", ar(i + 1))),
+            "{lines:?}"
+        );
     }
     assert_eq!(lines[2], format!("الصفحة {} من {}", ar(3), ar(6)));
     assert_eq!(lines[n - 1], format!("الصفحة {} من {}", ar(n), ar(n)));
@@ -577,7 +583,10 @@ async fn saved_numbers_and_dates_come_back_in_the_digits_of_the_page() {
     }
     // Typed in either digits, stored in ASCII, shown back in the page's digits.
     let saved = b
-        .post(&page(6), &[("last_visit", "2026-03-15"), ("wait_minutes", "٣٥")])
+        .post(
+            &page(6),
+            &[("last_visit", "2026-03-15"), ("wait_minutes", "٣٥")],
+        )
         .await;
     assert_eq!(saved.status, StatusCode::SEE_OTHER);
     let arabic = b.get(&page(6)).await;
@@ -594,7 +603,10 @@ async fn saved_numbers_and_dates_come_back_in_the_digits_of_the_page() {
     );
     // What is shown back is accepted again as it is.
     let again = b
-        .post(&page(6), &[("last_visit", "٢٠٢٦-٠٣-١٥"), ("wait_minutes", "٣٥")])
+        .post(
+            &page(6),
+            &[("last_visit", "٢٠٢٦-٠٣-١٥"), ("wait_minutes", "٣٥")],
+        )
         .await;
     assert_eq!(again.status, StatusCode::SEE_OTHER);
     for n in 7..=12 {
@@ -607,7 +619,10 @@ async fn saved_numbers_and_dates_come_back_in_the_digits_of_the_page() {
     assert!(check.body.contains(r#"<bdi dir="ltr">35</bdi> minutes"#));
     b.submit().await;
     let rows = stored(&server).await;
-    assert_eq!(rows[0].answers.get("wait_minutes"), Some(&Answer::Number(35.0)));
+    assert_eq!(
+        rows[0].answers.get("wait_minutes"),
+        Some(&Answer::Number(35.0))
+    );
     assert_eq!(
         rows[0].answers.get("last_visit"),
         Some(&Answer::Value("2026-03-15".into()))
@@ -627,7 +642,9 @@ async fn thousands_separators_are_read_and_an_ambiguous_comma_is_explained() {
         assert_error_page(&p, lang, &["wait_minutes"]);
         let expected = match lang {
             "ar" => "اكتب العدد بالأرقام فقط، مثل ١٥، أو افصل كل ثلاثة أرقام، مثل ١٬٥٠٠",
-            _ => "Type the number with digits only, like 15, or separate groups of three digits, like 1,500",
+            _ => {
+                "Type the number with digits only, like 15, or separate groups of three digits, like 1,500"
+            }
         };
         assert!(p.body.contains(expected), "{lang}: {:?}", p.error_texts());
         assert_eq!(p.input_value("wait_minutes").as_deref(), Some("1,5"));
@@ -672,7 +689,10 @@ async fn the_language_switch_keeps_what_is_entered_on_the_page() {
     assert!(english.error_links().is_empty(), "not validated");
     // Untick one and switch back: the page shows what was last entered, in Arabic.
     let res = b
-        .post(&format!("/s/{SURVEY}/p/7/switch?lang=ar"), &[("services", "other")])
+        .post(
+            &format!("/s/{SURVEY}/p/7/switch?lang=ar"),
+            &[("services", "other")],
+        )
         .await;
     let arabic = b.get(res.location().unwrap()).await;
     assert!(arabic.body.contains(r#"<html lang="ar" dir="rtl">"#));
@@ -697,12 +717,21 @@ async fn the_language_switch_keeps_what_is_entered_on_the_page() {
     assert!(p6.error_links().is_empty());
     // Continuing validates as usual; once saved, the page shows the saved answers.
     let refused = b
-        .post(&page(6), &[("last_visit", "2026-03-15"), ("wait_minutes", "12abc")])
+        .post(
+            &page(6),
+            &[("last_visit", "2026-03-15"), ("wait_minutes", "12abc")],
+        )
         .await;
     assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
-    b.post(&page(6), &[("last_visit", "2026-03-15"), ("wait_minutes", "20")])
-        .await;
-    assert_eq!(b.get(&page(6)).await.input_value("wait_minutes").as_deref(), Some("20"));
+    b.post(
+        &page(6),
+        &[("last_visit", "2026-03-15"), ("wait_minutes", "20")],
+    )
+    .await;
+    assert_eq!(
+        b.get(&page(6)).await.input_value("wait_minutes").as_deref(),
+        Some("20")
+    );
     let saved = b.post(&page(7), &[("services", "other")]).await;
     assert_eq!(saved.status, StatusCode::SEE_OTHER);
     assert!(b.get(&page(7)).await.is_value_checked("services", "other"));
@@ -716,14 +745,19 @@ async fn the_language_switch_keeps_what_is_entered_on_the_page() {
             &[("services", "complaint"), ("change", "1")],
         )
         .await;
-    assert_eq!(res.location(), Some(&*format!("{}?change=1&lang=ar", page(7))));
+    assert_eq!(
+        res.location(),
+        Some(&*format!("{}?change=1&lang=ar", page(7)))
+    );
 
     // Without the CSRF token nothing is kept.
-    let forged = b
-        .post_raw(&switch, &[("services", "document")])
-        .await;
+    let forged = b.post_raw(&switch, &[("services", "document")]).await;
     assert_eq!(forged.status, StatusCode::FORBIDDEN);
-    assert!(!b.get(&page(7)).await.is_value_checked("services", "document"));
+    assert!(
+        !b.get(&page(7))
+            .await
+            .is_value_checked("services", "document")
+    );
 
     // Pages without a form keep the link.
     let start = b.get(&format!("/s/{SURVEY}")).await;

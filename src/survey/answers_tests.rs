@@ -435,7 +435,9 @@ fn number_thousands_separators_where_unambiguous() {
     ] {
         assert_eq!(read_number(raw), Ok(want), "{raw}");
     }
-    for raw in ["1,5", "1,50", "0,500", "12,34", "1,5000", "1500,000", "1,50,000", "12 34", "1 5000"] {
+    for raw in [
+        "1,5", "1,50", "0,500", "12,34", "1,5000", "1500,000", "1,50,000", "12 34", "1 5000",
+    ] {
         assert!(
             matches!(read_number(raw), Err(NumberError::Ambiguous { .. })),
             "{raw}: {:?}",
@@ -469,8 +471,16 @@ fn an_ambiguous_comma_says_exactly_what_to_type() {
         errs[0].message.en,
         "Write decimals with a point, like 2.5, or type the number without the comma: 25. A comma can only separate groups of three digits, like 1,500"
     );
-    assert!(errs[0].message.ar.contains("مثل ٢٫٥"), "{}", errs[0].message.ar);
-    assert!(errs[0].message.ar.contains("دون فاصلة: ٢٥"), "{}", errs[0].message.ar);
+    assert!(
+        errs[0].message.ar.contains("مثل ٢٫٥"),
+        "{}",
+        errs[0].message.ar
+    );
+    assert!(
+        errs[0].message.ar.contains("دون فاصلة: ٢٥"),
+        "{}",
+        errs[0].message.ar
+    );
     // A whole-number question does not suggest a decimal.
     let e = one_error(&s, "p_number", &[("wait", "١,٥")], &red_satisfied());
     assert_eq!(

@@ -336,7 +336,10 @@ const CONTROL_FIELDS: &[&str] = &[CSRF_FIELD, "change"];
 
 /// The answer keys of a page's questions (grid items included).
 fn page_keys(page: &crate::survey::Page) -> Vec<&str> {
-    page.questions.iter().flat_map(|q| q.answer_keys()).collect()
+    page.questions
+        .iter()
+        .flat_map(|q| q.answer_keys())
+        .collect()
 }
 
 /// The language switch of a question page: a button of the page's form, posted here with

@@ -86,7 +86,12 @@ impl Progress {
             page: page.to_string(),
             entries,
         });
-        let size = |d: &Draft| d.entries.iter().map(|(k, v)| k.len() + v.len()).sum::<usize>();
+        let size = |d: &Draft| {
+            d.entries
+                .iter()
+                .map(|(k, v)| k.len() + v.len())
+                .sum::<usize>()
+        };
         while self.drafts.len() > 1 && self.drafts.iter().map(size).sum::<usize>() > DRAFTS_LIMIT {
             self.drafts.remove(0);
         }
