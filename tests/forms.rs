@@ -326,7 +326,10 @@ async fn back_link_and_language_switch_keep_saved_answers() {
     let p1 = b.get(&page(1)).await;
     assert!(p1.is_checked("safe_day"));
     assert!(p1.is_checked("safe_night-5"));
-    assert!(p1.body.contains(&format!(r#"href="{}?lang=en""#, page(1))));
+    assert!(
+        p1.body
+            .contains(&format!(r#"formaction="{}/switch?lang=en""#, page(1)))
+    );
 
     let english = b.get(&format!("{}?lang=en", page(1))).await;
     assert!(english.body.contains(r#"<html lang="en" dir="ltr">"#));
@@ -335,9 +338,9 @@ async fn back_link_and_language_switch_keep_saved_answers() {
     // The choice is remembered for the next pages.
     let p2 = b.get(&page(2)).await;
     assert!(p2.body.contains(r#"<html lang="en" dir="ltr">"#));
-    assert!(p2.body.contains("Page 2 of 12"));
+    assert!(p2.body.contains("Page 2 of 6"));
     let arabic = b.get(&format!("{}?lang=ar", page(2))).await;
-    assert!(arabic.body.contains("الصفحة ٢ من ١٢"));
+    assert!(arabic.body.contains("الصفحة ٢ من ٦"));
 }
 
 #[tokio::test]
@@ -437,7 +440,10 @@ async fn question_pages_follow_the_form_patterns() {
         p2.body
             .contains(r#"<legend class="legend legend-heading"><h1>"#)
     );
-    assert!(p2.body.contains(r#"<form method="post" novalidate>"#));
+    assert!(
+        p2.body
+            .contains(r#"<form id="answers" method="post" novalidate>"#)
+    );
     assert!(!p2.body.contains("required"));
     // A page with several questions: one h1 (the page title), a legend per group, hints
     // linked from their fieldset, and the optional question marked.
@@ -518,4 +524,243 @@ async fn dates_and_numbers_read_left_to_right_and_ratings_say_what_they_mean() {
     assert!(!check.body.contains("3 out of 10 –"));
     assert!(check.body.contains(r#"<bdi dir="ltr">2026-03-15</bdi>"#));
     assert!(check.body.contains(r#"<bdi dir="ltr">45</bdi> minutes"#));
+}
+
+/// The "page k of n" line of every page a person sees, answering `answers` from page 1 on.
+async fn progress_lines(b: &mut Browser, answers: &[(&str, &str)]) -> Vec<String> {
+    let mut path = page(1);
+    let mut lines = Vec::new();
+    for _ in 0..30 {
+        let p = b.get(&path).await;
+        if p.status == StatusCode::SEE_OTHER {
+            path = p.location().unwrap().to_string();
+            continue;
+        }
+        if path.ends_with("/check") {
+            return lines;
+        }
+        let line = browser::between(&p.body, r#"<p class="caption">"#, "</p>").unwrap();
+        lines.push(line.to_string());
+        path = b.post(&path, answers).await.location().unwrap().to_string();
+    }
+    panic!("the survey did not reach the check page");
+}
+
+#[tokio::test]
+async fn page_numbers_count_the_pages_that_apply_and_never_jump() {
+    let server = TestServer::start().await;
+    // "No contact": the police-station pages never apply, so the count is 6 from the start
+    // and every page is the next number.
+    let mut b = Browser::new(&server);
+    b.get(&format!("/s/{SURVEY}?lang=en")).await;
+    let lines = progress_lines(&mut b, WITHOUT_CONTACT).await;
+    let expected: Vec<String> = (1..=6).map(|k| format!("Page {k} of 6")).collect();
+    assert_eq!(lines, expected);
+
+    // "Contact": the answer on page 3 opens more pages; the count grows, the position still
+    // goes up one page at a time and ends at the count. In Arabic digits.
+    let mut b = Browser::new(&server);
+    let lines = progress_lines(&mut b, WITH_CONTACT).await;
+    let n = lines.len();
+    assert_eq!(n, 12, "every page applies on this path: {lines:?}");
+    let ar = |k: usize| mizan::survey::answers::arabic_digits(&k.to_string());
+    for (i, line) in lines.iter().enumerate() {
+        assert!(
+            line.starts_with(&format!("الصفحة {} من ", ar(i + 1))),
+            "{lines:?}"
+        );
+    }
+    assert_eq!(lines[2], format!("الصفحة {} من {}", ar(3), ar(6)));
+    assert_eq!(lines[n - 1], format!("الصفحة {} من {}", ar(n), ar(n)));
+}
+
+#[tokio::test]
+async fn saved_numbers_and_dates_come_back_in_the_digits_of_the_page() {
+    let server = TestServer::start().await;
+    let mut b = contact_session(&server, "ar").await;
+    for n in 4..=5 {
+        b.post(&page(n), WITH_CONTACT).await;
+    }
+    // Typed in either digits, stored in ASCII, shown back in the page's digits.
+    let saved = b
+        .post(
+            &page(6),
+            &[("last_visit", "2026-03-15"), ("wait_minutes", "٣٥")],
+        )
+        .await;
+    assert_eq!(saved.status, StatusCode::SEE_OTHER);
+    let arabic = b.get(&page(6)).await;
+    assert_eq!(arabic.input_value("wait_minutes").as_deref(), Some("٣٥"));
+    assert_eq!(
+        arabic.input_value("last_visit").as_deref(),
+        Some("٢٠٢٦-٠٣-١٥")
+    );
+    let english = b.get(&format!("{}?lang=en", page(6))).await;
+    assert_eq!(english.input_value("wait_minutes").as_deref(), Some("35"));
+    assert_eq!(
+        english.input_value("last_visit").as_deref(),
+        Some("2026-03-15")
+    );
+    // What is shown back is accepted again as it is.
+    let again = b
+        .post(
+            &page(6),
+            &[("last_visit", "٢٠٢٦-٠٣-١٥"), ("wait_minutes", "٣٥")],
+        )
+        .await;
+    assert_eq!(again.status, StatusCode::SEE_OTHER);
+    for n in 7..=12 {
+        b.post(&page(n), WITH_CONTACT).await;
+    }
+    let check = b.get(&format!("/s/{SURVEY}/check?lang=ar")).await;
+    assert!(check.body.contains(r#"<bdi dir="ltr">٣٥</bdi> دقيقة"#));
+    assert!(check.body.contains(r#"<bdi dir="ltr">٢٠٢٦-٠٣-١٥</bdi>"#));
+    let check = b.get(&format!("/s/{SURVEY}/check?lang=en")).await;
+    assert!(check.body.contains(r#"<bdi dir="ltr">35</bdi> minutes"#));
+    b.submit().await;
+    let rows = stored(&server).await;
+    assert_eq!(
+        rows[0].answers.get("wait_minutes"),
+        Some(&Answer::Number(35.0))
+    );
+    assert_eq!(
+        rows[0].answers.get("last_visit"),
+        Some(&Answer::Value("2026-03-15".into()))
+    );
+}
+
+#[tokio::test]
+async fn thousands_separators_are_read_and_an_ambiguous_comma_is_explained() {
+    let server = TestServer::start().await;
+    for lang in ["ar", "en"] {
+        let mut b = contact_session(&server, lang).await;
+        for n in 4..=5 {
+            b.post(&page(n), WITH_CONTACT).await;
+        }
+        let date = ("last_visit", "2026-03-15");
+        let p = errors_on(&mut b, 6, &[date, ("wait_minutes", "1,5")]).await;
+        assert_error_page(&p, lang, &["wait_minutes"]);
+        let expected = match lang {
+            "ar" => "اكتب العدد بالأرقام فقط، مثل ١٥، أو افصل كل ثلاثة أرقام، مثل ١٬٥٠٠",
+            _ => {
+                "Type the number with digits only, like 15, or separate groups of three digits, like 1,500"
+            }
+        };
+        assert!(p.body.contains(expected), "{lang}: {:?}", p.error_texts());
+        assert_eq!(p.input_value("wait_minutes").as_deref(), Some("1,5"));
+        for typed in ["١٬٠٠٠", "1,000", "1 000"] {
+            let ok = b.post(&page(6), &[date, ("wait_minutes", typed)]).await;
+            assert_eq!(ok.status, StatusCode::SEE_OTHER, "{typed}");
+            let back = b.get(&page(6)).await;
+            let shown = if lang == "ar" { "١٠٠٠" } else { "1000" };
+            assert_eq!(back.input_value("wait_minutes").as_deref(), Some(shown));
+        }
+    }
+}
+
+#[tokio::test]
+async fn the_language_switch_keeps_what_is_entered_on_the_page() {
+    let server = TestServer::start().await;
+    let mut b = contact_session(&server, "ar").await;
+    for n in 4..=6 {
+        b.post(&page(n), WITH_CONTACT).await;
+    }
+    // On a question page the switch is a button of the page's form, named in English.
+    let p7 = b.get(&page(7)).await;
+    let switch = format!("/s/{SURVEY}/p/7/switch?lang=en");
+    assert!(p7.body.contains(&format!(
+        r#"<button class="lang-switch" type="submit" form="answers" formaction="{switch}" lang="en">English</button>"#
+    )));
+    assert!(p7.body.contains(r#"<form id="answers" method="post""#));
+    assert!(!p7.body.contains(r#"<a class="lang-switch""#));
+    // Boxes ticked, not yet continued: switch.
+    let ticked = [("services", "document"), ("services", "other")];
+    let res = b.post(&switch, &ticked).await;
+    assert_eq!(res.status, StatusCode::SEE_OTHER);
+    assert_eq!(res.location(), Some(&*format!("{}?lang=en", page(7))));
+    let english = b.get(res.location().unwrap()).await;
+    assert!(english.body.contains(r#"<html lang="en" dir="ltr">"#));
+    assert!(english.body.contains(&format!(
+        r#"formaction="/s/{SURVEY}/p/7/switch?lang=ar" lang="ar">العربية</button>"#
+    )));
+    assert!(english.is_value_checked("services", "document"));
+    assert!(english.is_value_checked("services", "other"));
+    assert!(!english.is_value_checked("services", "complaint"));
+    assert!(english.error_links().is_empty(), "not validated");
+    // Untick one and switch back: the page shows what was last entered, in Arabic.
+    let res = b
+        .post(
+            &format!("/s/{SURVEY}/p/7/switch?lang=ar"),
+            &[("services", "other")],
+        )
+        .await;
+    let arabic = b.get(res.location().unwrap()).await;
+    assert!(arabic.body.contains(r#"<html lang="ar" dir="rtl">"#));
+    assert!(arabic.is_value_checked("services", "other"));
+    assert!(!arabic.is_value_checked("services", "document"));
+    // Back and forward again: nothing lost.
+    b.get(&page(6)).await;
+    let again = b.get(&page(7)).await;
+    assert!(again.is_value_checked("services", "other"));
+    assert!(!again.is_value_checked("services", "document"));
+
+    // An invalid entry is kept as typed, without an error, and the saved answers of the
+    // page are not changed by the switch.
+    let res = b
+        .post(
+            &format!("/s/{SURVEY}/p/6/switch?lang=en"),
+            &[("last_visit", "2026-03-15"), ("wait_minutes", "12abc")],
+        )
+        .await;
+    let p6 = b.get(res.location().unwrap()).await;
+    assert_eq!(p6.input_value("wait_minutes").as_deref(), Some("12abc"));
+    assert!(p6.error_links().is_empty());
+    // Continuing validates as usual; once saved, the page shows the saved answers.
+    let refused = b
+        .post(
+            &page(6),
+            &[("last_visit", "2026-03-15"), ("wait_minutes", "12abc")],
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    b.post(
+        &page(6),
+        &[("last_visit", "2026-03-15"), ("wait_minutes", "20")],
+    )
+    .await;
+    assert_eq!(
+        b.get(&page(6)).await.input_value("wait_minutes").as_deref(),
+        Some("20")
+    );
+    let saved = b.post(&page(7), &[("services", "other")]).await;
+    assert_eq!(saved.status, StatusCode::SEE_OTHER);
+    assert!(b.get(&page(7)).await.is_value_checked("services", "other"));
+
+    // In change mode the switch comes back to the page in change mode.
+    let change = b.get(&format!("{}?change=1", page(7))).await;
+    assert!(change.body.contains(r#"name="change" value="1""#));
+    let res = b
+        .post(
+            &format!("/s/{SURVEY}/p/7/switch?lang=ar"),
+            &[("services", "complaint"), ("change", "1")],
+        )
+        .await;
+    assert_eq!(
+        res.location(),
+        Some(&*format!("{}?change=1&lang=ar", page(7)))
+    );
+
+    // Without the CSRF token nothing is kept.
+    let forged = b.post_raw(&switch, &[("services", "document")]).await;
+    assert_eq!(forged.status, StatusCode::FORBIDDEN);
+    assert!(
+        !b.get(&page(7))
+            .await
+            .is_value_checked("services", "document")
+    );
+
+    // Pages without a form keep the link.
+    let start = b.get(&format!("/s/{SURVEY}")).await;
+    assert!(start.body.contains(r#"<a class="lang-switch" href="#));
+    assert_eq!(stored(&server).await.len(), 0);
 }

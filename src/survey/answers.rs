@@ -164,9 +164,26 @@ fn read_value(q: &Question, given: &[&str]) -> Result<Option<Answer>, Text> {
                 }
             }
         }
-        QuestionKind::Number { .. } => match parse_number(value) {
-            Some(n) => Answer::Number(n),
-            None => return Err(msg::not_a_number()),
+        QuestionKind::Number { integer, .. } => match read_number(value) {
+            Ok(n) if *integer && n.fract() != 0.0 && point_before_three(value) => {
+                // `1.500` on a whole-number question: thousands with a point, or a typo.
+                let digits: String = normalise_digits(value)
+                    .chars()
+                    .filter(|c| c.is_ascii_digit() || *c == '-')
+                    .collect();
+                return Err(msg::ambiguous_number(None, &digits));
+            }
+            Ok(n) => Answer::Number(n),
+            Err(NumberError::NotANumber) => return Err(msg::not_a_number()),
+            Err(NumberError::Ambiguous {
+                as_decimal,
+                digits_only,
+            }) => {
+                return Err(msg::ambiguous_number(
+                    as_decimal.as_deref().filter(|_| !integer),
+                    &digits_only,
+                ));
+            }
         },
         QuestionKind::ShortText { .. } => Answer::Value(clean_text(value, false)),
         QuestionKind::LongText { .. } => Answer::Value(clean_text(value, true)),
@@ -176,6 +193,20 @@ fn read_value(q: &Question, given: &[&str]) -> Result<Option<Answer>, Text> {
         },
         QuestionKind::MultipleChoice { .. } => unreachable!("handled above"),
     }))
+}
+
+/// True for `1.500` or `١٫٥٠٠`: 1 to 3 digits, one point or `٫`, then exactly 3 digits.
+fn point_before_three(raw: &str) -> bool {
+    let s = normalise_digits(raw.trim());
+    let s = s.strip_prefix(['-', '−']).unwrap_or(&s);
+    match s.split_once(['.', '٫']) {
+        Some((int, frac)) => {
+            (1..=3).contains(&int.len())
+                && frac.len() == 3
+                && int.bytes().chain(frac.bytes()).all(|b| b.is_ascii_digit())
+        }
+        None => false,
+    }
 }
 
 /// Checks one stored answer against its question: codes, ranges, lengths. Used on every posted
@@ -340,6 +371,23 @@ pub fn prev_page(survey: &Survey, before: usize, answers: &Answers) -> Option<us
         .find(|&i| page_has_visible(survey, &survey.pages[i], &effective))
 }
 
+/// Where page `index` stands among the pages that apply to this person now (those with a
+/// visible question given the answers so far): `(position, count)`, both counted from 1, for
+/// "page 3 of 6". `show_if` names only earlier pages, so answering a page changes what applies
+/// after it, never before: going forward the position always grows by one, while the count
+/// may change when an answer opens or closes later pages.
+pub fn page_position(survey: &Survey, index: usize, answers: &Answers) -> (usize, usize) {
+    let mut effective = answers.clone();
+    prune_hidden(survey, &mut effective);
+    let applies: Vec<usize> = (0..survey.pages.len())
+        .filter(|&i| page_has_visible(survey, &survey.pages[i], &effective))
+        .collect();
+    let position = applies.iter().filter(|&&i| i < index).count() + 1;
+    // A page shown although nothing on it applies (answers changed in another tab) still
+    // gets a position within the count.
+    (position, applies.len().max(position))
+}
+
 /// A small, stable pseudo-random generator (SplitMix64): the same seed gives the same option
 /// order on every machine and every version of the `rand` crate.
 struct SplitMix(u64);
@@ -407,36 +455,136 @@ pub fn arabic_digits(s: &str) -> String {
         .collect()
 }
 
-/// Parses a typed number: ASCII, Arabic-Indic or Persian digits; `.`, `,` or `٫` as the decimal
-/// separator; an optional leading minus. Bidirectional marks and spaces are ignored. No
-/// exponents, no thousands separators, no `inf`/`NaN`.
-pub fn parse_number(raw: &str) -> Option<f64> {
+/// Why a typed number could not be read.
+#[derive(Debug, Clone, PartialEq)]
+pub enum NumberError {
+    /// Not a number at all (letters, exponents, two minus signs…).
+    NotANumber,
+    /// Commas, spaces or Arabic thousands separators that are not groups of three digits:
+    /// `1,5` may be a decimal comma, `12 34` a typo. Carries the digits read as a decimal
+    /// (point instead of the one comma, `1.5`) when that reading exists, and the digits alone
+    /// (`15`), so that the message can say exactly what to type.
+    Ambiguous {
+        as_decimal: Option<String>,
+        digits_only: String,
+    },
+}
+
+/// Reads a typed number: ASCII, Arabic-Indic or Persian digits; an optional leading minus;
+/// `.` or the Arabic decimal separator `٫` before decimals. Thousands may be grouped in
+/// threes with `,` (or the Arabic comma `،`), the Arabic thousands separator `٬`, a space, or
+/// `.` when there are several (`1.500.000`), or with `.` before a decimal comma when both
+/// appear (`1.500,5`). A comma that does not group thousands (`1,5`, `12,34`) is refused as
+/// ambiguous rather than guessed. Bidirectional marks are ignored. No exponents, no
+/// `inf`/`NaN`.
+pub fn read_number(raw: &str) -> Result<f64, NumberError> {
     if raw.chars().count() > MAX_NUMBER_INPUT {
-        return None;
+        return Err(NumberError::NotANumber);
     }
-    let s: String = normalise_digits(raw)
+    #[derive(Clone, Copy, PartialEq)]
+    enum Sep {
+        Point,
+        Comma,
+        ArabicDecimal,
+        ArabicGroup,
+        Space,
+    }
+    let cleaned: String = normalise_digits(raw)
         .chars()
-        .filter(|c| !c.is_whitespace() && !matches!(c, '\u{200E}' | '\u{200F}' | '\u{061C}'))
-        .map(|c| match c {
-            '٫' | ',' => '.',
-            '−' => '-',
-            _ => c,
-        })
+        .filter(|c| !matches!(c, '\u{200E}' | '\u{200F}' | '\u{061C}'))
         .collect();
-    let digits = s.strip_prefix('-').unwrap_or(&s);
-    let (int, frac) = match digits.split_once('.') {
-        Some((i, f)) => (i, Some(f)),
-        None => (digits, None),
+    let cleaned = cleaned.trim();
+    let (negative, body) = match cleaned.strip_prefix(['-', '−']) {
+        Some(rest) => (true, rest),
+        None => (false, cleaned),
     };
-    let all_digits = |p: &str| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit());
-    if !all_digits(int) || frac.is_some_and(|f| !all_digits(f)) {
-        return None;
+    // Digit runs and the single separator between each two of them.
+    let mut runs: Vec<String> = vec![String::new()];
+    let mut seps: Vec<Sep> = Vec::new();
+    for c in body.chars() {
+        let sep = match c {
+            '0'..='9' => {
+                if let Some(run) = runs.last_mut() {
+                    run.push(c);
+                }
+                continue;
+            }
+            '.' => Sep::Point,
+            ',' | '،' => Sep::Comma,
+            '٫' => Sep::ArabicDecimal,
+            '٬' => Sep::ArabicGroup,
+            c if c.is_whitespace() => Sep::Space,
+            _ => return Err(NumberError::NotANumber),
+        };
+        let in_gap = runs.last().is_some_and(String::is_empty);
+        if in_gap && sep == Sep::Space && seps.last() == Some(&Sep::Space) {
+            continue; // several spaces are one
+        }
+        if in_gap {
+            // A leading separator, or two in a row (`1..5`, `1, 5`, `.5`).
+            return Err(NumberError::NotANumber);
+        }
+        seps.push(sep);
+        runs.push(String::new());
+    }
+    if runs.iter().any(String::is_empty) {
+        return Err(NumberError::NotANumber);
+    }
+    let count = |kind: Sep| seps.iter().filter(|&&s| s == kind).count();
+    let last = seps.last().copied();
+    // Which separator, if any, starts the decimals: always the last one.
+    let decimal = match last {
+        None => None,
+        Some(Sep::ArabicDecimal) => Some(Sep::ArabicDecimal),
+        Some(Sep::Point) if count(Sep::Point) == 1 => Some(Sep::Point),
+        Some(Sep::Comma) if count(Sep::Comma) == 1 && count(Sep::Point) > 0 => Some(Sep::Comma),
+        Some(_) => None,
+    };
+    let (int_seps, frac) = match decimal {
+        Some(_) => (&seps[..seps.len() - 1], runs.last().cloned()),
+        None => (&seps[..], None),
+    };
+    let int_runs = &runs[..int_seps.len() + 1];
+    let digits_only: String = int_runs.concat();
+    // Grouping: one kind of separator, a first group of 1-3 digits (not a lone 0), then
+    // groups of exactly three.
+    let grouped = int_seps.is_empty()
+        || (int_seps.iter().all(|&s| s == int_seps[0])
+            && int_seps[0] != Sep::ArabicDecimal
+            && (1..=3).contains(&int_runs[0].len())
+            && int_runs[0] != "0"
+            && int_runs[1..].iter().all(|r| r.len() == 3));
+    if !grouped {
+        if int_seps.contains(&Sep::ArabicDecimal) || count(Sep::ArabicDecimal) > 1 {
+            return Err(NumberError::NotANumber);
+        }
+        if seps.iter().all(|&s| s == Sep::Point) {
+            // `1.2.3`: neither a decimal nor thousands.
+            return Err(NumberError::NotANumber);
+        }
+        let all: String = runs.concat();
+        let as_decimal = (seps.len() == 1 && seps[0] == Sep::Comma)
+            .then(|| format!("{}{}.{}", if negative { "-" } else { "" }, runs[0], runs[1]));
+        return Err(NumberError::Ambiguous {
+            as_decimal,
+            digits_only: format!("{}{all}", if negative { "-" } else { "" }),
+        });
+    }
+    let text = match frac {
+        Some(f) => format!("{digits_only}.{f}"),
+        None => digits_only,
+    };
+    let n: f64 = text.parse().map_err(|_| NumberError::NotANumber)?;
+    if !n.is_finite() {
+        return Err(NumberError::NotANumber);
     }
     // `+ 0.0` turns a typed "-0" into 0.
-    s.parse::<f64>()
-        .ok()
-        .filter(|n| n.is_finite())
-        .map(|n| n + 0.0)
+    Ok(if negative { -n } else { n } + 0.0)
+}
+
+/// [`read_number`] when the reason does not matter.
+pub fn parse_number(raw: &str) -> Option<f64> {
+    read_number(raw).ok()
 }
 
 /// Parses `YYYY-MM-DD` (also with `/`, one-digit month or day, and Arabic-Indic or Persian
@@ -624,6 +772,33 @@ mod msg {
             "أدخل رقمًا بالأرقام فقط، مثل ١٥",
             "Enter a number using digits only, like 15",
         )
+    }
+
+    /// A comma or space that does not group thousands: say what to type instead, with the
+    /// person's own digits. `as_decimal` is the decimal reading (`1.5` for `1,5`), left out on
+    /// questions that take whole numbers.
+    pub fn ambiguous_number(as_decimal: Option<&str>, digits_only: &str) -> Text {
+        let ar_digits_only = arabic_digits(digits_only);
+        match as_decimal {
+            Some(d) => t(
+                format!(
+                    "اكتب الكسر العشري بالفاصلة العشرية أو بنقطة، مثل {}، أو اكتب العدد دون فاصلة: {}. الفاصلة تُستخدم فقط بين كل ثلاثة أرقام، مثل ١٬٥٠٠",
+                    arabic_digits(d),
+                    ar_digits_only
+                ),
+                format!(
+                    "Write decimals with a point, like {d}, or type the number without the comma: {digits_only}. A comma can only separate groups of three digits, like 1,500"
+                ),
+            ),
+            None => t(
+                format!(
+                    "اكتب العدد بالأرقام فقط، مثل {ar_digits_only}، أو افصل كل ثلاثة أرقام، مثل ١٬٥٠٠"
+                ),
+                format!(
+                    "Type the number with digits only, like {digits_only}, or separate groups of three digits, like 1,500"
+                ),
+            ),
+        }
     }
 
     pub fn whole_number() -> Text {

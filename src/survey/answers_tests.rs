@@ -390,10 +390,10 @@ fn number_decimal_separators() {
     let p = page_of(&s, "p_text");
     for (raw, want) in [
         ("2.5", 2.5),
-        ("2,5", 2.5),
         ("٢٫٥", 2.5),
-        ("٢,٥", 2.5),
+        ("2٫5", 2.5),
         ("300", 300.0),
+        ("٢٩٩٫٧٥", 299.75),
     ] {
         let got = read_page(
             &s,
@@ -413,6 +413,101 @@ fn number_decimal_separators() {
     )
     .unwrap();
     assert!(!got.contains_key("weight"));
+}
+
+#[test]
+fn number_thousands_separators_where_unambiguous() {
+    for (raw, want) in [
+        ("1,500", 1500.0),
+        ("١٬٥٠٠", 1500.0),
+        ("1٬500", 1500.0),
+        ("١،٥٠٠", 1500.0),
+        ("1 500", 1500.0),
+        ("1\u{a0}500", 1500.0),
+        ("1\u{202f}500", 1500.0),
+        ("1,500,000", 1_500_000.0),
+        ("1.500.000", 1_500_000.0),
+        ("1,500.25", 1500.25),
+        ("١٬٥٠٠٫٢٥", 1500.25),
+        ("1.500,25", 1500.25),
+        ("-1,500", -1500.0),
+        ("999", 999.0),
+    ] {
+        assert_eq!(read_number(raw), Ok(want), "{raw}");
+    }
+    for raw in [
+        "1,5", "1,50", "0,500", "12,34", "1,5000", "1500,000", "1,50,000", "12 34", "1 5000",
+    ] {
+        assert!(
+            matches!(read_number(raw), Err(NumberError::Ambiguous { .. })),
+            "{raw}: {:?}",
+            read_number(raw)
+        );
+    }
+    assert_eq!(
+        read_number("1,5"),
+        Err(NumberError::Ambiguous {
+            as_decimal: Some("1.5".into()),
+            digits_only: "15".into()
+        })
+    );
+    for raw in ["1.2.3", "1٫5٫3", ",500", "1,", "1,,500", "1 , 500"] {
+        assert_eq!(read_number(raw), Err(NumberError::NotANumber), "{raw}");
+    }
+}
+
+#[test]
+fn an_ambiguous_comma_says_exactly_what_to_type() {
+    let s = survey();
+    let p = page_of(&s, "p_text");
+    let errs = read_page(
+        &s,
+        p,
+        &post(&[("name", "x"), ("weight", "2,5")]),
+        &Answers::new(),
+    )
+    .unwrap_err();
+    assert_eq!(
+        errs[0].message.en,
+        "Write decimals with a point, like 2.5, or type the number without the comma: 25. A comma can only separate groups of three digits, like 1,500"
+    );
+    assert!(
+        errs[0].message.ar.contains("مثل ٢٫٥"),
+        "{}",
+        errs[0].message.ar
+    );
+    assert!(
+        errs[0].message.ar.contains("دون فاصلة: ٢٥"),
+        "{}",
+        errs[0].message.ar
+    );
+    // A whole-number question does not suggest a decimal.
+    let e = one_error(&s, "p_number", &[("wait", "١,٥")], &red_satisfied());
+    assert_eq!(
+        e.message.en,
+        "Type the number with digits only, like 15, or separate groups of three digits, like 1,500"
+    );
+    assert_eq!(
+        e.message.ar,
+        "اكتب العدد بالأرقام فقط، مثل ١٥، أو افصل كل ثلاثة أرقام، مثل ١٬٥٠٠"
+    );
+    // `1.500` on a whole-number question is not "a fraction": it says what to type.
+    let e = one_error(&s, "p_number", &[("wait", "1.500")], &red_satisfied());
+    assert_eq!(
+        e.message.en,
+        "Type the number with digits only, like 1500, or separate groups of three digits, like 1,500"
+    );
+    let e = one_error(&s, "p_number", &[("wait", "12.5")], &red_satisfied());
+    assert_eq!(e.message.en, "Enter a whole number");
+    // And one that groups thousands is read.
+    let got = read_page(
+        &s,
+        page_of(&s, "p_number"),
+        &post(&[("wait", "١٬٠٠٠")]),
+        &red_satisfied(),
+    )
+    .unwrap();
+    assert_eq!(got["wait"], Answer::Number(1000.0));
 }
 
 #[test]
@@ -649,6 +744,38 @@ fn next_and_prev_page_skip_pages_with_nothing_visible() {
         Some(page_of(&s, "p_hidden"))
     );
     assert_eq!(next_page(&s, Some(s.pages.len() - 1), &none), None);
+}
+
+#[test]
+fn page_position_counts_only_the_pages_that_apply_now() {
+    let s = survey();
+    let (likert, rating, number, text, date, hidden) = (
+        page_of(&s, "p_likert"),
+        page_of(&s, "p_rating"),
+        page_of(&s, "p_number"),
+        page_of(&s, "p_text"),
+        page_of(&s, "p_date"),
+        page_of(&s, "p_hidden"),
+    );
+    // Nothing answered: the rating and number pages wait for "red", `why` shows while trust
+    // is unanswered.
+    let none = Answers::new();
+    assert_eq!(page_position(&s, 0, &none), (1, 6));
+    assert_eq!(page_position(&s, likert, &none), (3, 6));
+    assert_eq!(page_position(&s, hidden, &none), (6, 6));
+    // Blue with trust 3: five pages apply, read 1..5 going forward.
+    let blue = answers(&[("colour", val("blue")), ("trust", val("3"))]);
+    let walk: Vec<(usize, usize)> = [0, 1, likert, text, date]
+        .iter()
+        .map(|&i| page_position(&s, i, &blue))
+        .collect();
+    assert_eq!(walk, [(1, 5), (2, 5), (3, 5), (4, 5), (5, 5)]);
+    // Red and satisfied: the rating and number pages come in after page 1.
+    let red = red_satisfied();
+    assert_eq!(page_position(&s, rating, &red), (4, 8));
+    assert_eq!(page_position(&s, number, &red), (5, 8));
+    // A page that does not apply still gets a position within the count.
+    assert_eq!(page_position(&s, number, &blue), (4, 5));
 }
 
 fn complete() -> Answers {

@@ -1102,7 +1102,7 @@ mod never_panics {
             let _ = answers::next_page(survey, Some(i), &kept);
             let _ = answers::prev_page(survey, i, &kept);
         }
-        let filled = filled_from_answers(&kept);
+        let filled = filled_from_answers(survey, &kept, Lang::Ar);
         assert!(filled.len() <= kept.len());
         answers::prune_hidden(survey, &mut kept);
         let _ = answers::check_complete(survey, &kept);

@@ -36,6 +36,7 @@ pub fn router(state: AppState) -> Router<AppState> {
     Router::new()
         .route("/s/{survey}", get(start))
         .route("/s/{survey}/p/{page}", get(show_page).post(save_page))
+        .route("/s/{survey}/p/{page}/switch", post(switch_language))
         .route("/s/{survey}/check", get(check_answers))
         .route("/s/{survey}/submit", post(submit))
         .route("/s/{survey}/done", get(done))
@@ -252,15 +253,18 @@ async fn render_page(
     let here = page_href(survey, index);
     let keep: &[(&str, &str)] = if changing { &[("change", "1")] } else { &[] };
     let switch = layout::switch_href(&here, keep, lang);
+    let switch_action = format!("{here}/switch?lang={}", lang.other().code());
     let css = super::assets::stylesheet_href();
+    let (page_number, page_count) = answers::page_position(survey, index, &progress.answers);
     let view = QuestionPage {
         form,
         back_href: &back,
         error_list: &error_list,
-        page_number: index + 1,
-        page_count: survey.pages.len(),
+        page_number,
+        page_count,
         csrf: &csrf,
         changing,
+        switch_action: &switch_action,
     };
     let status = if error_list.is_empty() {
         StatusCode::OK
@@ -305,7 +309,15 @@ async fn show_page(
             Redirect::to(&next_href(survey, Some(index), &progress.answers)).into_response(),
         );
     }
-    let filled = question::filled_from_answers(&progress.answers);
+    let mut filled = question::filled_from_answers(survey, &progress.answers, visitor.lang);
+    let page = &survey.pages[index];
+    if let Some(draft) = progress.draft(&page.id) {
+        // Entered before a language switch and not saved yet: shown as entered.
+        for key in page_keys(page) {
+            filled.remove(key);
+        }
+        filled.extend(question::filled_from_posted(&draft.entries));
+    }
     let changing = is_changing(query.as_deref(), None);
     render_page(
         survey,
@@ -321,6 +333,51 @@ async fn show_page(
 
 /// Form fields that are the page's own machinery, not answers.
 const CONTROL_FIELDS: &[&str] = &[CSRF_FIELD, "change"];
+
+/// The answer keys of a page's questions (grid items included).
+fn page_keys(page: &crate::survey::Page) -> Vec<&str> {
+    page.questions
+        .iter()
+        .flat_map(|q| q.answer_keys())
+        .collect()
+}
+
+/// The language switch of a question page: a button of the page's form, posted here with
+/// `?lang=` the other language. What is entered is kept as the page's draft, valid or not and
+/// without validating it (nothing is saved as an answer), and the same page comes back in the
+/// other language showing it, until the page is continued.
+async fn switch_language(
+    State(state): State<AppState>,
+    visitor: Visitor,
+    path: SurveyPath,
+    form: FormPairs,
+) -> Result<Response, Error> {
+    visitor.verify_csrf(form.first(CSRF_FIELD)).await?;
+    let survey = path.survey(&state)?;
+    let index = path.page_index(survey)?;
+    let page = &survey.pages[index];
+    let changing = is_changing(None, Some(&form));
+    let keys = page_keys(page);
+    let entries: Vec<(String, String)> = form
+        .0
+        .into_iter()
+        .filter(|(k, _)| keys.contains(&k.as_str()))
+        .collect();
+    let mut progress = visitor.progress(&survey.id).await?;
+    let saved_here = keys.iter().any(|k| progress.answers.contains_key(*k));
+    // Nothing entered and nothing to override: the session stays unwritten.
+    if !entries.is_empty() || saved_here || progress.draft(&page.id).is_some() {
+        progress.keep_draft(&page.id, entries);
+        visitor.save_progress(&survey.id, &progress).await?;
+    }
+    let mut to = format!("{}?", page_href(survey, index));
+    if changing {
+        to.push_str("change=1&");
+    }
+    to.push_str("lang=");
+    to.push_str(visitor.lang.code());
+    Ok(Redirect::to(&to).into_response())
+}
 
 async fn save_page(
     State(state): State<AppState>,
@@ -355,6 +412,7 @@ async fn save_page(
             }
             progress.answers.extend(page_answers);
             answers::prune_hidden(survey, &mut progress.answers);
+            progress.drop_draft(&survey.pages[index].id);
             progress.done = false;
             visitor.save_progress(&survey.id, &progress).await?;
             let to = if changing {
@@ -372,6 +430,18 @@ async fn save_page(
             Ok(Redirect::to(&to).into_response())
         }
         Err(errors) => {
+            let page_id = &survey.pages[index].id;
+            if progress.draft(page_id).is_some() {
+                // A draft from a language switch would otherwise outlive what was posted since.
+                let keys = page_keys(&survey.pages[index]);
+                let entries = posted
+                    .iter()
+                    .filter(|(k, _)| keys.contains(&k.as_str()))
+                    .cloned()
+                    .collect();
+                progress.keep_draft(page_id, entries);
+                visitor.save_progress(&survey.id, &progress).await?;
+            }
             let filled = question::filled_from_posted(&posted);
             render_page(
                 survey, index, &visitor, &progress, &filled, errors, changing,
@@ -511,6 +581,7 @@ async fn submit(
         metadata: BTreeMap::new(),
         answers: std::mem::take(&mut progress.answers),
     };
+    progress.drafts.clear();
     match state.db.store_response(&response, &key).await? {
         Stored::New | Stored::Duplicate => {}
     }

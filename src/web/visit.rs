@@ -46,6 +46,10 @@ const REMEMBERED_KEYS: usize = 8;
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct Progress {
     pub answers: Answers,
+    /// What was entered on pages the person switched language on before saving them, as
+    /// posted (not validated), most recent last; shown on the page until it is saved.
+    #[serde(default)]
+    pub drafts: Vec<Draft>,
     /// Allowed `source` tag of the link the person came from.
     pub source: Option<String>,
     /// Seed for randomised option orders, fixed for the visit so re-renders keep the order.
@@ -58,7 +62,45 @@ pub struct Progress {
     pub done: bool,
 }
 
+/// One page's unsaved entries (see [`Progress::drafts`]).
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct Draft {
+    /// The page's id in the survey file.
+    pub page: String,
+    pub entries: Vec<(String, String)>,
+}
+
+/// How many characters of drafts a progress keeps at most (the oldest other pages go first).
+const DRAFTS_LIMIT: usize = 64 * 1024;
+
 impl Progress {
+    /// The unsaved entries of this page, if the person left some.
+    pub fn draft(&self, page: &str) -> Option<&Draft> {
+        self.drafts.iter().find(|d| d.page == page)
+    }
+
+    /// Keep `entries` as this page's draft, replacing an older one.
+    pub fn keep_draft(&mut self, page: &str, entries: Vec<(String, String)>) {
+        self.drop_draft(page);
+        self.drafts.push(Draft {
+            page: page.to_string(),
+            entries,
+        });
+        let size = |d: &Draft| {
+            d.entries
+                .iter()
+                .map(|(k, v)| k.len() + v.len())
+                .sum::<usize>()
+        };
+        while self.drafts.len() > 1 && self.drafts.iter().map(size).sum::<usize>() > DRAFTS_LIMIT {
+            self.drafts.remove(0);
+        }
+    }
+
+    pub fn drop_draft(&mut self, page: &str) {
+        self.drafts.retain(|d| d.page != page);
+    }
+
     pub fn remember_submitted(&mut self, key: String) {
         self.submitted.push(key);
         if self.submitted.len() > REMEMBERED_KEYS {

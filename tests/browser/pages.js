@@ -25,6 +25,7 @@ module.exports = [
   { name: 'change-answer', reach: (nav) => nav.changeAnswer() },
   { name: 'confirmation', reach: (nav) => nav.confirmation() },
   { name: 'language-switch', reach: (nav) => nav.languageSwitched() },
+  { name: 'language-switch-unsaved', reach: (nav) => nav.languageSwitchedUnsaved() },
   { name: 'not-found', reach: (nav) => nav.visit('/no-such-page'), status: 404 },
   { name: 'form-expired', reach: (nav) => nav.formExpired(), status: 403 },
   // The analysts' pages (run.sh creates the analyst and seeds responses so estimates show).

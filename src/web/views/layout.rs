@@ -17,7 +17,21 @@ pub struct Chrome<'a> {
     pub stylesheet: &'a str,
 }
 
+/// What the header's language switch is.
+pub enum Switch<'a> {
+    /// A link to this page in the other language (`Chrome::switch_href`).
+    Link,
+    /// A button of the page's form `form` (by id) that posts what is entered on the page to
+    /// `action`, which keeps it and shows the page in the other language: a link would lose
+    /// entries not yet saved, and without script only a form can carry them.
+    Form { form: &'a str, action: &'a str },
+}
+
 pub fn page(chrome: &Chrome, main: Markup) -> Markup {
+    page_with(chrome, &Switch::Link, main)
+}
+
+pub fn page_with(chrome: &Chrome, switch: &Switch, main: Markup) -> Markup {
     let lang = chrome.lang;
     let other = lang.other();
     html! {
@@ -34,8 +48,23 @@ pub fn page(chrome: &Chrome, main: Markup) -> Markup {
                 header.header {
                     div.width {
                         a.header-name href="/" { (i18n::SERVICE_NAME.get(lang)) }
-                        a.lang-switch href=(chrome.switch_href) lang=(other.code()) hreflang=(other.code()) {
-                            (i18n::LANGUAGE_NAME.get(other))
+                        @match switch {
+                            Switch::Link => {
+                                a.lang-switch href=(chrome.switch_href) lang=(other.code()) hreflang=(other.code()) {
+                                    (i18n::LANGUAGE_NAME.get(other))
+                                }
+                            }
+                            Switch::Form { form, action } => {
+                                // Enter in a text field presses the form's first submit button
+                                // in document order: this hidden one, the same as Continue,
+                                // not the switch after it.
+                                button type="submit" form=(form) hidden {
+                                    (i18n::CONTINUE.get(lang))
+                                }
+                                button.lang-switch type="submit" form=(form) formaction=(action) lang=(other.code()) {
+                                    (i18n::LANGUAGE_NAME.get(other))
+                                }
+                            }
                         }
                     }
                 }

@@ -56,17 +56,27 @@ pub struct QuestionPage<'a> {
     pub csrf: &'a str,
     /// Came from the check-answers page: go back there after this page.
     pub changing: bool,
+    /// Where the language switch posts the page's form (keeps what is entered).
+    pub switch_action: &'a str,
 }
+
+/// The id of a question page's form, for the header's language switch.
+const PAGE_FORM: &str = "answers";
 
 pub fn question(chrome: &Chrome, q: &QuestionPage) -> Markup {
     let lang = chrome.lang;
-    layout::page(
+    let switch = layout::Switch::Form {
+        form: PAGE_FORM,
+        action: q.switch_action,
+    };
+    layout::page_with(
         chrome,
+        &switch,
         html! {
             (components::back_link(q.back_href, lang))
             @if !q.error_list.is_empty() { (components::error_summary(q.error_list, lang)) }
             (components::progress(q.page_number, q.page_count, lang))
-            form method="post" novalidate {
+            form id=(PAGE_FORM) method="post" novalidate {
                 (components::hidden(crate::web::visit::CSRF_FIELD, q.csrf))
                 @if q.changing { (components::hidden("change", "1")) }
                 (q.form.fields())

@@ -13,15 +13,23 @@ use super::components::{self, Entry, Option_, Prompt, Shown};
 /// The values to show in the fields: what was posted (after an error) or what is saved.
 pub type Filled = BTreeMap<String, Vec<String>>;
 
-/// Field values from saved answers (numbers back in plain ASCII digits).
-pub fn filled_from_answers(answers: &Answers) -> Filled {
+/// Field values from saved answers. Numbers and dates are stored in ASCII digits and shown
+/// back in the digits of the page's language (`٣٥` on an Arabic page, `35` on an English
+/// one), so that Back does not change what the person typed; the fields accept both.
+/// Choice codes stay as they are: they are the radios' values.
+pub fn filled_from_answers(survey: &Survey, answers: &Answers, lang: Lang) -> Filled {
     answers
         .iter()
         .map(|(k, a)| {
-            let values = match a {
-                Answer::Number(n) => vec![format_number(*n)],
-                Answer::Codes(codes) => codes.clone(),
-                Answer::Value(v) => vec![v.clone()],
+            let kind = survey.question_of(k).map(|q| &q.kind);
+            let values = match (kind, a) {
+                (Some(QuestionKind::Number { .. }), Answer::Number(n)) => {
+                    vec![i18n::digits(lang, &format_number(*n))]
+                }
+                (Some(QuestionKind::Date { .. }), Answer::Value(v)) => vec![i18n::digits(lang, v)],
+                (_, Answer::Number(n)) => vec![format_number(*n)],
+                (_, Answer::Codes(codes)) => codes.clone(),
+                (_, Answer::Value(v)) => vec![v.clone()],
             };
             (k.clone(), values)
         })

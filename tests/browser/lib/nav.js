@@ -127,6 +127,44 @@ class Nav {
     return problems;
   }
 
+  /**
+   * A question page answered but not continued, then the header's switch (on question pages a
+   * button of the page's form): the page is now in this language with the entries kept. Then
+   * Enter in a text field must still continue, not switch: the first page with a text field
+   * is answered and Enter pressed in it.
+   */
+  async languageSwitchedUnsaved() {
+    const other = this.lang === 'ar' ? 'en' : 'ar';
+    await this.firstQuestion(other);
+    await site.walk(this.page, other, (st, m) => !st.error && m.kinds.includes('number'));
+    const answered = await site.answerWithPointer(this.page, other);
+    const before = this.page.url().split('?')[0];
+    await Promise.all([this.page.waitForNavigation(), this.page.click(SEL.langSwitch)]);
+    const problems = [];
+    const st = await site.state(this.page);
+    if (st.lang !== this.lang) problems.push(`after the switch the page is in "${st.lang}"`);
+    if (this.page.url().split('?')[0] !== before) problems.push(`the switch went to ${this.page.url()}, not ${before}`);
+    const after = await site.model(this.page);
+    for (const g of answered.groups) {
+      const now = after.groups.find((x) => x.name === g.name);
+      const was = site.plan(g, other, 0);
+      if (!now) problems.push(`after the switch, field ${g.name} is gone`);
+      else if (g.type === 'radio' || g.type === 'checkbox') {
+        if (!now.checked.includes(was.value)) problems.push(`after the switch, unsaved ${g.name}=${was.value} is no longer chosen`);
+      } else if (now.value !== was) problems.push(`after the switch, unsaved ${g.name} shows "${now.value}", not "${was}"`);
+    }
+    const text = after.groups.find((g) => g.type === 'text');
+    if (!text) return [...problems, 'no text field on the number page'];
+    await this.page.focus(`#${site.cssId(text.firstId)}`);
+    await Promise.all([this.page.waitForNavigation(), this.page.keyboard.press('Enter')]);
+    const next = await site.state(this.page);
+    if (next.lang !== this.lang) problems.push(`Enter in a text field switched the language to "${next.lang}"`);
+    if (this.page.url().split('?')[0] === before) problems.push('Enter in a text field did not continue');
+    // Back on the switched page, ready to be checked.
+    await Promise.all([this.page.waitForNavigation(), this.page.click(SEL.back)]);
+    return problems;
+  }
+
   /** The analysts' sign-in form (`?next=` as a protected page would send). */
   async signInForm(next = '/results') {
     await this.visit(`/login?next=${encodeURIComponent(next)}`);

@@ -5,7 +5,8 @@
 
 const SEL = {
   main: 'main',
-  langSwitch: 'a.lang-switch',
+  // A link, or on question pages a button of the page's form (it keeps what is entered).
+  langSwitch: '.lang-switch',
   errorSummary: '.error-summary',
   // The main action of a page: "Continue", "Submit my answers".
   submit: 'main form button[type=submit]',
