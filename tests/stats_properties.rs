@@ -143,6 +143,9 @@ proptest! {
         let d = design(&s, s.weights.clone());
         let before: f64 = d.weights().iter().sum();
         let mean = before / d.len() as f64;
+        // With no weight inside the bounds there is nobody to hand the trimmed excess to: R's
+        // trimWeights divides by zero there, and Mizan refuses (tested below).
+        prop_assume!(d.weights().iter().any(|w| *w >= lower * mean && *w <= upper * mean));
         let t = d.trim(TrimBounds { lower_rel: lower, upper_rel: upper, strict: true }).unwrap();
         let after: f64 = t.weights().iter().sum();
         prop_assert!(rel_eq(after, before, 1e-12), "{after} vs {before}");
@@ -150,4 +153,17 @@ proptest! {
             prop_assert!(*w >= lower * mean * (1.0 - 1e-12) && *w <= upper * mean * (1.0 + 1e-12), "{w} outside");
         }
     }
+}
+
+#[test]
+fn trimming_with_no_weight_inside_the_bounds_is_refused() {
+    // Eleven weights of 0.2 and one of 19.18: the mean is 1.78, and [0.2, 1.1] × mean holds
+    // none of them (the case proptest found).
+    let mut weights = vec![0.2; 11];
+    weights.push(19.18226423695869);
+    let d = mizan::stats::Design::new(weights, None, None).unwrap();
+    let err = d
+        .trim(TrimBounds { lower_rel: 0.2, upper_rel: 1.1, strict: true })
+        .unwrap_err();
+    assert!(err.to_string().contains("outside the trimming bounds"), "{err}");
 }
