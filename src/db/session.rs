@@ -53,14 +53,27 @@ pub(super) fn end_of_day(t: time::OffsetDateTime) -> time::OffsetDateTime {
 
 impl SqliteSessions {
     async fn write(&self, record: &Record, create: bool) -> session_store::Result<bool> {
-        let record = &coarse(record);
+        // The record as `coarse` would make it, encoded without copying its data: the same
+        // fields in the same order, so the store's own `load` decodes it as a `Record`.
+        #[derive(serde::Serialize)]
+        struct Stored<'r> {
+            id: &'r Id,
+            data: &'r std::collections::HashMap<String, serde_json::Value>,
+            expiry_date: time::OffsetDateTime,
+        }
+        let expiry_date = end_of_day(record.expiry_date);
+        let stored = Stored {
+            id: &record.id,
+            data: &record.data,
+            expiry_date,
+        };
         let data =
-            rmp_serde::to_vec(record).map_err(|e| session_store::Error::Encode(e.to_string()))?;
+            rmp_serde::to_vec(&stored).map_err(|e| session_store::Error::Encode(e.to_string()))?;
         self.pools
             .write_session(super::sqlite::SessionRow {
                 id: record.id.to_string(),
                 data,
-                expiry: record.expiry_date,
+                expiry: expiry_date,
                 create,
             })
             .await
