@@ -72,7 +72,11 @@ impl Client {
         let req = if person.cookies.is_empty() {
             req
         } else {
-            let header: Vec<String> = person.cookies.iter().map(|(k, v)| format!("{k}={v}")).collect();
+            let header: Vec<String> = person
+                .cookies
+                .iter()
+                .map(|(k, v)| format!("{k}={v}"))
+                .collect();
             req.header("cookie", header.join("; "))
         };
         let res = match req.send().await {
@@ -83,7 +87,12 @@ impl Client {
             }
         };
         let status = res.status();
-        for sc in res.headers().get_all("set-cookie").iter().filter_map(|v| v.to_str().ok()) {
+        for sc in res
+            .headers()
+            .get_all("set-cookie")
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+        {
             if let Some((k, v)) = sc.split(';').next().and_then(|kv| kv.split_once('=')) {
                 person.cookies.retain(|(name, _)| name != k);
                 person.cookies.push((k.to_string(), v.to_string()));

@@ -13,7 +13,10 @@ const BROKEN: &[(&str, usize, &[&str])] = &[
     (
         "unclosed-string.toml",
         13,
-        &["TOML syntax error: unclosed string", "not closed on this line"],
+        &[
+            "TOML syntax error: unclosed string",
+            "not closed on this line",
+        ],
     ),
     (
         "unknown-type.toml",
@@ -264,7 +267,10 @@ fn every_valid_file_gets_an_ok_line() {
     assert!(ok[0].starts_with(&format!("ok: {folder}/a.toml (citizen-security, version ")));
     assert!(ok[1].starts_with(&format!("ok: {folder}/b.toml (second-wave, version ")));
     assert!(stderr.contains("c.toml:11: "), "{stderr}");
-    assert!(!stderr.contains("a.toml") && !stderr.contains("b.toml"), "{stderr}");
+    assert!(
+        !stderr.contains("a.toml") && !stderr.contains("b.toml"),
+        "{stderr}"
+    );
     assert!(stderr.ends_with("3 problems found\n"), "{stderr}");
 
     // Without the broken file: two `ok:` lines and exit code 0.

@@ -178,13 +178,24 @@ async fn session_cookie_is_http_only_strict_and_carries_no_answers() {
     let mut b = Browser::new(&server);
     let p = b.get(&page(1)).await;
     // A first page sets only the visit cookie (CSRF token); the session comes with answers.
-    let cookies: Vec<String> = p.headers.get_all("set-cookie").iter().map(|v| v.to_str().unwrap().to_string()).collect();
+    let cookies: Vec<String> = p
+        .headers
+        .get_all("set-cookie")
+        .iter()
+        .map(|v| v.to_str().unwrap().to_string())
+        .collect();
     assert_eq!(cookies.len(), 1, "{cookies:?}");
     let visit = &cookies[0];
     assert!(visit.starts_with("mizan-visit="), "{visit}");
     for c in [visit] {
-        assert!(c.contains("HttpOnly") && c.contains("SameSite=Strict") && c.contains("Path=/"), "{c}");
-        assert!(!c.contains("Secure"), "plain-HTTP loopback needs a non-Secure cookie");
+        assert!(
+            c.contains("HttpOnly") && c.contains("SameSite=Strict") && c.contains("Path=/"),
+            "{c}"
+        );
+        assert!(
+            !c.contains("Secure"),
+            "plain-HTTP loopback needs a non-Secure cookie"
+        );
     }
     let saved = b
         .post(&page(1), &[("safe_day", "1"), ("safe_night", "2")])

@@ -47,7 +47,11 @@ async fn cookie_less_gets_write_no_session() {
         let gets = paths.iter().map(|p| client.get(server.url(p)).send());
         for res in futures::future::join_all(gets).await {
             let res = res.unwrap();
-            assert!(res.status().is_success() || res.status().is_redirection(), "{}", res.status());
+            assert!(
+                res.status().is_success() || res.status().is_redirection(),
+                "{}",
+                res.status()
+            );
             sent += 1;
         }
         if round == 0 {
@@ -56,13 +60,19 @@ async fn cookie_less_gets_write_no_session() {
     }
     assert_eq!(sent, 40 * paths.len());
     let rows = session_rows(&server).await;
-    assert!(rows.is_empty(), "{} session rows after {sent} cookie-less GETs", rows.len());
+    assert!(
+        rows.is_empty(),
+        "{} session rows after {sent} cookie-less GETs",
+        rows.len()
+    );
 
     // The first saved answer is what creates a session; the source tag of the link arrives
     // with it.
     let mut b = Browser::new(&server);
     b.get(&format!("/s/{SURVEY}?source=sms")).await;
-    let saved = b.post(&page(1), &[("safe_day", "3"), ("safe_night", "2")]).await;
+    let saved = b
+        .post(&page(1), &[("safe_day", "3"), ("safe_night", "2")])
+        .await;
     assert_eq!(saved.status, StatusCode::SEE_OTHER);
     assert_eq!(session_rows(&server).await.len(), 1);
     b.answer_all(WITH_CONTACT).await;
@@ -78,12 +88,17 @@ async fn two_page_saves_at_the_same_moment_are_both_kept() {
     for trial in 0..30 {
         let mut b = Browser::new(&server);
         // Page 1 and page 2 of the example survey, posted together in one session.
-        b.post(&page(1), &[("safe_day", "3"), ("safe_night", "2")]).await;
+        b.post(&page(1), &[("safe_day", "3"), ("safe_night", "2")])
+            .await;
         let token = b.csrf().await;
         let (one, two) = tokio::join!(
             b.client
                 .post(server.url(&page(1)))
-                .form(&[("csrf", token.as_str()), ("safe_day", "4"), ("safe_night", "1")])
+                .form(&[
+                    ("csrf", token.as_str()),
+                    ("safe_day", "4"),
+                    ("safe_night", "1")
+                ])
                 .send(),
             b.client
                 .post(server.url(&page(2)))
@@ -110,13 +125,19 @@ async fn stored_sessions_expire_at_a_day_boundary_and_lose_their_answers_at_subm
     let rows = session_rows(&server).await;
     assert_eq!(rows.len(), 1);
     let marker = "الشارع مظلم ليلاً".as_bytes();
-    assert!(rows[0].iter().any(|c| db_dump::contains(c, marker)), "answers in progress are in the session");
+    assert!(
+        rows[0].iter().any(|c| db_dump::contains(c, marker)),
+        "answers in progress are in the session"
+    );
     assert_eq!(b.submit().await.status, StatusCode::SEE_OTHER);
 
     for row in session_rows(&server).await {
         let (expiry, others) = row.split_last().unwrap();
         for cell in others {
-            assert!(!db_dump::contains(cell, marker), "a submitted answer stayed in the session");
+            assert!(
+                !db_dump::contains(cell, marker),
+                "a submitted answer stayed in the session"
+            );
         }
         // The expiry column (the session table's last): a Unix timestamp or a timestamp text,
         // either way midnight UTC.
@@ -125,7 +146,10 @@ async fn stored_sessions_expire_at_a_day_boundary_and_lose_their_answers_at_subm
             assert_eq!(secs % 86_400, 0, "expiry {secs} is not midnight UTC");
         } else {
             let rest = expiry.replace("00:00:00", "").replace("+00:00", "");
-            assert!(!db_dump::has_time_of_day(rest.as_bytes()), "expiry {expiry} is not midnight UTC");
+            assert!(
+                !db_dump::has_time_of_day(rest.as_bytes()),
+                "expiry {expiry} is not midnight UTC"
+            );
         }
     }
 }

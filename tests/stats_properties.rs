@@ -163,7 +163,14 @@ fn trimming_with_no_weight_inside_the_bounds_is_refused() {
     weights.push(19.18226423695869);
     let d = mizan::stats::Design::new(weights, None, None).unwrap();
     let err = d
-        .trim(TrimBounds { lower_rel: 0.2, upper_rel: 1.1, strict: true })
+        .trim(TrimBounds {
+            lower_rel: 0.2,
+            upper_rel: 1.1,
+            strict: true,
+        })
         .unwrap_err();
-    assert!(err.to_string().contains("outside the trimming bounds"), "{err}");
+    assert!(
+        err.to_string().contains("outside the trimming bounds"),
+        "{err}"
+    );
 }

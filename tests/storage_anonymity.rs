@@ -34,7 +34,13 @@ async fn forty_submissions_in_a_known_order(server: &TestServer) {
         let m = marker(n);
         let answers: Vec<(&str, &str)> = WITH_CONTACT
             .iter()
-            .map(|&(k, v)| if k == "comment" { (k, m.as_str()) } else { (k, v) })
+            .map(|&(k, v)| {
+                if k == "comment" {
+                    (k, m.as_str())
+                } else {
+                    (k, v)
+                }
+            })
             .collect();
         b.answer_all(&answers).await;
         people.push(b);
@@ -61,7 +67,11 @@ async fn sqlite_files_hold_no_order_time_or_stale_answers_soon_after_the_last_su
     }
     let server = TestServer::start().await;
     forty_submissions_in_a_known_order(&server).await;
-    let db_path = server.database_url.strip_prefix("sqlite://").unwrap().to_string();
+    let db_path = server
+        .database_url
+        .strip_prefix("sqlite://")
+        .unwrap()
+        .to_string();
     let wal_path = format!("{db_path}-wal");
     let shm_path = format!("{db_path}-shm");
 
@@ -78,7 +88,10 @@ async fn sqlite_files_hold_no_order_time_or_stale_answers_soon_after_the_last_su
         );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    println!("log emptied {:?} after the last submission", start.elapsed());
+    println!(
+        "log emptied {:?} after the last submission",
+        start.elapsed()
+    );
 
     // The attacker's copy.
     let main = std::fs::read(&db_path).unwrap();
@@ -90,7 +103,10 @@ async fn sqlite_files_hold_no_order_time_or_stale_answers_soon_after_the_last_su
     let mut placed = Vec::new();
     for n in 0..PEOPLE {
         let m = format!("anonymity-probe-{n:02}-");
-        assert!(find_all(&shm, m.as_bytes()).is_empty(), "{m} in the -shm file");
+        assert!(
+            find_all(&shm, m.as_bytes()).is_empty(),
+            "{m} in the -shm file"
+        );
         let at = find_all(&main, m.as_bytes());
         assert_eq!(at.len(), 1, "{m} is in the main file {} times", at.len());
         placed.push((n, at[0]));
@@ -111,7 +127,9 @@ async fn sqlite_files_hold_no_order_time_or_stale_answers_soon_after_the_last_su
         // As the server runs it (secure_delete changes how VACUUM fills pages).
         conn.execute("PRAGMA secure_delete = ON").await.unwrap();
         conn.execute("VACUUM").await.unwrap();
-        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").await.unwrap();
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            .await
+            .unwrap();
         conn.close().await.unwrap();
     }
     let rebuilt = std::fs::read(&copy).unwrap();
@@ -123,7 +141,10 @@ async fn sqlite_files_hold_no_order_time_or_stale_answers_soon_after_the_last_su
             moved.push(n);
         }
     }
-    assert!(moved.is_empty(), "a rebuild moves responses {moved:?}: the file keeps their arrival order");
+    assert!(
+        moved.is_empty(),
+        "a rebuild moves responses {moved:?}: the file keeps their arrival order"
+    );
 
     // No session row keeps anything of a submitted response.
     for table in db_dump::dump_all(&server.database_url).await {
@@ -131,7 +152,10 @@ async fn sqlite_files_hold_no_order_time_or_stale_answers_soon_after_the_last_su
             continue;
         }
         for (_, cell) in table.cells() {
-            assert!(!db_dump::contains(cell, b"anonymity-probe-"), "answers left in a session");
+            assert!(
+                !db_dump::contains(cell, b"anonymity-probe-"),
+                "answers left in a session"
+            );
         }
     }
 }
@@ -144,16 +168,17 @@ async fn postgres_sessions_give_no_submit_time_and_scrub_removes_transaction_ord
     use sqlx::Connection;
     let server = TestServer::start().await;
     forty_submissions_in_a_known_order(&server).await;
-    let mut conn = sqlx::PgConnection::connect(&server.database_url).await.unwrap();
+    let mut conn = sqlx::PgConnection::connect(&server.database_url)
+        .await
+        .unwrap();
 
     // The attack: a response's xmin + 1 is the transaction that saved the person's session
     // right after; its expiry minus the inactivity limit was the submit time.
-    let responses: Vec<(i64, String)> = sqlx::query_as(
-        "SELECT xmin::text::bigint, answers->>'comment' FROM responses",
-    )
-    .fetch_all(&mut conn)
-    .await
-    .unwrap();
+    let responses: Vec<(i64, String)> =
+        sqlx::query_as("SELECT xmin::text::bigint, answers->>'comment' FROM responses")
+            .fetch_all(&mut conn)
+            .await
+            .unwrap();
     assert_eq!(responses.len(), PEOPLE);
     let sessions: Vec<(i64, String, Vec<u8>)> = sqlx::query_as(
         "SELECT xmin::text::bigint, to_char(expiry_date AT TIME ZONE 'UTC', 'HH24:MI:SS.US'), data \
@@ -166,8 +191,14 @@ async fn postgres_sessions_give_no_submit_time_and_scrub_removes_transaction_ord
     for (xmin, _) in &responses {
         if let Some((_, time, data)) = sessions.iter().find(|(x, _, _)| x == &(xmin + 1)) {
             linked += 1;
-            assert_eq!(time, "00:00:00.000000", "the session after a response tells the time");
-            assert!(!db_dump::contains(data, b"anonymity-probe-"), "answers left in a session");
+            assert_eq!(
+                time, "00:00:00.000000",
+                "the session after a response tells the time"
+            );
+            assert!(
+                !db_dump::contains(data, b"anonymity-probe-"),
+                "answers left in a session"
+            );
         }
     }
     println!("{linked} of {PEOPLE} responses have a session in the next transaction (day only)");
@@ -187,7 +218,12 @@ async fn postgres_sessions_give_no_submit_time_and_scrub_removes_transaction_ord
     .unwrap();
     assert_eq!(after.len(), PEOPLE);
     let xmins: std::collections::BTreeSet<i64> = after.iter().map(|r| r.0).collect();
-    assert_eq!(xmins.len(), 1, "responses still carry {} transaction ids", xmins.len());
+    assert_eq!(
+        xmins.len(),
+        1,
+        "responses still carry {} transaction ids",
+        xmins.len()
+    );
     let ids: Vec<&String> = after.iter().map(|r| &r.2).collect();
     let mut sorted = ids.clone();
     sorted.sort();

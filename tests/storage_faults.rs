@@ -41,7 +41,10 @@ impl SmallDisk {
 
 impl Drop for SmallDisk {
     fn drop(&mut self) {
-        let _ = Command::new("umount").arg("-l").arg(self.dir.path()).status();
+        let _ = Command::new("umount")
+            .arg("-l")
+            .arg(self.dir.path())
+            .status();
     }
 }
 
@@ -109,7 +112,10 @@ async fn wait_for_health(server: &TestServer, want_ok: bool, within: Duration) -
 const CANNOT_SAVE_AR: &str = "لا يمكننا حفظ الإجابات الآن";
 const CANNOT_SAVE_EN: &str = "We cannot save answers right now";
 
-fn comment_of(answers: &[(&'static str, &'static str)], comment: &'static str) -> Vec<(&'static str, &'static str)> {
+fn comment_of(
+    answers: &[(&'static str, &'static str)],
+    comment: &'static str,
+) -> Vec<(&'static str, &'static str)> {
     answers
         .iter()
         .map(|&(k, v)| if k == "comment" { (k, comment) } else { (k, v) })
@@ -119,20 +125,23 @@ fn comment_of(answers: &[(&'static str, &'static str)], comment: &'static str) -
 fn count_comment(rows: &[mizan::db::StoredResponse], comment: &str) -> usize {
     rows.iter()
         .filter(|r| {
-            r.answers.get("comment")
-                == Some(&mizan::survey::Answer::Value(comment.to_string()))
+            r.answers.get("comment") == Some(&mizan::survey::Answer::Value(comment.to_string()))
         })
         .count()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_full_disk_is_reported_and_the_server_recovers_when_space_returns() {
-    let Some((disk, server)) = on_small_disk() else { return };
+    let Some((disk, server)) = on_small_disk() else {
+        return;
+    };
     assert_eq!(health(&server).await, StatusCode::OK);
 
     // One person stored before the fault, another half way through the survey when it comes.
     let mut before = Browser::new(&server);
-    before.answer_all(&comment_of(WITH_CONTACT, "stored-before-the-fault")).await;
+    before
+        .answer_all(&comment_of(WITH_CONTACT, "stored-before-the-fault"))
+        .await;
     assert_eq!(before.submit().await.status, StatusCode::SEE_OTHER);
     let mut caught = Browser::new(&server);
     let caught_answers = comment_of(WITH_CONTACT, "caught-by-the-fault");
@@ -141,8 +150,15 @@ async fn a_full_disk_is_reported_and_the_server_recovers_when_space_returns() {
     let key = check.submission_key().expect("submission key");
 
     let filler = fill(disk.path());
-    let refused = caught.post(&format!("/s/{SURVEY}/submit"), &[("key", &key)]).await;
-    assert_eq!(refused.status, StatusCode::SERVICE_UNAVAILABLE, "{}", refused.body);
+    let refused = caught
+        .post(&format!("/s/{SURVEY}/submit"), &[("key", &key)])
+        .await;
+    assert_eq!(
+        refused.status,
+        StatusCode::SERVICE_UNAVAILABLE,
+        "{}",
+        refused.body
+    );
     assert!(refused.body.contains(CANNOT_SAVE_AR), "{}", refused.body);
     wait_for_health(&server, false, Duration::from_secs(10)).await;
 
@@ -160,13 +176,19 @@ async fn a_full_disk_is_reported_and_the_server_recovers_when_space_returns() {
     println!("recovered {took:?} after space came back");
 
     // The retried submit stores once; a second retry is a duplicate, not a second row.
-    let retried = caught.post(&format!("/s/{SURVEY}/submit"), &[("key", &key)]).await;
+    let retried = caught
+        .post(&format!("/s/{SURVEY}/submit"), &[("key", &key)])
+        .await;
     assert_eq!(retried.status, StatusCode::SEE_OTHER, "{}", retried.body);
-    let again = caught.post(&format!("/s/{SURVEY}/submit"), &[("key", &key)]).await;
+    let again = caught
+        .post(&format!("/s/{SURVEY}/submit"), &[("key", &key)])
+        .await;
     assert_eq!(again.status, StatusCode::SEE_OTHER);
     // And a new respondent gets through from start to finish.
     let mut after = Browser::new(&server);
-    after.answer_all(&comment_of(WITHOUT_CONTACT, "stored-after-recovery")).await;
+    after
+        .answer_all(&comment_of(WITHOUT_CONTACT, "stored-after-recovery"))
+        .await;
     assert_eq!(after.submit().await.status, StatusCode::SEE_OTHER);
 
     let rows = stored(&server).await;
@@ -185,7 +207,11 @@ fn immutable(path: &Path, on: bool) {
         .status()
         .map(|s| s.success())
         .unwrap_or(false);
-    assert!(ok, "chattr needs root and an ext4-like file system for {}", path.display());
+    assert!(
+        ok,
+        "chattr needs root and an ext4-like file system for {}",
+        path.display()
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -206,12 +232,21 @@ async fn a_read_only_database_file_is_a_503_not_a_blank_500_and_recovers() {
         }
     }
     let _undo = Mutable(file.clone());
-    let server = TestServer::start_on(&common::repo_path("surveys"), url, tempfile::tempdir().unwrap());
+    let server = TestServer::start_on(
+        &common::repo_path("surveys"),
+        url,
+        tempfile::tempdir().unwrap(),
+    );
 
     wait_for_health(&server, false, Duration::from_secs(10)).await;
     let mut person = Browser::new(&server);
     let start = person.get(&format!("/s/{SURVEY}")).await;
-    assert_eq!(start.status, StatusCode::SERVICE_UNAVAILABLE, "{}", start.body);
+    assert_eq!(
+        start.status,
+        StatusCode::SERVICE_UNAVAILABLE,
+        "{}",
+        start.body
+    );
     assert!(start.body.contains(CANNOT_SAVE_AR), "{}", start.body);
     let english = person.get(&format!("/s/{SURVEY}/p/1?lang=en")).await;
     assert_eq!(english.status, StatusCode::SERVICE_UNAVAILABLE);
@@ -220,7 +255,9 @@ async fn a_read_only_database_file_is_a_503_not_a_blank_500_and_recovers() {
     immutable(&file, false);
     let took = wait_for_health(&server, true, Duration::from_secs(15)).await;
     println!("recovered {took:?} after the file became writable");
-    person.answer_all(&comment_of(WITHOUT_CONTACT, "after-read-only")).await;
+    person
+        .answer_all(&comment_of(WITHOUT_CONTACT, "after-read-only"))
+        .await;
     assert_eq!(person.submit().await.status, StatusCode::SEE_OTHER);
     assert_eq!(count_comment(&stored(&server).await, "after-read-only"), 1);
     drop(server);
@@ -239,7 +276,9 @@ async fn a_database_locked_by_another_process_answers_within_a_bounded_wait() {
         .unwrap()
         .to_string();
     let mut person = Browser::new(&server);
-    person.answer_all(&comment_of(WITHOUT_CONTACT, "waited-for-the-lock")).await;
+    person
+        .answer_all(&comment_of(WITHOUT_CONTACT, "waited-for-the-lock"))
+        .await;
     let check = person.get(&format!("/s/{SURVEY}/check")).await;
     let key = check.submission_key().unwrap();
 
@@ -247,10 +286,15 @@ async fn a_database_locked_by_another_process_answers_within_a_bounded_wait() {
     let (locked_tx, locked_rx) = std::sync::mpsc::channel();
     let (release_tx, release_rx) = std::sync::mpsc::channel::<()>();
     let holder = std::thread::spawn(move || {
-        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
         rt.block_on(async {
             use sqlx::{Connection, Executor};
-            let mut conn = sqlx::SqliteConnection::connect(&format!("sqlite://{path}")).await.unwrap();
+            let mut conn = sqlx::SqliteConnection::connect(&format!("sqlite://{path}"))
+                .await
+                .unwrap();
             conn.execute("BEGIN EXCLUSIVE").await.unwrap();
             locked_tx.send(()).unwrap();
             let _ = release_rx.recv_timeout(Duration::from_secs(30));
@@ -260,17 +304,32 @@ async fn a_database_locked_by_another_process_answers_within_a_bounded_wait() {
     locked_rx.recv().unwrap();
 
     let started = Instant::now();
-    let refused = person.post(&format!("/s/{SURVEY}/submit"), &[("key", &key)]).await;
+    let refused = person
+        .post(&format!("/s/{SURVEY}/submit"), &[("key", &key)])
+        .await;
     let waited = started.elapsed();
-    assert_eq!(refused.status, StatusCode::SERVICE_UNAVAILABLE, "{}", refused.body);
+    assert_eq!(
+        refused.status,
+        StatusCode::SERVICE_UNAVAILABLE,
+        "{}",
+        refused.body
+    );
     assert!(refused.body.contains(CANNOT_SAVE_AR));
-    assert!(waited < Duration::from_secs(15), "the request waited {waited:?}");
+    assert!(
+        waited < Duration::from_secs(15),
+        "the request waited {waited:?}"
+    );
     wait_for_health(&server, false, Duration::from_secs(15)).await;
 
     release_tx.send(()).unwrap();
     holder.join().unwrap();
     wait_for_health(&server, true, Duration::from_secs(15)).await;
-    let retried = person.post(&format!("/s/{SURVEY}/submit"), &[("key", &key)]).await;
+    let retried = person
+        .post(&format!("/s/{SURVEY}/submit"), &[("key", &key)])
+        .await;
     assert_eq!(retried.status, StatusCode::SEE_OTHER, "{}", retried.body);
-    assert_eq!(count_comment(&stored(&server).await, "waited-for-the-lock"), 1);
+    assert_eq!(
+        count_comment(&stored(&server).await, "waited-for-the-lock"),
+        1
+    );
 }

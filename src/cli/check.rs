@@ -38,7 +38,10 @@ pub fn run(args: Args) -> ExitCode {
     if problems == 0 {
         ExitCode::SUCCESS
     } else {
-        eprintln!("{problems} problem{} found", if problems == 1 { "" } else { "s" });
+        eprintln!(
+            "{problems} problem{} found",
+            if problems == 1 { "" } else { "s" }
+        );
         ExitCode::from(1)
     }
 }

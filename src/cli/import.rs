@@ -102,9 +102,12 @@ fn xlsform_run(a: XlsformArgs) -> ExitCode {
 
 /// Every sheet as rows of text, with the row numbers the spreadsheet shows.
 fn read_workbook(path: &Path) -> Result<Workbook, String> {
-    let mut book: Xlsx<std::io::BufReader<std::fs::File>> = open_workbook(path)
-        .map_err(|e: calamine::XlsxError| {
-            format!("{}: cannot read it as an XLSX workbook: {e}", path.display())
+    let mut book: Xlsx<std::io::BufReader<std::fs::File>> =
+        open_workbook(path).map_err(|e: calamine::XlsxError| {
+            format!(
+                "{}: cannot read it as an XLSX workbook: {e}",
+                path.display()
+            )
         })?;
     let mut sheets = Vec::new();
     for name in book.sheet_names() {
@@ -150,7 +153,10 @@ fn write_atomically(path: &Path, text: &str) -> std::io::Result<()> {
         Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
         _ => PathBuf::from("."),
     };
-    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("survey");
+    let name = path
+        .file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or("survey");
     // Not `*.toml`: `serve` and `check` do not read it should it be left behind by a crash.
     let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
     let result = (|| {

@@ -33,7 +33,10 @@ pub fn run(_args: Args) -> ExitCode {
         db.close().await;
         match outcome {
             Ok(rows) => {
-                println!("scrubbed: {rows} responses rewritten in id order ({})", db.kind());
+                println!(
+                    "scrubbed: {rows} responses rewritten in id order ({})",
+                    db.kind()
+                );
                 ExitCode::SUCCESS
             }
             Err(e) => super::fail(e),

@@ -8,7 +8,7 @@
 //! disk so that new respondents are turned away *before* the disk is full, not after they
 //! have answered twenty questions. `/healthz` and the survey pages read [`Health::fault`].
 
-use std::sync::atomic::{AtomicU64, AtomicU8, Ordering};
+use std::sync::atomic::{AtomicU8, AtomicU64, Ordering};
 
 /// What is wrong with the storage, as far as the server can tell.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -66,18 +66,18 @@ impl Fault {
                 if let Ok(extended) = code.parse::<i32>() {
                     // SQLite: the primary result code is the low byte of the extended one.
                     match extended & 0xff {
-                        13 => Some(Fault::DiskFull),           // SQLITE_FULL
-                        8 => Some(Fault::ReadOnly),            // SQLITE_READONLY
-                        5 | 6 => Some(Fault::Locked),          // SQLITE_BUSY, SQLITE_LOCKED
-                        10 | 14 => Some(Fault::Unreachable),   // SQLITE_IOERR, SQLITE_CANTOPEN
+                        13 => Some(Fault::DiskFull),         // SQLITE_FULL
+                        8 => Some(Fault::ReadOnly),          // SQLITE_READONLY
+                        5 | 6 => Some(Fault::Locked),        // SQLITE_BUSY, SQLITE_LOCKED
+                        10 | 14 => Some(Fault::Unreachable), // SQLITE_IOERR, SQLITE_CANTOPEN
                         _ => None,
                     }
                 } else {
                     // PostgreSQL SQLSTATE.
                     match code.as_ref() {
-                        "53100" => Some(Fault::DiskFull),      // disk_full
-                        "25006" => Some(Fault::ReadOnly),      // read_only_sql_transaction
-                        "55P03" => Some(Fault::Locked),        // lock_not_available
+                        "53100" => Some(Fault::DiskFull), // disk_full
+                        "25006" => Some(Fault::ReadOnly), // read_only_sql_transaction
+                        "55P03" => Some(Fault::Locked),   // lock_not_available
                         c if c.starts_with("08") || c.starts_with("57P") || c.starts_with("53") => {
                             Some(Fault::Unreachable)
                         }

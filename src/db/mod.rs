@@ -161,7 +161,13 @@ impl Db {
                     .file
                     .as_deref()
                     .and_then(|f| f.parent())
-                    .map(|dir| if dir.as_os_str().is_empty() { std::path::Path::new(".") } else { dir })
+                    .map(|dir| {
+                        if dir.as_os_str().is_empty() {
+                            std::path::Path::new(".")
+                        } else {
+                            dir
+                        }
+                    })
                     .and_then(health::free_bytes)
                     .is_some_and(|free| free < MIN_FREE_BYTES);
                 if low {
@@ -172,7 +178,9 @@ impl Db {
                     Ok(())
                 }
             }
-            Backend::Postgres(p) if self.health.fault().is_some() || !self.health.probed_recently() => {
+            Backend::Postgres(p)
+                if self.health.fault().is_some() || !self.health.probed_recently() =>
+            {
                 postgres::probe_write(p.db_write()).await
             }
             Backend::Postgres(_) => Ok(()),

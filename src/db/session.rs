@@ -162,10 +162,22 @@ mod tests {
 
     #[test]
     fn expiry_is_moved_to_the_end_of_its_day() {
-        assert_eq!(end_of_day(datetime!(2026-12-01 13:47:12.123 UTC)), datetime!(2026-12-02 0:00 UTC));
-        assert_eq!(end_of_day(datetime!(2026-12-31 23:59:59 UTC)), datetime!(2027-01-01 0:00 UTC));
-        assert_eq!(end_of_day(datetime!(2026-12-02 0:00 UTC)), datetime!(2026-12-02 0:00 UTC));
-        assert_eq!(end_of_day(datetime!(2026-12-01 23:30 -3)), datetime!(2026-12-03 0:00 UTC));
+        assert_eq!(
+            end_of_day(datetime!(2026-12-01 13:47:12.123 UTC)),
+            datetime!(2026-12-02 0:00 UTC)
+        );
+        assert_eq!(
+            end_of_day(datetime!(2026-12-31 23:59:59 UTC)),
+            datetime!(2027-01-01 0:00 UTC)
+        );
+        assert_eq!(
+            end_of_day(datetime!(2026-12-02 0:00 UTC)),
+            datetime!(2026-12-02 0:00 UTC)
+        );
+        assert_eq!(
+            end_of_day(datetime!(2026-12-01 23:30 -3)),
+            datetime!(2026-12-03 0:00 UTC)
+        );
     }
 }
 

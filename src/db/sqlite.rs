@@ -206,7 +206,9 @@ async fn write_batches(pool: SqlitePool, mut queue: mpsc::Receiver<Pending>, hea
     let mut new_responses = false;
     loop {
         let received = if dirty {
-            match tokio::time::timeout(SCRUB_AFTER_QUIET, queue.recv_many(&mut batch, MAX_BATCH)).await {
+            match tokio::time::timeout(SCRUB_AFTER_QUIET, queue.recv_many(&mut batch, MAX_BATCH))
+                .await
+            {
                 Ok(n) => n,
                 Err(_) => {
                     // Quiet: nothing written for a while.
@@ -285,13 +287,12 @@ async fn scrub(pool: &SqlitePool, rebuild_pages: bool) -> bool {
     let Ok(mut conn) = pool.acquire().await else {
         return false;
     };
-    let size: Option<(i64, i64)> = sqlx::query_as(
-        "SELECT page_count, page_size FROM pragma_page_count(), pragma_page_size()",
-    )
-    .fetch_optional(&mut *conn)
-    .await
-    .ok()
-    .flatten();
+    let size: Option<(i64, i64)> =
+        sqlx::query_as("SELECT page_count, page_size FROM pragma_page_count(), pragma_page_size()")
+            .fetch_optional(&mut *conn)
+            .await
+            .ok()
+            .flatten();
     if rebuild_pages && size.is_some_and(|(pages, page)| pages * page <= VACUUM_UP_TO_BYTES) {
         if let Err(e) = conn.execute("VACUUM").await {
             tracing::warn!(error = %e, "VACUUM at a quiet spell failed");
@@ -471,7 +472,8 @@ pub(super) async fn scrub_now(pools: &Pools) -> Result<u64> {
         .await?;
     if busy != 0 {
         return Err(Error::Other(
-            "the write-ahead log is in use by a reader (a running export?): run scrub again later".into(),
+            "the write-ahead log is in use by a reader (a running export?): run scrub again later"
+                .into(),
         ));
     }
     let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM responses")

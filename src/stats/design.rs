@@ -461,11 +461,19 @@ mod tests {
         assert_eq!((d.n_strata(), d.n_psu(), d.df()), (2, 3, 1.0));
         assert!(d.with_jackknife().is_err());
         // One PSU in all has no variance whatever the option: the estimates say so.
-        let one = Design::with_lonely_psu(vec![1.0; 2], Some(&[0, 0]), Some(&[1, 1]), LonelyPsu::Remove)
-            .unwrap();
+        let one = Design::with_lonely_psu(
+            vec![1.0; 2],
+            Some(&[0, 0]),
+            Some(&[1, 1]),
+            LonelyPsu::Remove,
+        )
+        .unwrap();
         let e = one.mean(&[1.0, 3.0], None).unwrap();
         assert!(e.se.is_nan());
-        assert_eq!(e.unestimable, Some(super::super::Unestimable::SinglePsu { strata: vec![0] }));
+        assert_eq!(
+            e.unestimable,
+            Some(super::super::Unestimable::SinglePsu { strata: vec![0] })
+        );
     }
 
     #[test]

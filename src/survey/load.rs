@@ -426,7 +426,10 @@ impl Cx<'_> {
         let mut lines: Vec<usize> = Vec::new();
         for u in &unclosed {
             let line = self.line(u.offset);
-            let column = self.src[self.line_starts[line - 1]..u.offset].chars().count() + 1;
+            let column = self.src[self.line_starts[line - 1]..u.offset]
+                .chars()
+                .count()
+                + 1;
             let message = if u.multi_line {
                 format!(
                     "TOML syntax error: unclosed string: the {} at column {column} starts a multi-line string that is never closed",
@@ -553,8 +556,22 @@ impl Cx<'_> {
         let span = t.span();
         let t = t.get_ref();
         Text {
-            ar: self.one_text(t.ar.as_ref(), t.bad.contains(&"ar"), span.clone(), "Arabic", "ar", what),
-            en: self.one_text(t.en.as_ref(), t.bad.contains(&"en"), span, "English", "en", what),
+            ar: self.one_text(
+                t.ar.as_ref(),
+                t.bad.contains(&"ar"),
+                span.clone(),
+                "Arabic",
+                "ar",
+                what,
+            ),
+            en: self.one_text(
+                t.en.as_ref(),
+                t.bad.contains(&"en"),
+                span,
+                "English",
+                "en",
+                what,
+            ),
         }
     }
 

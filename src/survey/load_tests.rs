@@ -781,7 +781,10 @@ options = [
         "16: option `B` of question `q`: wrong type for `anchored`: expected a boolean",
     ];
     for e in expect {
-        assert!(got.iter().any(|m| m.starts_with(e)), "missing {e}: {got:#?}");
+        assert!(
+            got.iter().any(|m| m.starts_with(e)),
+            "missing {e}: {got:#?}"
+        );
     }
     // The Arabic label of `a` is wrong, not missing: reported once.
     assert_eq!(got.len(), expect.len(), "{got:#?}");
@@ -793,18 +796,35 @@ fn a_wrongly_typed_key_is_not_reported_again_as_missing() {
         ("single_choice", "options = \"yes, no\"", "options"),
         ("likert", "scale = 5", "scale"),
         ("likert_grid", "scale = \"s\"\nitems = \"a, b\"", "items"),
-        ("rating", "min_label = \"low\"\nmax_label = { ar = \"ب\", en = \"B\" }", "min_label"),
+        (
+            "rating",
+            "min_label = \"low\"\nmax_label = { ar = \"ب\", en = \"B\" }",
+            "min_label",
+        ),
     ] {
         let got = lines_of(&one_question(kind, body));
         let about: Vec<&String> = got.iter().filter(|m| m.contains(key)).collect();
         assert_eq!(about.len(), 1, "{kind}: {got:#?}");
-        assert!(about[0].contains(&format!("wrong type for `{key}`")), "{got:#?}");
+        assert!(
+            about[0].contains(&format!("wrong type for `{key}`")),
+            "{got:#?}"
+        );
     }
-    let text = one_question("short_text", "").replace("text = { ar = \"ع\", en = \"Q\" }", "text = { ar = \"ع\", en = false, fr = \"Q\" }");
+    let text = one_question("short_text", "").replace(
+        "text = { ar = \"ع\", en = \"Q\" }",
+        "text = { ar = \"ع\", en = false, fr = \"Q\" }",
+    );
     let got = lines_of(&text);
     assert_eq!(got.len(), 2, "{got:#?}");
-    assert!(got[0].contains("wrong type for `text.en`: expected a string"), "{got:#?}");
-    assert!(got[1].contains("unknown key `text.fr`; did you mean `text.ar`?") || got[1].contains("unknown key `text.fr`"), "{got:#?}");
+    assert!(
+        got[0].contains("wrong type for `text.en`: expected a string"),
+        "{got:#?}"
+    );
+    assert!(
+        got[1].contains("unknown key `text.fr`; did you mean `text.ar`?")
+            || got[1].contains("unknown key `text.fr`"),
+        "{got:#?}"
+    );
 }
 
 #[test]
@@ -824,10 +844,16 @@ fn an_unclosed_string_names_the_line_where_it_starts() {
     );
     let got = lines_of(&src);
     assert_eq!(got.len(), 1, "{got:#?}");
-    assert!(got[0].starts_with("12: TOML syntax error: unclosed string"), "{got:#?}");
+    assert!(
+        got[0].starts_with("12: TOML syntax error: unclosed string"),
+        "{got:#?}"
+    );
     // A literal string.
     let got = lines_of(&HEAD.replace("id = \"t\"", "id = 't"));
-    assert!(got[0].starts_with("1: TOML syntax error: unclosed string: the `'`"), "{got:#?}");
+    assert!(
+        got[0].starts_with("1: TOML syntax error: unclosed string: the `'`"),
+        "{got:#?}"
+    );
     // A multi-line string never closed: the line where it starts, not the end of the file.
     let src = format!("{HEAD}intro.ar = \"\"\"نص\n\n[[pages]]\nid = \"p\"\n");
     let got = lines_of(&src);

@@ -87,7 +87,9 @@ fn distance(a: &str, b: &str) -> usize {
         row[0] = i + 1;
         for (j, &cb) in b.iter().enumerate() {
             let here = row[j + 1];
-            row[j + 1] = (prev + usize::from(ca != cb)).min(row[j] + 1).min(row[j + 1] + 1);
+            row[j + 1] = (prev + usize::from(ca != cb))
+                .min(row[j] + 1)
+                .min(row[j + 1] + 1);
             prev = here;
         }
     }
@@ -346,11 +348,7 @@ impl<'i> Table<'i> {
             };
             p.push(Problem {
                 span: k.span(),
-                message: format!(
-                    "{prefix}unknown key `{}{}`; {hint}",
-                    self.path,
-                    shown(key)
-                ),
+                message: format!("{prefix}unknown key `{}{}`; {hint}", self.path, shown(key)),
             });
         }
     }
@@ -362,7 +360,9 @@ fn scalar(v: &DeValue<'_>) -> Option<toml::Value> {
         DeValue::String(s) => toml::Value::String(s.to_string()),
         // The parser has already refused integers outside i64; a failure here is one more
         // way of being out of range, reported by the caller as a wrong value.
-        DeValue::Integer(i) => toml::Value::Integer(i64::from_str_radix(i.as_str(), i.radix()).ok()?),
+        DeValue::Integer(i) => {
+            toml::Value::Integer(i64::from_str_radix(i.as_str(), i.radix()).ok()?)
+        }
         DeValue::Float(f) => {
             let s = f.as_str();
             let n = s.parse::<f64>().ok()?;
@@ -434,9 +434,12 @@ impl Header {
             .map(|s| s.into_inner())
             .unwrap_or_default();
         let metadata = t
-            .array("metadata", "an array of tables, written [[metadata]]", p, |i, v, p| {
-                Metadata::read(i, v, p)
-            })
+            .array(
+                "metadata",
+                "an array of tables, written [[metadata]]",
+                p,
+                |i, v, p| Metadata::read(i, v, p),
+            )
             .map(|s| s.into_inner())
             .unwrap_or_default();
         let mut scales = BTreeMap::new();
@@ -465,9 +468,12 @@ impl Header {
             }
         }
         let indices = t
-            .array("indices", "an array of tables, written [[indices]]", p, |i, v, p| {
-                Index::read(i, v, p)
-            })
+            .array(
+                "indices",
+                "an array of tables, written [[indices]]",
+                p,
+                |i, v, p| Index::read(i, v, p),
+            )
             .map(|s| s.into_inner())
             .unwrap_or_default();
         t.finish(HEADER_KEYS, HEADER_KEYS, p);
@@ -483,7 +489,6 @@ impl Header {
         }
     }
 }
-
 
 pub struct Metadata {
     pub id: Spanned<String>,

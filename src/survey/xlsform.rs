@@ -236,7 +236,9 @@ impl SheetCols {
     }
 
     fn header(&self, i: Option<usize>) -> String {
-        i.and_then(|i| self.headers.get(i)).cloned().unwrap_or_default()
+        i.and_then(|i| self.headers.get(i))
+            .cloned()
+            .unwrap_or_default()
     }
 
     /// The texts of `which` (label or hint) in both languages: `Ok(None)` when both are
@@ -314,8 +316,17 @@ fn tokenize(src: &str) -> std::result::Result<Vec<Tok>, String> {
         let next = chars.get(i + 1).copied();
         match c {
             '$' if next == Some('{') => {
-                let end = chars[i..].iter().position(|&x| x == '}').ok_or("`${` is not closed")?;
-                out.push(Tok::Ref(chars[i + 2..i + end].iter().collect::<String>().trim().to_string()));
+                let end = chars[i..]
+                    .iter()
+                    .position(|&x| x == '}')
+                    .ok_or("`${` is not closed")?;
+                out.push(Tok::Ref(
+                    chars[i + 2..i + end]
+                        .iter()
+                        .collect::<String>()
+                        .trim()
+                        .to_string(),
+                ));
                 i += end + 1;
                 continue;
             }
@@ -348,7 +359,11 @@ fn tokenize(src: &str) -> std::result::Result<Vec<Tok>, String> {
                 i += op.len();
                 continue;
             }
-            '+' | '*' | '|' => return Err(format!("`{c}` (arithmetic or node sets) cannot be written in show_if")),
+            '+' | '*' | '|' => {
+                return Err(format!(
+                    "`{c}` (arithmetic or node sets) cannot be written in show_if"
+                ));
+            }
             '-' if !next.is_some_and(|d| d.is_ascii_digit()) => {
                 return Err("arithmetic cannot be written in show_if".into());
             }
@@ -360,7 +375,8 @@ fn tokenize(src: &str) -> std::result::Result<Vec<Tok>, String> {
                 }
                 let text: String = chars[i..j].iter().collect();
                 out.push(Tok::Num(
-                    text.parse().map_err(|_| format!("`{text}` is not a number"))?,
+                    text.parse()
+                        .map_err(|_| format!("`{text}` is not a number"))?,
                 ));
                 i = j;
                 continue;
@@ -405,7 +421,10 @@ impl XParser {
         };
         let x = p.or()?;
         if p.pos < p.toks.len() {
-            return Err(format!("unexpected {:?} after the expression", p.toks[p.pos]));
+            return Err(format!(
+                "unexpected {:?} after the expression",
+                p.toks[p.pos]
+            ));
         }
         Ok(x)
     }
@@ -426,7 +445,11 @@ impl XParser {
             parts.push(self.and()?);
         }
         self.depth -= 1;
-        Ok(if parts.len() == 1 { parts.remove(0) } else { X::Or(parts) })
+        Ok(if parts.len() == 1 {
+            parts.remove(0)
+        } else {
+            X::Or(parts)
+        })
     }
     fn and(&mut self) -> std::result::Result<X, String> {
         let mut parts = vec![self.cmp()?];
@@ -434,7 +457,11 @@ impl XParser {
             self.pos += 1;
             parts.push(self.cmp()?);
         }
-        Ok(if parts.len() == 1 { parts.remove(0) } else { X::And(parts) })
+        Ok(if parts.len() == 1 {
+            parts.remove(0)
+        } else {
+            X::And(parts)
+        })
     }
     fn cmp(&mut self) -> std::result::Result<X, String> {
         let left = self.primary()?;
@@ -446,7 +473,10 @@ impl XParser {
         Ok(left)
     }
     fn primary(&mut self) -> std::result::Result<X, String> {
-        let t = self.peek().cloned().ok_or("the expression ends too early")?;
+        let t = self
+            .peek()
+            .cloned()
+            .ok_or("the expression ends too early")?;
         self.pos += 1;
         match t {
             Tok::LParen => {
@@ -640,7 +670,10 @@ const METADATA_TYPES: &[&str] = &[
 /// Columns with a meaning Mizan does not have: reported on each row that uses them.
 const UNSUPPORTED_COLUMNS: &[(&str, &str)] = &[
     ("default", "Mizan has no default answers"),
-    ("choice_filter", "Mizan has no choice filters; every option is shown"),
+    (
+        "choice_filter",
+        "Mizan has no choice filters; every option is shown",
+    ),
     ("read_only", "Mizan has no read-only questions"),
     ("repeat_count", "Mizan has no repeats"),
     ("trigger", "Mizan has no triggers"),
@@ -751,7 +784,9 @@ pub fn convert(book: &Workbook, id: &str, path: &Path) -> Result<Conversion> {
             row: 0,
             column: "form_title".into(),
             kind: NoteKind::Changed,
-            message: format!("no form title: the survey id `{id}` is the title; edit `title` in the survey file"),
+            message: format!(
+                "no form title: the survey id `{id}` is the title; edit `title` in the survey file"
+            ),
         });
         Text {
             ar: id.to_string(),
@@ -769,8 +804,16 @@ pub fn convert(book: &Workbook, id: &str, path: &Path) -> Result<Conversion> {
     if cols.label.ar.is_none() || cols.label.en.is_none() {
         return fail(format!(
             "the `survey` sheet has no {} label column (`label::{}`); Mizan needs every text in Arabic and English",
-            if cols.label.ar.is_none() { "Arabic" } else { "English" },
-            if cols.label.ar.is_none() { "Arabic (ar)" } else { "English (en)" },
+            if cols.label.ar.is_none() {
+                "Arabic"
+            } else {
+                "English"
+            },
+            if cols.label.ar.is_none() {
+                "Arabic (ar)"
+            } else {
+                "English (en)"
+            },
         ));
     }
     let choices = match find_sheet(book, "choices") {
@@ -796,8 +839,7 @@ pub fn convert(book: &Workbook, id: &str, path: &Path) -> Result<Conversion> {
 
 fn read_choices(sheet: &Sheet, default: Option<Lang>, notes: &mut Vec<Note>) -> Choices {
     let cols = SheetCols::new(sheet, default, notes);
-    let mut lists: HashMap<String, (HashMap<String, String>, Vec<(String, Text)>)> =
-        HashMap::new();
+    let mut lists: HashMap<String, (HashMap<String, String>, Vec<(String, Text)>)> = HashMap::new();
     let note = |notes: &mut Vec<Note>, row: usize, column: &str, message: String| {
         notes.push(Note {
             sheet: sheet.name.clone(),
@@ -830,23 +872,49 @@ fn read_choices(sheet: &Sheet, default: Option<Lang>, notes: &mut Vec<Note>) -> 
         let text = match cols.texts(row, false) {
             Ok(Some(t)) => t,
             Ok(None) => {
-                note(notes, row.number, "label", format!("choice `{}` of list `{}` has no label", shown(name), shown(list)));
+                note(
+                    notes,
+                    row.number,
+                    "label",
+                    format!(
+                        "choice `{}` of list `{}` has no label",
+                        shown(name),
+                        shown(list)
+                    ),
+                );
                 continue;
             }
             Err(e) => {
-                note(notes, row.number, "label", format!("choice `{}` of list `{}`: {e}", shown(name), shown(list)));
+                note(
+                    notes,
+                    row.number,
+                    "label",
+                    format!("choice `{}` of list `{}`: {e}", shown(name), shown(list)),
+                );
                 continue;
             }
         };
         let entry = lists.entry(list.to_string()).or_default();
         if entry.0.contains_key(name) {
-            note(notes, row.number, "name", format!("choice `{}` appears twice in list `{}`", shown(name), shown(list)));
+            note(
+                notes,
+                row.number,
+                "name",
+                format!(
+                    "choice `{}` appears twice in list `{}`",
+                    shown(name),
+                    shown(list)
+                ),
+            );
             continue;
         }
         let taken: HashSet<String> = entry.1.iter().map(|(c, _)| c.clone()).collect();
         let code = to_code(name);
         let code = if taken.contains(&code) {
-            (2..).map(|n| format!("{code}-{n}")).find(|c| !taken.contains(c)).unwrap()
+            (2..)
+                .map(|n| format!("{code}-{n}"))
+                .find(|c| !taken.contains(c))
+                .unwrap()
         } else {
             code
         };
@@ -944,7 +1012,12 @@ impl Converter {
             }
             for (column, why) in UNSUPPORTED_COLUMNS {
                 if !self.cols.cell(row, column).is_empty() && !base.starts_with("end") {
-                    self.note(row.number, column, NoteKind::NotConverted, (*why).to_string());
+                    self.note(
+                        row.number,
+                        column,
+                        NoteKind::NotConverted,
+                        (*why).to_string(),
+                    );
                 }
             }
             match base {
@@ -953,7 +1026,12 @@ impl Converter {
                     let title = match self.cols.texts(row, false) {
                         Ok(t) => t,
                         Err(e) => {
-                            self.note(row.number, "label", NoteKind::NotConverted, format!("the group's title: {e}"));
+                            self.note(
+                                row.number,
+                                "label",
+                                NoteKind::NotConverted,
+                                format!("the group's title: {e}"),
+                            );
                             None
                         }
                     };
@@ -968,7 +1046,11 @@ impl Converter {
                         outer.page = None;
                     }
                     groups.push(Group {
-                        id: if name.is_empty() { "group".into() } else { name },
+                        id: if name.is_empty() {
+                            "group".into()
+                        } else {
+                            name
+                        },
                         title,
                         cond,
                         page: None,
@@ -976,7 +1058,12 @@ impl Converter {
                 }
                 "end group" => {
                     if groups.pop().is_none() {
-                        self.note(row.number, "type", NoteKind::NotConverted, "`end group` without a `begin group`".into());
+                        self.note(
+                            row.number,
+                            "type",
+                            NoteKind::NotConverted,
+                            "`end group` without a `begin group`".into(),
+                        );
                     }
                     if let Some(outer) = groups.last_mut() {
                         outer.page = None;
@@ -988,7 +1075,12 @@ impl Converter {
                     repeat_start = row.number;
                 }
                 "end repeat" => {
-                    self.note(row.number, "type", NoteKind::NotConverted, "`end repeat` without a `begin repeat`".into());
+                    self.note(
+                        row.number,
+                        "type",
+                        NoteKind::NotConverted,
+                        "`end repeat` without a `begin repeat`".into(),
+                    );
                 }
                 "note" => match self.cols.texts(row, false) {
                     Ok(Some(t)) => {
@@ -1012,7 +1104,8 @@ impl Converter {
                 repeat_start,
                 "type",
                 NoteKind::NotConverted,
-                "a repeat that is never closed: Mizan has no repeats, so its rows are left out".into(),
+                "a repeat that is never closed: Mizan has no repeats, so its rows are left out"
+                    .into(),
             );
         }
         self.drop_pending(&mut pending);
@@ -1020,8 +1113,16 @@ impl Converter {
             None
         } else {
             Some(Text {
-                ar: intro.iter().map(|t| t.ar.as_str()).collect::<Vec<_>>().join("\n\n"),
-                en: intro.iter().map(|t| t.en.as_str()).collect::<Vec<_>>().join("\n\n"),
+                ar: intro
+                    .iter()
+                    .map(|t| t.ar.as_str())
+                    .collect::<Vec<_>>()
+                    .join("\n\n"),
+                en: intro
+                    .iter()
+                    .map(|t| t.en.as_str())
+                    .collect::<Vec<_>>()
+                    .join("\n\n"),
             })
         }
     }
@@ -1067,7 +1168,14 @@ impl Converter {
                 let list = match list_words.as_slice() {
                     [l] => l.to_string(),
                     _ => {
-                        return self.skip(row, "type", format!("`{}`: name one choice list after the type", shown(&raw_type)));
+                        return self.skip(
+                            row,
+                            "type",
+                            format!(
+                                "`{}`: name one choice list after the type",
+                                shown(&raw_type)
+                            ),
+                        );
                     }
                 };
                 if !self.choices.lists.contains_key(&list) {
@@ -1082,7 +1190,12 @@ impl Converter {
             "integer" | "int" => Kind::Integer,
             "decimal" => Kind::Decimal,
             "text" | "string" => {
-                if self.cols.cell(row, "appearance").to_lowercase().contains("multiline") {
+                if self
+                    .cols
+                    .cell(row, "appearance")
+                    .to_lowercase()
+                    .contains("multiline")
+                {
                     Kind::LongText
                 } else {
                     Kind::ShortText
@@ -1120,7 +1233,13 @@ impl Converter {
         };
         for t in [&text.ar, &text.en] {
             if t.contains("${") {
-                self.note(row.number, "label", NoteKind::Changed, "the label names another answer (`${…}`); Mizan shows the label as written".into());
+                self.note(
+                    row.number,
+                    "label",
+                    NoteKind::Changed,
+                    "the label names another answer (`${…}`); Mizan shows the label as written"
+                        .into(),
+                );
                 break;
             }
         }
@@ -1133,7 +1252,15 @@ impl Converter {
                 en.push(h.en);
             }
             for (r, _) in pending.drain(..) {
-                self.note(r, "type", NoteKind::Changed, format!("the note is shown in the hint of the next question, `{}`", shown(&name)));
+                self.note(
+                    r,
+                    "type",
+                    NoteKind::Changed,
+                    format!(
+                        "the note is shown in the hint of the next question, `{}`",
+                        shown(&name)
+                    ),
+                );
             }
             hint = Some(Text {
                 ar: ar.join("\n"),
@@ -1144,7 +1271,15 @@ impl Converter {
             "" | "no" | "false" | "false()" | "0" => false,
             "yes" | "true" | "true()" | "1" => true,
             other => {
-                self.note(row.number, "required", NoteKind::NotConverted, format!("`{}` is not yes or no; the question is optional", shown(other)));
+                self.note(
+                    row.number,
+                    "required",
+                    NoteKind::NotConverted,
+                    format!(
+                        "`{}` is not yes or no; the question is optional",
+                        shown(other)
+                    ),
+                );
                 false
             }
         };
@@ -1258,9 +1393,10 @@ impl Converter {
     fn target(&self, name: &str) -> std::result::Result<&Q, String> {
         match self.by_name.get(name) {
             Some(&i) => Ok(&self.questions[i]),
-            None if self.skipped_names.contains(name) => {
-                Err(format!("it names `{}`, which was not converted", shown(name)))
-            }
+            None if self.skipped_names.contains(name) => Err(format!(
+                "it names `{}`, which was not converted",
+                shown(name)
+            )),
             None => Err(format!(
                 "it names `{}`, which is not a question before this row",
                 shown(name)
@@ -1269,11 +1405,20 @@ impl Converter {
     }
 
     /// Writes `x` in show_if's syntax; `top` is false inside `and`/`or` (parentheses).
-    fn show_if(&self, x: &X, deps: &mut Vec<String>, top: bool) -> std::result::Result<String, String> {
+    fn show_if(
+        &self,
+        x: &X,
+        deps: &mut Vec<String>,
+        top: bool,
+    ) -> std::result::Result<String, String> {
         let wrap = |s: String, top: bool| if top { s } else { format!("({s})") };
         match x {
             X::Or(parts) | X::And(parts) => {
-                let word = if matches!(x, X::Or(_)) { " or " } else { " and " };
+                let word = if matches!(x, X::Or(_)) {
+                    " or "
+                } else {
+                    " and "
+                };
                 let parts = parts
                     .iter()
                     .map(|p| self.show_if(p, deps, false))
@@ -1296,7 +1441,11 @@ impl Converter {
                     let X::Ref(name) = &args[0] else {
                         return Err("count-selected() must name a question".into());
                     };
-                    let op = if matches!(a.as_ref(), X::Num(_)) { flip(op) } else { op };
+                    let op = if matches!(a.as_ref(), X::Num(_)) {
+                        flip(op)
+                    } else {
+                        op
+                    };
                     let X::Num(n) = n else { unreachable!() };
                     let q = self.target(name)?;
                     deps.push(q.id.clone());
@@ -1310,12 +1459,21 @@ impl Converter {
                 (v, X::Ref(name)) => self.compare(name, flip(op), v, deps),
                 _ => Err("a comparison must name a question as ${name}".into()),
             },
-            X::Call(f, _) => Err(format!("the function `{}()` cannot be written in show_if", shown(f))),
+            X::Call(f, _) => Err(format!(
+                "the function `{}()` cannot be written in show_if",
+                shown(f)
+            )),
             _ => Err("it is not a condition".into()),
         }
     }
 
-    fn compare(&self, name: &str, op: &str, v: &X, deps: &mut Vec<String>) -> std::result::Result<String, String> {
+    fn compare(
+        &self,
+        name: &str,
+        op: &str,
+        v: &X,
+        deps: &mut Vec<String>,
+    ) -> std::result::Result<String, String> {
         let q = self.target(name)?;
         deps.push(q.id.clone());
         let id = &q.id;
@@ -1326,7 +1484,11 @@ impl Converter {
                 X::Str(s) => s.clone(),
                 _ => return Err("date() needs a date in quotes".into()),
             },
-            _ => return Err(format!("`{id}` must be compared with a value in quotes or a number")),
+            _ => {
+                return Err(format!(
+                    "`{id}` must be compared with a value in quotes or a number"
+                ));
+            }
         };
         if value.is_empty() {
             return match op {
@@ -1343,24 +1505,34 @@ impl Converter {
         match &q.kind {
             Kind::Single(list) | Kind::Multiple(list) => {
                 let Some(eq) = eq else {
-                    return Err(format!("`{id}` is a choice question; show_if compares choices with = and != only"));
+                    return Err(format!(
+                        "`{id}` is a choice question; show_if compares choices with = and != only"
+                    ));
                 };
                 let (names, _) = &self.choices.lists[list];
                 let code = names.get(&value).ok_or_else(|| {
-                    format!("`{}` is not a choice of list `{}`", shown(&value), shown(list))
+                    format!(
+                        "`{}` is not a choice of list `{}`",
+                        shown(&value),
+                        shown(list)
+                    )
                 })?;
                 Ok(format!("{id} {eq} \"{code}\""))
             }
             Kind::Integer | Kind::Decimal => {
-                let n: f64 = value
-                    .trim()
-                    .parse()
-                    .map_err(|_| format!("`{id}` is a number question, compared with `{}`", shown(&value)))?;
+                let n: f64 = value.trim().parse().map_err(|_| {
+                    format!(
+                        "`{id}` is a number question, compared with `{}`",
+                        shown(&value)
+                    )
+                })?;
                 Ok(format!("{id} {} {}", eq.unwrap_or(op), num(n)))
             }
             Kind::ShortText | Kind::LongText | Kind::Date => {
                 let Some(eq) = eq else {
-                    return Err(format!("show_if compares a text or a date with = and != only, not {op}"));
+                    return Err(format!(
+                        "show_if compares a text or a date with = and != only, not {op}"
+                    ));
                 };
                 if q.kind == Kind::Date && super::answers::parse_date(&value).is_none() {
                     return Err(format!("`{}` is not a date (YYYY-MM-DD)", shown(&value)));
@@ -1384,7 +1556,15 @@ impl Converter {
             Ok(X::And(parts)) => parts,
             Ok(x) => vec![x],
             Err(e) => {
-                self.note(row, "constraint", NoteKind::NotConverted, format!("`{}` cannot be read: {e}; Mizan checks only the type of the answer", shown_long(src)));
+                self.note(
+                    row,
+                    "constraint",
+                    NoteKind::NotConverted,
+                    format!(
+                        "`{}` cannot be read: {e}; Mizan checks only the type of the answer",
+                        shown_long(src)
+                    ),
+                );
                 return;
             }
         };
@@ -1395,11 +1575,16 @@ impl Converter {
             }
         }
         if !left_out.is_empty() {
-            self.note(row, "constraint", NoteKind::NotConverted, format!(
-                "part of `{}` is left out: {}",
-                shown_long(src),
-                left_out.join("; ")
-            ));
+            self.note(
+                row,
+                "constraint",
+                NoteKind::NotConverted,
+                format!(
+                    "part of `{}` is left out: {}",
+                    shown_long(src),
+                    left_out.join("; ")
+                ),
+            );
         }
     }
 
@@ -1443,14 +1628,19 @@ impl Converter {
                 let X::Str(s) = &args[0] else {
                     return Err("date() needs a date in quotes".into());
                 };
-                let d = super::answers::parse_date(s).ok_or_else(|| format!("`{}` is not a date", shown(s)))?;
+                let d = super::answers::parse_date(s)
+                    .ok_or_else(|| format!("`{}` is not a date", shown(s)))?;
                 let d = match op {
                     ">=" | "<=" => d,
                     ">" => d.next_day().ok_or("the date is out of range")?,
                     "<" => d.previous_day().ok_or("the date is out of range")?,
                     _ => return Err(format!("`. {op} …` is not a range")),
                 };
-                let slot = if op.starts_with('>') { &mut q.min } else { &mut q.max };
+                let slot = if op.starts_with('>') {
+                    &mut q.min
+                } else {
+                    &mut q.max
+                };
                 *slot = Some(format!("{d}"));
                 Ok(())
             }
@@ -1460,7 +1650,11 @@ impl Converter {
                 let n = match op {
                     "<=" => n.floor(),
                     "<" => n.ceil() - 1.0,
-                    _ => return Err("Mizan bounds the length of a text from above only (max_length)".into()),
+                    _ => {
+                        return Err(
+                            "Mizan bounds the length of a text from above only (max_length)".into(),
+                        );
+                    }
                 };
                 if n < 1.0 || n > 10_000.0 {
                     return Err("max_length must be between 1 and 10000".into());
@@ -1475,19 +1669,27 @@ impl Converter {
         }
     }
 
-    fn finish(mut self, id: &str, title: Text, intro: Option<Text>, path: &Path) -> Result<Conversion> {
+    fn finish(
+        mut self,
+        id: &str,
+        title: Text,
+        intro: Option<Text>,
+        path: &Path,
+    ) -> Result<Conversion> {
         // The loader checks the result; a question it refuses is left out, with its reason,
         // and the questions depending on it lose their show_if.
         for _round in 0..=self.questions.len() {
             let (toml, owners) = self.render(id, &title, intro.as_ref());
             if self.questions.iter().all(|q| q.removed) {
                 return Err(Error::Other(
-                    "no question of the survey sheet could be converted (see the lines above)".into(),
+                    "no question of the survey sheet could be converted (see the lines above)"
+                        .into(),
                 ));
             }
             match parse_str(&toml, path) {
                 Ok(survey) => {
-                    self.notes.sort_by(|a, b| (&a.sheet, a.row).cmp(&(&b.sheet, b.row)));
+                    self.notes
+                        .sort_by(|a, b| (&a.sheet, a.row).cmp(&(&b.sheet, b.row)));
                     return Ok(Conversion {
                         toml,
                         survey,
@@ -1516,14 +1718,21 @@ impl Converter {
                 }
             }
         }
-        Err(Error::Other("the converted survey does not pass the checks".into()))
+        Err(Error::Other(
+            "the converted survey does not pass the checks".into(),
+        ))
     }
 
     fn remove(&mut self, i: usize, why: &str) {
         self.questions[i].removed = true;
         let id = self.questions[i].id.clone();
         let row = self.questions[i].row;
-        self.note(row, "", NoteKind::NotConverted, format!("the question fails Mizan's checks: {why}"));
+        self.note(
+            row,
+            "",
+            NoteKind::NotConverted,
+            format!("the question fails Mizan's checks: {why}"),
+        );
         let dependents: Vec<usize> = (0..self.questions.len())
             .filter(|&j| !self.questions[j].removed && self.questions[j].deps.contains(&id))
             .collect();
@@ -1532,9 +1741,14 @@ impl Converter {
             q.show_if = None;
             q.deps.clear();
             let row = q.row;
-            self.note(row, "relevant", NoteKind::NotConverted, format!(
-                "it names `{id}`, which was not converted; the question is shown to everyone"
-            ));
+            self.note(
+                row,
+                "relevant",
+                NoteKind::NotConverted,
+                format!(
+                    "it names `{id}`, which was not converted; the question is shown to everyone"
+                ),
+            );
         }
     }
 
@@ -1545,7 +1759,10 @@ impl Converter {
         out.line(None, "# Check it with `mizan check` after editing.".into());
         out.line(None, String::new());
         out.line(None, format!("id = {}", q(id)));
-        out.line(None, "# The fieldwork wave, stored with every response: set it before fieldwork.".into());
+        out.line(
+            None,
+            "# The fieldwork wave, stored with every response: set it before fieldwork.".into(),
+        );
         out.line(None, "wave = \"1\"".into());
         out.line(None, format!("title = {}", text(title)));
         if let Some(t) = intro {
@@ -1595,7 +1812,15 @@ impl Converter {
                     Kind::Single(list) | Kind::Multiple(list) => {
                         out.line(o, "options = [".into());
                         for (code, t) in &self.choices.lists[list].1 {
-                            out.line(o, format!("  {{ code = {}, ar = {}, en = {} }},", q(code), q(&t.ar), q(&t.en)));
+                            out.line(
+                                o,
+                                format!(
+                                    "  {{ code = {}, ar = {}, en = {} }},",
+                                    q(code),
+                                    q(&t.ar),
+                                    q(&t.en)
+                                ),
+                            );
                         }
                         out.line(o, "]".into());
                     }
@@ -1618,7 +1843,11 @@ impl Converter {
 }
 
 fn bound(v: &str, kind: &Kind) -> String {
-    if *kind == Kind::Date { q(v) } else { v.to_string() }
+    if *kind == Kind::Date {
+        q(v)
+    } else {
+        v.to_string()
+    }
 }
 
 /// A TOML string, quoted and escaped.
@@ -1634,7 +1863,11 @@ fn text(t: &Text) -> String {
 fn shown_long(s: &str) -> String {
     let cut: String = s.chars().take(120).collect();
     let cut: String = cut.chars().filter(|c| !c.is_control()).collect();
-    if s.chars().count() > 120 { format!("{cut}…") } else { cut }
+    if s.chars().count() > 120 {
+        format!("{cut}…")
+    } else {
+        cut
+    }
 }
 
 #[derive(Default)]
@@ -1672,9 +1905,16 @@ mod tests {
     fn xpath_subset_parses() {
         assert_eq!(
             expr("${a} = 'x'"),
-            X::Cmp(Box::new(X::Ref("a".into())), "=", Box::new(X::Str("x".into())))
+            X::Cmp(
+                Box::new(X::Ref("a".into())),
+                "=",
+                Box::new(X::Str("x".into()))
+            )
         );
-        assert!(matches!(expr("selected(${a}, 'x') or not(${b} >= 18)"), X::Or(_)));
+        assert!(matches!(
+            expr("selected(${a}, 'x') or not(${b} >= 18)"),
+            X::Or(_)
+        ));
         assert!(matches!(expr(". >= 0 and . <= 120"), X::And(_)));
         assert!(XParser::parse("${a} + 1 > 3").is_err());
         assert!(XParser::parse("${a} = 'x").is_err());
@@ -1696,11 +1936,23 @@ mod tests {
 
     #[test]
     fn languages_of_columns() {
-        assert_eq!(column_lang("label::Arabic (ar)", "label"), Some(ColLang::Known(Lang::Ar)));
-        assert_eq!(column_lang("label::English (en)", "label"), Some(ColLang::Known(Lang::En)));
+        assert_eq!(
+            column_lang("label::Arabic (ar)", "label"),
+            Some(ColLang::Known(Lang::Ar))
+        );
+        assert_eq!(
+            column_lang("label::English (en)", "label"),
+            Some(ColLang::Known(Lang::En))
+        );
         assert_eq!(column_lang("Label", "label"), Some(ColLang::Default));
-        assert_eq!(column_lang("hint::ar", "hint"), Some(ColLang::Known(Lang::Ar)));
-        assert_eq!(column_lang("label::Kurdish (ku)", "label"), Some(ColLang::Other("kurdish (ku)".into())));
+        assert_eq!(
+            column_lang("hint::ar", "hint"),
+            Some(ColLang::Known(Lang::Ar))
+        );
+        assert_eq!(
+            column_lang("label::Kurdish (ku)", "label"),
+            Some(ColLang::Other("kurdish (ku)".into()))
+        );
         assert_eq!(column_lang("labels", "label"), None);
     }
 }

@@ -40,7 +40,10 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route("/s/{survey}/check", get(check_answers))
         .route("/s/{survey}/submit", post(submit))
         .route("/s/{survey}/done", get(done))
-        .route_layer(axum::middleware::from_fn_with_state(state, refuse_while_unwritable))
+        .route_layer(axum::middleware::from_fn_with_state(
+            state,
+            refuse_while_unwritable,
+        ))
 }
 
 /// While the database cannot take writes, every survey page says so (503, in the person's
@@ -135,7 +138,10 @@ async fn start(
         .filter(|tag| survey.sources.iter().any(|s| s == tag));
     // Tags are survey ids' kind of text; anything a cookie cannot carry as is stays out.
     let source_cookie = source
-        .filter(|t| t.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'))
+        .filter(|t| {
+            t.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+        })
         .and_then(|tag| {
             axum::http::HeaderValue::from_str(&format!(
                 "{SOURCE_COOKIE}={}.{tag}; Path=/; HttpOnly; SameSite=Strict",
@@ -151,9 +157,11 @@ async fn start(
     let here = format!("/s/{}", survey.id);
     let switch = layout::switch_href(&here, &[], lang);
     let css = super::assets::stylesheet_href();
-    let mut res = pages::start(&chrome(lang, &title, &switch, &css), survey, &first).into_response();
+    let mut res =
+        pages::start(&chrome(lang, &title, &switch, &css), survey, &first).into_response();
     if let Some(cookie) = source_cookie {
-        res.headers_mut().append(axum::http::header::SET_COOKIE, cookie);
+        res.headers_mut()
+            .append(axum::http::header::SET_COOKIE, cookie);
     }
     Ok(res)
 }

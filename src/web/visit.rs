@@ -22,8 +22,8 @@ use axum::http::{HeaderMap, HeaderValue, header};
 use axum::middleware::Next;
 use axum::response::Response;
 use rand::TryRng;
-use sha2::{Digest, Sha256};
 use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
 use tower_sessions::Session;
 
 use crate::Error;
@@ -316,7 +316,10 @@ mod tests {
     #[test]
     fn cookies_are_read_by_exact_name() {
         let mut h = HeaderMap::new();
-        h.append(header::COOKIE, HeaderValue::from_static("a=1; mizan-lang=en"));
+        h.append(
+            header::COOKIE,
+            HeaderValue::from_static("a=1; mizan-lang=en"),
+        );
         h.append(header::COOKIE, HeaderValue::from_static("mizan-visit=x"));
         assert_eq!(cookie(&h, LANG_COOKIE), Some("en"));
         assert_eq!(cookie(&h, VISIT_COOKIE), Some("x"));
