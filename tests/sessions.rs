@@ -153,3 +153,34 @@ async fn stored_sessions_expire_at_a_day_boundary_and_lose_their_answers_at_subm
         }
     }
 }
+
+#[tokio::test]
+async fn behind_https_every_cookie_a_link_sets_is_secure() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = common::fresh_database_url(dir.path()).await;
+    let server = TestServer::start_on_with(
+        &common::repo_path("surveys"),
+        url,
+        dir,
+        &["--secure-cookies"],
+    );
+    let res = reqwest::Client::new()
+        .get(server.url(&format!("/s/{SURVEY}?source=sms&lang=en")))
+        .send()
+        .await
+        .unwrap();
+    let cookies: Vec<String> = res
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .map(|v| v.to_str().unwrap().to_string())
+        .collect();
+    // The visit token, the language and the link's source tag.
+    assert_eq!(cookies.len(), 3, "{cookies:?}");
+    for c in &cookies {
+        assert!(
+            c.contains("; Secure") && c.contains("HttpOnly") && c.contains("SameSite=Strict"),
+            "{c}"
+        );
+    }
+}

@@ -142,13 +142,7 @@ async fn start(
             t.bytes()
                 .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
         })
-        .and_then(|tag| {
-            axum::http::HeaderValue::from_str(&format!(
-                "{SOURCE_COOKIE}={}.{tag}; Path=/; HttpOnly; SameSite=Strict",
-                survey.id
-            ))
-            .ok()
-        });
+        .and_then(|tag| visitor.cookie_header(SOURCE_COOKIE, &format!("{}.{tag}", survey.id)));
     let first = match answers::next_page(survey, None, &Answers::new()) {
         Some(i) => page_href(survey, i),
         None => check_href(survey),

@@ -115,7 +115,13 @@ pub struct Visitor {
     pub session: Session,
     pub lang: Lang,
     visit: VisitToken,
+    /// Cookies set for this visit carry `Secure` (`serve --secure-cookies`).
+    secure_cookies: bool,
 }
+
+/// Whether cookies get `Secure`, put in the request by [`visit_cookies`].
+#[derive(Debug, Clone, Copy)]
+struct SecureCookies(bool);
 
 /// The visit token of this request (from its cookie, or new), put there by [`visit_cookies`].
 #[derive(Debug, Clone)]
@@ -146,6 +152,7 @@ impl<S: Send + Sync> FromRequestParts<S> for Visitor {
             session,
             lang,
             visit,
+            secure_cookies: parts.extensions.get::<SecureCookies>().is_some_and(|s| s.0),
         })
     }
 }
@@ -207,6 +214,7 @@ pub async fn visit_cookies(
         .and_then(|(_, v)| Lang::parse(&v));
     let remembered = cookie(req.headers(), LANG_COOKIE).and_then(Lang::parse);
     req.extensions_mut().insert(token.clone());
+    req.extensions_mut().insert(SecureCookies(secure));
     let mut res = next.run(req).await;
     let headers = res.headers_mut();
     if new {
@@ -223,6 +231,12 @@ pub async fn visit_cookies(
 }
 
 impl Visitor {
+    /// A `Set-Cookie` value for this visit, with the same attributes as the visit's own
+    /// cookies.
+    pub fn cookie_header(&self, name: &str, value: &str) -> Option<HeaderValue> {
+        set_cookie(name, value, self.secure_cookies)
+    }
+
     fn progress_key(survey_id: &str) -> String {
         format!("survey:{survey_id}")
     }
