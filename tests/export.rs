@@ -2,6 +2,8 @@
 //! header, CRLF, Arabic text, quoting), multiple choice as 0/1 columns, and streaming (rows are
 //! written while the response stream is still being read).
 
+#[path = "common/analysts.rs"]
+mod analysts;
 mod browser;
 mod common;
 
@@ -546,28 +548,6 @@ async fn typed_text_never_reaches_excel_as_a_formula() {
     }
 }
 
-/// `mizan analyst add NAME` with the password twice on stdin.
-fn add_analyst(url: &str, name: &str, password: &str) {
-    use std::process::{Command, Stdio};
-    let mut child = Command::new(env!("CARGO_BIN_EXE_mizan"))
-        .args(["analyst", "add", name])
-        .env("DATABASE_URL", url)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("run mizan analyst");
-    let mut stdin = child.stdin.take().unwrap();
-    write!(stdin, "{password}\n{password}\n").unwrap();
-    drop(stdin);
-    let out = child.wait_with_output().unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
-
 /// Text that hides a formula behind invisible marks, in full-width signs or after a list
 /// separator, typed into the forms, reaches neither the microdata CSV nor the results XLSX as
 /// a formula; Arabic text with its own direction marks is left exactly as typed.
@@ -644,7 +624,7 @@ async fn hidden_formulas_typed_in_the_forms_are_guarded_in_csv_and_xlsx() {
         assert!(found, "{written:?} not in the CSV bytes");
     }
 
-    add_analyst(&server.database_url, "analyst1", "ميزان-كلمة-سر-طويلة");
+    analysts::add_analyst(&server.database_url, "analyst1", "ميزان-كلمة-سر-طويلة");
     let client = reqwest::Client::builder()
         .cookie_store(true)
         .redirect(reqwest::redirect::Policy::none())

@@ -2,6 +2,8 @@
 //! `mizan estimate --data` on the export, digit for digit; the results pages, their downloads
 //! and analyst sign-in. Runs on SQLite, and on PostgreSQL under `.ci/with-postgres`.
 
+#[path = "common/analysts.rs"]
+mod analysts;
 mod common;
 #[path = "common/responses.rs"]
 mod responses;
@@ -288,50 +290,23 @@ fn add_analyst(url: &str, name: &str, first: &str, second: &str) -> (i32, String
     )
 }
 
-fn browser() -> reqwest::Client {
-    reqwest::Client::builder()
-        .cookie_store(true)
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap()
-}
-
-fn csrf_of(page: &str) -> String {
-    let at = page
-        .find("name=\"csrf\" value=\"")
-        .expect("page has a CSRF field");
-    let rest = &page[at + 19..];
-    rest[..rest.find('"').unwrap()].to_string()
-}
-
+/// The sign-in round trip for the results page of the example survey.
 async fn sign_in(
     client: &reqwest::Client,
     server: &common::TestServer,
     password: &str,
     lang: &str,
 ) -> reqwest::Response {
-    let page = client
-        .get(server.url(&format!(
-            "/login?next=/results/citizen-security&lang={lang}"
-        )))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    let csrf = csrf_of(&page);
-    client
-        .post(server.url("/login"))
-        .form(&[
-            ("csrf", csrf.as_str()),
-            ("next", "/results/citizen-security"),
-            ("name", ANALYST),
-            ("password", password),
-        ])
-        .send()
-        .await
-        .unwrap()
+    let query = format!("next=/results/citizen-security&lang={lang}");
+    analysts::sign_in(
+        client,
+        server,
+        &query,
+        "/results/citizen-security",
+        ANALYST,
+        password,
+    )
+    .await
 }
 
 /// A server on a database with `n` responses and one analyst.
@@ -346,7 +321,7 @@ async fn results_server(n: usize) -> common::TestServer {
 #[tokio::test]
 async fn results_need_a_signed_in_analyst() {
     let server = results_server(3).await;
-    let client = browser();
+    let client = analysts::browser();
     for path in [
         "/results",
         "/results/citizen-security",
@@ -403,7 +378,7 @@ async fn results_need_a_signed_in_analyst() {
     assert_eq!(still.status(), 303);
 
     // A POST without the session's CSRF token is refused.
-    let forged = browser()
+    let forged = analysts::browser()
         .post(server.url("/login"))
         .form(&[("csrf", "x"), ("name", ANALYST), ("password", PASSWORD)])
         .send()
@@ -422,7 +397,7 @@ async fn results_need_a_signed_in_analyst() {
         .unwrap();
     assert_eq!(page.status(), 200);
     let page = page.text().await.unwrap();
-    let csrf = csrf_of(&page);
+    let csrf = analysts::csrf_of(&page);
     let out = client
         .post(server.url("/logout"))
         .form(&[("csrf", csrf.as_str())])
@@ -460,7 +435,7 @@ async fn mismatched_passwords_and_bad_names_are_refused() {
 #[tokio::test]
 async fn results_page_and_downloads_show_the_estimates() {
     let server = results_server(60).await;
-    let client = browser();
+    let client = analysts::browser();
     assert_eq!(
         sign_in(&client, &server, PASSWORD, "en").await.status(),
         303
@@ -582,7 +557,7 @@ async fn results_page_and_downloads_show_the_estimates() {
 #[tokio::test]
 async fn small_domains_are_suppressed() {
     let server = results_server(40).await;
-    let client = browser();
+    let client = analysts::browser();
     assert_eq!(
         sign_in(&client, &server, PASSWORD, "en").await.status(),
         303
@@ -680,7 +655,7 @@ async fn the_design_file_beside_the_survey_is_used_by_the_pages() {
     let (code, err) = add_analyst(&url, ANALYST, PASSWORD, PASSWORD);
     assert_eq!(code, 0, "{err}");
     let server = common::TestServer::start_on(&surveys, url.clone(), dir);
-    let client = browser();
+    let client = analysts::browser();
     assert_eq!(
         sign_in(&client, &server, PASSWORD, "en").await.status(),
         303
@@ -805,7 +780,7 @@ fn csv_table(bytes: &[u8]) -> (Vec<String>, Vec<Vec<String>>) {
 async fn results_on_day_one_say_what_cannot_be_estimated_and_show_the_rest() {
     for n in [0usize, 1, 2, 12] {
         let server = day_one_server(n).await;
-        let client = browser();
+        let client = analysts::browser();
         assert_eq!(
             sign_in(&client, &server, PASSWORD, "en").await.status(),
             303
@@ -1066,7 +1041,7 @@ fn section_rows(page: &str, id: &str) -> Vec<Vec<String>> {
 #[tokio::test]
 async fn a_suppressed_cell_cannot_be_recovered_by_subtraction() {
     let (server, ninawa_yes) = three_in_ninawa_server().await;
-    let client = browser();
+    let client = analysts::browser();
     assert_eq!(
         sign_in(&client, &server, PASSWORD, "en").await.status(),
         303
@@ -1187,7 +1162,7 @@ async fn a_design_that_cannot_be_used_yet_is_explained_not_a_500() {
     let (code, err) = add_analyst(&url, ANALYST, PASSWORD, PASSWORD);
     assert_eq!(code, 0, "{err}");
     let server = common::TestServer::start_on(&surveys, url, dir);
-    let client = browser();
+    let client = analysts::browser();
     assert_eq!(
         sign_in(&client, &server, PASSWORD, "en").await.status(),
         303
