@@ -349,7 +349,8 @@ pub fn is_valid_slug(id: &str) -> bool {
             .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
 }
 
-/// Keys that apply to each question type (besides id, type, text, hint, required, show_if).
+/// Keys that apply to each question type (besides id, type, text, hint, interviewer, required,
+/// show_if).
 fn allowed_keys(kind: &str) -> &'static [&'static str] {
     match kind {
         "single_choice" | "multiple_choice" => &["options", "randomize"],
@@ -1000,6 +1001,10 @@ impl Cx<'_> {
             .hint
             .as_ref()
             .map(|h| self.text(h, &format!("the hint of {what}")));
+        let interviewer_note = q
+            .interviewer
+            .as_ref()
+            .map(|h| self.text(h, &format!("the interviewer instruction of {what}")));
         let required = q.required.as_ref().is_none_or(|r| *r.get_ref());
         let randomize = q.randomize.as_ref().is_some_and(|r| *r.get_ref());
         let kind = match kind_name {
@@ -1137,6 +1142,7 @@ impl Cx<'_> {
             id,
             text,
             hint,
+            interviewer_note,
             required,
             show_if: None,
             kind,
