@@ -260,6 +260,7 @@ fn cell(row: &AnswerRow, source: &ColumnSource, keys: &[&str]) -> String {
         ColumnSource::Lang => row.lang.clone(),
         ColumnSource::Channel => row.channel.clone(),
         ColumnSource::Source => row.source.clone().unwrap_or_default(),
+        ColumnSource::Mode => crate::export::stamps::mode_cell(&row.metadata),
         ColumnSource::Metadata(id) => row.metadata.get(id).cloned().unwrap_or_default(),
         ColumnSource::Answer(key) => answer_cell(answer(key)),
         ColumnSource::FreeText(key) => free_text_cell(answer(key)),

@@ -1347,3 +1347,50 @@ fn the_example_shows_interviewers_how_to_ask_a_few_questions() {
         .unwrap();
     assert!(card.en.starts_with("Show card 1") && card.ar.starts_with("أظهر البطاقة ١"));
 }
+
+#[test]
+fn no_question_takes_the_name_of_an_export_column() {
+    for id in ["mode", "interviewer", "site_ar", "lang", "channel"] {
+        let src = one_question("short_text", "").replace("id = \"q\"", &format!("id = \"{id}\""));
+        let got = lines_of(&src);
+        assert_eq!(got.len(), 1, "{got:#?}");
+        assert!(
+            got[0].starts_with(&format!(
+                "8: id `{id}` is the name of a column of every export (response_id,"
+            )),
+            "{got:#?}"
+        );
+    }
+    // A grid item too.
+    let got = lines_of(&one_question(
+        "likert_grid",
+        "options = [{ code = \"1\", ar = \"أ\", en = \"A\" }, { code = \"2\", ar = \"ب\", en = \"B\" }]\nitems = [{ id = \"site\", ar = \"ع\", en = \"I\" }]",
+    ));
+    assert!(
+        got.iter()
+            .any(|m| m.contains("id `site` is the name of a column")),
+        "{got:#?}"
+    );
+    // A metadata field may be a stamp (that column), never a fixed column.
+    let with_meta = |id: &str| {
+        format!(
+            "{HEAD}[[metadata]]\nid = \"{id}\"\nlabel = {{ ar = \"ع\", en = \"M\" }}\n\n[[pages]]\nid = \"p\"\n[[pages.questions]]\nid = \"q\"\ntype = \"short_text\"\ntext = {{ ar = \"ع\", en = \"Q\" }}\n"
+        )
+    };
+    for id in [
+        "site",
+        "site_ar",
+        "mode",
+        "interviewer",
+        "stratum",
+        "cluster",
+    ] {
+        assert!(problems(&with_meta(id)).is_empty(), "{id}");
+    }
+    let got = lines_of(&with_meta("source"));
+    assert!(
+        got.iter()
+            .any(|m| m.starts_with("5: metadata field `source` has the name of a fixed column")),
+        "{got:#?}"
+    );
+}

@@ -862,7 +862,12 @@ pub fn convert(book: &Workbook, id: &str, path: &Path) -> Result<Conversion> {
         questions: Vec::new(),
         pages: Vec::new(),
         page_ids: HashSet::new(),
-        ids: HashSet::new(),
+        // The export's own columns are not free for questions: `interviewer` becomes
+        // `interviewer_2`.
+        ids: super::load::EXPORT_COLUMNS
+            .iter()
+            .map(|c| c.to_string())
+            .collect(),
         by_name: HashMap::new(),
         skipped_names: HashSet::new(),
     };
@@ -1324,7 +1329,18 @@ impl Converter {
             }
         };
         let id = unique(&to_id(&name), &self.ids);
-        if id != name {
+        if super::load::EXPORT_COLUMNS.contains(&to_id(&name).as_str()) {
+            self.note(
+                row.number,
+                "name",
+                NoteKind::Changed,
+                format!(
+                    "`{}` is the question id `{id}`: `{}` is a column every Mizan export has",
+                    shown(&name),
+                    to_id(&name)
+                ),
+            );
+        } else if id != name {
             self.note(row.number, "name", NoteKind::Changed, format!(
                 "`{}` is the question id `{id}` (Mizan ids are lower-case letters, digits and `_`, starting with a letter)",
                 shown(&name)
@@ -2075,6 +2091,33 @@ mod tests {
         assert_eq!(note.kind, NoteKind::NotConverted);
         assert!(
             note.message.starts_with("no Arabic guidance_hint"),
+            "{}",
+            note.message
+        );
+    }
+
+    #[test]
+    fn a_question_named_like_an_export_column_is_renamed() {
+        let book = Workbook {
+            sheets: vec![sheet(
+                "survey",
+                &[
+                    &["type", "name", "label::Arabic (ar)", "label::English (en)"],
+                    &["text", "interviewer", "اسم الباحث", "Interviewer's name"],
+                ],
+            )],
+        };
+        let c = convert(&book, "t", Path::new("t.toml")).unwrap();
+        assert!(c.survey.question("interviewer_2").is_some());
+        let note = c
+            .notes
+            .iter()
+            .find(|n| n.row == 2 && n.column == "name")
+            .unwrap();
+        assert_eq!(note.kind, NoteKind::Changed);
+        assert!(
+            note.message
+                .contains("`interviewer` is a column every Mizan export has"),
             "{}",
             note.message
         );
