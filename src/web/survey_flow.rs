@@ -275,6 +275,7 @@ async fn render_page(
         errors: &error_map,
         seed: progress.seed,
         lang,
+        for_interviewer: false,
     };
     let back = if changing {
         check_href(&base)
