@@ -275,7 +275,7 @@ async fn render_page(
         errors: &error_map,
         seed: progress.seed,
         lang,
-        for_interviewer: false,
+        for_interviewer: r.is_interviewer(),
     };
     let back = if changing {
         check_href(&base)
