@@ -57,13 +57,14 @@ pub mod limits {
 /// Columns every export has (`crate::export::columns`): the fixed ones, then the channels'
 /// stamps (`crate::export::stamps`). No question or grid item may take one of these names; a
 /// metadata field may be a stamp (it is then that column), not a fixed column.
-pub const EXPORT_COLUMNS: [&str; 12] = [
+pub const EXPORT_COLUMNS: [&str; 13] = [
     "response_id",
     "survey_version",
     "submitted_on",
     "lang",
     "channel",
     "source",
+    "wave",
     "mode",
     "site",
     "site_ar",

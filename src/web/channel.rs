@@ -9,7 +9,7 @@
 //! | `interviewer` | `/field/{area}/s/…` | an interviewer of that area | the interviewer's session |
 //!
 //! What a response is stamped with at the submit (never an account name, kiosk id, cookie,
-//! enrolment code or time of day):
+//! enrolment code or time of day): on every channel the survey's `wave`; and
 //! - kiosk: `site` (English), `site_ar`, `stratum`, `cluster`;
 //! - interviewer: `stratum`, `cluster`, `interviewer` (the pseudonymous code of the account for
 //!   the survey's wave, see [`crate::fieldwork::interviewer_code`]) and `mode = face-to-face`.
@@ -211,6 +211,9 @@ impl Respondent {
                 m.insert(k.to_string(), v.to_string());
             }
         };
+        // Every response records the wave it was collected in, so waves are never pooled by
+        // accident and results can compare them.
+        put("wave", &survey.wave);
         match &self.channel {
             Channel::Link => {}
             Channel::Kiosk(k) => {
