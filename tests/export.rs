@@ -60,6 +60,7 @@ fn survey() -> Survey {
         choice("3", "أثق كثيراً", "Much trust"),
     ];
     Survey {
+        draft: false,
         id: "mini".into(),
         version: "v1hash000000".into(),
         wave: "2026-W1".into(),

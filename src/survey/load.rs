@@ -524,6 +524,7 @@ impl Cx<'_> {
             id: header_id.get_ref().clone(),
             version: version_of(self.src),
             wave: header_wave.get_ref().trim().to_string(),
+            draft: header.draft.as_ref().is_some_and(|d| *d.get_ref()),
             title: match &header.title {
                 Some(t) => self.text(t, "the survey title"),
                 None => Text::default(),
