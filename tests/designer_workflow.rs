@@ -258,3 +258,26 @@ async fn clear_my_answers_leaves_nothing_for_the_next_person_on_a_shared_phone()
             .is_value_checked("safe_day", "2")
     );
 }
+
+#[tokio::test]
+async fn sighup_reloads_the_survey_files() {
+    let server = server_with(&[]).await;
+    let mut b = Browser::new(&server);
+    assert_eq!(b.get("/s/new-poll").await.status, StatusCode::NOT_FOUND);
+    std::fs::write(
+        server.surveys.join("new-poll.toml"),
+        DRAFT.replace("draft = true\n", ""),
+    )
+    .unwrap();
+    let pid = server.pid().unwrap() as i32;
+    assert_eq!(unsafe { libc::kill(pid, libc::SIGHUP) }, 0);
+    let mut status = StatusCode::NOT_FOUND;
+    for _ in 0..50 {
+        status = b.get("/s/new-poll").await.status;
+        if status == StatusCode::OK {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(status, StatusCode::OK, "served after SIGHUP, without a restart");
+}
