@@ -126,15 +126,29 @@ async fn english_completion_with_source_tag_skips_contact_pages() {
 }
 
 #[tokio::test]
-async fn undeclared_source_tags_are_not_kept() {
+async fn undeclared_source_tags_are_recorded_as_other() {
     let server = TestServer::start().await;
+    // A tag the survey does not declare (a mistyped poster, a forwarded post) is counted as
+    // `other` rather than lost; what was typed is not kept (it could be anything).
+    for tag in ["made-up", "%3Cscript%3E", "ف"] {
+        let mut b = Browser::new(&server);
+        b.get(&format!("/s/{SURVEY}?source={tag}")).await;
+        b.answer_all(WITHOUT_CONTACT).await;
+        b.submit().await;
+    }
+    // Without a tag: no source.
     let mut b = Browser::new(&server);
-    b.get(&format!("/s/{SURVEY}?source=made-up")).await;
+    b.get(&format!("/s/{SURVEY}")).await;
     b.answer_all(WITHOUT_CONTACT).await;
     b.submit().await;
     let rows = stored(&server).await;
-    assert_eq!(rows.len(), 1);
-    assert_eq!(rows[0].source, None);
+    assert_eq!(rows.len(), 4);
+    let mut sources: Vec<Option<String>> = rows.into_iter().map(|r| r.source).collect();
+    sources.sort();
+    assert_eq!(
+        sources,
+        [None, Some("other".into()), Some("other".into()), Some("other".into())]
+    );
 }
 
 /// Post one page with `pairs` in `lang` and return the error page.

@@ -166,11 +166,19 @@ async fn start(
     let visitor = &r.visitor;
     let base = r.survey_href(survey);
     let lang = visitor.lang;
+    // A tag the survey does not declare is counted as `other`, never dropped or kept as typed.
     let source = query_pairs(query.as_deref())
         .into_iter()
         .find(|(k, _)| k == "source")
         .map(|(_, v)| v)
-        .filter(|tag| survey.sources.iter().any(|s| s == tag));
+        .filter(|tag| !tag.is_empty())
+        .map(|tag| {
+            if survey.sources.iter().any(|s| *s == tag) {
+                tag
+            } else {
+                OTHER_SOURCE.to_string()
+            }
+        });
     // Tags are survey ids' kind of text; anything a cookie cannot carry as is stays out.
     let source_cookie = source
         .filter(|_| matches!(r.channel, super::channel::Channel::Link))
@@ -204,11 +212,16 @@ pub fn first_href(survey: &Survey, base: &str) -> String {
     }
 }
 
-/// The source tag the start page left for this survey, if it is one the survey allows.
+/// The source of a link whose tag the survey does not declare.
+pub const OTHER_SOURCE: &str = "other";
+
+/// The source tag the start page left for this survey, if it is one the survey allows (or
+/// `other`).
 fn source_from_cookie(survey: &Survey, headers: &axum::http::HeaderMap) -> Option<String> {
     let value = super::visit::cookie(headers, SOURCE_COOKIE)?;
     let (id, tag) = value.split_once('.')?;
-    (id == survey.id && survey.sources.iter().any(|s| s == tag)).then(|| tag.to_string())
+    let allowed = tag == OTHER_SOURCE || survey.sources.iter().any(|s| s == tag);
+    (id == survey.id && allowed).then(|| tag.to_string())
 }
 
 fn is_changing(query: Option<&str>, posted: Option<&FormPairs>) -> bool {
