@@ -25,6 +25,9 @@ pub enum Error {
     /// A kiosk page opened in a browser that is not an enrolled kiosk (or was revoked).
     #[error("this screen is not enrolled as a kiosk")]
     NotEnrolled,
+    /// Too many responses from one connection to a public link in the last hour.
+    #[error("too many responses from this connection")]
+    TooManySubmits,
     /// CSRF token missing or wrong.
     #[error("the form has expired or was not sent by this site")]
     Forbidden,

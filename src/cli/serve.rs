@@ -51,6 +51,10 @@ pub struct Args {
     /// 21, uses WCAG 2.2.1's 20-hour exception (pages have no script to warn before a timeout).
     #[arg(long, default_value_t = 21, value_parser = clap::value_parser!(u16).range(1..=720))]
     pub session_hours: u16,
+    /// Most responses a public link accepts from one client (address, IPv6 /64) per hour; many
+    /// phones share an address behind a mobile operator's NAT, hence the generous default.
+    #[arg(long, default_value_t = crate::web::submit_limit::SUBMITS_PER_HOUR, value_parser = clap::value_parser!(u32).range(1..=100_000))]
+    pub link_submits_per_hour: u32,
     /// Seconds a client has to send a request's head (line and headers), from the moment the
     /// server starts reading it; also how long an idle kept-alive connection stays open.
     #[arg(long, default_value_t = HEADER_TIMEOUT_SECS, value_parser = clap::value_parser!(u64).range(1..=3600))]
@@ -116,6 +120,7 @@ async fn serve(args: Args, catalog: Catalog) -> crate::Result<()> {
     // sign-in with an unknown name takes no longer than any other (no name is looked up).
     let warm = db.clone();
     tokio::spawn(async move { crate::accounts::sign_in(&warm, "", "").await });
+    crate::web::submit_limit::configure(args.link_submits_per_hour);
     let state = AppState::with_catalog(catalog, Some(args.surveys.clone()), db);
     state.desk.spawn_sweeper();
     tokio::spawn(reload_on_sighup(state.clone()));

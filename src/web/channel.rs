@@ -171,6 +171,11 @@ impl Respondent {
         &self.desk
     }
 
+    /// A public link (the only channel with one response per browser session).
+    pub fn is_link(&self) -> bool {
+        matches!(self.channel, Channel::Link)
+    }
+
     pub fn is_kiosk(&self) -> bool {
         matches!(self.channel, Channel::Kiosk(_))
     }
@@ -237,6 +242,25 @@ impl Respondent {
     pub async fn clear_progress(&self, survey: &Survey) -> Result<(), Error> {
         match &self.channel {
             Channel::Kiosk(k) => self.desk.clear(&k.id),
+            // On a link, that a response of this session was stored is kept (one response
+            // per browser session); only the answers go.
+            Channel::Link => {
+                if let Some(saved) = self.saved_progress(survey).await? {
+                    let kept = Progress {
+                        submitted: saved.submitted,
+                        done: true,
+                        ..self.visitor.fresh_progress(&survey.id)
+                    };
+                    if kept.submitted.is_empty() {
+                        self.visitor
+                            .session
+                            .remove::<Progress>(&self.session_key(survey))
+                            .await?;
+                    } else {
+                        self.save_progress(survey, &kept).await?;
+                    }
+                }
+            }
             _ => {
                 self.visitor
                     .session

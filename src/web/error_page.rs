@@ -25,6 +25,7 @@ pub enum ErrorPage {
     Forbidden,
     Denied,
     NotEnrolled,
+    TooManySubmits,
     NotFound,
     TooLarge,
     /// The storage cannot take writes now (see `db::Fault`): 503, try again shortly.
@@ -39,6 +40,7 @@ impl ErrorPage {
             Error::Forbidden => ErrorPage::Forbidden,
             Error::Denied => ErrorPage::Denied,
             Error::NotEnrolled => ErrorPage::NotEnrolled,
+            Error::TooManySubmits => ErrorPage::TooManySubmits,
             Error::NotFound => ErrorPage::NotFound,
             Error::TooLarge => ErrorPage::TooLarge,
             e if e.storage_fault().is_some() => ErrorPage::Unavailable,
@@ -52,6 +54,7 @@ impl ErrorPage {
             ErrorPage::Forbidden | ErrorPage::Denied | ErrorPage::NotEnrolled => {
                 StatusCode::FORBIDDEN
             }
+            ErrorPage::TooManySubmits => StatusCode::TOO_MANY_REQUESTS,
             ErrorPage::NotFound => StatusCode::NOT_FOUND,
             ErrorPage::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             ErrorPage::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
@@ -65,6 +68,7 @@ impl ErrorPage {
             ErrorPage::Forbidden => (i18n::FORBIDDEN_TITLE, i18n::FORBIDDEN_BODY),
             ErrorPage::Denied => (i18n::DENIED_TITLE, i18n::DENIED_BODY),
             ErrorPage::NotEnrolled => (i18n::NOT_ENROLLED_TITLE, i18n::NOT_ENROLLED_BODY),
+            ErrorPage::TooManySubmits => (i18n::TOO_MANY_SUBMITS_TITLE, i18n::TOO_MANY_SUBMITS_BODY),
             ErrorPage::NotFound => (i18n::NOT_FOUND_TITLE, i18n::NOT_FOUND_BODY),
             ErrorPage::TooLarge => (i18n::TOO_LARGE_TITLE, i18n::TOO_LARGE_BODY),
             ErrorPage::Unavailable => (i18n::CANNOT_SAVE_TITLE, i18n::CANNOT_SAVE_BODY),
@@ -91,6 +95,12 @@ impl ErrorPage {
             pages::error(&chrome, heading, body.get(lang)),
         )
             .into_response();
+        if self == ErrorPage::TooManySubmits {
+            res.headers_mut().insert(
+                axum::http::header::RETRY_AFTER,
+                axum::http::HeaderValue::from_static("600"),
+            );
+        }
         if self == ErrorPage::Unavailable {
             res.headers_mut().insert(
                 axum::http::header::RETRY_AFTER,

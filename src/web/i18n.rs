@@ -444,3 +444,8 @@ pub const CLEAR_ANSWERS_HINT: Ui = Ui::new(
     "على جهاز مشترك: يمسح كل ما أدخلته في هذا الاستبيان على هذا الجهاز. لم يُرسل شيء بعد.",
     "On a shared device: removes everything you entered in this survey on this device. Nothing has been sent yet.",
 );
+pub const TOO_MANY_SUBMITS_TITLE: Ui = Ui::new("إجابات كثيرة من هذا الاتصال", "Too many answers from this connection");
+pub const TOO_MANY_SUBMITS_BODY: Ui = Ui::new(
+    "وصلتنا إجابات كثيرة من هذا الاتصال في الساعة الأخيرة. إجاباتك محفوظة على هذا الجهاز: أرسلها مرة أخرى بعد قليل.",
+    "We received many answers from this connection in the last hour. Your answers are kept on this device: send them again in a while.",
+);

@@ -39,6 +39,7 @@ pub mod security;
 pub mod session_lock;
 pub mod sign_in;
 pub mod sign_in_guard;
+pub mod submit_limit;
 pub mod survey_flow;
 pub mod views;
 pub mod visit;

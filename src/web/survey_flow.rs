@@ -25,6 +25,7 @@ use crate::survey::{Answers, Lang, QuestionKind, Survey, answers};
 use super::AppState;
 use super::channel::{ChannelKind, Respondent};
 use super::form::{FormPairs, query_pairs};
+use super::sign_in_guard::Peer;
 use super::i18n;
 use super::views::components::SummaryRow;
 use super::views::layout::{self, Chrome, KioskFrame};
@@ -373,6 +374,9 @@ async fn show_page(
     let index = path.page_index(survey)?;
     let base = r.survey_href(survey);
     let progress = r.progress(survey).await?;
+    if answered_already(&r, &progress) {
+        return Ok(Redirect::to(&format!("{base}/done")).into_response());
+    }
     if !page_has_visible(survey, index, &progress.answers) {
         // Everything on it is hidden by earlier answers: skip it.
         return Ok(
@@ -457,6 +461,9 @@ async fn save_page(
     let index = path.page_index(survey)?;
     let base = r.survey_href(survey);
     let mut progress = r.progress(survey).await?;
+    if answered_already(&r, &progress) {
+        return Ok(Redirect::to(&format!("{base}/done")).into_response());
+    }
     if progress.source.is_none() && matches!(r.channel, super::channel::Channel::Link) {
         progress.source = source_from_cookie(survey, &headers);
     }
@@ -618,9 +625,16 @@ fn summary_rows(survey: &Survey, base: &str, saved: &Answers, lang: Lang) -> Vec
     rows
 }
 
+/// One response per browser session on a public link ([`super::submit_limit`]): once one is
+/// stored, the pages show the confirmation instead of a new form.
+fn answered_already(r: &Respondent, progress: &Progress) -> bool {
+    r.is_link() && !progress.submitted.is_empty()
+}
+
 async fn submit(
     State(state): State<AppState>,
     r: Respondent,
+    Peer(peer): Peer,
     path: SurveyPath,
     form: FormPairs,
 ) -> Result<Response, Error> {
@@ -645,6 +659,10 @@ async fn submit(
     }
     if let Some(i) = first_incomplete(survey, &progress.answers) {
         return Ok(Redirect::to(&page_href(&base, i)).into_response());
+    }
+    if r.is_link() && !super::submit_limit::limit().allow(peer) {
+        // The answers stay in the session: the same page can be sent again later.
+        return Err(Error::TooManySubmits);
     }
     let response = NewResponse {
         survey_id: survey.id.clone(),

@@ -200,13 +200,19 @@ pub fn spawn_server_logging(
         None => Stdio::inherit(),
     };
     let level = if log.is_some() { "debug" } else { "warn" };
+    // Tests send many responses from 127.0.0.1; the per-client link limit is tested on its
+    // own (tests/link_limits.rs) with a low value.
+    let mut extra: Vec<&str> = extra.to_vec();
+    if !extra.contains(&"--link-submits-per-hour") {
+        extra.extend(["--link-submits-per-hour", "100000"]);
+    }
     let mut child = Command::new(env!("CARGO_BIN_EXE_mizan"))
         .arg("serve")
         .arg("--listen")
         .arg("127.0.0.1:0")
         .arg("--surveys")
         .arg(surveys)
-        .args(extra)
+        .args(&extra)
         .env("DATABASE_URL", database_url)
         .env_remove("DATABASE_READ_URL")
         .envs(envs.iter().map(|(k, v)| (k.as_str(), v.as_str())))
