@@ -159,7 +159,7 @@
   });
   resetRestoredForms();
 
-  ['pointerdown', 'keydown', 'input', 'touchstart'].forEach(function (type) {
+  ['pointerdown', 'keydown', 'input', 'touchstart', 'wheel'].forEach(function (type) {
     document.addEventListener(type, activity, { capture: true, passive: true });
   });
   // Scroll does not bubble: capture it on the window for the page and any scrolled box.
