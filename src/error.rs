@@ -19,6 +19,12 @@ pub enum Error {
     TooLarge,
     #[error("not found")]
     NotFound,
+    /// Signed in, but the account's role may not open this page (`web::access`).
+    #[error("this account's role may not open this page")]
+    Denied,
+    /// A kiosk page opened in a browser that is not an enrolled kiosk (or was revoked).
+    #[error("this screen is not enrolled as a kiosk")]
+    NotEnrolled,
     /// CSRF token missing or wrong.
     #[error("the form has expired or was not sent by this site")]
     Forbidden,

@@ -43,7 +43,7 @@ async fn primary_and_replica(dir: &std::path::Path) -> (String, String) {
     let deadline = Instant::now() + Duration::from_secs(60);
     loop {
         if let Ok(mut conn) = sqlx::PgConnection::connect(&replica).await {
-            let analysts: Result<(i64,), _> = sqlx::query_as("SELECT count(*) FROM analysts")
+            let analysts: Result<(i64,), _> = sqlx::query_as("SELECT count(*) FROM staff")
                 .fetch_one(&mut conn)
                 .await;
             if matches!(analysts, Ok((1,))) {

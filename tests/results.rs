@@ -425,7 +425,7 @@ async fn mismatched_passwords_and_bad_names_are_refused() {
     assert!(err.contains("at least 12"), "{err}");
     let (code, _) = add_analyst(
         &url,
-        "bad name",
+        "bad;name",
         "long enough password",
         "long enough password",
     );

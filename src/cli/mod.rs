@@ -4,14 +4,15 @@
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
 
-pub mod analyst;
 pub mod check;
 pub mod estimate;
 pub mod export;
 pub mod import;
+pub mod kiosk;
 pub mod migrate;
 pub mod scrub;
 pub mod serve;
+pub mod user;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -37,8 +38,12 @@ pub enum Command {
     /// Compute design-based weighted estimates from a CSV of responses (or the database) and a
     /// design file.
     Estimate(estimate::Args),
-    /// Manage analyst accounts for the results pages.
-    Analyst(analyst::Args),
+    /// Manage staff accounts (admin, designer, analyst, interviewer).
+    User(user::Args),
+    /// Add an analyst account (the same as `user add NAME --role analyst`).
+    Analyst(user::AnalystArgs),
+    /// Register a kiosk and print its one-time enrolment path.
+    Kiosk(kiosk::Args),
     /// Convert a survey from another format (an XLSForm) into a survey file.
     Import(import::Args),
     /// Rewrite the stored responses so the database files keep no order of arrival.
@@ -52,7 +57,9 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Migrate(args) => migrate::run(args),
         Command::Export(args) => export::run(args),
         Command::Estimate(args) => estimate::run(args),
-        Command::Analyst(args) => analyst::run(args),
+        Command::User(args) => user::run(args),
+        Command::Analyst(args) => user::run_analyst(args),
+        Command::Kiosk(args) => kiosk::run(args),
         Command::Scrub(args) => scrub::run(args),
         Command::Import(args) => import::run(args),
     }

@@ -127,7 +127,7 @@ async fn serve(args: Args, surveys: Vec<crate::survey::Survey>) -> crate::Result
     // Compute the dummy hash that unknown names are checked against now, so that the first
     // sign-in with an unknown name takes no longer than any other (no name is looked up).
     let warm = db.clone();
-    tokio::spawn(async move { crate::results::access::sign_in(&warm, "", "").await });
+    tokio::spawn(async move { crate::accounts::sign_in(&warm, "", "").await });
     let app = web::app(
         AppState::new(surveys, db),
         store,

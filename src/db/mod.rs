@@ -21,6 +21,7 @@ mod health;
 mod postgres;
 mod session;
 mod sqlite;
+mod staff;
 
 use std::collections::BTreeMap;
 
@@ -33,6 +34,7 @@ use crate::{Error, Result};
 
 pub use health::Fault;
 pub use session::SessionStore;
+pub use staff::{Area, Kiosk, NewKiosk, StaffAccount};
 
 /// What a channel hands to storage at the final submit. No IP, user agent, session id, token
 /// or time of day: the row gets a random id and today's date (UTC) only.
@@ -319,54 +321,6 @@ impl Db {
         }
     }
 
-    /// Create an analyst account, or set the password of an existing one. Returns true when
-    /// the account is new.
-    pub async fn put_analyst(&self, name: &str, password_hash: &str) -> Result<bool> {
-        let existed = self.analyst_password_hash(name).await?.is_some();
-        let sql_sqlite = "INSERT INTO analysts (name, password_hash) VALUES (?, ?) \
-                          ON CONFLICT (name) DO UPDATE SET password_hash = excluded.password_hash";
-        let sql_pg = "INSERT INTO analysts (name, password_hash) VALUES ($1, $2) \
-                      ON CONFLICT (name) DO UPDATE SET password_hash = excluded.password_hash";
-        match &self.backend {
-            Backend::Sqlite(p) => {
-                sqlx::query(sql_sqlite)
-                    .bind(name)
-                    .bind(password_hash)
-                    .execute(&p.writer)
-                    .await?;
-            }
-            Backend::Postgres(p) => {
-                sqlx::query(sql_pg)
-                    .bind(name)
-                    .bind(password_hash)
-                    .execute(p.db_write())
-                    .await?;
-            }
-        }
-        Ok(!existed)
-    }
-
-    /// The stored password hash of an analyst, if the account exists. Always from the primary:
-    /// an account just added, or a password just changed or revoked, must count at the next
-    /// sign-in, not after the replica's lag; and sign-in keeps working when the replica does not.
-    pub async fn analyst_password_hash(&self, name: &str) -> Result<Option<String>> {
-        let row: Option<(String,)> = match &self.backend {
-            Backend::Sqlite(p) => {
-                sqlx::query_as("SELECT password_hash FROM analysts WHERE name = ?")
-                    .bind(name)
-                    .fetch_optional(&p.reader)
-                    .await?
-            }
-            Backend::Postgres(p) => {
-                sqlx::query_as("SELECT password_hash FROM analysts WHERE name = $1")
-                    .bind(name)
-                    .fetch_optional(p.db_write())
-                    .await?
-            }
-        };
-        Ok(row.map(|r| r.0))
-    }
-
     /// Delete submission-key claims older than `keep_days` days. A claim only has to outlive
     /// the forms that could still be resubmitted (the session lifetime), so a few days is ample.
     pub async fn purge_submission_keys(&self, keep_days: u32) -> Result<u64> {
@@ -448,6 +402,21 @@ struct ResponseRow {
     answers: String,
     /// SHA-256 of the submission key, claimed in the same transaction.
     key_hash: Vec<u8>,
+}
+
+/// `N` random bytes from the operating system's CSPRNG.
+pub fn random_bytes<const N: usize>() -> Result<[u8; N]> {
+    use rand::TryRng;
+    let mut bytes = [0u8; N];
+    rand::rngs::SysRng
+        .try_fill_bytes(&mut bytes)
+        .map_err(|e| Error::Other(format!("system random source: {e}")))?;
+    Ok(bytes)
+}
+
+/// SHA-256 of a secret that is looked up but never stored (enrolment codes, kiosk cookies).
+pub fn secret_hash(secret: &str) -> Vec<u8> {
+    Sha256::digest(secret.as_bytes()).to_vec()
 }
 
 /// SHA-256 of the submission key: enough to recognise a repeat, useless to anyone who reads the

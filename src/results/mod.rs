@@ -12,7 +12,6 @@
 //! of every Likert, rating and number question, the category shares of every single choice,
 //! and the survey's composite indices, with every non-substantive code treated as missing.
 
-pub mod access;
 pub mod labels;
 pub mod publish;
 pub mod xlsx;

@@ -15,12 +15,25 @@ use crate::Error;
 use super::AppState;
 
 const CSS: &str = include_str!("../../static/mizan.css");
+/// The kiosk's idle warning (the only script, on kiosk pages only).
+const KIOSK_JS: &str = include_str!("../../static/kiosk.js");
 
 static CSS_NAME: LazyLock<String> = LazyLock::new(|| {
     let hash = Sha256::digest(CSS.as_bytes());
     let hex: String = hash.iter().take(5).map(|b| format!("{b:02x}")).collect();
     format!("mizan.{hex}.css")
 });
+
+static KIOSK_JS_NAME: LazyLock<String> = LazyLock::new(|| {
+    let hash = Sha256::digest(KIOSK_JS.as_bytes());
+    let hex: String = hash.iter().take(5).map(|b| format!("{b:02x}")).collect();
+    format!("kiosk.{hex}.js")
+});
+
+/// The kiosk script's URL.
+pub fn kiosk_script_href() -> String {
+    format!("/static/{}", *KIOSK_JS_NAME)
+}
 
 /// The stylesheet's URL, for `<link rel="stylesheet">`.
 pub fn stylesheet_href() -> String {
@@ -41,6 +54,14 @@ async fn static_file(
                 (CACHE_CONTROL, "public, max-age=31536000, immutable"),
             ],
             CSS,
+        )
+            .into_response(),
+        Ok(Path(file)) if file == *KIOSK_JS_NAME => (
+            [
+                (CONTENT_TYPE, "text/javascript; charset=utf-8"),
+                (CACHE_CONTROL, "public, max-age=31536000, immutable"),
+            ],
+            KIOSK_JS,
         )
             .into_response(),
         _ => Error::NotFound.into_response(),

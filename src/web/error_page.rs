@@ -23,6 +23,8 @@ use super::views::{layout, pages};
 pub enum ErrorPage {
     BadRequest,
     Forbidden,
+    Denied,
+    NotEnrolled,
     NotFound,
     TooLarge,
     /// The storage cannot take writes now (see `db::Fault`): 503, try again shortly.
@@ -35,6 +37,8 @@ impl ErrorPage {
         match err {
             Error::BadRequest(_) => ErrorPage::BadRequest,
             Error::Forbidden => ErrorPage::Forbidden,
+            Error::Denied => ErrorPage::Denied,
+            Error::NotEnrolled => ErrorPage::NotEnrolled,
             Error::NotFound => ErrorPage::NotFound,
             Error::TooLarge => ErrorPage::TooLarge,
             e if e.storage_fault().is_some() => ErrorPage::Unavailable,
@@ -45,7 +49,9 @@ impl ErrorPage {
     pub fn status(self) -> StatusCode {
         match self {
             ErrorPage::BadRequest => StatusCode::BAD_REQUEST,
-            ErrorPage::Forbidden => StatusCode::FORBIDDEN,
+            ErrorPage::Forbidden | ErrorPage::Denied | ErrorPage::NotEnrolled => {
+                StatusCode::FORBIDDEN
+            }
             ErrorPage::NotFound => StatusCode::NOT_FOUND,
             ErrorPage::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             ErrorPage::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
@@ -57,6 +63,8 @@ impl ErrorPage {
         match self {
             ErrorPage::BadRequest => (i18n::BAD_REQUEST_TITLE, i18n::BAD_REQUEST_BODY),
             ErrorPage::Forbidden => (i18n::FORBIDDEN_TITLE, i18n::FORBIDDEN_BODY),
+            ErrorPage::Denied => (i18n::DENIED_TITLE, i18n::DENIED_BODY),
+            ErrorPage::NotEnrolled => (i18n::NOT_ENROLLED_TITLE, i18n::NOT_ENROLLED_BODY),
             ErrorPage::NotFound => (i18n::NOT_FOUND_TITLE, i18n::NOT_FOUND_BODY),
             ErrorPage::TooLarge => (i18n::TOO_LARGE_TITLE, i18n::TOO_LARGE_BODY),
             ErrorPage::Unavailable => (i18n::CANNOT_SAVE_TITLE, i18n::CANNOT_SAVE_BODY),
@@ -75,6 +83,7 @@ impl ErrorPage {
             // The switch reloads the home page: the failed request is not repeated.
             switch_href: &layout::switch_href("/", &[], lang),
             stylesheet: &stylesheet,
+            kiosk: None,
         };
         let mut res = (
             self.status(),

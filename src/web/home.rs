@@ -29,6 +29,7 @@ async fn survey_list(State(state): State<AppState>, visitor: Visitor) -> Result<
         title: &title,
         switch_href: &switch,
         stylesheet: &stylesheet,
+        kiosk: None,
     };
     Ok(pages::survey_list(&chrome, &surveys))
 }

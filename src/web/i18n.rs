@@ -107,7 +107,7 @@ pub const CANNOT_SAVE_BODY: Ui = Ui::new(
 pub const HOME_LINK: Ui = Ui::new("الذهاب إلى قائمة الاستبيانات", "Go to the list of surveys");
 
 // Analysts: sign-in and results pages.
-pub const SIGN_IN_TITLE: Ui = Ui::new("تسجيل دخول المحلّلين", "Sign in as an analyst");
+pub const SIGN_IN_TITLE: Ui = Ui::new("تسجيل دخول الموظفين", "Staff sign-in");
 pub const SIGN_IN_NAME: Ui = Ui::new("اسم المستخدم", "User name");
 pub const SIGN_IN_PASSWORD: Ui = Ui::new("كلمة المرور", "Password");
 pub const SIGN_IN_BUTTON: Ui = Ui::new("تسجيل الدخول", "Sign in");
@@ -278,3 +278,139 @@ mod tests {
         );
     }
 }
+
+// Staff roles and channels.
+pub const DENIED_TITLE: Ui = Ui::new(
+    "لا يمكن لحسابك فتح هذه الصفحة",
+    "Your account cannot open this page",
+);
+pub const DENIED_BODY: Ui = Ui::new(
+    "هذه الصفحة لدور آخر. إن كنت تحتاج إليها فاطلب ذلك من مسؤول النظام.",
+    "This page is for another role. If you need it, ask your administrator.",
+);
+pub const NOT_ENROLLED_TITLE: Ui = Ui::new("هذه الشاشة غير مسجّلة", "This screen is not enrolled");
+pub const NOT_ENROLLED_BODY: Ui = Ui::new(
+    "لا تعمل هذه الشاشة كشاشة خدمة ذاتية للاستبيان الآن. يمكن لمسؤول النظام تسجيلها من جديد.",
+    "This screen does not run a survey kiosk now. An administrator can enrol it again.",
+);
+pub const KIOSK_START_AGAIN: Ui = Ui::new("ابدأ من جديد", "Start again");
+pub const KIOSK_STILL_THERE: Ui = Ui::new("هل ما زلت هنا؟", "Are you still there?");
+pub const KIOSK_MORE_TIME: Ui = Ui::new("أحتاج إلى مزيد من الوقت", "I need more time");
+/// The warning's sentence, with the countdown's first value in a span the script updates.
+pub fn kiosk_clears_in(lang: Lang, seconds: u32) -> maud::Markup {
+    let n = digits(lang, &seconds.to_string());
+    match lang {
+        Lang::Ar => maud::html! {
+            "لحماية خصوصيتك ستُمسح إجاباتك وتعود الشاشة إلى البداية خلال "
+            span #kiosk-idle-countdown { (n) } " ثانية."
+        },
+        Lang::En => maud::html! {
+            "To protect your privacy, your answers will be cleared and the screen will start again in "
+            span #kiosk-idle-countdown { (n) } " seconds."
+        },
+    }
+}
+pub const KIOSK_THANKS_RETURN: Ui = Ui::new(
+    "ستعود الشاشة إلى البداية بعد لحظات لتكون جاهزة للشخص التالي.",
+    "The screen will return to the start in a moment, ready for the next person.",
+);
+pub const KIOSK_CHOOSE: Ui = Ui::new("اختر استبيانًا", "Choose a survey");
+pub const FIELD_NEXT_INTERVIEW: Ui = Ui::new("ابدأ المقابلة التالية", "Start the next interview");
+pub const FIELD_MY_AREAS: Ui = Ui::new("العودة إلى مناطقي", "Back to my areas");
+
+// Staff pages.
+pub const ADMIN_TITLE: Ui = Ui::new("إدارة النظام", "Administration");
+pub const ADMIN_USERS: Ui = Ui::new("الحسابات", "Accounts");
+pub const ADMIN_KIOSKS: Ui = Ui::new("شاشات الخدمة الذاتية (الأكشاك)", "Kiosks");
+pub const ADMIN_AREAS: Ui = Ui::new("مناطق الباحثين الميدانيين", "Interviewers' areas");
+pub const NAV_LABEL: Ui = Ui::new("صفحات الموظفين", "Staff pages");
+pub const COL_NAME: Ui = Ui::new("الاسم", "Name");
+pub const COL_ROLE: Ui = Ui::new("الدور", "Role");
+pub const COL_STATUS: Ui = Ui::new("الحالة", "Status");
+pub const COL_ACTIONS: Ui = Ui::new("الإجراءات", "Actions");
+pub const STATUS_ACTIVE: Ui = Ui::new("فعّال", "Active");
+pub const STATUS_DISABLED: Ui = Ui::new("معطّل", "Disabled");
+pub const DISABLE: Ui = Ui::new("تعطيل", "Disable");
+pub const ENABLE: Ui = Ui::new("تفعيل", "Enable");
+pub const NEW_PASSWORD: Ui = Ui::new("كلمة مرور جديدة", "New password");
+pub const NEW_PASSWORD_AGAIN: Ui = Ui::new("كلمة المرور الجديدة مرة أخرى", "New password again");
+pub const SET_PASSWORD: Ui = Ui::new("تعيين كلمة المرور", "Set the password");
+pub const ADD_USER: Ui = Ui::new("إضافة حساب", "Add an account");
+pub const PASSWORD_HINT: Ui = Ui::new("١٢ حرفًا على الأقل", "At least 12 characters");
+pub const PASSWORD_SHORT: Ui = Ui::new(
+    "كلمة المرور قصيرة: ١٢ حرفًا على الأقل",
+    "The password is too short: at least 12 characters",
+);
+pub const PASSWORDS_DIFFER: Ui = Ui::new("كلمتا المرور مختلفتان", "The two passwords differ");
+pub const NAME_INVALID: Ui = Ui::new(
+    "اكتب اسمًا من حروف (عربية أو لاتينية) وأرقام، حتى ٦٤ حرفًا",
+    "Enter a name of letters (Arabic or Latin) and digits, up to 64 characters",
+);
+pub const NAME_TAKEN: Ui = Ui::new(
+    "يوجد حساب بهذا الاسم",
+    "There is already an account with this name",
+);
+pub const ROLE_MISSING: Ui = Ui::new("اختر دورًا", "Choose a role");
+pub const NOT_YOURSELF: Ui = Ui::new(
+    "لا يمكنك تعطيل حسابك أنت",
+    "You cannot disable your own account",
+);
+pub const SAVED: Ui = Ui::new("تم الحفظ", "Saved");
+pub const REGISTER_KIOSK: Ui = Ui::new("تسجيل شاشة", "Register a kiosk");
+pub const KIOSK_SURVEYS: Ui = Ui::new("الاستبيانات التي تعرضها", "Surveys it runs");
+pub const KIOSK_SITE_AR: Ui = Ui::new("اسم الموقع بالعربية", "Site name in Arabic");
+pub const KIOSK_SITE_EN: Ui = Ui::new("اسم الموقع بالإنجليزية", "Site name in English");
+pub const STRATUM: Ui = Ui::new("الطبقة (مثل المحافظة)", "Stratum (e.g. governorate)");
+pub const CLUSTER: Ui = Ui::new("العنقود (مثل القضاء)", "Cluster (e.g. district)");
+pub const CODE_HINT: Ui = Ui::new(
+    "رمز بحروف لاتينية صغيرة وأرقام، مثل baghdad",
+    "A code of lower-case letters and digits, e.g. baghdad",
+);
+pub const KIOSK_IDLE: Ui = Ui::new("مهلة الخمول بالثواني", "Idle timeout in seconds");
+pub const KIOSK_IDLE_HINT: Ui = Ui::new(
+    "من ٦٠ إلى ٣٦٠٠؛ يظهر التنبيه قبل النهاية بـ٣٠ ثانية",
+    "60 to 3600; the warning shows 30 seconds before the end",
+);
+pub const COL_SITE: Ui = Ui::new("الموقع", "Site");
+pub const COL_AREA: Ui = Ui::new("المنطقة", "Area");
+pub const KIOSK_WAITING: Ui = Ui::new("بانتظار التسجيل على الشاشة", "Waiting to be enrolled");
+pub const KIOSK_ENROLLED: Ui = Ui::new("مسجّلة", "Enrolled");
+pub const KIOSK_REVOKED: Ui = Ui::new("ملغاة", "Revoked");
+pub const REVOKE: Ui = Ui::new("إلغاء التسجيل", "Revoke");
+pub const NEW_CODE: Ui = Ui::new("رمز تسجيل جديد", "New enrolment code");
+pub const ENROL_PATH_TITLE: Ui = Ui::new("رابط تسجيل الشاشة", "The kiosk's enrolment address");
+pub const ENROL_PATH_BODY: Ui = Ui::new(
+    "افتح هذا العنوان مرة واحدة في متصفح الشاشة. يعمل مرة واحدة فقط ولن يظهر مرة أخرى.",
+    "Open this address once in the kiosk's browser. It works once and will not be shown again.",
+);
+pub const ASSIGN_AREA: Ui = Ui::new("تعيين منطقة", "Assign an area");
+pub const INTERVIEWER: Ui = Ui::new("الباحث الميداني", "Interviewer");
+pub const NO_INTERVIEWERS: Ui = Ui::new(
+    "لا يوجد باحثون ميدانيون بعد. أضف حسابًا بدور «باحث ميداني».",
+    "There are no interviewers yet. Add an account with the interviewer role.",
+);
+pub const REMOVE: Ui = Ui::new("إزالة", "Remove");
+pub const NONE_YET: Ui = Ui::new("لا شيء بعد.", "None yet.");
+pub const WHOLE_STRATUM: Ui = Ui::new("الطبقة كاملة", "Whole stratum");
+pub const FIELD_TITLE: Ui = Ui::new("مقابلاتي الميدانية", "My field interviews");
+pub const FIELD_NO_AREAS: Ui = Ui::new(
+    "لم تُعيَّن لك أي منطقة بعد. اطلب ذلك من مسؤول النظام.",
+    "No area is assigned to you yet. Ask your administrator.",
+);
+pub const FIELD_START: Ui = Ui::new("ابدأ مقابلة", "Start an interview");
+pub const FIELD_DONE_WAVE: Ui = Ui::new("مقابلات هذه الجولة", "Interviews this wave");
+pub const FIELD_PRIVACY: Ui = Ui::new(
+    "لا يمكنك الاطلاع على المقابلات بعد إرسالها: هكذا تبقى إجابات الناس مجهولة الهوية.",
+    "You cannot read an interview once it is submitted: that is how people's answers stay anonymous.",
+);
+pub const DESIGN_TITLE: Ui = Ui::new("الاستبيانات المنشورة", "Published surveys");
+pub const COL_SURVEY: Ui = Ui::new("الاستبيان", "Survey");
+pub const COL_WAVE: Ui = Ui::new("الجولة", "Wave");
+pub const COL_VERSION: Ui = Ui::new("الإصدار", "Version");
+pub const COL_QUESTIONS: Ui = Ui::new("الأسئلة", "Questions");
+pub const COL_FILE: Ui = Ui::new("الملف", "File");
+pub const DESIGN_NOTE: Ui = Ui::new(
+    "هذه هي الملفات التي يعمل بها الخادم الآن. تحقّق من ملف جديد بالأمر mizan check قبل نشره.",
+    "These are the files the server runs now. Check a new file with `mizan check` before publishing it.",
+);
+pub const PREVIEW: Ui = Ui::new("الصفحة العامة", "Public page");

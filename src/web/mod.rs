@@ -22,14 +22,21 @@
 //! Each resource module has its own `router()`; they are merged in [`app`], the one place where
 //! middleware is layered.
 
+pub mod access;
+pub mod admin;
 pub mod assets;
+pub mod channel;
+pub mod design;
 pub mod error_page;
+pub mod field;
 pub mod form;
 pub mod home;
 pub mod i18n;
+pub mod kiosk;
 pub mod results;
 pub mod security;
 pub mod session_lock;
+pub mod sign_in;
 pub mod sign_in_guard;
 pub mod survey_flow;
 pub mod views;
@@ -54,12 +61,18 @@ pub struct Inner {
     /// Loaded and validated surveys by id.
     pub surveys: BTreeMap<String, Survey>,
     pub db: Db,
+    /// Kiosks' answers in progress (memory only, see [`channel`]).
+    pub desk: channel::Desk,
 }
 
 impl AppState {
     pub fn new(surveys: Vec<Survey>, db: Db) -> AppState {
         let surveys = surveys.into_iter().map(|s| (s.id.clone(), s)).collect();
-        AppState(Arc::new(Inner { surveys, db }))
+        AppState(Arc::new(Inner {
+            surveys,
+            db,
+            desk: channel::Desk::default(),
+        }))
     }
 }
 
@@ -101,8 +114,18 @@ pub fn app<S: SessionStore + Clone>(state: AppState, store: S, cookies: CookiePo
     let routes = Router::new()
         .merge(home::router())
         .merge(survey_flow::router(state.clone()))
+        .merge(kiosk::router())
+        .merge(field::router())
+        .merge(sign_in::router())
         .merge(results::router())
+        .merge(design::router())
+        .merge(admin::router())
         .merge(assets::router())
+        // Who may reach each route: one table (access::RULES), checked for every route.
+        .route_layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            access::enforce,
+        ))
         .fallback(error_page::not_found)
         .method_not_allowed_fallback(error_page::not_found)
         .with_state(state);

@@ -6,7 +6,7 @@
 //! other page's answers. This middleware, outside the session layer, holds a lock per session
 //! id from before the load until after the save, so the second request reads what the first
 //! wrote. It serialises one person's requests only; different people never wait for each
-//! other. Several app servers behind a load balancer need session affinity for the same
+//! other. A kiosk's requests are serialised by its kiosk cookie the same way. Several app servers behind a load balancer need session affinity for the same
 //! guarantee (docs/postgres.md).
 
 use std::collections::HashMap;
@@ -29,9 +29,12 @@ fn locks() -> &'static Locks {
 }
 
 pub async fn one_at_a_time(req: Request, next: Next) -> Response {
-    let Some(id) = cookie(req.headers(), SESSION_COOKIE)
-        .filter(|id| !id.is_empty() && id.len() <= 64)
-        .map(str::to_owned)
+    // A kiosk keeps its answers in memory rather than in a session: its cookie is the key.
+    let session = cookie(req.headers(), SESSION_COOKIE).map(|id| format!("s:{id}"));
+    let kiosk = || cookie(req.headers(), super::access::KIOSK_COOKIE).map(|k| format!("k:{k}"));
+    let Some(id) = session
+        .or_else(kiosk)
+        .filter(|id| id.len() > 2 && id.len() <= 66)
     else {
         // No session yet: nothing another request could overwrite.
         return next.run(req).await;

@@ -1,4 +1,6 @@
-//! Answering one survey: start page, question pages, check answers, submit, confirmation.
+//! Answering one survey: start page, question pages, check answers, submit, confirmation —
+//! for every channel (public link, kiosk, field interview: see [`super::channel`]), with the
+//! same rules for answers.
 //!
 //! Handlers stay thin: the rules for answers (what is valid, what `show_if` hides, which page
 //! comes next) are `survey::answers`; storing is `db`; markup is `views`. Every POST checks the
@@ -21,19 +23,25 @@ use crate::db::{NewResponse, Stored};
 use crate::survey::{Answers, Lang, QuestionKind, Survey, answers};
 
 use super::AppState;
+use super::channel::{ChannelKind, Respondent};
 use super::form::{FormPairs, query_pairs};
 use super::i18n;
 use super::views::components::SummaryRow;
-use super::views::layout::{self, Chrome};
+use super::views::layout::{self, Chrome, KioskFrame};
 use super::views::pages::{self, CheckPage, QuestionPage};
 use super::views::question::{self, PageForm};
-use super::visit::{CSRF_FIELD, Progress, Visitor};
+use super::visit::{CSRF_FIELD, Progress};
 
-/// The channel recorded with responses from these pages.
-pub const CHANNEL: &str = "link";
-
+/// The survey pages, mounted once per channel: `/s/…` (link), `/kiosk/s/…`, `/field/{area}/s/…`.
 pub fn router(state: AppState) -> Router<AppState> {
     Router::new()
+        .merge(pages(state.clone(), ChannelKind::Link))
+        .nest("/kiosk", pages(state.clone(), ChannelKind::Kiosk))
+        .nest("/field/{area}", pages(state, ChannelKind::Interviewer))
+}
+
+fn pages(state: AppState, kind: ChannelKind) -> Router<AppState> {
+    let pages = Router::new()
         .route("/s/{survey}", get(start))
         .route("/s/{survey}/p/{page}", get(show_page).post(save_page))
         .route("/s/{survey}/p/{page}/switch", post(switch_language))
@@ -44,6 +52,12 @@ pub fn router(state: AppState) -> Router<AppState> {
             state,
             refuse_while_unwritable,
         ))
+        .layer(axum::Extension(kind));
+    if kind == ChannelKind::Kiosk {
+        super::kiosk::with_kiosk_headers(pages)
+    } else {
+        pages
+    }
 }
 
 /// While the database cannot take writes, every survey page says so (503, in the person's
@@ -63,12 +77,12 @@ async fn refuse_while_unwritable(
 /// so that opening a link writes nothing to the database.
 const SOURCE_COOKIE: &str = "mizan-source";
 
-/// URL of a page (0-based index in, 1-based number in the URL).
-fn page_href(survey: &Survey, index: usize) -> String {
-    format!("/s/{}/p/{}", survey.id, index + 1)
+/// URL of a page (0-based index in, 1-based number in the URL) under the channel's prefix.
+fn page_href(base: &str, index: usize) -> String {
+    format!("{base}/p/{}", index + 1)
 }
-fn check_href(survey: &Survey) -> String {
-    format!("/s/{}/check", survey.id)
+fn check_href(base: &str) -> String {
+    format!("{base}/check")
 }
 
 /// The path parameters of a survey URL; anything unreadable is a 404 page.
@@ -97,8 +111,9 @@ impl<S: Send + Sync> FromRequestParts<S> for SurveyPath {
 }
 
 impl SurveyPath {
-    fn survey<'s>(&self, state: &'s AppState) -> Result<&'s Survey, Error> {
-        state.surveys.get(&self.survey).ok_or(Error::NotFound)
+    /// The survey, if the respondent's channel runs it.
+    fn survey<'s>(&self, state: &'s AppState, r: &Respondent) -> Result<&'s Survey, Error> {
+        r.survey(state, &self.survey)
     }
     /// The 0-based page index of `/p/{n}`, if it exists.
     fn page_index(&self, survey: &Survey) -> Result<usize, Error> {
@@ -114,22 +129,34 @@ impl SurveyPath {
     }
 }
 
-fn chrome<'a>(lang: Lang, title: &'a str, switch: &'a str, stylesheet: &'a str) -> Chrome<'a> {
+fn chrome<'a>(
+    lang: Lang,
+    title: &'a str,
+    switch: &'a str,
+    stylesheet: &'a str,
+    kiosk: Option<&'a KioskFrame<'a>>,
+) -> Chrome<'a> {
     Chrome {
         lang,
         title,
         switch_href: switch,
         stylesheet,
+        kiosk,
     }
 }
 
 async fn start(
     State(state): State<AppState>,
-    visitor: Visitor,
+    r: Respondent,
     path: SurveyPath,
     RawQuery(query): RawQuery,
 ) -> Result<Response, Error> {
-    let survey = path.survey(&state)?;
+    let survey = path.survey(&state, &r)?;
+    if r.is_kiosk() {
+        return super::kiosk::start_screen(&r, survey, query.as_deref());
+    }
+    let visitor = &r.visitor;
+    let base = r.survey_href(survey);
     let lang = visitor.lang;
     let source = query_pairs(query.as_deref())
         .into_iter()
@@ -138,26 +165,31 @@ async fn start(
         .filter(|tag| survey.sources.iter().any(|s| s == tag));
     // Tags are survey ids' kind of text; anything a cookie cannot carry as is stays out.
     let source_cookie = source
+        .filter(|_| matches!(r.channel, super::channel::Channel::Link))
         .filter(|t| {
             t.bytes()
                 .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
         })
         .and_then(|tag| visitor.cookie_header(SOURCE_COOKIE, &format!("{}.{tag}", survey.id)));
-    let first = match answers::next_page(survey, None, &Answers::new()) {
-        Some(i) => page_href(survey, i),
-        None => check_href(survey),
-    };
+    let first = first_href(survey, &base);
     let title = pages::title(lang, survey.title.get(lang), None, false);
-    let here = format!("/s/{}", survey.id);
-    let switch = layout::switch_href(&here, &[], lang);
+    let switch = layout::switch_href(&base, &[], lang);
     let css = super::assets::stylesheet_href();
     let mut res =
-        pages::start(&chrome(lang, &title, &switch, &css), survey, &first).into_response();
+        pages::start(&chrome(lang, &title, &switch, &css, None), survey, &first).into_response();
     if let Some(cookie) = source_cookie {
         res.headers_mut()
             .append(axum::http::header::SET_COOKIE, cookie);
     }
     Ok(res)
+}
+
+/// Where "Start now" goes: the first page with something to answer.
+pub fn first_href(survey: &Survey, base: &str) -> String {
+    match answers::next_page(survey, None, &Answers::new()) {
+        Some(i) => page_href(base, i),
+        None => check_href(base),
+    }
 }
 
 /// The source tag the start page left for this survey, if it is one the survey allows.
@@ -200,12 +232,14 @@ fn name_the_field(label: &str, message: &str) -> String {
 async fn render_page(
     survey: &Survey,
     index: usize,
-    visitor: &Visitor,
+    r: &Respondent,
     progress: &Progress,
     filled: &question::Filled,
     errors: Vec<answers::FieldError>,
     changing: bool,
 ) -> Result<Response, Error> {
+    let visitor = &r.visitor;
+    let base = r.survey_href(survey);
     let lang = visitor.lang;
     let page = &survey.pages[index];
     // Errors in the order of the fields on the page, each linking to its field.
@@ -243,16 +277,16 @@ async fn render_page(
         lang,
     };
     let back = if changing {
-        check_href(survey)
+        check_href(&base)
     } else {
         match answers::prev_page(survey, index, &progress.answers) {
-            Some(i) => page_href(survey, i),
-            None => format!("/s/{}", survey.id),
+            Some(i) => page_href(&base, i),
+            None => base.clone(),
         }
     };
     let csrf = visitor.csrf_token().await?;
     let title = pages::title(lang, &form.heading(), Some(survey), !error_list.is_empty());
-    let here = page_href(survey, index);
+    let here = page_href(&base, index);
     let keep: &[(&str, &str)] = if changing { &[("change", "1")] } else { &[] };
     let switch = layout::switch_href(&here, keep, lang);
     let switch_action = format!("{here}/switch?lang={}", lang.other().code());
@@ -273,19 +307,20 @@ async fn render_page(
     } else {
         StatusCode::UNPROCESSABLE_ENTITY
     };
+    let kiosk = r.kiosk_frame(&csrf, false);
     Ok((
         status,
-        pages::question(&chrome(lang, &title, &switch, &css), &view),
+        pages::question(&chrome(lang, &title, &switch, &css, kiosk.as_ref()), &view),
     )
         .into_response())
 }
 
 /// Where to go from page `index` (or from the start) on: the next page with something
 /// visible, else the check-answers page.
-fn next_href(survey: &Survey, after: Option<usize>, answers: &Answers) -> String {
+fn next_href(survey: &Survey, base: &str, after: Option<usize>, answers: &Answers) -> String {
     match answers::next_page(survey, after, answers) {
-        Some(i) => page_href(survey, i),
-        None => check_href(survey),
+        Some(i) => page_href(base, i),
+        None => check_href(base),
     }
 }
 
@@ -298,20 +333,21 @@ fn page_has_visible(survey: &Survey, index: usize, answers: &Answers) -> bool {
 
 async fn show_page(
     State(state): State<AppState>,
-    visitor: Visitor,
+    r: Respondent,
     path: SurveyPath,
     RawQuery(query): RawQuery,
 ) -> Result<Response, Error> {
-    let survey = path.survey(&state)?;
+    let survey = path.survey(&state, &r)?;
     let index = path.page_index(survey)?;
-    let progress = visitor.progress(&survey.id).await?;
+    let base = r.survey_href(survey);
+    let progress = r.progress(survey).await?;
     if !page_has_visible(survey, index, &progress.answers) {
         // Everything on it is hidden by earlier answers: skip it.
         return Ok(
-            Redirect::to(&next_href(survey, Some(index), &progress.answers)).into_response(),
+            Redirect::to(&next_href(survey, &base, Some(index), &progress.answers)).into_response(),
         );
     }
-    let mut filled = question::filled_from_answers(survey, &progress.answers, visitor.lang);
+    let mut filled = question::filled_from_answers(survey, &progress.answers, r.visitor.lang);
     let page = &survey.pages[index];
     if let Some(draft) = progress.draft(&page.id) {
         // Entered before a language switch and not saved yet: shown as entered.
@@ -321,16 +357,7 @@ async fn show_page(
         filled.extend(question::filled_from_posted(&draft.entries));
     }
     let changing = is_changing(query.as_deref(), None);
-    render_page(
-        survey,
-        index,
-        &visitor,
-        &progress,
-        &filled,
-        Vec::new(),
-        changing,
-    )
-    .await
+    render_page(survey, index, &r, &progress, &filled, Vec::new(), changing).await
 }
 
 /// Form fields that are the page's own machinery, not answers.
@@ -350,12 +377,14 @@ fn page_keys(page: &crate::survey::Page) -> Vec<&str> {
 /// other language showing it, until the page is continued.
 async fn switch_language(
     State(state): State<AppState>,
-    visitor: Visitor,
+    r: Respondent,
     path: SurveyPath,
     form: FormPairs,
 ) -> Result<Response, Error> {
+    let visitor = &r.visitor;
     visitor.verify_csrf(form.first(CSRF_FIELD)).await?;
-    let survey = path.survey(&state)?;
+    let survey = path.survey(&state, &r)?;
+    let base = r.survey_href(survey);
     let index = path.page_index(survey)?;
     let page = &survey.pages[index];
     let changing = is_changing(None, Some(&form));
@@ -365,14 +394,14 @@ async fn switch_language(
         .into_iter()
         .filter(|(k, _)| keys.contains(&k.as_str()))
         .collect();
-    let mut progress = visitor.progress(&survey.id).await?;
+    let mut progress = r.progress(survey).await?;
     let saved_here = keys.iter().any(|k| progress.answers.contains_key(*k));
     // Nothing entered and nothing to override: the session stays unwritten.
     if !entries.is_empty() || saved_here || progress.draft(&page.id).is_some() {
         progress.keep_draft(&page.id, entries);
-        visitor.save_progress(&survey.id, &progress).await?;
+        r.save_progress(survey, &progress).await?;
     }
-    let mut to = format!("{}?", page_href(survey, index));
+    let mut to = format!("{}?", page_href(&base, index));
     if changing {
         to.push_str("change=1&");
     }
@@ -383,17 +412,18 @@ async fn switch_language(
 
 async fn save_page(
     State(state): State<AppState>,
-    visitor: Visitor,
+    r: Respondent,
     path: SurveyPath,
     RawQuery(query): RawQuery,
     headers: axum::http::HeaderMap,
     form: FormPairs,
 ) -> Result<Response, Error> {
-    visitor.verify_csrf(form.first(CSRF_FIELD)).await?;
-    let survey = path.survey(&state)?;
+    r.visitor.verify_csrf(form.first(CSRF_FIELD)).await?;
+    let survey = path.survey(&state, &r)?;
     let index = path.page_index(survey)?;
-    let mut progress = visitor.progress(&survey.id).await?;
-    if progress.source.is_none() {
+    let base = r.survey_href(survey);
+    let mut progress = r.progress(survey).await?;
+    if progress.source.is_none() && matches!(r.channel, super::channel::Channel::Link) {
         progress.source = source_from_cookie(survey, &headers);
     }
     let changing = is_changing(query.as_deref(), Some(&form));
@@ -416,18 +446,18 @@ async fn save_page(
             answers::prune_hidden(survey, &mut progress.answers);
             progress.drop_draft(&survey.pages[index].id);
             progress.done = false;
-            visitor.save_progress(&survey.id, &progress).await?;
+            r.save_progress(survey, &progress).await?;
             let to = if changing {
                 // Back to the check page, unless the change revealed questions still to answer.
                 match answers::check_complete(survey, &progress.answers) {
-                    Ok(()) => check_href(survey),
+                    Ok(()) => check_href(&base),
                     Err(errors) => match errors.iter().map(|(i, _)| *i).min() {
-                        Some(i) => format!("{}?change=1", page_href(survey, i)),
-                        None => check_href(survey),
+                        Some(i) => format!("{}?change=1", page_href(&base, i)),
+                        None => check_href(&base),
                     },
                 }
             } else {
-                next_href(survey, Some(index), &progress.answers)
+                next_href(survey, &base, Some(index), &progress.answers)
             };
             Ok(Redirect::to(&to).into_response())
         }
@@ -442,13 +472,10 @@ async fn save_page(
                     .cloned()
                     .collect();
                 progress.keep_draft(page_id, entries);
-                visitor.save_progress(&survey.id, &progress).await?;
+                r.save_progress(survey, &progress).await?;
             }
             let filled = question::filled_from_posted(&posted);
-            render_page(
-                survey, index, &visitor, &progress, &filled, errors, changing,
-            )
-            .await
+            render_page(survey, index, &r, &progress, &filled, errors, changing).await
         }
     }
 }
@@ -463,31 +490,33 @@ fn first_incomplete(survey: &Survey, answers: &Answers) -> Option<usize> {
 
 async fn check_answers(
     State(state): State<AppState>,
-    visitor: Visitor,
+    r: Respondent,
     path: SurveyPath,
 ) -> Result<Response, Error> {
-    let survey = path.survey(&state)?;
+    let survey = path.survey(&state, &r)?;
+    let visitor = &r.visitor;
+    let base = r.survey_href(survey);
     let lang = visitor.lang;
-    let mut progress = visitor.progress(&survey.id).await?;
+    let mut progress = r.progress(survey).await?;
     if progress.done {
-        return Ok(Redirect::to(&format!("/s/{}/done", survey.id)).into_response());
+        return Ok(Redirect::to(&format!("{base}/done")).into_response());
     }
     if let Some(i) = first_incomplete(survey, &progress.answers) {
-        return Ok(Redirect::to(&page_href(survey, i)).into_response());
+        return Ok(Redirect::to(&page_href(&base, i)).into_response());
     }
     let key = match &progress.submission_key {
         Some(k) if !progress.submitted.contains(k) => k.clone(),
         _ => {
             let k = uuid::Uuid::new_v4().to_string();
             progress.submission_key = Some(k.clone());
-            visitor.save_progress(&survey.id, &progress).await?;
+            r.save_progress(survey, &progress).await?;
             k
         }
     };
-    let rows = summary_rows(survey, &progress.answers, lang);
+    let rows = summary_rows(survey, &base, &progress.answers, lang);
     let back = match answers::prev_page(survey, survey.pages.len(), &progress.answers) {
-        Some(i) => page_href(survey, i),
-        None => format!("/s/{}", survey.id),
+        Some(i) => page_href(&base, i),
+        None => base.clone(),
     };
     let csrf = visitor.csrf_token().await?;
     let title = pages::title(
@@ -496,9 +525,9 @@ async fn check_answers(
         Some(survey),
         false,
     );
-    let switch = layout::switch_href(&check_href(survey), &[], lang);
+    let switch = layout::switch_href(&check_href(&base), &[], lang);
     let css = super::assets::stylesheet_href();
-    let submit_action = format!("/s/{}/submit", survey.id);
+    let submit_action = format!("{base}/submit");
     let view = CheckPage {
         back_href: &back,
         rows: &rows,
@@ -506,11 +535,15 @@ async fn check_answers(
         csrf: &csrf,
         submission_key: &key,
     };
-    Ok(pages::check_answers(&chrome(lang, &title, &switch, &css), &view).into_response())
+    let kiosk = r.kiosk_frame(&csrf, false);
+    Ok(
+        pages::check_answers(&chrome(lang, &title, &switch, &css, kiosk.as_ref()), &view)
+            .into_response(),
+    )
 }
 
 /// One row per visible question (per item for a grid), in survey order.
-fn summary_rows(survey: &Survey, saved: &Answers, lang: Lang) -> Vec<SummaryRow> {
+fn summary_rows(survey: &Survey, base: &str, saved: &Answers, lang: Lang) -> Vec<SummaryRow> {
     let mut rows = Vec::new();
     for (index, page) in survey.pages.iter().enumerate() {
         for q in page
@@ -518,7 +551,7 @@ fn summary_rows(survey: &Survey, saved: &Answers, lang: Lang) -> Vec<SummaryRow>
             .iter()
             .filter(|q| answers::visible(survey, q, saved))
         {
-            let href = |key: &str| format!("{}?change=1#{key}", page_href(survey, index));
+            let href = |key: &str| format!("{}?change=1#{key}", page_href(base, index));
             let shown = |key: &str| {
                 saved
                     .get(key)
@@ -550,37 +583,38 @@ fn summary_rows(survey: &Survey, saved: &Answers, lang: Lang) -> Vec<SummaryRow>
 
 async fn submit(
     State(state): State<AppState>,
-    visitor: Visitor,
+    r: Respondent,
     path: SurveyPath,
     form: FormPairs,
 ) -> Result<Response, Error> {
-    visitor.verify_csrf(form.first(CSRF_FIELD)).await?;
-    let survey = path.survey(&state)?;
+    r.visitor.verify_csrf(form.first(CSRF_FIELD)).await?;
+    let survey = path.survey(&state, &r)?;
+    let base = r.survey_href(survey);
     let key = form
         .first("key")
         .filter(|k| !k.is_empty() && k.len() <= 64)
         .ok_or_else(|| Error::BadRequest("submission key missing".into()))?
         .to_string();
-    let done = Redirect::to(&format!("/s/{}/done", survey.id)).into_response();
-    let mut progress = visitor.progress(&survey.id).await?;
+    let done = Redirect::to(&format!("{base}/done")).into_response();
+    let mut progress = r.progress(survey).await?;
     if progress.submitted.contains(&key) {
         // A retried or double-clicked submit that was already stored.
         return Ok(done);
     }
     if progress.submission_key.as_deref() != Some(key.as_str()) {
         // A form from an older check page: show the current answers again.
-        return Ok(Redirect::to(&check_href(survey)).into_response());
+        return Ok(Redirect::to(&check_href(&base)).into_response());
     }
     if let Some(i) = first_incomplete(survey, &progress.answers) {
-        return Ok(Redirect::to(&page_href(survey, i)).into_response());
+        return Ok(Redirect::to(&page_href(&base, i)).into_response());
     }
     let response = NewResponse {
         survey_id: survey.id.clone(),
         survey_version: survey.version.clone(),
-        lang: visitor.lang,
-        channel: CHANNEL.to_string(),
+        lang: r.visitor.lang,
+        channel: r.channel.name().to_string(),
         source: progress.source.clone(),
-        metadata: BTreeMap::new(),
+        metadata: r.stamp(&state, survey).await?,
         answers: std::mem::take(&mut progress.answers),
     };
     progress.drafts.clear();
@@ -590,26 +624,43 @@ async fn submit(
     progress.submission_key = None;
     progress.remember_submitted(key);
     progress.done = true;
-    visitor.save_progress(&survey.id, &progress).await?;
+    r.save_progress(survey, &progress).await?;
     Ok(done)
 }
 
 async fn done(
     State(state): State<AppState>,
-    visitor: Visitor,
+    r: Respondent,
     path: SurveyPath,
 ) -> Result<Response, Error> {
-    let survey = path.survey(&state)?;
-    let lang = visitor.lang;
-    let done = visitor
-        .saved_progress(&survey.id)
-        .await?
-        .is_some_and(|p| p.done);
+    let survey = path.survey(&state, &r)?;
+    let base = r.survey_href(survey);
+    let lang = r.visitor.lang;
+    let done = r.saved_progress(survey).await?.is_some_and(|p| p.done);
     if !done {
-        return Ok(Redirect::to(&format!("/s/{}", survey.id)).into_response());
+        let to = if r.is_kiosk() {
+            "/kiosk".to_string()
+        } else {
+            base
+        };
+        return Ok(Redirect::to(&to).into_response());
     }
     let title = pages::title(lang, i18n::DONE_TITLE.get(lang), Some(survey), false);
-    let switch = layout::switch_href(&format!("/s/{}/done", survey.id), &[], lang);
+    let switch = layout::switch_href(&format!("{base}/done"), &[], lang);
     let css = super::assets::stylesheet_href();
-    Ok(pages::done(&chrome(lang, &title, &switch, &css), survey).into_response())
+    let csrf = r.visitor.csrf_token().await?;
+    let kiosk = r.kiosk_frame(&csrf, true);
+    let next = match &r.channel {
+        super::channel::Channel::Link => pages::DoneNext::SurveyList,
+        super::channel::Channel::Kiosk(_) => pages::DoneNext::KioskStart,
+        super::channel::Channel::Interviewer { .. } => pages::DoneNext::NextInterview {
+            start: first_href(survey, &base),
+        },
+    };
+    Ok(pages::done(
+        &chrome(lang, &title, &switch, &css, kiosk.as_ref()),
+        survey,
+        &next,
+    )
+    .into_response())
 }

@@ -237,29 +237,59 @@ impl Visitor {
         set_cookie(name, value, self.secure_cookies)
     }
 
-    fn progress_key(survey_id: &str) -> String {
+    /// The session key of a survey's progress on a public link.
+    pub fn progress_key(survey_id: &str) -> String {
         format!("survey:{survey_id}")
     }
 
     /// This visit's progress in a survey if it has one, without creating it.
     pub async fn saved_progress(&self, survey_id: &str) -> Result<Option<Progress>, Error> {
-        Ok(self
-            .session
-            .get::<Progress>(&Self::progress_key(survey_id))
-            .await?)
+        self.saved_progress_at(&Self::progress_key(survey_id)).await
+    }
+
+    /// The progress kept in the session under `key`, if any.
+    pub async fn saved_progress_at(&self, key: &str) -> Result<Option<Progress>, Error> {
+        Ok(self.session.get::<Progress>(key).await?)
+    }
+
+    /// A fresh progress (nothing answered). The option-order seed comes from the visit token,
+    /// so every render of a fresh progress shows the same order without writing anything.
+    pub fn fresh_progress(&self, survey_id: &str) -> Progress {
+        Progress {
+            seed: self.seed(survey_id),
+            ..Progress::default()
+        }
     }
 
     /// This visit's progress in a survey (a fresh one the first time, not saved until there is
-    /// something in it). The option-order seed comes from the visit token, so every render of
-    /// a fresh progress shows the same order without writing anything.
+    /// something in it).
     pub async fn progress(&self, survey_id: &str) -> Result<Progress, Error> {
         match self.saved_progress(survey_id).await? {
             Some(p) => Ok(p),
-            None => Ok(Progress {
-                seed: self.seed(survey_id),
-                ..Progress::default()
-            }),
+            None => Ok(self.fresh_progress(survey_id)),
         }
+    }
+
+    /// The same visit with a new visit token (CSRF token and option-order seed), and the
+    /// `Set-Cookie` that gives it to the browser: every form of the previous person on a kiosk
+    /// stops working, and the browser's back-forward cache drops their pages.
+    pub fn renewed(&self) -> Result<(Visitor, HeaderValue), Error> {
+        let token = VisitToken(random_hex(32)?);
+        let header = set_cookie(VISIT_COOKIE, &token.0, self.secure_cookies)
+            .ok_or_else(|| Error::Other("visit cookie".into()))?;
+        let mut renewed = self.clone();
+        renewed.visit = token;
+        Ok((renewed, header))
+    }
+
+    /// A `Set-Cookie` that makes the browser forget the remembered language (a kiosk's next
+    /// person starts in Arabic).
+    pub fn forget_language(&self) -> Option<HeaderValue> {
+        let secure = if self.secure_cookies { "; Secure" } else { "" };
+        HeaderValue::from_str(&format!(
+            "{LANG_COOKIE}=; Path=/; Max-Age=0; HttpOnly; SameSite=Strict{secure}"
+        ))
+        .ok()
     }
 
     fn seed(&self, survey_id: &str) -> u64 {
@@ -275,15 +305,22 @@ impl Visitor {
     }
 
     pub async fn save_progress(&self, survey_id: &str, progress: &Progress) -> Result<(), Error> {
-        self.session
-            .insert(&Self::progress_key(survey_id), progress)
-            .await?;
+        self.save_progress_at(&Self::progress_key(survey_id), progress)
+            .await
+    }
+
+    pub async fn save_progress_at(&self, key: &str, progress: &Progress) -> Result<(), Error> {
+        self.session.insert(key, progress).await?;
         Ok(())
     }
 
     /// The CSRF token for this visit's forms: the visit token itself (double submit).
     pub async fn csrf_token(&self) -> Result<String, Error> {
-        Ok(self.visit.0.clone())
+        Ok(self.csrf_token_now())
+    }
+
+    pub fn csrf_token_now(&self) -> String {
+        self.visit.0.clone()
     }
 
     /// Check the `csrf` field of a posted form against the visit cookie, in constant time.

@@ -162,7 +162,12 @@ impl Browser {
     /// Answer page after page from page 1, posting every given answer on each page (a page
     /// reads only its own questions), until the check-answers page. Returns the pages visited.
     pub async fn answer_all(&mut self, answers: &[(&str, &str)]) -> Vec<String> {
-        let mut path = format!("/s/{SURVEY}/p/1");
+        self.answer_all_at(&format!("/s/{SURVEY}"), answers).await
+    }
+
+    /// [`Browser::answer_all`] for the survey at `base` (`/kiosk/s/ID`, `/field/AREA/s/ID`).
+    pub async fn answer_all_at(&mut self, base: &str, answers: &[(&str, &str)]) -> Vec<String> {
+        let mut path = format!("{base}/p/1");
         let mut visited = Vec::new();
         for _ in 0..50 {
             let page = self.get(&path).await;
@@ -190,11 +195,15 @@ impl Browser {
 
     /// From a complete set of answers: open the check page and submit its form.
     pub async fn submit(&mut self) -> Page {
-        let check = self.get(&format!("/s/{SURVEY}/check")).await;
+        self.submit_at(&format!("/s/{SURVEY}")).await
+    }
+
+    /// [`Browser::submit`] for the survey at `base`.
+    pub async fn submit_at(&mut self, base: &str) -> Page {
+        let check = self.get(&format!("{base}/check")).await;
         assert_eq!(check.status, StatusCode::OK);
         let key = check.submission_key().expect("check page issues a key");
-        self.post(&format!("/s/{SURVEY}/submit"), &[("key", &key)])
-            .await
+        self.post(&format!("{base}/submit"), &[("key", &key)]).await
     }
 }
 

@@ -211,6 +211,8 @@ pub fn text_input(p: &Prompt, entry: &Entry, value: &str, lang: Lang) -> Markup 
 pub enum Credential {
     Username,
     CurrentPassword,
+    /// A password being set (an admin's forms): password managers may suggest one.
+    NewPassword,
 }
 
 /// Type a user name or password: a labelled input with the matching `autocomplete`.
@@ -218,6 +220,7 @@ pub fn credential_input(p: &Prompt, kind: Credential, value: &str, lang: Lang) -
     let (input_type, autocomplete) = match kind {
         Credential::Username => ("text", "username"),
         Credential::CurrentPassword => ("password", "current-password"),
+        Credential::NewPassword => ("password", "new-password"),
     };
     let class = if p.error.is_some() {
         "input input-error"

@@ -1,5 +1,6 @@
 //! The frame around every page: `<html lang dir>`, title, stylesheet, skip link, header with
-//! the language switch, and `<main>`. No script anywhere.
+//! the language switch, and `<main>`. No script, except on kiosks (the idle warning, which
+//! is not needed for anything to work).
 
 use maud::{DOCTYPE, Markup, html};
 
@@ -15,7 +16,27 @@ pub struct Chrome<'a> {
     pub switch_href: &'a str,
     /// Content-hashed stylesheet URL.
     pub stylesheet: &'a str,
+    /// On a kiosk: the kiosk's frame around the page instead of the public one.
+    pub kiosk: Option<&'a KioskFrame<'a>>,
 }
+
+/// What a kiosk page adds to the frame: the site's name instead of the home link, "start
+/// again" on every page, the idle warning (with `static/kiosk.js`) and a return to the start
+/// that works without script.
+pub struct KioskFrame<'a> {
+    pub site: &'a str,
+    pub idle_seconds: u32,
+    pub warn_seconds: u32,
+    /// The kiosk's CSRF token for "start again" and "I need more time".
+    pub csrf: &'a str,
+    /// The thank-you page: back to the start after a few seconds, script or not.
+    pub finished: bool,
+}
+
+/// Where a kiosk returns to when it times out (the start page clears everything).
+pub const KIOSK_TIMEOUT_HREF: &str = "/kiosk?timeout=1";
+/// Seconds the thank-you page stays before the start page comes back.
+pub const KIOSK_THANKS_SECONDS: u32 = 15;
 
 /// What the header's language switch is.
 pub enum Switch<'a> {
@@ -42,12 +63,33 @@ pub fn page_with(chrome: &Chrome, switch: &Switch, main: Markup) -> Markup {
                 meta name="viewport" content="width=device-width, initial-scale=1";
                 title { (chrome.title) }
                 link rel="stylesheet" href=(chrome.stylesheet);
+                @if let Some(k) = chrome.kiosk {
+                    script src=(crate::web::assets::kiosk_script_href()) defer {}
+                    @if k.finished {
+                        meta http-equiv="refresh" content={ (KIOSK_THANKS_SECONDS) ";url=/kiosk" };
+                    } @else {
+                        noscript {
+                            meta http-equiv="refresh" content={ (k.idle_seconds) ";url=" (KIOSK_TIMEOUT_HREF) };
+                        }
+                    }
+                }
             }
-            body {
+            body class=[chrome.kiosk.map(|_| "kiosk")]
+                data-idle-seconds=[chrome.kiosk.filter(|k| !k.finished).map(|k| k.idle_seconds)]
+                data-warn-seconds=[chrome.kiosk.filter(|k| !k.finished).map(|k| k.warn_seconds)]
+                data-timeout-href=[chrome.kiosk.filter(|k| !k.finished).map(|_| KIOSK_TIMEOUT_HREF)] {
                 a.skip-link href="#main" { (i18n::SKIP_TO_CONTENT.get(lang)) }
                 header.header {
                     div.width {
-                        a.header-name href="/" { (i18n::SERVICE_NAME.get(lang)) }
+                        @if let Some(k) = chrome.kiosk {
+                            span.header-name { (k.site) }
+                            form.kiosk-reset method="post" action="/kiosk/reset" {
+                                input type="hidden" name=(crate::web::visit::CSRF_FIELD) value=(k.csrf);
+                                button.kiosk-reset-button type="submit" { (i18n::KIOSK_START_AGAIN.get(lang)) }
+                            }
+                        } @else {
+                            a.header-name href="/" { (i18n::SERVICE_NAME.get(lang)) }
+                        }
                         @match switch {
                             Switch::Link => {
                                 a.lang-switch href=(chrome.switch_href) lang=(other.code()) hreflang=(other.code()) {
@@ -70,6 +112,18 @@ pub fn page_with(chrome: &Chrome, switch: &Switch, main: Markup) -> Markup {
                 }
                 div.width {
                     main #main { (main) }
+                }
+                @if let Some(k) = chrome.kiosk.filter(|k| !k.finished) {
+                    dialog #kiosk-idle-warning .kiosk-idle-warning aria-labelledby="kiosk-idle-title" aria-describedby="kiosk-idle-text" {
+                        h2 #kiosk-idle-title .heading-m { (i18n::KIOSK_STILL_THERE.get(lang)) }
+                        p #kiosk-idle-text .body {
+                            (i18n::kiosk_clears_in(lang, k.warn_seconds))
+                        }
+                        button #kiosk-more-time .button type="button" { (i18n::KIOSK_MORE_TIME.get(lang)) }
+                    }
+                    form #kiosk-still-here method="post" action="/kiosk/still-here" hidden {
+                        input type="hidden" name=(crate::web::visit::CSRF_FIELD) value=(k.csrf);
+                    }
                 }
             }
         }

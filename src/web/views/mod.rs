@@ -1,8 +1,10 @@
 //! Page rendering (maud), kept apart from the handlers: handlers decide *what* to show,
-//! views decide *how*. No JavaScript anywhere; every page works with the stylesheet alone.
+//! views decide *how*. No JavaScript needed anywhere (a kiosk adds its idle warning); every page works with the
+//! stylesheet alone.
 
 pub mod components;
 pub mod layout;
 pub mod pages;
 pub mod question;
 pub mod results;
+pub mod staff;

@@ -76,7 +76,8 @@ pub fn question(chrome: &Chrome, q: &QuestionPage) -> Markup {
             (components::back_link(q.back_href, lang))
             @if !q.error_list.is_empty() { (components::error_summary(q.error_list, lang)) }
             (components::progress(q.page_number, q.page_count, lang))
-            form id=(PAGE_FORM) method="post" novalidate {
+            // On a kiosk the browser must not offer the next person what the previous one typed.
+            form id=(PAGE_FORM) method="post" novalidate autocomplete=[chrome.kiosk.map(|_| "off")] {
                 (components::hidden(crate::web::visit::CSRF_FIELD, q.csrf))
                 @if q.changing { (components::hidden("change", "1")) }
                 (q.form.fields())
@@ -132,7 +133,17 @@ pub fn check_answers(chrome: &Chrome, c: &CheckPage) -> Markup {
     )
 }
 
-pub fn done(chrome: &Chrome, survey: &Survey) -> Markup {
+/// Where the confirmation leads.
+pub enum DoneNext {
+    /// Public link: the list of surveys.
+    SurveyList,
+    /// Kiosk: back to the start (by itself after a few seconds, see the frame).
+    KioskStart,
+    /// Interviewer: the next interview, or the list of areas.
+    NextInterview { start: String },
+}
+
+pub fn done(chrome: &Chrome, survey: &Survey, next: &DoneNext) -> Markup {
     let lang = chrome.lang;
     layout::page(
         chrome,
@@ -142,7 +153,19 @@ pub fn done(chrome: &Chrome, survey: &Survey) -> Markup {
                 p.panel-body { (survey.title.get(lang)) }
             }
             p.body { (i18n::DONE_THANKS.get(lang)) }
-            p.body { a href="/" { (i18n::DONE_AGAIN.get(lang)) } }
+            @match next {
+                DoneNext::SurveyList => {
+                    p.body { a href="/" { (i18n::DONE_AGAIN.get(lang)) } }
+                }
+                DoneNext::KioskStart => {
+                    p.body { (i18n::KIOSK_THANKS_RETURN.get(lang)) }
+                    (components::start_button("/kiosk", i18n::KIOSK_START_AGAIN.get(lang)))
+                }
+                DoneNext::NextInterview { start } => {
+                    (components::start_button(start, i18n::FIELD_NEXT_INTERVIEW.get(lang)))
+                    p.body { a href="/field" { (i18n::FIELD_MY_AREAS.get(lang)) } }
+                }
+            }
         },
     )
 }
