@@ -76,7 +76,8 @@
     }
     fetch(stillHere.action, {
       method: 'POST',
-      body: new FormData(stillHere),
+      // As the form itself would post it (urlencoded; the server reads no multipart).
+      body: new URLSearchParams(new FormData(stillHere)),
       credentials: 'same-origin',
       cache: 'no-store',
       redirect: 'manual',

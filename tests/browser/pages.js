@@ -45,7 +45,7 @@ module.exports = [
   { name: 'kiosk-long-text', kiosk: true, viewports: ['kiosk'], reach: (nav) => nav.question('long-text') },
   { name: 'kiosk-error', kiosk: true, viewports: ['kiosk'], reach: (nav) => nav.errorState(), error: true, status: 422 },
   { name: 'kiosk-check-answers', kiosk: true, viewports: ['kiosk'], reach: (nav) => nav.checkAnswers() },
-  { name: 'kiosk-done', kiosk: true, viewports: ['kiosk'], reach: (nav) => nav.kioskDone() },
+  { name: 'kiosk-done', kiosk: true, finished: true, viewports: ['kiosk'], reach: (nav) => nav.kioskDone() },
   { name: 'kiosk-warning', kiosk: true, contract: false, viewports: ['kiosk'], reach: (nav) => nav.kioskWarning() },
   { name: 'kiosk-not-enrolled', kioskNav: true, viewports: ['kiosk'], reach: (nav) => nav.kioskNotEnrolled(), status: 403 },
 ];

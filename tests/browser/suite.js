@@ -61,7 +61,7 @@ async function checkPage(browser, desc, lang, viewport, screen) {
     const nav = desc.kiosk || desc.kioskNav ? new kiosk.KioskNav(page, lang, BASE) : new Nav(page, lang, BASE);
     const found = await desc.reach(nav);
     if (Array.isArray(found)) problems.push(...found);
-    if (desc.kiosk && desc.contract !== false) problems.push(...(await kiosk.contract(page, lang)).map((p) => `kiosk markup: ${p}`));
+    if (desc.kiosk && desc.contract !== false) problems.push(...(await kiosk.contract(page, lang, { finished: !!desc.finished })).map((p) => `kiosk markup: ${p}`));
     const status = page.lastDocumentStatus;
     const wantStatus = desc.status || 200;
     if (status !== wantStatus) problems.push(`HTTP status ${status}, expected ${wantStatus}`);

@@ -68,11 +68,19 @@ async function enrol(page, base, enrolPath) {
  * The markup every kiosk page carries (the contract with src/web): body data, the script, the
  * noscript refresh, the reset form, the warning dialog and the still-here form.
  */
-async function contract(page, lang, { idle } = {}) {
-  return page.evaluate(({ K, T, idle }) => {
+async function contract(page, lang, { idle, finished = false } = {}) {
+  return page.evaluate(({ K, T, idle, finished }) => {
     const out = [];
     const b = document.body;
     if (!b.classList.contains('kiosk')) return ['<body> has no class "kiosk"'];
+    // The thank-you screen has nothing left to lose: it returns to the start by its own
+    // refresh (checked by KioskNav.kioskDone), without the idle warning.
+    if (finished) {
+      if (!document.querySelector('head script[src^="/static/kiosk."]')) out.push('no kiosk script');
+      if (!document.querySelector('header form.kiosk-reset')) out.push('no "start again" form in the header');
+      if (document.querySelector(K.dialog) && document.querySelector(K.dialog).open) out.push('the warning is open');
+      return out;
+    }
     const n = Number(b.dataset.idleSeconds);
     if (!(n >= 60)) out.push(`data-idle-seconds="${b.dataset.idleSeconds}", expected 60 or more`);
     if (idle && n !== idle) out.push(`data-idle-seconds="${n}", expected ${idle}`);
@@ -113,7 +121,7 @@ async function contract(page, lang, { idle } = {}) {
     else if (!f.querySelector('input[type=hidden][name=csrf]')) out.push('the still-here form has no csrf field');
     if (document.querySelector('.header a.header-name[href="/"]')) out.push('the header links to the list of surveys (a kiosk has no way out)');
     return out;
-  }, { K, T: TEXT[lang], idle });
+  }, { K, T: TEXT[lang], idle, finished });
 }
 
 /** Check a kiosk page's markup (contract) and return its problems, prefixed with where. */
