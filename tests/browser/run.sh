@@ -24,6 +24,9 @@ fi
 # The checks themselves must be able to fail: each runs on a page with a known defect.
 echo "== self-test of the checks"
 MIZAN_CHROMIUM="$chromium" node "$here/selftest.js"
+# The kiosk's idle script on its own, in seconds rather than minutes (no server needed).
+echo "== kiosk script"
+MIZAN_CHROMIUM="$chromium" node "$here/kiosk-script.js"
 
 bin="${MIZAN_BIN:-}"
 if [ -z "$bin" ]; then
