@@ -40,6 +40,7 @@ fn question(id: &str, text: Text, kind: QuestionKind) -> Question {
         id: id.into(),
         text,
         hint: None,
+        interviewer_note: None,
         required: false,
         show_if: None,
         kind,
@@ -175,8 +176,8 @@ fn skipped_response() -> StoredResponse {
     }
 }
 
-const HEADER: &str = "response_id,survey_version,submitted_on,lang,channel,source,site,safe,\
-contact__theft,contact__document,contact__none,trust_police,trust_courts,age,comment\r\n";
+const HEADER: &str = "response_id,survey_version,submitted_on,lang,channel,source,mode,site_ar,\
+stratum,cluster,interviewer,site,safe,contact__theft,contact__document,contact__none,trust_police,trust_courts,age,comment\r\n";
 
 #[tokio::test]
 async fn microdata_is_byte_exact() {
@@ -189,9 +190,9 @@ async fn microdata_is_byte_exact() {
     assert_eq!(summary.other_versions, 1);
     let expected = format!(
         "\u{feff}{HEADER}\
-         0b9e4c1a-5d2f-4e8a-9c3b-1f2e3d4c5b6a,v1hash000000,2026-11-23,ar,link,sms,البصرة,dk,\
-         1,1,0,3,1,37,\"الانتظار طويل، \"\"جداً\"\"\nلكنهم محترمون, شكراً\"\r\n\
-         f0000000-0000-4000-8000-000000000000,older0000000,2026-11-22,en,kiosk,,,yes,,,,,,,\r\n"
+         0b9e4c1a-5d2f-4e8a-9c3b-1f2e3d4c5b6a,v1hash000000,2026-11-23,ar,link,sms,self,,,,,البصرة,\
+         dk,1,1,0,3,1,37,\"الانتظار طويل، \"\"جداً\"\"\nلكنهم محترمون, شكراً\"\r\n\
+         f0000000-0000-4000-8000-000000000000,older0000000,2026-11-22,en,kiosk,,self,,,,,,yes,,,,,,,\r\n"
     );
     assert_eq!(String::from_utf8(out).unwrap(), expected);
 }
@@ -228,7 +229,9 @@ fn codebook_lists_every_column_with_codes_and_labels() {
             "code",
             "label_ar",
             "label_en",
-            "non_substantive"
+            "non_substantive",
+            "note_ar",
+            "note_en"
         ]
     );
     let rows: Vec<Vec<String>> = reader
@@ -242,7 +245,7 @@ fn codebook_lists_every_column_with_codes_and_labels() {
             .clone()
     };
     assert_eq!(
-        row("safe", "dk"),
+        row("safe", "dk")[..8],
         [
             "safe",
             "هل تشعر بالأمان؟",
@@ -256,7 +259,7 @@ fn codebook_lists_every_column_with_codes_and_labels() {
     );
     assert_eq!(row("safe", "yes")[7], "0");
     assert_eq!(
-        row("contact__none", "1"),
+        row("contact__none", "1")[..8],
         [
             "contact__none",
             "سبب المراجعة",
@@ -392,12 +395,13 @@ async fn export_from_the_database_writes_both_files() {
         .unwrap();
     assert_eq!(&r[0], ids[0].as_str());
     assert_eq!(r[0].len(), 36);
-    assert_eq!(&r[6], "البصرة");
-    assert_eq!(&r[7], "dk");
-    assert_eq!((&r[8], &r[9], &r[10]), ("1", "1", "0"));
-    assert_eq!(&r[13], "37");
+    assert_eq!(&r[6], "self", "a link response is self-completed");
+    assert_eq!(&r[11], "البصرة");
+    assert_eq!(&r[12], "dk");
+    assert_eq!((&r[13], &r[14], &r[15]), ("1", "1", "0"));
+    assert_eq!(&r[18], "37");
     assert_eq!(
-        &r[14], COMMENT,
+        &r[19], COMMENT,
         "comma, quotes and newline survive the database and CSV"
     );
 

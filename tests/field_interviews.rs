@@ -102,6 +102,17 @@ async fn an_interview_is_stamped_with_its_area_and_a_code_and_stored_once() {
     let base = format!("/field/{area}/s/citizen-security");
     let client = staff::signed_in(&server, "ليلى").await;
     let mut b = interviewer_browser(&server, client.clone());
+    // The interviewer's instructions from the survey file, on the interviewer's page only.
+    let note = "اقرأ كل عبارة ثم الإجابات الأربع بصوت عالٍ";
+    let field_page = b.get(&format!("{base}/p/1")).await;
+    assert!(
+        field_page.body.contains(note),
+        "the instruction is shown to the interviewer"
+    );
+    assert!(field_page.body.contains("interviewer-note"));
+    let public_page = Browser::new(&server).get("/s/citizen-security/p/1").await;
+    assert!(!public_page.body.contains(note), "respondents never see it");
+    assert!(!public_page.body.contains("interviewer-note"));
     b.answer_all_at(&base, WITH_CONTACT).await;
     let check = b.get(&format!("{base}/check")).await;
     let key = check.submission_key().unwrap();

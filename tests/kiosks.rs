@@ -304,3 +304,77 @@ async fn kiosk_registration_reports_bad_input_in_plain_words() {
     let kiosks = tables.iter().find(|t| t.name.ends_with("kiosks")).unwrap();
     assert!(kiosks.rows.is_empty(), "nothing half-written");
 }
+
+#[tokio::test]
+async fn the_log_keeps_no_enrolment_code_cookie_or_account_name() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = common::fresh_database_url(dir.path()).await;
+    staff::add_user(&url, "مدير", "admin");
+    staff::add_user(&url, "ليلى", "interviewer");
+    let log = dir.path().join("server.log");
+    let (mut child, base) =
+        common::spawn_server_logging(&common::repo_path("surveys"), &url, &[], &[], Some(&log));
+    let path = staff::add_kiosk(&url, &[]);
+    let code = path.trim_start_matches("/kiosk/enrol/").to_string();
+    let client = analysts::browser();
+    let enrol = client.get(format!("{base}{path}")).send().await.unwrap();
+    assert_eq!(enrol.status(), StatusCode::SEE_OTHER);
+    let kiosk_cookie = enrol.headers()["set-cookie"].to_str().unwrap().to_string();
+    let token = kiosk_cookie
+        .split(';')
+        .next()
+        .unwrap()
+        .trim_start_matches("mizan-kiosk=")
+        .to_string();
+    assert_eq!(token.len(), 64, "{kiosk_cookie}");
+    client.get(format!("{base}/kiosk")).send().await.unwrap();
+    // An admin acts on an account named in the path.
+    let admin = analysts::browser();
+    let form = admin
+        .get(format!("{base}/login"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let csrf = analysts::csrf_of(&form);
+    let res = admin
+        .post(format!("{base}/login"))
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("name", "مدير"),
+            ("password", staff::PASSWORD),
+            ("next", ""),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let res = admin
+        .post(format!(
+            "{base}/admin/users/%D9%84%D9%8A%D9%84%D9%89/disable"
+        ))
+        .form(&[("csrf", csrf.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let _ = child.kill();
+    let _ = child.wait();
+    let text = std::fs::read_to_string(&log).unwrap();
+    assert!(
+        text.contains("/kiosk/enrol/…"),
+        "requests are logged: {text}"
+    );
+    assert!(text.contains("/admin/users/…/disable"), "{text}");
+    for secret in [
+        code.as_str(),
+        token.as_str(),
+        "ليلى",
+        "%D9%84%D9%8A",
+        "مدير",
+    ] {
+        assert!(!text.contains(secret), "{secret} in the log");
+    }
+}

@@ -1188,3 +1188,206 @@ async fn a_design_that_cannot_be_used_yet_is_explained_not_a_500() {
         assert_eq!(res.status(), 422, "{path}");
     }
 }
+
+/// A survey that declares no metadata: kiosks and interviewers stamp `site` all the same.
+const FIELD_SURVEY: &str = r#"id = "field-check"
+wave = "w1"
+title = { ar = "استبيان ميداني", en = "Field check" }
+
+[[pages]]
+id = "p"
+
+[[pages.questions]]
+id = "safe"
+type = "single_choice"
+text = { ar = "هل تشعر بالأمان؟", en = "Do you feel safe?" }
+options = [{ code = "yes", ar = "نعم", en = "Yes" }, { code = "no", ar = "لا", en = "No" }]
+
+[[pages.questions]]
+id = "score"
+type = "rating"
+text = { ar = "قيّم الخدمة", en = "Rate the service" }
+min_label = { ar = "سيئة", en = "Poor" }
+max_label = { ar = "ممتازة", en = "Excellent" }
+"#;
+
+/// A server on `field-check` with link, kiosk and interviewer responses (15 each, so that no
+/// group is suppressed), stored as those channels store them.
+async fn field_server() -> common::TestServer {
+    use mizan::db::NewResponse;
+    use mizan::survey::{Answer, Answers, Lang};
+    use std::collections::BTreeMap;
+    let dir = tempfile::tempdir().unwrap();
+    let surveys = dir.path().join("surveys");
+    std::fs::create_dir(&surveys).unwrap();
+    std::fs::write(surveys.join("field-check.toml"), FIELD_SURVEY).unwrap();
+    let survey = mizan::survey::load_paths(&[surveys.join("field-check.toml")])
+        .unwrap()
+        .remove(0);
+    let url = common::fresh_database_url(dir.path()).await;
+    let db = Db::connect(&url).await.expect("connect");
+    let stamps = |pairs: &[(&str, &str)]| -> BTreeMap<String, String> {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    };
+    let channels = [
+        ("link", BTreeMap::new()),
+        (
+            "kiosk",
+            stamps(&[
+                ("site", "Karrada station"),
+                ("site_ar", "مركز شرطة الكرادة"),
+                ("stratum", "urban"),
+                ("cluster", "c01"),
+            ]),
+        ),
+        (
+            "interviewer",
+            stamps(&[
+                ("site", "Abu Al-Khaseeb"),
+                ("site_ar", "أبو الخصيب"),
+                ("stratum", "rural"),
+                ("cluster", "c02"),
+                ("interviewer", "INT-3F9A2C"),
+                ("mode", "face-to-face"),
+            ]),
+        ),
+    ];
+    for (channel, metadata) in &channels {
+        for i in 0..15 {
+            let answers = Answers::from([
+                (
+                    "safe".to_string(),
+                    Answer::Value(if i % 3 == 0 { "no" } else { "yes" }.into()),
+                ),
+                ("score".to_string(), Answer::Number((i % 11) as f64)),
+            ]);
+            let r = NewResponse {
+                survey_id: survey.id.clone(),
+                survey_version: survey.version.clone(),
+                lang: Lang::Ar,
+                channel: channel.to_string(),
+                source: None,
+                metadata: metadata.clone(),
+                answers,
+            };
+            db.store_response(&r, &uuid::Uuid::new_v4().to_string())
+                .await
+                .expect("store");
+        }
+    }
+    db.close().await;
+    analysts::add_analyst(&url, ANALYST, PASSWORD);
+    common::TestServer::start_on(&surveys, url, dir)
+}
+
+#[tokio::test]
+async fn results_break_down_by_channel_and_site_in_words() {
+    let server = field_server().await;
+    let client = analysts::browser();
+    let signed_in = analysts::sign_in(
+        &client,
+        &server,
+        "next=/results/field-check&lang=en",
+        "/results/field-check",
+        ANALYST,
+        PASSWORD,
+    )
+    .await;
+    assert_eq!(signed_in.status(), 303);
+    let page = |path: &str| {
+        let (client, server) = (&client, &server);
+        let path = path.to_string();
+        async move { String::from_utf8(get_ok(client, server, &path).await).unwrap() }
+    };
+
+    // The survey declares no site: the breakdown by site is offered all the same, once.
+    let whole = page("/results/field-check?lang=en").await;
+    let options = domain_options(&whole);
+    assert_eq!(options, ["site", "safe", "channel", "lang"], "{options:?}");
+    assert!(whole.contains(r#"<option value="site">Site</option>"#));
+    let whole_ar = page("/results/field-check?lang=ar").await;
+    assert!(whole_ar.contains(r#"<option value="site">الموقع</option>"#));
+
+    // Channels in words, in both languages.
+    let en = page("/results/field-check?domain=channel&lang=en").await;
+    for group in ["Shared link", "Kiosk", "Field interview"] {
+        assert!(en.contains(&format!("<td>{group}</td>")), "{group} missing");
+    }
+    let ar = page("/results/field-check?domain=channel&lang=ar").await;
+    for group in ["رابط مشترك", "شاشة الخدمة الذاتية (كشك)", "مقابلة ميدانية"]
+    {
+        assert!(ar.contains(&format!("<td>{group}</td>")), "{group} missing");
+    }
+    assert!(!ar.contains("<td>kiosk</td>") && !en.contains("<td>interviewer</td>"));
+
+    // Sites by their English names, and by their Arabic names on Arabic pages.
+    let en = page("/results/field-check?domain=site&lang=en").await;
+    for group in ["Karrada station", "Abu Al-Khaseeb"] {
+        assert!(en.contains(&format!("<td>{group}</td>")), "{group} missing");
+    }
+    let ar = page("/results/field-check?domain=site&lang=ar").await;
+    for group in ["مركز شرطة الكرادة", "أبو الخصيب"] {
+        assert!(ar.contains(&format!("<td>{group}</td>")), "{group} missing");
+    }
+    assert!(!ar.contains("<td>Karrada station</td>"));
+
+    // The downloads carry the same breakdowns: the CSV with the codes, as `mizan estimate`
+    // writes them, the workbook with the words too.
+    for (domain, values) in [
+        ("channel", vec!["interviewer", "kiosk", "link"]),
+        ("site", vec!["Abu Al-Khaseeb", "Karrada station"]),
+    ] {
+        let csv = get_ok(
+            &client,
+            &server,
+            &format!("/results/field-check.csv?domain={domain}"),
+        )
+        .await;
+        let rows = csv_rows(&String::from_utf8(csv).unwrap());
+        let mut got: Vec<&str> = rows
+            .iter()
+            .filter(|r| r[0] == "score" && r[2] == domain)
+            .map(|r| r[3].as_str())
+            .collect();
+        got.sort();
+        assert_eq!(got, values, "{domain}");
+        assert!(
+            rows.iter()
+                .filter(|r| r[0] == "score" && r[2] == domain)
+                .all(|r| !r[6].is_empty()),
+            "{domain}: a group without its estimate"
+        );
+    }
+    let xlsx = get_ok(&client, &server, "/results/field-check.xlsx?domain=site").await;
+    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(xlsx)).expect("XLSX is a zip");
+    let mut strings = String::new();
+    std::io::Read::read_to_string(
+        &mut zip.by_name("xl/sharedStrings.xml").unwrap(),
+        &mut strings,
+    )
+    .unwrap();
+    for s in [
+        "domain_value_ar",
+        "domain_value_en",
+        "مركز شرطة الكرادة",
+        "Karrada station",
+        "أبو الخصيب",
+    ] {
+        assert!(strings.contains(s), "{s} not in the workbook");
+    }
+    let xlsx = get_ok(&client, &server, "/results/field-check.xlsx?domain=channel").await;
+    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(xlsx)).expect("XLSX is a zip");
+    let mut strings = String::new();
+    std::io::Read::read_to_string(
+        &mut zip.by_name("xl/sharedStrings.xml").unwrap(),
+        &mut strings,
+    )
+    .unwrap();
+    for s in ["شاشة الخدمة الذاتية (كشك)", "Field interview", "رابط مشترك"]
+    {
+        assert!(strings.contains(s), "{s} not in the workbook");
+    }
+}

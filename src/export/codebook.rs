@@ -1,6 +1,7 @@
 //! The codebook: for every column of the microdata, the question text in both languages, the
 //! question type, and for coded columns one row per code with its labels and whether estimates
-//! treat it as non-substantive ("don't know", "prefer not to say").
+//! treat it as non-substantive ("don't know", "prefer not to say"). The last two columns say,
+//! for the channels' stamps (`mode`, `site`, `interviewer`…), which responses fill them.
 
 use std::io::Write;
 
@@ -8,9 +9,10 @@ use crate::Result;
 use crate::survey::{Choice, QuestionKind, Survey, Text};
 
 use super::columns::{AnswerColumn, OPTION_SEPARATOR, answer_columns, grid_item_text};
+use super::stamps::{self, CHANNELS, STAMPS, channel_label, mode_label};
 use super::{BOM, csv_writer, format_number};
 
-pub const HEADER: [&str; 8] = [
+pub const HEADER: [&str; 10] = [
     "column",
     "question_ar",
     "question_en",
@@ -19,6 +21,8 @@ pub const HEADER: [&str; 8] = [
     "label_ar",
     "label_en",
     "non_substantive",
+    "note_ar",
+    "note_en",
 ];
 
 struct Book<W: Write> {
@@ -35,7 +39,22 @@ impl<W: Write> Book<W> {
         label: Option<&Text>,
         non_substantive: bool,
     ) -> Result<()> {
+        self.noted(column, text, kind, code, label, non_substantive, None)
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn noted(
+        &mut self,
+        column: &str,
+        text: &Text,
+        kind: &str,
+        code: &str,
+        label: Option<&Text>,
+        non_substantive: bool,
+        note: Option<&Text>,
+    ) -> Result<()> {
         let (label_ar, label_en) = label.map_or(("", ""), |l| (l.ar.as_str(), l.en.as_str()));
+        let (note_ar, note_en) = note.map_or(("", ""), |n| (n.ar.as_str(), n.en.as_str()));
         self.csv.write_record([
             column,
             &text.ar,
@@ -45,6 +64,8 @@ impl<W: Write> Book<W> {
             label_ar,
             label_en,
             if non_substantive { "1" } else { "0" },
+            note_ar,
+            note_en,
         ])?;
         Ok(())
     }
@@ -124,14 +145,17 @@ pub fn write_codebook<W: Write>(survey: &Survey, out: W) -> Result<()> {
         Some(&text("الإنجليزية", "English")),
         false,
     )?;
-    book.row(
-        "channel",
-        &text("قناة الجمع", "Collection channel"),
-        meta,
-        "",
-        None,
-        false,
-    )?;
+    let channel = text("قناة الجمع", "Collection channel");
+    for code in CHANNELS {
+        book.row(
+            "channel",
+            &channel,
+            meta,
+            code,
+            channel_label(code).as_ref(),
+            false,
+        )?;
+    }
     book.row(
         "source",
         &text("مصدر الرابط", "Link source tag"),
@@ -140,12 +164,37 @@ pub fn write_codebook<W: Write>(survey: &Survey, out: W) -> Result<()> {
         None,
         false,
     )?;
+    // The channels' stamps the survey does not declare, then the declared fields (a declared
+    // stamp keeps the survey's label); every stamp's note says which responses fill it.
+    for stamp in STAMPS
+        .iter()
+        .filter(|s| survey.metadata_field(s.name).is_none())
+    {
+        let (what, filled) = (stamp.what(), stamp.filled());
+        if stamp.name == "mode" {
+            for code in [stamps::FACE_TO_FACE, stamps::SELF_COMPLETED] {
+                let label = mode_label(code);
+                book.noted(
+                    stamp.name,
+                    &what,
+                    meta,
+                    code,
+                    label.as_ref(),
+                    false,
+                    Some(&filled),
+                )?;
+            }
+        } else {
+            book.noted(stamp.name, &what, meta, "", None, false, Some(&filled))?;
+        }
+    }
     for m in &survey.metadata {
+        let filled = stamps::stamp(&m.id).map(|s| s.filled());
         if m.values.is_empty() {
-            book.row(&m.id, &m.label, meta, "", None, false)?;
+            book.noted(&m.id, &m.label, meta, "", None, false, filled.as_ref())?;
         }
         for v in &m.values {
-            book.row(&m.id, &m.label, meta, v, None, false)?;
+            book.noted(&m.id, &m.label, meta, v, None, false, filled.as_ref())?;
         }
     }
 

@@ -1,11 +1,13 @@
 //! The export's columns, derived from the survey definition in file order: fixed metadata,
-//! declared sampling metadata, then one column per answer key (question id, or grid item id)
-//! and one 0/1 column per option of a multiple choice (`question__code`).
+//! the channels' stamps the survey does not declare (see [`super::stamps`]), declared sampling
+//! metadata, then one column per answer key (question id, or grid item id) and one 0/1 column
+//! per option of a multiple choice (`question__code`).
 
 use crate::db::StoredResponse;
 use crate::survey::{Answer, Choice, GridItem, Question, QuestionKind, Survey, Text};
 
 use super::format_number;
+use super::stamps::{STAMPS, mode_cell};
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Column {
@@ -21,7 +23,9 @@ pub enum ColumnSource {
     Lang,
     Channel,
     Source,
-    /// A declared sampling metadata field.
+    /// How the questions were answered: the `mode` stamp, else `self`.
+    Mode,
+    /// A declared sampling metadata field, or a channel's stamp (`site`, `interviewer`…).
     Metadata(String),
     /// The answer stored under this key, as written (code, date or number).
     Answer(String),
@@ -58,10 +62,14 @@ pub fn columns(survey: &Survey) -> Vec<Column> {
             source,
         })
         .collect();
-    out.extend(survey.metadata.iter().map(|m| Column {
-        name: m.id.clone(),
-        source: ColumnSource::Metadata(m.id.clone()),
-    }));
+    let declared = |name: &str| survey.metadata_field(name).is_some();
+    out.extend(
+        STAMPS
+            .iter()
+            .filter(|s| !declared(s.name))
+            .map(|s| stamp_column(s.name)),
+    );
+    out.extend(survey.metadata.iter().map(|m| stamp_column(&m.id)));
     for q in survey.pages.iter().flat_map(|p| &p.questions) {
         for item in answer_columns(q) {
             out.push(match item {
@@ -85,6 +93,19 @@ pub fn columns(survey: &Survey) -> Vec<Column> {
         }
     }
     out
+}
+
+/// The column of a stamp or declared metadata field `name`, filled from its metadata key;
+/// `mode` has its default.
+fn stamp_column(name: &str) -> Column {
+    Column {
+        name: name.to_string(),
+        source: if name == "mode" {
+            ColumnSource::Mode
+        } else {
+            ColumnSource::Metadata(name.to_string())
+        },
+    }
 }
 
 /// The answer columns of one question, shared by the microdata header and the codebook.
@@ -130,6 +151,7 @@ impl Column {
             ColumnSource::Lang => r.lang.clone(),
             ColumnSource::Channel => r.channel.clone(),
             ColumnSource::Source => r.source.clone().unwrap_or_default(),
+            ColumnSource::Mode => mode_cell(&r.metadata),
             ColumnSource::Metadata(id) => r.metadata.get(id).cloned().unwrap_or_default(),
             ColumnSource::Answer(key) => answer_cell(r.answers.get(key)),
             ColumnSource::FreeText(key) => free_text_cell(r.answers.get(key)),

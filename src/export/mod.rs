@@ -13,6 +13,7 @@
 
 mod codebook;
 mod columns;
+pub mod stamps;
 
 use std::io::Write;
 use std::path::{Path, PathBuf};

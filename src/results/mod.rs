@@ -259,11 +259,27 @@ fn cell(row: &AnswerRow, source: &ColumnSource, keys: &[&str]) -> String {
         ColumnSource::Lang => row.lang.clone(),
         ColumnSource::Channel => row.channel.clone(),
         ColumnSource::Source => row.source.clone().unwrap_or_default(),
+        ColumnSource::Mode => crate::export::stamps::mode_cell(&row.metadata),
         ColumnSource::Metadata(id) => row.metadata.get(id).cloned().unwrap_or_default(),
         ColumnSource::Answer(key) => answer_cell(answer(key)),
         ColumnSource::FreeText(key) => free_text_cell(answer(key)),
         ColumnSource::Option { key, code } => option_cell(answer(key), code),
     }
+}
+
+/// The Arabic name of every site of the survey's responses (`site` → `site_ar` of the first
+/// response that carries both), for the labels of a breakdown by site.
+pub async fn site_names(db: &Db, survey: &Survey) -> Result<labels::SiteNames> {
+    let mut names = labels::SiteNames::new();
+    let mut rows = db.answer_columns(&survey.id, &[]);
+    while let Some(row) = rows.try_next().await? {
+        if let (Some(site), Some(ar)) = (row.metadata.get("site"), row.metadata.get("site_ar")) {
+            if !site.is_empty() && !ar.trim().is_empty() && !names.contains_key(site) {
+                names.insert(site.clone(), ar.clone());
+            }
+        }
+    }
+    Ok(names)
 }
 
 /// Every estimate of the design on the survey's stored responses (without responses: one

@@ -1,5 +1,5 @@
 //! The results workbook: sheet `estimates` (the tidy columns of `mizan estimate`, numbers as
-//! numbers, plus the survey's wording in both languages) and sheet `design` (what produced
+//! numbers, plus the survey's wording in both languages, breakdown groups included) and sheet `design` (what produced
 //! them). Written from the published rows ([`super::publish`]): a suppressed estimate keeps
 //! its labels and flag only, as in the CSV.
 
@@ -19,16 +19,33 @@ fn xlsx_error(e: XlsxError) -> Error {
     Error::Other(format!("writing the workbook: {e}"))
 }
 
-/// The workbook's bytes.
-pub fn workbook(survey: &Survey, design: &SurveyDesign, rows: &[Row]) -> Result<Vec<u8>> {
-    build(survey, design, rows).map_err(xlsx_error)
+/// The workbook's bytes; `sites` names the sites in Arabic (see [`labels::domain_value`]).
+pub fn workbook(
+    survey: &Survey,
+    design: &SurveyDesign,
+    rows: &[Row],
+    sites: &labels::SiteNames,
+) -> Result<Vec<u8>> {
+    build(survey, design, rows, sites).map_err(xlsx_error)
 }
 
-fn build(survey: &Survey, design: &SurveyDesign, rows: &[Row]) -> Result<Vec<u8>, XlsxError> {
+fn build(
+    survey: &Survey,
+    design: &SurveyDesign,
+    rows: &[Row],
+    sites: &labels::SiteNames,
+) -> Result<Vec<u8>, XlsxError> {
     let mut book = Workbook::new();
     let sheet = book.add_worksheet();
     sheet.set_name(SHEETS[0])?;
-    let extra = ["variable_ar", "variable_en", "category_ar", "category_en"];
+    let extra = [
+        "variable_ar",
+        "variable_en",
+        "category_ar",
+        "category_en",
+        "domain_value_ar",
+        "domain_value_en",
+    ];
     for (c, h) in COLUMNS.iter().chain(extra.iter()).enumerate() {
         sheet.write_string(0, c as u16, *h)?;
     }
@@ -62,6 +79,11 @@ fn build(survey: &Survey, design: &SurveyDesign, rows: &[Row]) -> Result<Vec<u8>
             let cat = labels::value(survey, &r.variable, &r.category);
             sheet.write_string(row, 15, &cat.ar)?;
             sheet.write_string(row, 16, &cat.en)?;
+        }
+        if !r.domain.is_empty() {
+            let group = labels::domain_value(survey, &r.domain, &r.domain_value, sites);
+            sheet.write_string(row, 17, &group.ar)?;
+            sheet.write_string(row, 18, &group.en)?;
         }
     }
     let sheet = book.add_worksheet();

@@ -54,6 +54,26 @@ pub mod limits {
     pub const PROBLEMS: usize = 100;
 }
 
+/// Columns every export has (`crate::export::columns`): the fixed ones, then the channels'
+/// stamps (`crate::export::stamps`). No question or grid item may take one of these names; a
+/// metadata field may be a stamp (it is then that column), not a fixed column.
+pub const EXPORT_COLUMNS: [&str; 12] = [
+    "response_id",
+    "survey_version",
+    "submitted_on",
+    "lang",
+    "channel",
+    "source",
+    "mode",
+    "site",
+    "site_ar",
+    "stratum",
+    "cluster",
+    "interviewer",
+];
+/// How many of [`EXPORT_COLUMNS`] are fixed (the rest are stamps).
+pub const FIXED_EXPORT_COLUMNS: usize = 6;
+
 /// Default `max_length` of a short text answer, in characters.
 pub const DEFAULT_SHORT_TEXT: usize = 200;
 /// Default `max_length` of a long text answer, in characters.
@@ -349,7 +369,8 @@ pub fn is_valid_slug(id: &str) -> bool {
             .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
 }
 
-/// Keys that apply to each question type (besides id, type, text, hint, required, show_if).
+/// Keys that apply to each question type (besides id, type, text, hint, interviewer, required,
+/// show_if).
 fn allowed_keys(kind: &str) -> &'static [&'static str] {
     match kind {
         "single_choice" | "multiple_choice" => &["options", "randomize"],
@@ -934,6 +955,15 @@ impl Cx<'_> {
                             .map_or(q.id.span(), |it| it.get_ref().id.span()),
                         _ => q.id.span(),
                     };
+                    if EXPORT_COLUMNS.contains(&key) {
+                        self.err(
+                            span.clone(),
+                            format!(
+                                "id `{key}` is the name of a column of every export ({}); choose another id",
+                                EXPORT_COLUMNS.join(", ")
+                            ),
+                        );
+                    }
                     if let Some(first) = keys.get(key) {
                         self.err(
                             span,
@@ -1000,6 +1030,10 @@ impl Cx<'_> {
             .hint
             .as_ref()
             .map(|h| self.text(h, &format!("the hint of {what}")));
+        let interviewer_note = q
+            .interviewer
+            .as_ref()
+            .map(|h| self.text(h, &format!("the interviewer instruction of {what}")));
         let required = q.required.as_ref().is_none_or(|r| *r.get_ref());
         let randomize = q.randomize.as_ref().is_some_and(|r| *r.get_ref());
         let kind = match kind_name {
@@ -1137,6 +1171,7 @@ impl Cx<'_> {
             id,
             text,
             hint,
+            interviewer_note,
             required,
             show_if: None,
             kind,
@@ -1456,6 +1491,15 @@ impl Cx<'_> {
                 self.err(
                     m.id.span(),
                     format!("metadata field `{q_id}` has the same id as a question; export columns must be unique"),
+                );
+            }
+            if EXPORT_COLUMNS[..FIXED_EXPORT_COLUMNS].contains(&id.as_str()) {
+                self.err(
+                    m.id.span(),
+                    format!(
+                        "metadata field `{q_id}` has the name of a fixed column of every export ({}); choose another id",
+                        EXPORT_COLUMNS[..FIXED_EXPORT_COLUMNS].join(", ")
+                    ),
                 );
             }
             let label = match &m.label {

@@ -1093,7 +1093,7 @@ mod never_panics {
         let mut kept = Answers::new();
         for (i, page) in survey.pages.iter().enumerate() {
             let result = answers::read_page(survey, i, posted, &kept);
-            for lang in [Lang::Ar, Lang::En] {
+            for (lang, for_interviewer) in [(Lang::Ar, false), (Lang::En, true)] {
                 let errors: std::collections::BTreeMap<String, String> = match &result {
                     Ok(_) => Default::default(),
                     Err(es) => es
@@ -1110,6 +1110,7 @@ mod never_panics {
                     errors: &errors,
                     seed,
                     lang,
+                    for_interviewer,
                 };
                 let _ = form.heading();
                 let _ = form.fields().into_string();
@@ -1230,4 +1231,166 @@ mod never_panics {
             }
         }
     }
+}
+
+#[test]
+fn an_interviewer_instruction_is_read_in_both_languages() {
+    let src = one_question(
+        "short_text",
+        "interviewer = { ar = \"  اقرأ الخيارات بصوت عالٍ \", en = \"Read the options aloud\" }",
+    );
+    let s = parse_str(&src, Path::new("t.toml")).unwrap_or_else(|r| panic!("{r}"));
+    let q = s.question("q").unwrap();
+    let note = q
+        .interviewer_note
+        .as_ref()
+        .expect("the instruction is kept");
+    assert_eq!(note.ar, "اقرأ الخيارات بصوت عالٍ", "trimmed like every text");
+    assert_eq!(note.en, "Read the options aloud");
+    // Every question type takes one; without it there is none.
+    for kind in QuestionKind::TYPE_NAMES {
+        let body = match kind {
+            "single_choice" | "multiple_choice" | "likert" => {
+                "options = [{ code = \"1\", ar = \"أ\", en = \"A\" }, { code = \"2\", ar = \"ب\", en = \"B\" }]"
+                    .to_string()
+            }
+            "likert_grid" => "options = [{ code = \"1\", ar = \"أ\", en = \"A\" }, { code = \"2\", ar = \"ب\", en = \"B\" }]\nitems = [{ id = \"i1\", ar = \"ع\", en = \"I\" }]".to_string(),
+            "rating" => LABELS.to_string(),
+            _ => String::new(),
+        };
+        let with =
+            format!("{body}\ninterviewer = {{ ar = \"أظهر البطاقة ٢\", en = \"Show card 2\" }}");
+        let s = parse_str(&one_question(kind, &with), Path::new("t.toml"))
+            .unwrap_or_else(|r| panic!("{kind}: {r}"));
+        assert_eq!(
+            s.question("q")
+                .unwrap()
+                .interviewer_note
+                .as_ref()
+                .map(|t| t.en.as_str()),
+            Some("Show card 2"),
+            "{kind}"
+        );
+        let s = parse_str(&one_question(kind, &body), Path::new("t.toml"))
+            .unwrap_or_else(|r| panic!("{kind}: {r}"));
+        assert!(
+            s.question("q").unwrap().interviewer_note.is_none(),
+            "{kind}"
+        );
+    }
+}
+
+#[test]
+fn an_interviewer_instruction_is_checked_like_a_hint() {
+    // Lines: 11 is the first key after `text` in `one_question`.
+    let cases = [
+        (
+            "interviewer = { ar = \"اقرأ\" }",
+            "11: missing English text (`en`) for the interviewer instruction of question `q`; every text needs Arabic and English",
+        ),
+        (
+            "interviewer = { ar = \"  \", en = \"Read\" }",
+            "11: empty Arabic text (`ar`) for the interviewer instruction of question `q`",
+        ),
+        (
+            "interviewer = \"Read the options aloud\"",
+            "11: question `q`: wrong type for `interviewer`: expected a text { ar = \"…\", en = \"…\" }, found the string \"Read the options aloud\"",
+        ),
+        (
+            "interviewer = { ar = \"اقرأ\", en = \"Read\", fr = \"Lire\" }",
+            "11: question `q`: unknown key `interviewer.fr`",
+        ),
+        (
+            "interviewr = { ar = \"اقرأ\", en = \"Read\" }",
+            "11: question `q`: unknown key `interviewr`; did you mean `interviewer`?",
+        ),
+    ];
+    for (body, want) in cases {
+        let got = lines_of(&one_question("short_text", body));
+        assert!(
+            got.iter().any(|m| m.starts_with(want)),
+            "{body}: want {want}: {got:#?}"
+        );
+        assert_eq!(got.len(), 1, "{body}: one problem: {got:#?}");
+    }
+    let long = "ع".repeat(limits::TEXT_CHARS + 1);
+    let got = lines_of(&one_question(
+        "short_text",
+        &format!("interviewer = {{ ar = \"{long}\", en = \"Read\" }}"),
+    ));
+    assert!(
+        got.iter().any(|m| m.starts_with("11: ") && m.contains("interviewer instruction of question `q`")),
+        "{got:#?}"
+    );
+    // An unknown key of a question lists `interviewer` among the keys every question takes.
+    let got = lines_of(&one_question("short_text", "colour = 1"));
+    assert!(
+        got[0].contains("`hint`, `interviewer`, `required`"),
+        "{got:#?}"
+    );
+}
+
+#[test]
+fn the_example_shows_interviewers_how_to_ask_a_few_questions() {
+    let (_, s) = example();
+    let noted: Vec<&str> = s
+        .questions()
+        .filter(|q| q.interviewer_note.is_some())
+        .map(|q| q.id.as_str())
+        .collect();
+    assert_eq!(noted, ["safe", "satisfaction", "governorate"]);
+    let card = s
+        .question("satisfaction")
+        .unwrap()
+        .interviewer_note
+        .as_ref()
+        .unwrap();
+    assert!(card.en.starts_with("Show card 1") && card.ar.starts_with("أظهر البطاقة ١"));
+}
+
+#[test]
+fn no_question_takes_the_name_of_an_export_column() {
+    for id in ["mode", "interviewer", "site_ar", "lang", "channel"] {
+        let src = one_question("short_text", "").replace("id = \"q\"", &format!("id = \"{id}\""));
+        let got = lines_of(&src);
+        assert_eq!(got.len(), 1, "{got:#?}");
+        assert!(
+            got[0].starts_with(&format!(
+                "8: id `{id}` is the name of a column of every export (response_id,"
+            )),
+            "{got:#?}"
+        );
+    }
+    // A grid item too.
+    let got = lines_of(&one_question(
+        "likert_grid",
+        "options = [{ code = \"1\", ar = \"أ\", en = \"A\" }, { code = \"2\", ar = \"ب\", en = \"B\" }]\nitems = [{ id = \"site\", ar = \"ع\", en = \"I\" }]",
+    ));
+    assert!(
+        got.iter()
+            .any(|m| m.contains("id `site` is the name of a column")),
+        "{got:#?}"
+    );
+    // A metadata field may be a stamp (that column), never a fixed column.
+    let with_meta = |id: &str| {
+        format!(
+            "{HEAD}[[metadata]]\nid = \"{id}\"\nlabel = {{ ar = \"ع\", en = \"M\" }}\n\n[[pages]]\nid = \"p\"\n[[pages.questions]]\nid = \"q\"\ntype = \"short_text\"\ntext = {{ ar = \"ع\", en = \"Q\" }}\n"
+        )
+    };
+    for id in [
+        "site",
+        "site_ar",
+        "mode",
+        "interviewer",
+        "stratum",
+        "cluster",
+    ] {
+        assert!(problems(&with_meta(id)).is_empty(), "{id}");
+    }
+    let got = lines_of(&with_meta("source"));
+    assert!(
+        got.iter()
+            .any(|m| m.starts_with("5: metadata field `source` has the name of a fixed column")),
+        "{got:#?}"
+    );
 }

@@ -105,6 +105,9 @@ pub struct Question {
     pub id: String,
     pub text: Text,
     pub hint: Option<Text>,
+    /// What a field interviewer reads or does ("Read the options aloud", "Show card 2"):
+    /// shown only on the interviewer's pages, never to respondents on other channels.
+    pub interviewer_note: Option<Text>,
     pub required: bool,
     /// Shown only when this holds on earlier answers; hidden questions are never answered.
     pub show_if: Option<Condition>,

@@ -30,12 +30,21 @@ const HEADER_KEYS: &[&str] = &[
 ];
 const PAGE_KEYS: &[&str] = &["id", "title", "questions"];
 /// Keys every question may carry; the others depend on its type.
-pub const QUESTION_COMMON_KEYS: &[&str] = &["id", "type", "text", "hint", "required", "show_if"];
+pub const QUESTION_COMMON_KEYS: &[&str] = &[
+    "id",
+    "type",
+    "text",
+    "hint",
+    "interviewer",
+    "required",
+    "show_if",
+];
 const QUESTION_KEYS: &[&str] = &[
     "id",
     "type",
     "text",
     "hint",
+    "interviewer",
     "required",
     "show_if",
     "options",
@@ -679,6 +688,8 @@ pub struct Question {
     pub kind: Spanned<String>,
     pub text: Option<Spanned<Text>>,
     pub hint: Option<Spanned<Text>>,
+    /// What a field interviewer reads or does (`interviewer = { ar, en }`).
+    pub interviewer: Option<Spanned<Text>>,
     pub required: Option<Spanned<bool>>,
     pub show_if: Option<Spanned<String>>,
     pub options: Option<Spanned<Vec<Spanned<Choice>>>>,
@@ -715,6 +726,7 @@ impl Question {
         let text = t.text("text", p);
         let text = t.require("text", text, p);
         let hint = t.text("hint", p);
+        let interviewer = t.text("interviewer", p);
         let required = t.boolean("required", p);
         let show_if = t.string("show_if", p);
         let choices = |t: &mut Table<'_>, key: &'static str, p: &mut Problems| {
@@ -757,6 +769,7 @@ impl Question {
             kind: kind?,
             text,
             hint,
+            interviewer,
             required,
             show_if,
             options,

@@ -125,7 +125,25 @@ fn has_arabic(s: &str) -> bool {
     s.chars().any(|c| ('\u{0600}'..='\u{06FF}').contains(&c))
 }
 
-/// Where the texts of one kind (`label`, `hint`) are in a sheet.
+/// Which texts of a row: the label, the hint, or the guidance hint (for the interviewer).
+#[derive(Clone, Copy, PartialEq)]
+enum TextCol {
+    Label,
+    Hint,
+    Guidance,
+}
+
+impl TextCol {
+    fn base(self) -> &'static str {
+        match self {
+            TextCol::Label => "label",
+            TextCol::Hint => "hint",
+            TextCol::Guidance => "guidance_hint",
+        }
+    }
+}
+
+/// Where the texts of one kind (`label`, `hint`, `guidance_hint`) are in a sheet.
 #[derive(Default)]
 struct LangCols {
     ar: Option<usize>,
@@ -138,6 +156,8 @@ struct SheetCols {
     plain: HashMap<String, usize>,
     label: LangCols,
     hint: LangCols,
+    /// ODK's guidance hint, written for the enumerator: the question's `interviewer` text.
+    guidance: LangCols,
 }
 
 impl SheetCols {
@@ -155,14 +175,17 @@ impl SheetCols {
             plain: HashMap::new(),
             label: LangCols::default(),
             hint: LangCols::default(),
+            guidance: LangCols::default(),
         };
         let mut plain_label = None;
         let mut plain_hint = None;
+        let mut plain_guidance = None;
         for (i, h) in headers.iter().enumerate() {
             let lower = h.to_lowercase();
             for (base, slot, plain) in [
                 ("label", &mut cols.label, &mut plain_label),
                 ("hint", &mut cols.hint, &mut plain_hint),
+                ("guidance_hint", &mut cols.guidance, &mut plain_guidance),
             ] {
                 match column_lang(h, base) {
                     Some(ColLang::Default) => *plain = Some(i),
@@ -185,7 +208,11 @@ impl SheetCols {
         }
         // The plain column is the default language: as the settings say, else as its texts
         // are written (Arabic script or not).
-        for (base, plain) in [("label", plain_label), ("hint", plain_hint)] {
+        for (base, plain) in [
+            ("label", plain_label),
+            ("hint", plain_hint),
+            ("guidance_hint", plain_guidance),
+        ] {
             let Some(i) = plain else { continue };
             let lang = default.unwrap_or_else(|| {
                 let texts: Vec<&str> = sheet
@@ -215,10 +242,10 @@ impl SheetCols {
                 }
                 lang
             });
-            let slot = if base == "label" {
-                &mut cols.label
-            } else {
-                &mut cols.hint
+            let slot = match base {
+                "label" => &mut cols.label,
+                "hint" => &mut cols.hint,
+                _ => &mut cols.guidance,
             };
             match lang {
                 Lang::Ar => slot.ar = slot.ar.or(Some(i)),
@@ -241,17 +268,21 @@ impl SheetCols {
             .unwrap_or_default()
     }
 
-    /// The texts of `which` (label or hint) in both languages: `Ok(None)` when both are
-    /// empty, `Err` naming the missing language's column.
-    fn texts(&self, row: &Row, hint: bool) -> std::result::Result<Option<Text>, String> {
-        let cols = if hint { &self.hint } else { &self.label };
+    /// The texts of `which` in both languages: `Ok(None)` when both are empty, `Err` naming
+    /// the missing language's column.
+    fn texts(&self, row: &Row, which: TextCol) -> std::result::Result<Option<Text>, String> {
+        let cols = match which {
+            TextCol::Label => &self.label,
+            TextCol::Hint => &self.hint,
+            TextCol::Guidance => &self.guidance,
+        };
         let get = |i: Option<usize>| {
             i.and_then(|i| row.cells.get(i))
                 .map_or("", |s| s.trim())
                 .to_string()
         };
         let (ar, en) = (get(cols.ar), get(cols.en));
-        let base = if hint { "hint" } else { "label" };
+        let base = which.base();
         match (ar.is_empty(), en.is_empty()) {
             (true, true) => Ok(None),
             (false, false) => Ok(Some(Text { ar, en })),
@@ -561,6 +592,8 @@ struct Q {
     kind: Kind,
     text: Text,
     hint: Option<Text>,
+    /// From `guidance_hint`.
+    interviewer: Option<Text>,
     required: bool,
     show_if: Option<String>,
     /// Ids of the questions `show_if` names.
@@ -829,7 +862,12 @@ pub fn convert(book: &Workbook, id: &str, path: &Path) -> Result<Conversion> {
         questions: Vec::new(),
         pages: Vec::new(),
         page_ids: HashSet::new(),
-        ids: HashSet::new(),
+        // The export's own columns are not free for questions: `interviewer` becomes
+        // `interviewer_2`.
+        ids: super::load::EXPORT_COLUMNS
+            .iter()
+            .map(|c| c.to_string())
+            .collect(),
         by_name: HashMap::new(),
         skipped_names: HashSet::new(),
     };
@@ -869,7 +907,7 @@ fn read_choices(sheet: &Sheet, default: Option<Lang>, notes: &mut Vec<Note>) -> 
             );
             continue;
         }
-        let text = match cols.texts(row, false) {
+        let text = match cols.texts(row, TextCol::Label) {
             Ok(Some(t)) => t,
             Ok(None) => {
                 note(
@@ -1023,7 +1061,7 @@ impl Converter {
             match base {
                 "begin group" => {
                     let name = self.cols.cell(row, "name").to_string();
-                    let title = match self.cols.texts(row, false) {
+                    let title = match self.cols.texts(row, TextCol::Label) {
                         Ok(t) => t,
                         Err(e) => {
                             self.note(
@@ -1082,7 +1120,7 @@ impl Converter {
                         "`end repeat` without a `begin repeat`".into(),
                     );
                 }
-                "note" => match self.cols.texts(row, false) {
+                "note" => match self.cols.texts(row, TextCol::Label) {
                     Ok(Some(t)) => {
                         if !self.cols.cell(row, "relevant").is_empty() {
                             self.note(row.number, "relevant", NoteKind::NotConverted, "a note is shown to everyone in Mizan (it becomes text beside a question)".into());
@@ -1219,15 +1257,22 @@ impl Converter {
         if name.is_empty() {
             return self.skip(row, "name", "a question needs a name".into());
         }
-        let text = match self.cols.texts(row, false) {
+        let text = match self.cols.texts(row, TextCol::Label) {
             Ok(Some(t)) => t,
             Ok(None) => return self.skip(row, "label", "a question needs a label".into()),
             Err(e) => return self.skip(row, "label", e),
         };
-        let mut hint = match self.cols.texts(row, true) {
+        let mut hint = match self.cols.texts(row, TextCol::Hint) {
             Ok(h) => h,
             Err(e) => {
                 self.note(row.number, "hint", NoteKind::NotConverted, e);
+                None
+            }
+        };
+        let interviewer = match self.cols.texts(row, TextCol::Guidance) {
+            Ok(h) => h,
+            Err(e) => {
+                self.note(row.number, "guidance_hint", NoteKind::NotConverted, e);
                 None
             }
         };
@@ -1284,7 +1329,18 @@ impl Converter {
             }
         };
         let id = unique(&to_id(&name), &self.ids);
-        if id != name {
+        if super::load::EXPORT_COLUMNS.contains(&to_id(&name).as_str()) {
+            self.note(
+                row.number,
+                "name",
+                NoteKind::Changed,
+                format!(
+                    "`{}` is the question id `{id}`: `{}` is a column every Mizan export has",
+                    shown(&name),
+                    to_id(&name)
+                ),
+            );
+        } else if id != name {
             self.note(row.number, "name", NoteKind::Changed, format!(
                 "`{}` is the question id `{id}` (Mizan ids are lower-case letters, digits and `_`, starting with a letter)",
                 shown(&name)
@@ -1296,6 +1352,7 @@ impl Converter {
             kind,
             text,
             hint,
+            interviewer,
             required,
             show_if: None,
             deps: Vec::new(),
@@ -1802,6 +1859,9 @@ impl Converter {
                 if let Some(h) = &x.hint {
                     out.line(o, format!("hint = {}", text(h)));
                 }
+                if let Some(h) = &x.interviewer {
+                    out.line(o, format!("interviewer = {}", text(h)));
+                }
                 if !x.required {
                     out.line(o, "required = false".into());
                 }
@@ -1954,5 +2014,112 @@ mod tests {
             Some(ColLang::Other("kurdish (ku)".into()))
         );
         assert_eq!(column_lang("labels", "label"), None);
+    }
+
+    fn sheet(name: &str, rows: &[&[&str]]) -> Sheet {
+        Sheet {
+            name: name.into(),
+            rows: rows
+                .iter()
+                .enumerate()
+                .map(|(i, r)| Row {
+                    number: i + 1,
+                    cells: r.iter().map(|c| c.to_string()).collect(),
+                })
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn guidance_hints_are_the_interviewer_instructions() {
+        let book = Workbook {
+            sheets: vec![sheet(
+                "survey",
+                &[
+                    &[
+                        "type",
+                        "name",
+                        "label::Arabic (ar)",
+                        "label::English (en)",
+                        "guidance_hint::Arabic (ar)",
+                        "guidance_hint::English (en)",
+                    ],
+                    &[
+                        "integer",
+                        "age",
+                        "كم عمرك؟",
+                        "How old are you?",
+                        "لا تقرّب",
+                        "Do not round",
+                    ],
+                    &["text", "name_of_street", "الشارع", "Street", "", ""],
+                    &["text", "other", "غير ذلك", "Other", "", "English only"],
+                ],
+            )],
+        };
+        let c = convert(&book, "t", Path::new("t.toml")).unwrap();
+        let age = c.survey.question("age").unwrap();
+        let note = age.interviewer_note.as_ref().expect("converted");
+        assert_eq!(
+            (note.ar.as_str(), note.en.as_str()),
+            ("لا تقرّب", "Do not round")
+        );
+        assert!(
+            c.toml
+                .contains(r#"interviewer = { ar = "لا تقرّب", en = "Do not round" }"#)
+        );
+        assert!(
+            c.survey
+                .question("name_of_street")
+                .unwrap()
+                .interviewer_note
+                .is_none()
+        );
+        // One language only: left out and reported, the question kept.
+        assert!(
+            c.survey
+                .question("other")
+                .unwrap()
+                .interviewer_note
+                .is_none()
+        );
+        let note = c
+            .notes
+            .iter()
+            .find(|n| n.row == 4 && n.column == "guidance_hint")
+            .unwrap_or_else(|| panic!("{:?}", c.notes));
+        assert_eq!(note.kind, NoteKind::NotConverted);
+        assert!(
+            note.message.starts_with("no Arabic guidance_hint"),
+            "{}",
+            note.message
+        );
+    }
+
+    #[test]
+    fn a_question_named_like_an_export_column_is_renamed() {
+        let book = Workbook {
+            sheets: vec![sheet(
+                "survey",
+                &[
+                    &["type", "name", "label::Arabic (ar)", "label::English (en)"],
+                    &["text", "interviewer", "اسم الباحث", "Interviewer's name"],
+                ],
+            )],
+        };
+        let c = convert(&book, "t", Path::new("t.toml")).unwrap();
+        assert!(c.survey.question("interviewer_2").is_some());
+        let note = c
+            .notes
+            .iter()
+            .find(|n| n.row == 2 && n.column == "name")
+            .unwrap();
+        assert_eq!(note.kind, NoteKind::Changed);
+        assert!(
+            note.message
+                .contains("`interviewer` is a column every Mizan export has"),
+            "{}",
+            note.message
+        );
     }
 }

@@ -38,6 +38,10 @@ pub const NO_SURVEYS: Ui = Ui::new(
 pub const START_NOW: Ui = Ui::new("ابدأ الآن", "Start now");
 pub const BACK: Ui = Ui::new("رجوع", "Back");
 pub const CONTINUE: Ui = Ui::new("متابعة", "Continue");
+/// Before a question's instruction to the field interviewer (shown on interviewers' pages only).
+pub const INTERVIEWER_NOTE_LABEL: Ui = Ui::new("للمقابِل:", "Interviewer:");
+/// "Break down by" the site of kiosk and interviewer responses (a police station…).
+pub const DOMAIN_SITE: Ui = Ui::new("الموقع", "Site");
 pub const OPTIONAL: Ui = Ui::new("(اختياري)", "(optional)");
 pub const OR: Ui = Ui::new("أو", "or");
 pub const ERROR_TITLE_PREFIX: Ui = Ui::new("خطأ: ", "Error: ");

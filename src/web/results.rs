@@ -93,8 +93,12 @@ async fn survey_results(
     let here = format!("/results/{file}");
     let survey = state.surveys.get(id).ok_or(Error::NotFound)?;
     let lang = visitor.lang;
-    let domains =
-        labels::domain_columns(survey, text(i18n::DOMAIN_CHANNEL), text(i18n::DOMAIN_LANG));
+    let domains = labels::domain_columns(
+        survey,
+        text(i18n::DOMAIN_CHANNEL),
+        text(i18n::DOMAIN_LANG),
+        text(i18n::DOMAIN_SITE),
+    );
     let asked = query_pairs(query.as_deref())
         .into_iter()
         .find(|(k, _)| k == "domain")
@@ -122,6 +126,12 @@ async fn survey_results(
         Err(Error::Stats(message)) => (Vec::new(), Some(message)),
         Err(e) => return Err(e),
     };
+    // A breakdown by site shows each site by its Arabic name on Arabic pages and workbooks.
+    let sites = if design.file.output.domains.iter().any(|d| d == "site") {
+        results::site_names(&state.db, survey).await?
+    } else {
+        labels::SiteNames::new()
+    };
     let suffix = domain
         .as_deref()
         .map(|d| format!("?domain={}", query_escape(d)))
@@ -133,7 +143,7 @@ async fn survey_results(
             &format!("{}-results.csv", survey.id),
         )),
         Format::Xlsx if problem.is_none() => Ok(download(
-            results::xlsx::workbook(survey, &design, &rows)?,
+            results::xlsx::workbook(survey, &design, &rows, &sites)?,
             "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
             &format!("{}-results.xlsx", survey.id),
         )),
@@ -143,7 +153,7 @@ async fn survey_results(
                 _ => StatusCode::UNPROCESSABLE_ENTITY,
             };
             let csrf = visitor.csrf_token().await?;
-            let variables = group(survey, &design, rows, lang);
+            let variables = group(survey, &design, rows, lang, &sites);
             let domain_labels: Vec<(String, String)> = domains
                 .iter()
                 .map(|(id, t)| (id.clone(), t.get(lang).to_string()))
@@ -219,6 +229,7 @@ fn group(
     design: &SurveyDesign,
     rows: Vec<crate::cli::estimate::Row>,
     lang: Lang,
+    sites: &labels::SiteNames,
 ) -> Vec<VariableResults> {
     let mut out: Vec<VariableResults> = Vec::new();
     for row in rows {
@@ -246,7 +257,7 @@ fn group(
                 .to_string()
         });
         let group = (!row.domain.is_empty()).then(|| {
-            labels::value(survey, &row.domain, &row.domain_value)
+            labels::domain_value(survey, &row.domain, &row.domain_value, sites)
                 .get(lang)
                 .to_string()
         });

@@ -275,6 +275,7 @@ async fn render_page(
         errors: &error_map,
         seed: progress.seed,
         lang,
+        for_interviewer: r.is_interviewer(),
     };
     let back = if changing {
         check_href(&base)

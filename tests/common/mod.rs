@@ -184,6 +184,22 @@ pub fn spawn_server_env(
     extra: &[&str],
     envs: &[(String, String)],
 ) -> (Child, String) {
+    spawn_server_logging(surveys, database_url, extra, envs, None)
+}
+
+/// [`spawn_server_env`], with the server's log at debug level written to `log` when given.
+pub fn spawn_server_logging(
+    surveys: &Path,
+    database_url: &str,
+    extra: &[&str],
+    envs: &[(String, String)],
+    log: Option<&Path>,
+) -> (Child, String) {
+    let stderr = match log {
+        Some(path) => Stdio::from(std::fs::File::create(path).expect("log file")),
+        None => Stdio::inherit(),
+    };
+    let level = if log.is_some() { "debug" } else { "warn" };
     let mut child = Command::new(env!("CARGO_BIN_EXE_mizan"))
         .arg("serve")
         .arg("--listen")
@@ -194,9 +210,9 @@ pub fn spawn_server_env(
         .env("DATABASE_URL", database_url)
         .env_remove("DATABASE_READ_URL")
         .envs(envs.iter().map(|(k, v)| (k.as_str(), v.as_str())))
-        .env("RUST_LOG", "warn")
+        .env("RUST_LOG", level)
         .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
+        .stderr(stderr)
         .spawn()
         .expect("spawn mizan serve");
     let stdout = child.stdout.take().unwrap();

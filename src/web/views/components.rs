@@ -27,8 +27,18 @@ pub struct Prompt<'a> {
     pub hint: Option<String>,
     pub optional: bool,
     pub error: Option<&'a str>,
-    /// Ids of text that gives the field its context (a grid's question), read before the hint.
-    pub context: Option<String>,
+    /// What else describes the field: text elsewhere on the page, an interviewer instruction.
+    pub context: Option<Context>,
+}
+
+/// What describes a field besides its hint and error, read before the hint.
+#[derive(Debug, Clone, Default)]
+pub struct Context {
+    /// Ids of text elsewhere on the page that gives the field its context (a grid's question).
+    pub ids: Option<String>,
+    /// An instruction for the field interviewer, in the page's language: shown in the group,
+    /// before the hint, only on an interviewer's page.
+    pub interviewer: Option<String>,
 }
 
 impl Prompt<'_> {
@@ -38,11 +48,17 @@ impl Prompt<'_> {
     fn error_id(&self) -> String {
         format!("{}-error", self.id)
     }
-    /// `aria-describedby`: hint then error, or nothing.
+    fn interviewer(&self) -> Option<&str> {
+        self.context.as_ref()?.interviewer.as_deref()
+    }
+    /// `aria-describedby`: context, interviewer instruction, hint, error; or nothing.
     fn described_by(&self) -> Option<String> {
         let mut ids = Vec::new();
-        if let Some(context) = &self.context {
+        if let Some(context) = self.context.as_ref().and_then(|c| c.ids.as_ref()) {
             ids.push(context.clone());
+        }
+        if self.interviewer().is_some() {
+            ids.push(interviewer_note_id(self.id));
         }
         if self.hint.is_some() {
             ids.push(self.hint_id());
@@ -63,6 +79,7 @@ fn prompt_text(p: &Prompt, lang: Lang) -> Markup {
 
 fn hint_and_error(p: &Prompt, lang: Lang) -> Markup {
     html! {
+        @if let Some(note) = p.interviewer() { (interviewer_note(p.id, note, lang)) }
         @if let Some(hint) = &p.hint {
             div.hint id=(p.hint_id()) { (isolate_dates(hint)) }
         }
@@ -303,6 +320,23 @@ pub fn isolate_dates(text: &str) -> Markup {
     html! {
         @for (before, date) in &parts { (before) bdi dir="ltr" { (date) } }
         (plain)
+    }
+}
+
+/// The id of the interviewer instruction of the field or grid `id`.
+pub fn interviewer_note_id(id: &str) -> String {
+    format!("{id}-interviewer")
+}
+
+/// What the field interviewer reads or does for a question, set apart from what the
+/// respondent is asked and starting with a visible "Interviewer:"; fields point at it with
+/// `aria-describedby` (id from [`interviewer_note_id`]) so that it is heard with the question.
+pub fn interviewer_note(id: &str, text: &str, lang: Lang) -> Markup {
+    html! {
+        div.interviewer-note id=(interviewer_note_id(id)) {
+            strong.interviewer-note-label { (i18n::INTERVIEWER_NOTE_LABEL.get(lang)) }
+            " " (isolate_dates(text))
+        }
     }
 }
 

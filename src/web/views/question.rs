@@ -8,7 +8,7 @@ use crate::survey::answers;
 use crate::survey::{Answer, Answers, Choice, Lang, Page, Question, QuestionKind, Survey};
 use crate::web::i18n;
 
-use super::components::{self, Entry, Option_, Prompt, Shown};
+use super::components::{self, Context, Entry, Option_, Prompt, Shown};
 
 /// The values to show in the fields: what was posted (after an error) or what is saved.
 pub type Filled = BTreeMap<String, Vec<String>>;
@@ -65,6 +65,9 @@ pub struct PageForm<'a> {
     pub errors: &'a BTreeMap<String, String>,
     pub seed: u64,
     pub lang: Lang,
+    /// The page is read out by a field interviewer: show the questions' instructions to the
+    /// interviewer (`interviewer` in the survey file). Never on respondents' own pages.
+    pub for_interviewer: bool,
 }
 
 impl PageForm<'_> {
@@ -104,6 +107,15 @@ impl PageForm<'_> {
             .unwrap_or("")
     }
 
+    /// The question's interviewer instruction in the page's language, on interviewers' pages.
+    fn interviewer_note(&self, q: &Question) -> Option<String> {
+        let note = q
+            .interviewer_note
+            .as_ref()
+            .filter(|_| self.for_interviewer)?;
+        Some(note.get(self.lang).to_string())
+    }
+
     fn prompt<'b>(
         &'b self,
         q: &'b Question,
@@ -119,7 +131,10 @@ impl PageForm<'_> {
             hint,
             optional: !q.required,
             error: self.errors.get(id).map(String::as_str),
-            context: None,
+            context: self.interviewer_note(q).map(|note| Context {
+                ids: None,
+                interviewer: Some(note),
+            }),
         }
     }
 
@@ -146,16 +161,26 @@ impl PageForm<'_> {
             }
             QuestionKind::LikertGrid { scale, items } => {
                 let options = self.choices(scale.iter().collect());
-                // Each item's fieldset is described by the grid's question (and its hint), so
-                // a screen reader moving from row to row still hears what is asked.
+                // Each item's fieldset is described by the grid's question (its interviewer
+                // instruction, its hint), so a screen reader moving from row to row still
+                // hears what is asked.
                 let heading_id = format!("{}-question", q.id);
-                let context = match &hint {
-                    Some(_) => format!("{heading_id} {heading_id}-hint"),
-                    None => heading_id.clone(),
+                let note = self.interviewer_note(q);
+                let mut context = vec![heading_id.clone()];
+                if note.is_some() {
+                    context.push(components::interviewer_note_id(&q.id));
+                }
+                if hint.is_some() {
+                    context.push(format!("{heading_id}-hint"));
+                }
+                let context = Context {
+                    ids: Some(context.join(" ")),
+                    interviewer: None,
                 };
                 html! {
                     div.grid {
                         (components::group_heading(&heading_id, text, alone, hint.as_deref(), !q.required, lang))
+                        @if let Some(note) = &note { (components::interviewer_note(&q.id, note, lang)) }
                         @for item in items {
                             @let p = Prompt {
                                 id: &item.id,
@@ -308,5 +333,145 @@ pub fn shown_answer(
             Shown::Typed(answers::answer_label(survey, key, answer, lang))
         }
         _ => Shown::Label(answers::answer_label(survey, key, answer, lang)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+    use std::path::Path;
+
+    use super::PageForm;
+    use crate::survey::{Answers, Lang, Survey, parse_str};
+
+    const SURVEY: &str = r#"id = "t"
+wave = "w1"
+title = { ar = "ع", en = "T" }
+
+[[pages]]
+id = "p"
+
+[[pages.questions]]
+id = "visited"
+type = "single_choice"
+text = { ar = "هل راجعت مركز شرطة؟", en = "Did you visit a police station?" }
+hint = { ar = "هذا العام", en = "This year" }
+interviewer = { ar = "اقرأ الخيارات بصوت عالٍ", en = "Read the options aloud" }
+options = [{ code = "yes", ar = "نعم", en = "Yes" }, { code = "no", ar = "لا", en = "No" }]
+
+[[pages.questions]]
+id = "minutes"
+type = "number"
+text = { ar = "كم دقيقة؟", en = "How many minutes?" }
+interviewer = { ar = "سجّل ما يقوله المجيب دون تقريب", en = "Write what is said, unrounded" }
+
+[[pages.questions]]
+id = "grid"
+type = "likert_grid"
+text = { ar = "إلى أي حد توافق؟", en = "How far do you agree?" }
+interviewer = { ar = "أظهر البطاقة ٢", en = "Show card 2" }
+options = [{ code = "1", ar = "لا", en = "No" }, { code = "2", ar = "نعم", en = "Yes" }]
+items = [{ id = "fair", ar = "بعدل", en = "Fairly" }, { id = "quick", ar = "بسرعة", en = "Quickly" }]
+
+[[pages.questions]]
+id = "plain"
+type = "short_text"
+text = { ar = "ملاحظة", en = "A note" }
+"#;
+
+    fn survey() -> Survey {
+        parse_str(SURVEY, Path::new("t.toml")).unwrap_or_else(|r| panic!("{r}"))
+    }
+
+    fn render(survey: &Survey, lang: Lang, for_interviewer: bool) -> String {
+        let (answers, filled, errors) = (Answers::new(), BTreeMap::new(), BTreeMap::new());
+        PageForm {
+            survey,
+            page: &survey.pages[0],
+            answers: &answers,
+            filled: &filled,
+            errors: &errors,
+            seed: 1,
+            lang,
+            for_interviewer,
+        }
+        .fields()
+        .into_string()
+    }
+
+    #[test]
+    fn respondents_never_see_the_interviewer_instructions() {
+        let s = survey();
+        for lang in [Lang::Ar, Lang::En] {
+            let html = render(&s, lang, false);
+            for hidden in [
+                "interviewer",
+                "Read the options aloud",
+                "اقرأ الخيارات",
+                "Show card 2",
+                "البطاقة",
+                "للمقابِل",
+            ] {
+                assert!(!html.contains(hidden), "{lang:?}: {hidden} shown: {html}");
+            }
+        }
+    }
+
+    #[test]
+    fn interviewers_see_them_labelled_in_the_question_before_its_inputs() {
+        let s = survey();
+        for (lang, label, note) in [
+            (Lang::En, "Interviewer:", "Read the options aloud"),
+            (Lang::Ar, "للمقابِل:", "اقرأ الخيارات بصوت عالٍ"),
+        ] {
+            let html = render(&s, lang, true);
+            // A choice question: in its fieldset, after the legend, before the radios, and
+            // described together with the hint.
+            let block = format!(
+                "<div class=\"interviewer-note\" id=\"visited-interviewer\"><strong class=\"interviewer-note-label\">{label}</strong> {note}</div>"
+            );
+            let at = html
+                .find(&block)
+                .unwrap_or_else(|| panic!("{block} in {html}"));
+            let open = html[..at].rfind("<fieldset").unwrap();
+            assert!(
+                html[open..at].contains(r#"aria-describedby="visited-interviewer visited-hint""#),
+                "{}",
+                &html[open..at]
+            );
+            assert!(html[open..at].contains("</legend>"));
+            assert!(!html[open..at].contains("<input"));
+            assert!(html[at..].find("</fieldset>") > html[at..].find("<input"));
+            // A typed answer: after its label, before the input, which it describes.
+            let at = html.find(r#"id="minutes-interviewer""#).unwrap();
+            let input = html
+                .find(r#"<input class="input input-short" type="text" id="minutes""#)
+                .unwrap();
+            assert!(html.rfind(r#"<label class="label" for="minutes""#) < Some(at));
+            assert!(at < input);
+            assert!(
+                html[input..input + html[input..].find('>').unwrap()]
+                    .contains(r#"aria-describedby="minutes-interviewer""#)
+            );
+            // A grid: once, under the grid's question, and every row's fieldset points at it.
+            assert_eq!(html.matches(r#"id="grid-interviewer""#).count(), 1);
+            for item in ["fair", "quick"] {
+                let open = html.find(&format!(r#"name="{item}""#)).unwrap();
+                let fieldset = html[..open].rfind("<fieldset").unwrap();
+                assert!(
+                    html[fieldset..open]
+                        .contains(r#"aria-describedby="grid-question grid-interviewer""#),
+                    "{}",
+                    &html[fieldset..open]
+                );
+                assert!(html.find(r#"id="grid-interviewer""#).unwrap() < fieldset);
+            }
+            // A question without an instruction has none.
+            assert!(!html.contains("plain-interviewer"));
+            let plain = html
+                .find(r#"<input class="input" type="text" id="plain""#)
+                .unwrap();
+            assert!(!html[plain..].contains("interviewer"));
+        }
     }
 }
