@@ -160,6 +160,9 @@
   });
   resetRestoredForms();
 
+  // The thank-you screen has no idle time of its own (it returns to the start by its refresh).
+  if (!body.hasAttribute('data-idle-seconds')) return;
+
   ['pointerdown', 'keydown', 'input', 'touchstart', 'wheel'].forEach(function (type) {
     document.addEventListener(type, activity, { capture: true, passive: true });
   });
