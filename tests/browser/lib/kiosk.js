@@ -257,6 +257,8 @@ async function personB(page, base, trail, lang) {
   await seen('the check-answers URL');
   await page.reload({ waitUntil: 'load' });
   await seen('the check-answers URL reloaded');
+  console.log(`       person B: ${backs} Back steps, ${new Set(trail.urls).size} of A's URLs opened and reloaded, "Start now", check answers; ` +
+    `looked for ${trail.checked.length} choices and ${trail.texts.length} texts of A's`);
   return problems;
 }
 
@@ -624,6 +626,28 @@ class KioskNav extends Nav {
     await this.start(lang);
   }
 
+  /**
+   * The start screen, with the keyboard: Tab reaches "start again", the language switch and
+   * "Start now", each with a visible focus indicator. Focus is left on the page's body.
+   */
+  async kioskStartFocus() {
+    await this.start();
+    const problems = [];
+    const unfocused = await checks.focusStyleSnapshot(this.page);
+    const want = { reset: 'form.kiosk-reset button', lang: SEL.langSwitch, start: SEL.start };
+    const reached = new Set();
+    for (let i = 0; i < 8 && reached.size < 3; i++) {
+      await this.page.keyboard.press('Tab');
+      const hit = await this.page.evaluate((want) => Object.keys(want).find((k) => document.activeElement.matches(want[k])), want);
+      if (!hit) continue;
+      reached.add(hit);
+      problems.push(...(await checks.focusVisible(this.page, unfocused)));
+    }
+    for (const k of Object.keys(want)) if (!reached.has(k)) problems.push(`Tab did not reach ${want[k]} on the start screen`);
+    await this.page.evaluate(() => document.activeElement && document.activeElement.blur());
+    return problems;
+  }
+
   /** The thank-you page: it refreshes to /kiosk after 15 s; the refresh is stopped for the checks. */
   async kioskDone() {
     await this.confirmation();
@@ -642,6 +666,7 @@ class KioskNav extends Nav {
       document.querySelector('#kiosk-idle-warning').showModal();
       document.querySelector('#kiosk-more-time').focus();
     });
+    return checks.focusVisible(this.page, null);
   }
 
   /** A screen that is not enrolled (this context has no kiosk cookie). */
