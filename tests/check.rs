@@ -422,8 +422,8 @@ fn mkfifo(path: &std::path::Path) {
 
 /// A FIFO (`check` used to wait for a writer forever) and a link to /dev/zero (it used to read
 /// until memory ran out) are refused at once, named or found in a folder.
-#[test]
-fn fifos_and_devices_are_refused_promptly() {
+#[tokio::test]
+async fn fifos_and_devices_are_refused_promptly() {
     let dir = tempfile::tempdir().unwrap();
     let fifo = dir.path().join("fifo.toml");
     mkfifo(&fifo);
@@ -456,13 +456,17 @@ fn fifos_and_devices_are_refused_promptly() {
         stderr.contains("zero.toml:0: not a regular file"),
         "{stderr}"
     );
+    // `serve` names them too, and serves the good survey beside them (issue 13).
     let db = format!("sqlite://{}", dir.path().join("t.db").display());
-    let (code, _, stderr) = mizan_within(
-        10,
-        &["serve", "--listen", "127.0.0.1:0", "--surveys", &folder],
-        &[("DATABASE_URL", &db)],
-    );
-    assert_ne!(code, 0, "{stderr}");
+    let log = dir.path().join("server.log");
+    let (mut child, base) = common::spawn_server_logging(dir.path(), &db, &[], &[], Some(&log));
+    let ok = reqwest::get(format!("{base}/s/citizen-security"))
+        .await
+        .unwrap();
+    assert_eq!(ok.status(), 200);
+    let _ = child.kill();
+    let _ = child.wait();
+    let stderr = std::fs::read_to_string(&log).unwrap();
     assert!(
         stderr.contains("fifo.toml:0: not a regular file"),
         "{stderr}"

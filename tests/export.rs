@@ -60,6 +60,7 @@ fn survey() -> Survey {
         choice("3", "أثق كثيراً", "Much trust"),
     ];
     Survey {
+        draft: false,
         id: "mini".into(),
         version: "v1hash000000".into(),
         wave: "2026-W1".into(),
@@ -148,7 +149,10 @@ fn full_response() -> StoredResponse {
         lang: "ar".into(),
         channel: "link".into(),
         source: Some("sms".into()),
-        metadata: BTreeMap::from([("site".into(), "البصرة".into())]),
+        metadata: BTreeMap::from([
+            ("site".into(), "البصرة".into()),
+            ("wave".into(), "2026-W1".into()),
+        ]),
         answers: Answers::from([
             ("safe".into(), Answer::Value("dk".into())),
             (
@@ -176,7 +180,7 @@ fn skipped_response() -> StoredResponse {
     }
 }
 
-const HEADER: &str = "response_id,survey_version,submitted_on,lang,channel,source,mode,site_ar,\
+const HEADER: &str = "response_id,survey_version,submitted_on,lang,channel,source,wave,mode,site_ar,\
 stratum,cluster,interviewer,site,safe,contact__theft,contact__document,contact__none,trust_police,trust_courts,age,comment\r\n";
 
 #[tokio::test]
@@ -190,9 +194,9 @@ async fn microdata_is_byte_exact() {
     assert_eq!(summary.other_versions, 1);
     let expected = format!(
         "\u{feff}{HEADER}\
-         0b9e4c1a-5d2f-4e8a-9c3b-1f2e3d4c5b6a,v1hash000000,2026-11-23,ar,link,sms,self,,,,,البصرة,\
+         0b9e4c1a-5d2f-4e8a-9c3b-1f2e3d4c5b6a,v1hash000000,2026-11-23,ar,link,sms,2026-W1,self,,,,,البصرة,\
          dk,1,1,0,3,1,37,\"الانتظار طويل، \"\"جداً\"\"\nلكنهم محترمون, شكراً\"\r\n\
-         f0000000-0000-4000-8000-000000000000,older0000000,2026-11-22,en,kiosk,,self,,,,,,yes,,,,,,,\r\n"
+         f0000000-0000-4000-8000-000000000000,older0000000,2026-11-22,en,kiosk,,,self,,,,,,yes,,,,,,,\r\n"
     );
     assert_eq!(String::from_utf8(out).unwrap(), expected);
 }
@@ -395,13 +399,13 @@ async fn export_from_the_database_writes_both_files() {
         .unwrap();
     assert_eq!(&r[0], ids[0].as_str());
     assert_eq!(r[0].len(), 36);
-    assert_eq!(&r[6], "self", "a link response is self-completed");
-    assert_eq!(&r[11], "البصرة");
-    assert_eq!(&r[12], "dk");
-    assert_eq!((&r[13], &r[14], &r[15]), ("1", "1", "0"));
-    assert_eq!(&r[18], "37");
+    assert_eq!(&r[7], "self", "a link response is self-completed");
+    assert_eq!(&r[12], "البصرة");
+    assert_eq!(&r[13], "dk");
+    assert_eq!((&r[14], &r[15], &r[16]), ("1", "1", "0"));
+    assert_eq!(&r[19], "37");
     assert_eq!(
-        &r[19], COMMENT,
+        &r[20], COMMENT,
         "comma, quotes and newline survive the database and CSV"
     );
 

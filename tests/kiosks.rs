@@ -109,6 +109,7 @@ async fn a_kiosk_response_is_stamped_with_its_site_and_nothing_that_names_the_ki
     assert_eq!(
         metadata,
         serde_json::json!({
+            "wave": "2026-W1",
             "site": "Karrada police station",
             "site_ar": "مركز شرطة الكرادة",
             "stratum": "urban",

@@ -33,7 +33,7 @@ use tower::ServiceExt;
 use tower_http::timeout::{DeadlineBody, TimeoutError};
 
 use crate::db::Db;
-use crate::web::{self, AppState, CookiePolicy};
+use crate::web::{self, AppState, Catalog, CookiePolicy};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -79,29 +79,17 @@ const PURGE_EVERY: std::time::Duration = std::time::Duration::from_secs(600);
 pub fn run(args: Args) -> ExitCode {
     init_logging();
     map_large_allocations();
-    let surveys = match crate::survey::load_paths(std::slice::from_ref(&args.surveys)) {
-        Ok(s) => s,
-        Err(report) => {
-            eprint!("{report}");
-            let n = report.problems.len();
-            eprintln!("{n} problem{} found", if n == 1 { "" } else { "s" });
-            eprintln!("mizan: not starting: the surveys above are invalid");
-            return ExitCode::from(1);
-        }
-    };
-    // A design file beside a survey (surveys/ID.design.toml) is checked now, as `mizan check`
-    // does, so that a broken one stops the start instead of failing the analysts' pages later.
-    let broken: Vec<String> = surveys
-        .iter()
-        .filter_map(|s| crate::results::check_design_file(s).err())
-        .map(|e| e.to_string())
-        .collect();
-    if !broken.is_empty() {
-        for problem in &broken {
-            eprintln!("{problem}");
-        }
-        eprintln!("mizan: not starting: the design files above are invalid");
-        return ExitCode::from(1);
+    // Every valid survey is served; a broken file (or its broken design file) is refused
+    // with its report here and on the designers' page, and never takes the others down.
+    let catalog = Catalog::load(&args.surveys, None);
+    if !catalog.refused.problems.is_empty() {
+        eprint!("{}", catalog.refused);
+        let n = catalog.refused.problems.len();
+        eprintln!(
+            "mizan: {n} problem{} found: those surveys are not served (the others are; fix the \
+             files and reload with SIGHUP or the designers' page)",
+            if n == 1 { "" } else { "s" }
+        );
     }
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -110,13 +98,13 @@ pub fn run(args: Args) -> ExitCode {
         Ok(rt) => rt,
         Err(e) => return super::fail(e),
     };
-    match runtime.block_on(serve(args, surveys)) {
+    match runtime.block_on(serve(args, catalog)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => super::fail(e),
     }
 }
 
-async fn serve(args: Args, surveys: Vec<crate::survey::Survey>) -> crate::Result<()> {
+async fn serve(args: Args, catalog: Catalog) -> crate::Result<()> {
     let url = std::env::var("DATABASE_URL").unwrap_or_else(|_| super::DEFAULT_DATABASE_URL.into());
     let read_url = super::migrate::database_read_url();
     let db = Db::connect_with_replica(&url, read_url.as_deref()).await?;
@@ -128,8 +116,11 @@ async fn serve(args: Args, surveys: Vec<crate::survey::Survey>) -> crate::Result
     // sign-in with an unknown name takes no longer than any other (no name is looked up).
     let warm = db.clone();
     tokio::spawn(async move { crate::accounts::sign_in(&warm, "", "").await });
+    let state = AppState::with_catalog(catalog, Some(args.surveys.clone()), db);
+    state.desk.spawn_sweeper();
+    tokio::spawn(reload_on_sighup(state.clone()));
     let app = web::app(
-        AppState::new(surveys, db),
+        state,
         store,
         CookiePolicy {
             secure: args.secure_cookies,
@@ -150,6 +141,22 @@ async fn serve(args: Args, surveys: Vec<crate::survey::Survey>) -> crate::Result
     };
     serve_connections(listener, app, limits, shutdown_signal()).await;
     Ok(())
+}
+
+/// `kill -HUP` reloads the survey files (see `web::catalog`).
+async fn reload_on_sighup(state: AppState) {
+    use tokio::signal::unix::{SignalKind, signal};
+    let Ok(mut hangups) = signal(SignalKind::hangup()) else {
+        tracing::warn!("cannot listen for SIGHUP: reload from the designers' page instead");
+        return;
+    };
+    while hangups.recv().await.is_some() {
+        if let Some(catalog) = state.reload() {
+            if !catalog.refused.problems.is_empty() {
+                eprint!("{}", catalog.refused);
+            }
+        }
+    }
 }
 
 /// What clients may take of the server.

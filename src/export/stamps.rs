@@ -1,6 +1,6 @@
-//! What the kiosk and interviewer channels stamp on a response (in its `metadata`), as export
-//! columns: `mode, site, site_ar, stratum, cluster, interviewer`, after `channel` and
-//! `source`. Shared-link responses carry none of them. A survey that declares one of them as a
+//! What the channels stamp on a response (in its `metadata`), as export columns: `wave` (every
+//! channel), then `mode, site, site_ar, stratum, cluster, interviewer` (kiosks and
+//! interviewers), after `channel` and `source`. Shared-link responses carry only the wave. A survey that declares one of them as a
 //! `[[metadata]]` field keeps it at its declared place, with its label; it is filled from the
 //! same key, so a name is never two columns.
 
@@ -27,7 +27,18 @@ const BY_SITE: (&str, &str) = (
 );
 
 /// The stamps, in column order.
-pub const STAMPS: [Stamp; 6] = [
+pub const STAMPS: [Stamp; 7] = [
+    Stamp {
+        name: "wave",
+        what: (
+            "جولة العمل الميداني المعلنة في ملف الاستبيان عند إرسال الإجابة (مثل 2026-W1).",
+            "The fieldwork wave the survey file declared when the response was submitted (e.g. 2026-W1).",
+        ),
+        filled: (
+            "مملوء لكل استجابة من كل القنوات (فارغ في استجابات ما قبل تخزين الجولة).",
+            "Filled for every response of every channel (empty for responses stored before waves were recorded).",
+        ),
+    },
     Stamp {
         name: "mode",
         what: (
@@ -256,6 +267,7 @@ text = { ar = "ع", en = "Q" }
                 "lang",
                 "channel",
                 "source",
+                "wave",
                 "mode",
                 "site",
                 "site_ar",
@@ -272,10 +284,11 @@ text = { ar = "ع", en = "Q" }
     fn declared_stamps_keep_their_place_and_no_name_is_two_columns() {
         let got = names(&example());
         assert_eq!(
-            &got[4..12],
+            &got[4..13],
             [
                 "channel",
                 "source",
+                "wave",
                 "mode",
                 "site_ar",
                 "interviewer",

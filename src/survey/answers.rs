@@ -865,6 +865,21 @@ mod msg {
     }
 }
 
+/// After the survey file changed under someone's answers: keep the answers that still belong
+/// to a question of this version and are valid for it (same codes, ranges, lengths), drop the
+/// others (asked again), and drop what earlier answers now hide. Returns how many were dropped.
+pub fn keep_valid(survey: &Survey, answers: &mut Answers) -> usize {
+    let before = answers.len();
+    answers.retain(|key, answer| {
+        survey
+            .questions()
+            .find(|q| q.answer_keys().contains(&key.as_str()))
+            .is_some_and(|q| check_answer(q, answer).is_ok())
+    });
+    prune_hidden(survey, answers);
+    before - answers.len()
+}
+
 #[cfg(test)]
 #[path = "answers_tests.rs"]
 mod tests;

@@ -57,13 +57,14 @@ pub mod limits {
 /// Columns every export has (`crate::export::columns`): the fixed ones, then the channels'
 /// stamps (`crate::export::stamps`). No question or grid item may take one of these names; a
 /// metadata field may be a stamp (it is then that column), not a fixed column.
-pub const EXPORT_COLUMNS: [&str; 12] = [
+pub const EXPORT_COLUMNS: [&str; 13] = [
     "response_id",
     "survey_version",
     "submitted_on",
     "lang",
     "channel",
     "source",
+    "wave",
     "mode",
     "site",
     "site_ar",
@@ -523,6 +524,7 @@ impl Cx<'_> {
             id: header_id.get_ref().clone(),
             version: version_of(self.src),
             wave: header_wave.get_ref().trim().to_string(),
+            draft: header.draft.as_ref().is_some_and(|d| *d.get_ref()),
             title: match &header.title {
                 Some(t) => self.text(t, "the survey title"),
                 None => Text::default(),

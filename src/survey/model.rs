@@ -69,6 +69,9 @@ pub struct Survey {
     pub version: String,
     /// Fieldwork wave label declared in the file, e.g. `2026-W1`.
     pub wave: String,
+    /// A draft is previewed by designers and admins (`/preview/s/ID`) and served on no
+    /// respondent channel.
+    pub draft: bool,
     pub title: Text,
     pub intro: Text,
     /// Sampling metadata fields a channel may attach to a response (e.g. `site`, `stratum`,

@@ -26,7 +26,7 @@ pub type Problems = Vec<Problem>;
 
 /// The keys of the survey header (the top level, `pages` included).
 const HEADER_KEYS: &[&str] = &[
-    "id", "wave", "title", "intro", "sources", "metadata", "scales", "indices", "pages",
+    "id", "wave", "draft", "title", "intro", "sources", "metadata", "scales", "indices", "pages",
 ];
 const PAGE_KEYS: &[&str] = &["id", "title", "questions"];
 /// Keys every question may carry; the others depend on its type.
@@ -418,6 +418,8 @@ pub struct Text {
 pub struct Header {
     pub id: Option<Spanned<String>>,
     pub wave: Option<Spanned<String>>,
+    /// `draft = true`: previewed by designers, not served to respondents.
+    pub draft: Option<Spanned<bool>>,
     pub title: Option<Spanned<Text>>,
     pub intro: Option<Spanned<Text>>,
     pub sources: Vec<Spanned<String>>,
@@ -435,6 +437,7 @@ impl Header {
         let id = t.require("id", id, p);
         let wave = t.string("wave", p);
         let wave = t.require("wave", wave, p);
+        let draft = t.boolean("draft", p);
         let title = t.text("title", p);
         let title = t.require("title", title, p);
         let intro = t.text("intro", p);
@@ -489,6 +492,7 @@ impl Header {
         Header {
             id,
             wave,
+            draft,
             title,
             intro,
             sources,

@@ -73,13 +73,15 @@ macro_rules! survey_pages {
             rule("GET", concat!($prefix, "/s/{survey}/check"), $who),
             rule("POST", concat!($prefix, "/s/{survey}/submit"), $who),
             rule("GET", concat!($prefix, "/s/{survey}/done"), $who),
+            rule("POST", concat!($prefix, "/s/{survey}/clear"), $who),
         ]
     };
 }
 
-const LINK_PAGES: [Rule; 7] = survey_pages!("", ANYONE);
-const KIOSK_PAGES: [Rule; 7] = survey_pages!("/kiosk", KIOSK);
-const FIELD_PAGES: [Rule; 7] = survey_pages!("/field/{area}", FIELD);
+const LINK_PAGES: [Rule; 8] = survey_pages!("", ANYONE);
+const KIOSK_PAGES: [Rule; 8] = survey_pages!("/kiosk", KIOSK);
+const FIELD_PAGES: [Rule; 8] = survey_pages!("/field/{area}", FIELD);
+const PREVIEW_PAGES: [Rule; 8] = survey_pages!("/preview", DESIGN);
 
 const OTHER_RULES: &[Rule] = &[
     // Citizens and everyone.
@@ -101,6 +103,7 @@ const OTHER_RULES: &[Rule] = &[
     rule("GET", "/results/{file}", RESULTS),
     // Designers.
     rule("GET", "/design", DESIGN),
+    rule("POST", "/design/reload", DESIGN),
     // Interviewers.
     rule("GET", "/field", FIELD),
     // Admins.
@@ -125,6 +128,7 @@ pub fn rules() -> impl Iterator<Item = &'static Rule> {
         .iter()
         .chain(KIOSK_PAGES.iter())
         .chain(FIELD_PAGES.iter())
+        .chain(PREVIEW_PAGES.iter())
         .chain(OTHER_RULES.iter())
 }
 

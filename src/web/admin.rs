@@ -92,6 +92,7 @@ fn render(
         switch_href: &switch,
         stylesheet: &css,
         kiosk: None,
+        preview: false,
     };
     let csrf = visitor.csrf_token_now();
     let status = if problems.is_empty() {
@@ -322,8 +323,8 @@ async fn set_password(
 
 fn survey_options(state: &AppState, lang: Lang) -> Vec<(String, String)> {
     state
-        .surveys
-        .values()
+        .surveys()
+        .public()
         .map(|s| (s.id.clone(), s.title.get(lang).to_string()))
         .collect()
 }
@@ -475,7 +476,8 @@ async fn add_kiosk(
             Some(parse_count(idle_text).unwrap_or(0))
         },
     };
-    let all: Vec<&Survey> = state.surveys.values().collect();
+    let catalog = state.surveys();
+    let all: Vec<&Survey> = catalog.public().map(|s| &**s).collect();
     match fieldwork::check_kiosk(&all, &entry) {
         Ok(kiosk) => {
             let code = fieldwork::new_enrolment_code()?;
@@ -649,7 +651,8 @@ async fn assign_area(
     if !account.is_some_and(|a| a.role == Role::Interviewer.code() && !a.disabled) {
         problems.push(problem("interviewer", i18n::ROLE_MISSING, lang));
     }
-    let all: Vec<&Survey> = state.surveys.values().collect();
+    let catalog = state.surveys();
+    let all: Vec<&Survey> = catalog.public().map(|s| &**s).collect();
     let area = fieldwork::check_area(
         &all,
         form.first("stratum").unwrap_or(""),

@@ -7,9 +7,10 @@
 //! | `link`        | (none): `/s/…`    | anyone                | the session (database)          |
 //! | `kiosk`       | `/kiosk/s/…`      | an enrolled kiosk     | the server's memory ([`Desk`])  |
 //! | `interviewer` | `/field/{area}/s/…` | an interviewer of that area | the interviewer's session |
+//! | (preview)     | `/preview/s/…`    | a designer or admin   | their session; never stored     |
 //!
 //! What a response is stamped with at the submit (never an account name, kiosk id, cookie,
-//! enrolment code or time of day):
+//! enrolment code or time of day): on every channel the survey's `wave`; and
 //! - kiosk: `site` (English), `site_ar`, `stratum`, `cluster`;
 //! - interviewer: `stratum`, `cluster`, `interviewer` (the pseudonymous code of the account for
 //!   the survey's wave, see [`crate::fieldwork::interviewer_code`]) and `mode = face-to-face`.
@@ -42,6 +43,7 @@ pub enum ChannelKind {
     Link,
     Kiosk,
     Interviewer,
+    Preview,
 }
 
 /// The channel of this request, with what it proved about itself.
@@ -49,7 +51,12 @@ pub enum ChannelKind {
 pub enum Channel {
     Link,
     Kiosk(Arc<Kiosk>),
-    Interviewer { staff: Staff, area: Area },
+    Interviewer {
+        staff: Staff,
+        area: Area,
+    },
+    /// A designer or admin trying a survey (drafts too): nothing is ever stored.
+    Preview(Staff),
 }
 
 impl Channel {
@@ -59,6 +66,7 @@ impl Channel {
             Channel::Link => "link",
             Channel::Kiosk(_) => "kiosk",
             Channel::Interviewer { .. } => "interviewer",
+            Channel::Preview(_) => "preview",
         }
     }
 }
@@ -108,6 +116,9 @@ impl FromRequestParts<AppState> for Respondent {
                     .ok_or(Error::NotFound)?;
                 Channel::Interviewer { staff, area }
             }
+            ChannelKind::Preview => {
+                Channel::Preview(Staff::from_request_parts(parts, state).await?)
+            }
         };
         Ok(Respondent {
             visitor,
@@ -120,13 +131,17 @@ impl FromRequestParts<AppState> for Respondent {
 impl Respondent {
     /// The survey, if this channel runs it: a kiosk runs its own surveys; an interviewer's area
     /// must fit the survey's declared strata and clusters.
-    pub fn survey<'s>(&self, state: &'s AppState, id: &str) -> Result<&'s Survey, Error> {
-        let survey = state.surveys.get(id).ok_or(Error::NotFound)?;
+    pub fn survey(&self, state: &AppState, id: &str) -> Result<Arc<Survey>, Error> {
+        let survey = state.surveys().get(id).cloned().ok_or(Error::NotFound)?;
+        if survey.draft && !self.is_preview() {
+            // Drafts are for the designers' preview only.
+            return Err(Error::NotFound);
+        }
         let runs = match &self.channel {
-            Channel::Link => true,
+            Channel::Link | Channel::Preview(_) => true,
             Channel::Kiosk(k) => k.surveys.iter().any(|s| s == id),
             Channel::Interviewer { area, .. } => {
-                crate::fieldwork::survey_accepts_area(survey, &area.stratum, &area.cluster)
+                crate::fieldwork::survey_accepts_area(&survey, &area.stratum, &area.cluster)
             }
         };
         if runs {
@@ -142,7 +157,13 @@ impl Respondent {
             Channel::Link => format!("/s/{}", survey.id),
             Channel::Kiosk(_) => format!("/kiosk/s/{}", survey.id),
             Channel::Interviewer { area, .. } => format!("/field/{}/s/{}", area.id, survey.id),
+            Channel::Preview(_) => format!("/preview/s/{}", survey.id),
         }
+    }
+
+    /// A designer's preview: shown with a banner, never stored.
+    pub fn is_preview(&self) -> bool {
+        matches!(self.channel, Channel::Preview(_))
     }
 
     /// Kiosks' answers in progress.
@@ -161,6 +182,7 @@ impl Respondent {
     fn session_key(&self, survey: &Survey) -> String {
         match &self.channel {
             Channel::Interviewer { area, .. } => format!("interview:{}:{}", area.id, survey.id),
+            Channel::Preview(_) => format!("preview:{}", survey.id),
             _ => Visitor::progress_key(&survey.id),
         }
     }
@@ -177,12 +199,24 @@ impl Respondent {
         }
     }
 
-    /// The progress in this survey (fresh the first time; nothing is kept until saved).
+    /// The progress in this survey (fresh the first time; nothing is kept until saved). When
+    /// the survey file changed since the answers were given, the answers that no longer fit
+    /// are dropped and the pages say so ([`Progress::survey_changed`]).
     pub async fn progress(&self, survey: &Survey) -> Result<Progress, Error> {
-        Ok(match self.saved_progress(survey).await? {
+        let mut progress = match self.saved_progress(survey).await? {
             Some(p) => p,
             None => self.visitor.fresh_progress(&survey.id),
-        })
+        };
+        if progress.version.as_deref() != Some(survey.version.as_str()) {
+            if progress.version.is_some() && !progress.answers.is_empty() {
+                crate::survey::answers::keep_valid(survey, &mut progress.answers);
+                progress.drafts.clear();
+                progress.submission_key = None;
+                progress.survey_changed = true;
+            }
+            progress.version = Some(survey.version.clone());
+        }
+        Ok(progress)
     }
 
     pub async fn save_progress(&self, survey: &Survey, progress: &Progress) -> Result<(), Error> {
@@ -199,6 +233,20 @@ impl Respondent {
         }
     }
 
+    /// Forget this survey's answers in progress ("clear my answers", "start again").
+    pub async fn clear_progress(&self, survey: &Survey) -> Result<(), Error> {
+        match &self.channel {
+            Channel::Kiosk(k) => self.desk.clear(&k.id),
+            _ => {
+                self.visitor
+                    .session
+                    .remove::<Progress>(&self.session_key(survey))
+                    .await?;
+            }
+        }
+        Ok(())
+    }
+
     /// What the response is stamped with besides its answers (see the module's table).
     pub async fn stamp(
         &self,
@@ -211,8 +259,11 @@ impl Respondent {
                 m.insert(k.to_string(), v.to_string());
             }
         };
+        // Every response records the wave it was collected in, so waves are never pooled by
+        // accident and results can compare them.
+        put("wave", &survey.wave);
         match &self.channel {
-            Channel::Link => {}
+            Channel::Link | Channel::Preview(_) => {}
             Channel::Kiosk(k) => {
                 put("site", &k.site_en);
                 put("site_ar", &k.site_ar);

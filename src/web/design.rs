@@ -1,26 +1,42 @@
-//! Designers' page: the survey files the server runs now (id, wave, version, size, file), so a
-//! designer can confirm that what is published is what they wrote, and preview each.
+//! Designers' page: the survey files the server runs now (id, wave, version, draft or
+//! published, file), the files it refused with their `check` report, a preview of each survey
+//! (drafts too; nothing is stored) and a button to reload the files without a restart.
 //!
-//! | method | path      | what                              |
-//! |--------|-----------|-----------------------------------|
-//! | GET    | `/design` | the loaded surveys, with previews |
+//! | method | path             | what                                                |
+//! |--------|------------------|-----------------------------------------------------|
+//! | GET    | `/design`        | the loaded surveys, previews, refused files         |
+//! | POST   | `/design/reload` | reload the survey files (see [`super::catalog`]) → `/design` |
 
 use axum::extract::State;
-use axum::response::{IntoResponse, Response};
-use axum::{Router, routing::get};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::{Router, routing::get, routing::post};
 use maud::{Markup, html};
 
 use crate::Error;
 
 use super::AppState;
 use super::access::Staff;
+use super::form::FormPairs;
 use super::i18n;
+use super::views::components;
 use super::views::layout::{self, Chrome};
 use super::views::{pages, staff as view};
-use super::visit::Visitor;
+use super::visit::{CSRF_FIELD, Visitor};
 
 pub fn router() -> Router<AppState> {
-    Router::new().route("/design", get(surveys))
+    Router::new()
+        .route("/design", get(surveys))
+        .route("/design/reload", post(reload))
+}
+
+async fn reload(
+    State(state): State<AppState>,
+    visitor: Visitor,
+    form: FormPairs,
+) -> Result<Response, Error> {
+    visitor.verify_csrf(form.first(CSRF_FIELD)).await?;
+    state.reload();
+    Ok(Redirect::to("/design").into_response())
 }
 
 async fn surveys(
@@ -39,9 +55,10 @@ async fn surveys(
         switch_href: &switch,
         stylesheet: &css,
         kiosk: None,
+        preview: false,
     };
-    let rows: Vec<Vec<Markup>> = state
-        .surveys
+    let catalog = state.surveys();
+    let rows: Vec<Vec<Markup>> = catalog
         .values()
         .map(|s| {
             let questions: usize = s.pages.iter().map(|p| p.questions.len()).sum();
@@ -50,24 +67,39 @@ async fn surveys(
                 .file_name()
                 .map(|f| f.to_string_lossy().into_owned())
                 .unwrap_or_default();
+            let status = if s.draft { i18n::DRAFT } else { i18n::PUBLISHED };
             vec![
                 html! { (s.title.get(lang)) br; bdi dir="ltr" { (s.id) } },
+                html! { (status.get(lang)) },
                 html! { bdi dir="ltr" { (s.wave) } },
                 html! { code dir="ltr" { (s.version) } },
                 html! { (i18n::digits(lang, &questions.to_string())) },
                 html! { bdi dir="ltr" { (file) } },
-                html! { a href={ "/s/" (s.id) } { (i18n::PREVIEW.get(lang)) span.visually-hidden { " — " (s.title.get(lang)) } } },
+                html! { a href={ "/preview/s/" (s.id) } { (i18n::PREVIEW.get(lang)) span.visually-hidden { " — " (s.title.get(lang)) } } },
             ]
         })
         .collect();
+    let csrf = visitor.csrf_token_now();
     let body = html! {
         p.body { (i18n::DESIGN_NOTE.get(lang)) }
+        form method="post" action="/design/reload" {
+            (components::hidden(CSRF_FIELD, &csrf))
+            (components::button(i18n::DESIGN_RELOAD.get(lang)))
+        }
+        @if !catalog.refused.problems.is_empty() {
+            h2.heading-m { (i18n::DESIGN_REFUSED.get(lang)) }
+            p.body { (i18n::DESIGN_REFUSED_NOTE.get(lang)) }
+            ul.refused-list dir="ltr" {
+                @for p in &catalog.refused.problems {
+                    li { code { (p.file.file_name().map(|f| f.to_string_lossy().into_owned()).unwrap_or_default()) ":" (p.line) } ": " (p.message) }
+                }
+            }
+        }
         (view::table(
             heading,
-            &[i18n::COL_SURVEY.get(lang), i18n::COL_WAVE.get(lang), i18n::COL_VERSION.get(lang), i18n::COL_QUESTIONS.get(lang), i18n::COL_FILE.get(lang), i18n::PREVIEW.get(lang)],
+            &[i18n::COL_SURVEY.get(lang), i18n::COL_STATUS.get(lang), i18n::COL_WAVE.get(lang), i18n::COL_VERSION.get(lang), i18n::COL_QUESTIONS.get(lang), i18n::COL_FILE.get(lang), i18n::PREVIEW.get(lang)],
             &rows,
         ))
     };
-    let csrf = visitor.csrf_token_now();
     Ok(view::page(&chrome, staff.role, &csrf, heading, &[], body).into_response())
 }

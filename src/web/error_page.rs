@@ -84,6 +84,7 @@ impl ErrorPage {
             switch_href: &layout::switch_href("/", &[], lang),
             stylesheet: &stylesheet,
             kiosk: None,
+            preview: false,
         };
         let mut res = (
             self.status(),

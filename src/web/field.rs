@@ -38,7 +38,8 @@ async fn home(
     let areas = state.db.areas(Some(staff.name.as_str())).await?;
     // Per survey: the interviewer's counts per (stratum, cluster) in its current wave.
     let mut counts = Vec::new();
-    for survey in state.surveys.values() {
+    let catalog = state.surveys();
+    for survey in catalog.public() {
         let code = super::channel::interviewer_code(&state, survey, &staff).await?;
         counts.push((
             survey,
@@ -55,6 +56,7 @@ async fn home(
         switch_href: &switch,
         stylesheet: &css,
         kiosk: None,
+        preview: false,
     };
     let csrf = visitor.csrf_token_now();
     let body = html! {

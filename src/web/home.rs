@@ -20,7 +20,8 @@ pub fn router() -> Router<AppState> {
 
 async fn survey_list(State(state): State<AppState>, visitor: Visitor) -> Result<Markup, Error> {
     let lang = visitor.lang;
-    let surveys: Vec<_> = state.surveys.values().collect();
+    let catalog = state.surveys();
+    let surveys: Vec<&crate::survey::Survey> = catalog.public().map(|s| &**s).collect();
     let title = pages::title(lang, i18n::SURVEYS_HEADING.get(lang), None, false);
     let switch = layout::switch_href("/", &[], lang);
     let stylesheet = super::assets::stylesheet_href();
@@ -30,6 +31,7 @@ async fn survey_list(State(state): State<AppState>, visitor: Visitor) -> Result<
         switch_href: &switch,
         stylesheet: &stylesheet,
         kiosk: None,
+        preview: false,
     };
     Ok(pages::survey_list(&chrome, &surveys))
 }

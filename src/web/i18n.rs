@@ -414,7 +414,33 @@ pub const COL_VERSION: Ui = Ui::new("الإصدار", "Version");
 pub const COL_QUESTIONS: Ui = Ui::new("الأسئلة", "Questions");
 pub const COL_FILE: Ui = Ui::new("الملف", "File");
 pub const DESIGN_NOTE: Ui = Ui::new(
-    "هذه هي الملفات التي يعمل بها الخادم الآن. تحقّق من ملف جديد بالأمر mizan check قبل نشره.",
-    "These are the files the server runs now. Check a new file with `mizan check` before publishing it.",
+    "هذه هي الملفات التي يعمل بها الخادم الآن. اكتب draft = true في ملف لتجعله مسودة لا يراها المشاركون، وعاينه هنا؛ لا تُحفظ إجابات المعاينة. بعد تعديل الملفات أعد تحميلها بالزر أدناه (لا حاجة لإعادة تشغيل الخادم).",
+    "These are the files the server runs now. Write draft = true in a file to make it a draft that respondents do not see, and preview it here; preview answers are never stored. After editing the files, reload them with the button below (no restart needed).",
 );
-pub const PREVIEW: Ui = Ui::new("الصفحة العامة", "Public page");
+pub const PREVIEW: Ui = Ui::new("معاينة", "Preview");
+pub const PREVIEW_BANNER_TITLE: Ui = Ui::new("معاينة.", "Preview.");
+pub const PREVIEW_BANNER_BODY: Ui = Ui::new(
+    "هذه معاينة للمصمّمين: لا تُحفظ أي إجابة هنا.",
+    "This is a designers' preview: no answer given here is stored.",
+);
+pub const PREVIEW_NOTHING_STORED: Ui = Ui::new(
+    "انتهت المعاينة: لم يُحفظ شيء.",
+    "Preview finished: nothing was stored.",
+);
+pub const DESIGN_REFUSED: Ui = Ui::new("ملفات مرفوضة", "Refused files");
+pub const DESIGN_REFUSED_NOTE: Ui = Ui::new(
+    "لا تُعرض هذه الملفات على المشاركين حتى تُصلح (ويبقى إصدارها السابق، إن وُجد، قيد العمل):",
+    "These files are not served until they are fixed (their previous version, if any, keeps serving):",
+);
+pub const DESIGN_RELOAD: Ui = Ui::new("أعد تحميل ملفات الاستبيانات", "Reload the survey files");
+pub const DRAFT: Ui = Ui::new("مسودة", "Draft");
+pub const PUBLISHED: Ui = Ui::new("منشور", "Published");
+pub const SURVEY_CHANGED: Ui = Ui::new(
+    "حُدِّث هذا الاستبيان أثناء إجابتك. احتفظنا بإجاباتك عن الأسئلة التي لم تتغيّر؛ أجب عن الأسئلة المعروضة.",
+    "This survey was updated while you were answering. We kept your answers to the questions that did not change; please answer the questions shown.",
+);
+pub const CLEAR_ANSWERS: Ui = Ui::new("امسح إجاباتي", "Clear my answers");
+pub const CLEAR_ANSWERS_HINT: Ui = Ui::new(
+    "على جهاز مشترك: يمسح كل ما أدخلته في هذا الاستبيان على هذا الجهاز. لم يُرسل شيء بعد.",
+    "On a shared device: removes everything you entered in this survey on this device. Nothing has been sent yet.",
+);

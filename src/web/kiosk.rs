@@ -108,10 +108,13 @@ async fn start(
     EnrolledKiosk(kiosk): EnrolledKiosk,
     RawQuery(query): RawQuery,
 ) -> Result<Response, Error> {
+    let catalog = state.surveys();
     let surveys: Vec<&Survey> = kiosk
         .surveys
         .iter()
-        .filter_map(|id| state.surveys.get(id))
+        .filter_map(|id| catalog.get(id))
+        .filter(|s| !s.draft)
+        .map(|s| &**s)
         .collect();
     match surveys.as_slice() {
         [one] => start_screen(&r, one, query.as_deref()),
@@ -168,6 +171,7 @@ pub fn start_screen(
         switch_href: &switch,
         stylesheet: &css,
         kiosk: frame.as_ref(),
+        preview: false,
     };
     Ok(with_cookies(
         pages::start(&chrome, survey, &first).into_response(),
@@ -194,6 +198,7 @@ fn choice_screen(
         switch_href: &switch,
         stylesheet: &css,
         kiosk: frame.as_ref(),
+        preview: false,
     };
     let main = html! {
         h1.heading-l { (heading) }

@@ -25,6 +25,7 @@
 pub mod access;
 pub mod admin;
 pub mod assets;
+pub mod catalog;
 pub mod channel;
 pub mod design;
 pub mod error_page;
@@ -42,9 +43,9 @@ pub mod survey_flow;
 pub mod views;
 pub mod visit;
 
-use std::collections::BTreeMap;
 use std::ops::Deref;
-use std::sync::Arc;
+use std::path::PathBuf;
+use std::sync::{Arc, RwLock};
 
 use axum::Router;
 use tower_sessions::cookie::SameSite;
@@ -53,26 +54,58 @@ use tower_sessions::{Expiry, SessionManagerLayer, SessionStore};
 use crate::db::Db;
 use crate::survey::Survey;
 
+pub use catalog::Catalog;
+
 /// Shared, read-only state of the server.
 #[derive(Clone)]
 pub struct AppState(Arc<Inner>);
 
 pub struct Inner {
-    /// Loaded and validated surveys by id.
-    pub surveys: BTreeMap<String, Survey>,
+    /// The surveys served now (swapped whole by a reload, see [`catalog`]).
+    catalog: RwLock<Arc<Catalog>>,
+    /// Where the surveys are reloaded from; `None` for a fixed set (tests, benches).
+    surveys_dir: Option<PathBuf>,
     pub db: Db,
     /// Kiosks' answers in progress (memory only, see [`channel`]).
     pub desk: channel::Desk,
 }
 
 impl AppState {
+    /// A fixed set of surveys (no reload).
     pub fn new(surveys: Vec<Survey>, db: Db) -> AppState {
-        let surveys = surveys.into_iter().map(|s| (s.id.clone(), s)).collect();
+        AppState::with_catalog(Catalog::from_surveys(surveys), None, db)
+    }
+
+    /// The surveys of `dir` as loaded in `catalog`, reloadable from `dir`.
+    pub fn with_catalog(catalog: Catalog, dir: Option<PathBuf>, db: Db) -> AppState {
         AppState(Arc::new(Inner {
-            surveys,
+            catalog: RwLock::new(Arc::new(catalog)),
+            surveys_dir: dir,
             db,
             desk: channel::Desk::default(),
         }))
+    }
+
+    /// The surveys served now. Held for a request, a snapshot stays whole across a reload.
+    pub fn surveys(&self) -> Arc<Catalog> {
+        self.catalog
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
+
+    /// Reload the surveys folder (see [`catalog`]); returns the new catalog, or `None` when
+    /// this server has no folder to reload from.
+    pub fn reload(&self) -> Option<Arc<Catalog>> {
+        let dir = self.surveys_dir.as_ref()?;
+        let next = Arc::new(Catalog::load(dir, Some(&self.surveys())));
+        *self.catalog.write().unwrap_or_else(|p| p.into_inner()) = next.clone();
+        tracing::info!(
+            surveys = next.values().count(),
+            refused_problems = next.refused.problems.len(),
+            "surveys reloaded"
+        );
+        Some(next)
     }
 }
 

@@ -55,6 +55,7 @@ async fn survey_index(State(state): State<AppState>, visitor: Visitor) -> Result
         switch_href: &switch,
         stylesheet: &stylesheet,
         kiosk: None,
+        preview: false,
     };
     Ok(layout::page(
         &chrome,
@@ -62,7 +63,7 @@ async fn survey_index(State(state): State<AppState>, visitor: Visitor) -> Result
             (view::sign_out(&csrf, lang))
             h1.heading-l { (heading) }
             ul.survey-list {
-                @for s in state.surveys.values() {
+                @for s in state.surveys().public() {
                     li { a href={ "/results/" (s.id) } { (s.title.get(lang)) } }
                 }
             }
@@ -91,7 +92,8 @@ async fn survey_results(
         (file.as_str(), Format::Page)
     };
     let here = format!("/results/{file}");
-    let survey = state.surveys.get(id).ok_or(Error::NotFound)?;
+    let catalog = state.surveys();
+    let survey = &**catalog.get(id).ok_or(Error::NotFound)?;
     let lang = visitor.lang;
     let domains = labels::domain_columns(
         survey,
@@ -175,6 +177,7 @@ async fn survey_results(
                 switch_href: &switch,
                 stylesheet: &stylesheet,
                 kiosk: None,
+                preview: false,
             };
             let csv_href = format!("/results/{}.csv{suffix}", survey.id);
             let xlsx_href = format!("/results/{}.xlsx{suffix}", survey.id);

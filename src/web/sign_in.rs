@@ -136,6 +136,7 @@ async fn render_sign_in(
         switch_href: &switch,
         stylesheet: &stylesheet,
         kiosk: None,
+        preview: false,
     };
     let page = view::sign_in(
         &chrome,
@@ -218,6 +219,7 @@ fn render_throttled(visitor: &Visitor, refusal: Refusal) -> Response {
         switch_href: &switch,
         stylesheet: &stylesheet,
         kiosk: None,
+        preview: false,
     };
     let body = sign_in_guard::throttled_body(lang, wait);
     let retry_after = wait.as_secs().div_ceil(60).max(1) * 60;

@@ -37,7 +37,11 @@ pub fn router(state: AppState) -> Router<AppState> {
     Router::new()
         .merge(pages(state.clone(), ChannelKind::Link))
         .nest("/kiosk", pages(state.clone(), ChannelKind::Kiosk))
-        .nest("/field/{area}", pages(state, ChannelKind::Interviewer))
+        .nest(
+            "/field/{area}",
+            pages(state.clone(), ChannelKind::Interviewer),
+        )
+        .nest("/preview", pages(state, ChannelKind::Preview))
 }
 
 fn pages(state: AppState, kind: ChannelKind) -> Router<AppState> {
@@ -48,6 +52,7 @@ fn pages(state: AppState, kind: ChannelKind) -> Router<AppState> {
         .route("/s/{survey}/check", get(check_answers))
         .route("/s/{survey}/submit", post(submit))
         .route("/s/{survey}/done", get(done))
+        .route("/s/{survey}/clear", post(clear))
         .route_layer(axum::middleware::from_fn_with_state(
             state,
             refuse_while_unwritable,
@@ -112,7 +117,7 @@ impl<S: Send + Sync> FromRequestParts<S> for SurveyPath {
 
 impl SurveyPath {
     /// The survey, if the respondent's channel runs it.
-    fn survey<'s>(&self, state: &'s AppState, r: &Respondent) -> Result<&'s Survey, Error> {
+    fn survey(&self, state: &AppState, r: &Respondent) -> Result<std::sync::Arc<Survey>, Error> {
         r.survey(state, &self.survey)
     }
     /// The 0-based page index of `/p/{n}`, if it exists.
@@ -135,6 +140,7 @@ fn chrome<'a>(
     switch: &'a str,
     stylesheet: &'a str,
     kiosk: Option<&'a KioskFrame<'a>>,
+    preview: bool,
 ) -> Chrome<'a> {
     Chrome {
         lang,
@@ -142,6 +148,7 @@ fn chrome<'a>(
         switch_href: switch,
         stylesheet,
         kiosk,
+        preview,
     }
 }
 
@@ -152,6 +159,7 @@ async fn start(
     RawQuery(query): RawQuery,
 ) -> Result<Response, Error> {
     let survey = path.survey(&state, &r)?;
+    let survey = &*survey;
     if r.is_kiosk() {
         return super::kiosk::start_screen(&r, survey, query.as_deref());
     }
@@ -175,8 +183,12 @@ async fn start(
     let title = pages::title(lang, survey.title.get(lang), None, false);
     let switch = layout::switch_href(&base, &[], lang);
     let css = super::assets::stylesheet_href();
-    let mut res =
-        pages::start(&chrome(lang, &title, &switch, &css, None), survey, &first).into_response();
+    let mut res = pages::start(
+        &chrome(lang, &title, &switch, &css, None, r.is_preview()),
+        survey,
+        &first,
+    )
+    .into_response();
     if let Some(cookie) = source_cookie {
         res.headers_mut()
             .append(axum::http::header::SET_COOKIE, cookie);
@@ -302,6 +314,8 @@ async fn render_page(
         csrf: &csrf,
         changing,
         switch_action: &switch_action,
+        survey_changed: progress.survey_changed,
+        clear_action: (!r.is_kiosk()).then(|| format!("{base}/clear")),
     };
     let status = if error_list.is_empty() {
         StatusCode::OK
@@ -311,7 +325,10 @@ async fn render_page(
     let kiosk = r.kiosk_frame(&csrf, false);
     Ok((
         status,
-        pages::question(&chrome(lang, &title, &switch, &css, kiosk.as_ref()), &view),
+        pages::question(
+            &chrome(lang, &title, &switch, &css, kiosk.as_ref(), r.is_preview()),
+            &view,
+        ),
     )
         .into_response())
 }
@@ -339,6 +356,7 @@ async fn show_page(
     RawQuery(query): RawQuery,
 ) -> Result<Response, Error> {
     let survey = path.survey(&state, &r)?;
+    let survey = &*survey;
     let index = path.page_index(survey)?;
     let base = r.survey_href(survey);
     let progress = r.progress(survey).await?;
@@ -385,6 +403,7 @@ async fn switch_language(
     let visitor = &r.visitor;
     visitor.verify_csrf(form.first(CSRF_FIELD)).await?;
     let survey = path.survey(&state, &r)?;
+    let survey = &*survey;
     let base = r.survey_href(survey);
     let index = path.page_index(survey)?;
     let page = &survey.pages[index];
@@ -421,6 +440,7 @@ async fn save_page(
 ) -> Result<Response, Error> {
     r.visitor.verify_csrf(form.first(CSRF_FIELD)).await?;
     let survey = path.survey(&state, &r)?;
+    let survey = &*survey;
     let index = path.page_index(survey)?;
     let base = r.survey_href(survey);
     let mut progress = r.progress(survey).await?;
@@ -447,6 +467,7 @@ async fn save_page(
             answers::prune_hidden(survey, &mut progress.answers);
             progress.drop_draft(&survey.pages[index].id);
             progress.done = false;
+            progress.survey_changed = false;
             r.save_progress(survey, &progress).await?;
             let to = if changing {
                 // Back to the check page, unless the change revealed questions still to answer.
@@ -495,6 +516,7 @@ async fn check_answers(
     path: SurveyPath,
 ) -> Result<Response, Error> {
     let survey = path.survey(&state, &r)?;
+    let survey = &*survey;
     let visitor = &r.visitor;
     let base = r.survey_href(survey);
     let lang = visitor.lang;
@@ -537,10 +559,11 @@ async fn check_answers(
         submission_key: &key,
     };
     let kiosk = r.kiosk_frame(&csrf, false);
-    Ok(
-        pages::check_answers(&chrome(lang, &title, &switch, &css, kiosk.as_ref()), &view)
-            .into_response(),
+    Ok(pages::check_answers(
+        &chrome(lang, &title, &switch, &css, kiosk.as_ref(), r.is_preview()),
+        &view,
     )
+    .into_response())
 }
 
 /// One row per visible question (per item for a grid), in survey order.
@@ -590,6 +613,7 @@ async fn submit(
 ) -> Result<Response, Error> {
     r.visitor.verify_csrf(form.first(CSRF_FIELD)).await?;
     let survey = path.survey(&state, &r)?;
+    let survey = &*survey;
     let base = r.survey_href(survey);
     let key = form
         .first("key")
@@ -619,8 +643,11 @@ async fn submit(
         answers: std::mem::take(&mut progress.answers),
     };
     progress.drafts.clear();
-    match state.db.store_response(&response, &key).await? {
-        Stored::New | Stored::Duplicate => {}
+    // A designer's preview goes through every rule but is never stored.
+    if !r.is_preview() {
+        match state.db.store_response(&response, &key).await? {
+            Stored::New | Stored::Duplicate => {}
+        }
     }
     progress.submission_key = None;
     progress.remember_submitted(key);
@@ -629,12 +656,32 @@ async fn submit(
     Ok(done)
 }
 
+/// "Clear my answers" (a shared family phone; an interviewer discarding an interview): the
+/// survey's answers in progress are forgotten and the start page comes back.
+async fn clear(
+    State(state): State<AppState>,
+    r: Respondent,
+    path: SurveyPath,
+    form: FormPairs,
+) -> Result<Response, Error> {
+    r.visitor.verify_csrf(form.first(CSRF_FIELD)).await?;
+    let survey = path.survey(&state, &r)?;
+    r.clear_progress(&survey).await?;
+    let to = if r.is_kiosk() {
+        "/kiosk".to_string()
+    } else {
+        r.survey_href(&survey)
+    };
+    Ok(Redirect::to(&to).into_response())
+}
+
 async fn done(
     State(state): State<AppState>,
     r: Respondent,
     path: SurveyPath,
 ) -> Result<Response, Error> {
     let survey = path.survey(&state, &r)?;
+    let survey = &*survey;
     let base = r.survey_href(survey);
     let lang = r.visitor.lang;
     let done = r.saved_progress(survey).await?.is_some_and(|p| p.done);
@@ -646,7 +693,12 @@ async fn done(
         };
         return Ok(Redirect::to(&to).into_response());
     }
-    let title = pages::title(lang, i18n::DONE_TITLE.get(lang), Some(survey), false);
+    let heading = if r.is_preview() {
+        i18n::PREVIEW_NOTHING_STORED
+    } else {
+        i18n::DONE_TITLE
+    };
+    let title = pages::title(lang, heading.get(lang), Some(survey), false);
     let switch = layout::switch_href(&format!("{base}/done"), &[], lang);
     let css = super::assets::stylesheet_href();
     let csrf = r.visitor.csrf_token().await?;
@@ -657,9 +709,10 @@ async fn done(
         super::channel::Channel::Interviewer { .. } => pages::DoneNext::NextInterview {
             start: first_href(survey, &base),
         },
+        super::channel::Channel::Preview(_) => pages::DoneNext::Preview,
     };
     Ok(pages::done(
-        &chrome(lang, &title, &switch, &css, kiosk.as_ref()),
+        &chrome(lang, &title, &switch, &css, kiosk.as_ref(), r.is_preview()),
         survey,
         &next,
     )

@@ -60,6 +60,13 @@ pub struct Progress {
     pub submitted: Vec<String>,
     /// The last submit succeeded and nothing new has been answered since.
     pub done: bool,
+    /// The survey version the answers were given in; a reload that changes the file makes the
+    /// survey pages re-check them (`survey::answers::keep_valid`) and say so.
+    #[serde(default)]
+    pub version: Option<String>,
+    /// The file changed since the last page: the next page says so once.
+    #[serde(default)]
+    pub survey_changed: bool,
 }
 
 /// One page's unsaved entries (see [`Progress::drafts`]).

@@ -18,6 +18,8 @@ pub struct Chrome<'a> {
     pub stylesheet: &'a str,
     /// On a kiosk: the kiosk's frame around the page instead of the public one.
     pub kiosk: Option<&'a KioskFrame<'a>>,
+    /// A designer's preview: a banner on every page says so (nothing is stored).
+    pub preview: bool,
 }
 
 /// What a kiosk page adds to the frame: the site's name instead of the home link, "start
@@ -111,6 +113,12 @@ pub fn page_with(chrome: &Chrome, switch: &Switch, main: Markup) -> Markup {
                     }
                 }
                 div.width {
+                    @if chrome.preview {
+                        div.preview-banner role="note" {
+                            strong { (i18n::PREVIEW_BANNER_TITLE.get(lang)) } " "
+                            (i18n::PREVIEW_BANNER_BODY.get(lang))
+                        }
+                    }
                     main #main { (main) }
                 }
                 @if let Some(k) = chrome.kiosk.filter(|k| !k.finished) {

@@ -58,6 +58,10 @@ pub struct QuestionPage<'a> {
     pub changing: bool,
     /// Where the language switch posts the page's form (keeps what is entered).
     pub switch_action: &'a str,
+    /// The survey file changed since the earlier answers: say so.
+    pub survey_changed: bool,
+    /// Where "clear my answers" posts (not on kiosks: their header has "start again").
+    pub clear_action: Option<String>,
 }
 
 /// The id of a question page's form, for the header's language switch.
@@ -75,6 +79,9 @@ pub fn question(chrome: &Chrome, q: &QuestionPage) -> Markup {
         html! {
             (components::back_link(q.back_href, lang))
             @if !q.error_list.is_empty() { (components::error_summary(q.error_list, lang)) }
+            @if q.survey_changed {
+                div.notice role="status" { p.body { (i18n::SURVEY_CHANGED.get(lang)) } }
+            }
             (components::progress(q.page_number, q.page_count, lang))
             // On a kiosk the browser must not offer the next person what the previous one typed.
             form id=(PAGE_FORM) method="post" novalidate autocomplete=[chrome.kiosk.map(|_| "off")] {
@@ -82,6 +89,13 @@ pub fn question(chrome: &Chrome, q: &QuestionPage) -> Markup {
                 @if q.changing { (components::hidden("change", "1")) }
                 (q.form.fields())
                 (components::button(i18n::CONTINUE.get(lang)))
+            }
+            @if let Some(action) = &q.clear_action {
+                form.clear-answers method="post" action=(action) {
+                    (components::hidden(crate::web::visit::CSRF_FIELD, q.csrf))
+                    button.button.button-secondary type="submit" { (i18n::CLEAR_ANSWERS.get(lang)) }
+                }
+                p.hint { (i18n::CLEAR_ANSWERS_HINT.get(lang)) }
             }
         },
     )
@@ -141,6 +155,8 @@ pub enum DoneNext {
     KioskStart,
     /// Interviewer: the next interview, or the list of areas.
     NextInterview { start: String },
+    /// Designer's preview: nothing was stored; back to the designers' page.
+    Preview,
 }
 
 pub fn done(chrome: &Chrome, survey: &Survey, next: &DoneNext) -> Markup {
@@ -148,11 +164,16 @@ pub fn done(chrome: &Chrome, survey: &Survey, next: &DoneNext) -> Markup {
     layout::page(
         chrome,
         html! {
-            div.panel {
-                h1.panel-title { (i18n::DONE_TITLE.get(lang)) }
-                p.panel-body { (survey.title.get(lang)) }
+            @if matches!(next, DoneNext::Preview) {
+                h1.heading-l { (i18n::PREVIEW_NOTHING_STORED.get(lang)) }
+                p.body { (survey.title.get(lang)) }
+            } @else {
+                div.panel {
+                    h1.panel-title { (i18n::DONE_TITLE.get(lang)) }
+                    p.panel-body { (survey.title.get(lang)) }
+                }
+                p.body { (i18n::DONE_THANKS.get(lang)) }
             }
-            p.body { (i18n::DONE_THANKS.get(lang)) }
             @match next {
                 DoneNext::SurveyList => {
                     p.body { a href="/" { (i18n::DONE_AGAIN.get(lang)) } }
@@ -160,6 +181,9 @@ pub fn done(chrome: &Chrome, survey: &Survey, next: &DoneNext) -> Markup {
                 DoneNext::KioskStart => {
                     p.body { (i18n::KIOSK_THANKS_RETURN.get(lang)) }
                     (components::start_button("/kiosk", i18n::KIOSK_START_AGAIN.get(lang)))
+                }
+                DoneNext::Preview => {
+                    p.body { a href="/design" { (i18n::DESIGN_TITLE.get(lang)) } }
                 }
                 DoneNext::NextInterview { start } => {
                     (components::start_button(start, i18n::FIELD_NEXT_INTERVIEW.get(lang)))
