@@ -3,6 +3,9 @@
 // `status` (expected HTTP status of the document), `viewports`/`langs` to restrict,
 // `budget` (a named weight budget of lib/checks.js instead of the 30 KB one), `needsResponses`
 // (the suite first completes the example survey SEED_RESPONSES times so estimates show).
+// `kiosk: true` runs the page on the enrolled `pages` kiosk (its cookie, lib/kiosk.js KioskNav:
+// the start is /kiosk and the walks go on from there) and checks the kiosk markup too
+// (`contract: false` skips that, e.g. with the warning opened by hand).
 // Each descriptor is checked in Arabic and English at phone and kiosk sizes.
 'use strict';
 
@@ -34,6 +37,15 @@ module.exports = [
   { name: 'results-list', reach: (nav) => nav.results('/results') },
   { name: 'results', reach: (nav) => nav.results('/results/citizen-security'), budget: 'results', needsResponses: true },
   { name: 'results-by-gender', reach: (nav) => nav.results('/results/citizen-security?domain=gender'), budget: 'results', needsResponses: true },
-  // Kiosk screens: add one line each here when they exist, e.g.
-  // { name: 'kiosk-start', reach: (nav) => nav.visit('/kiosk/citizen-security') },
+  // Kiosk screens (a 1080×1920 touch screen only; the scenarios of lib/kiosk.js test the rest).
+  { name: 'kiosk-start', kiosk: true, viewports: ['kiosk'], reach: (nav) => nav.kioskStartFocus() },
+  { name: 'kiosk-likert-grid', kiosk: true, viewports: ['kiosk'], reach: (nav) => nav.question('likert-grid') },
+  { name: 'kiosk-rating', kiosk: true, viewports: ['kiosk'], reach: (nav) => nav.question('rating') },
+  { name: 'kiosk-multiple-choice', kiosk: true, viewports: ['kiosk'], reach: (nav) => nav.question('multiple-choice') },
+  { name: 'kiosk-long-text', kiosk: true, viewports: ['kiosk'], reach: (nav) => nav.question('long-text') },
+  { name: 'kiosk-error', kiosk: true, viewports: ['kiosk'], reach: (nav) => nav.errorState(), error: true, status: 422 },
+  { name: 'kiosk-check-answers', kiosk: true, viewports: ['kiosk'], reach: (nav) => nav.checkAnswers() },
+  { name: 'kiosk-done', kiosk: true, finished: true, viewports: ['kiosk'], reach: (nav) => nav.kioskDone() },
+  { name: 'kiosk-warning', kiosk: true, contract: false, viewports: ['kiosk'], reach: (nav) => nav.kioskWarning() },
+  { name: 'kiosk-not-enrolled', kioskNav: true, viewports: ['kiosk'], reach: (nav) => nav.kioskNotEnrolled(), status: 403 },
 ];

@@ -3,6 +3,7 @@
 # and the example survey (plus any test-only survey in tests/browser/surveys/), runs the Node
 # suite against it with Debian's Chromium, and always stops the server.
 # Run `npm ci` in tests/browser once first. Exit status non-zero on any failure.
+# Registers an analyst and the kiosks the suite enrols (mizan analyst add, mizan kiosk add).
 # Environment: MIZAN_BIN (default target/debug/mizan, built with `cargo build` if needed),
 # MIZAN_CHROMIUM (default /usr/bin/chromium), MIZAN_SCREENSHOTS (default tests/browser/screenshots).
 set -euo pipefail
@@ -23,6 +24,9 @@ fi
 # The checks themselves must be able to fail: each runs on a page with a known defect.
 echo "== self-test of the checks"
 MIZAN_CHROMIUM="$chromium" node "$here/selftest.js"
+# The kiosk's idle script on its own, in seconds rather than minutes (no server needed).
+echo "== kiosk script"
+MIZAN_CHROMIUM="$chromium" node "$here/kiosk-script.js"
 
 bin="${MIZAN_BIN:-}"
 if [ -z "$bin" ]; then
@@ -57,6 +61,34 @@ printf '%s\n%s\n' "$MIZAN_ANALYST_PASSWORD" "$MIZAN_ANALYST_PASSWORD" |
   cat "$work/analyst.out" >&2
   exit 1
 }
+
+# Kiosks, one per use (an enrolment code works once, and a kiosk holds one sitting, so the
+# scenarios that run side by side need a screen each): `pages` for the page checks (a long idle
+# time, so that no warning opens while a page is checked), and the scenarios' at the shortest
+# idle time, 60 s. Each prints its one-time enrolment path, passed to the suite.
+export MIZAN_KIOSK_IDLE=60
+kiosk_add() {
+  local name="$1" idle="$2" out
+  out="$(DATABASE_URL="sqlite://$work/browser.db" "$bin" kiosk add --survey citizen-security \
+    --site-ar "مركز شرطة الكرادة" --site-en "Karrada police station" \
+    --stratum urban --cluster "browser-$name" --idle-seconds "$idle" 2>"$work/kiosk.err")" || {
+    echo "tests/browser: could not register the kiosk '$name':" >&2
+    cat "$work/kiosk.err" >&2
+    exit 1
+  }
+  out="$(printf '%s' "$out" | tr -d '[:space:]')"
+  case "$out" in
+    /kiosk/enrol/?*) ;;
+    *) echo "tests/browser: 'mizan kiosk add' printed '$out', not an enrolment path /kiosk/enrol/<code>" >&2; exit 1 ;;
+  esac
+  printf '%s' "$out"
+}
+MIZAN_KIOSK_ENROL_PAGES="$(kiosk_add pages 300)"
+MIZAN_KIOSK_ENROL_TIMEOUT="$(kiosk_add timeout "$MIZAN_KIOSK_IDLE")"
+MIZAN_KIOSK_ENROL_RESET="$(kiosk_add reset "$MIZAN_KIOSK_IDLE")"
+MIZAN_KIOSK_ENROL_NOSCRIPT="$(kiosk_add noscript "$MIZAN_KIOSK_IDLE")"
+MIZAN_KIOSK_ENROL_READER="$(kiosk_add reader "$MIZAN_KIOSK_IDLE")"
+export MIZAN_KIOSK_ENROL_PAGES MIZAN_KIOSK_ENROL_TIMEOUT MIZAN_KIOSK_ENROL_RESET MIZAN_KIOSK_ENROL_NOSCRIPT MIZAN_KIOSK_ENROL_READER
 
 DATABASE_URL="sqlite://$work/browser.db" "$bin" serve --listen 127.0.0.1:0 --surveys "$work/surveys" \
   >"$work/server.out" 2>"$work/server.err" &

@@ -3,10 +3,12 @@
 // server. For every page descriptor (pages.js) × language (ar, en) × size (phone, kiosk): axe
 // (WCAG 2.0/2.1/2.2 A+AA), lang/dir, accessible names, page weight, target sizes at kiosk
 // size, the error summary where one is expected, a screenshot. Then the survey is completed
-// with the keyboard only, with JavaScript on and off, in both languages. No request may leave
-// loopback. Exit status 1 on any failure.
+// with the keyboard only, with JavaScript on and off, in both languages. The kiosk scenarios
+// (lib/kiosk.js: idle timeout, "Start again", no script, a reader) run alongside, each on its
+// own kiosk, since they mostly wait. No request may leave loopback. Exit status 1 on any failure.
 //
-//   node suite.js [--only NAME[,NAME…]] [--no-keyboard] [--no-pages]
+//   node suite.js [--only NAME[,NAME…]] [--no-keyboard] [--no-pages] [--no-kiosk]
+// (--only takes page names and kiosk scenario names, e.g. kiosk-timeout.)
 'use strict';
 
 const fs = require('fs');
@@ -16,6 +18,7 @@ const checks = require('./lib/checks');
 const keyboard = require('./lib/keyboard');
 const { Nav } = require('./lib/nav');
 const site = require('./lib/site');
+const kiosk = require('./lib/kiosk');
 const PAGES = require('./pages');
 
 const BASE = process.env.MIZAN_BASE_URL;
@@ -23,11 +26,12 @@ const SHOTS = process.env.MIZAN_SCREENSHOTS || path.join(__dirname, 'screenshots
 const LANGS = ['ar', 'en'];
 
 function parseArgs(argv) {
-  const opts = { only: null, keyboard: true, pages: true };
+  const opts = { only: null, keyboard: true, pages: true, kiosk: true };
   for (let i = 0; i < argv.length; i++) {
     if (argv[i] === '--only') opts.only = argv[++i].split(',');
     else if (argv[i] === '--no-keyboard') opts.keyboard = false;
     else if (argv[i] === '--no-pages') opts.pages = false;
+    else if (argv[i] === '--no-kiosk') opts.kiosk = false;
     else throw new Error(`unknown argument ${argv[i]}`);
   }
   return opts;
@@ -46,16 +50,18 @@ function record(name, problems) {
   }
 }
 
-async function checkPage(browser, desc, lang, viewport) {
+async function checkPage(browser, desc, lang, viewport, screen) {
   const name = `${desc.name} [${lang}, ${viewport}]`;
   const context = await newContext(browser, { viewport });
+  if (desc.kiosk) await screen.lend(context);
   const page = await context.newPage();
   checks.trackDocuments(page);
   const problems = [];
   try {
-    const nav = new Nav(page, lang, BASE);
+    const nav = desc.kiosk || desc.kioskNav ? new kiosk.KioskNav(page, lang, BASE) : new Nav(page, lang, BASE);
     const found = await desc.reach(nav);
     if (Array.isArray(found)) problems.push(...found);
+    if (desc.kiosk && desc.contract !== false) problems.push(...(await kiosk.contract(page, lang, { finished: !!desc.finished })).map((p) => `kiosk markup: ${p}`));
     const status = page.lastDocumentStatus;
     const wantStatus = desc.status || 200;
     if (status !== wantStatus) problems.push(`HTTP status ${status}, expected ${wantStatus}`);
@@ -80,6 +86,7 @@ async function checkPage(browser, desc, lang, viewport) {
     await page.screenshot({ path: path.join(SHOTS, `${lang}-${viewport}-${desc.name}-FAILED.png`), fullPage: true }).catch(() => {});
   }
   for (const url of context.offLoopback) problems.push(`request left loopback: ${url}`);
+  if (desc.kiosk) await screen.takeBack(context);
   await context.close();
   record(name, problems);
 }
@@ -128,15 +135,25 @@ async function main() {
   fs.mkdirSync(SHOTS, { recursive: true });
   const browser = await launch();
   try {
+    // The kiosk scenarios wait for idle timeouts: start them now, collect them at the end.
+    const scenarios = opts.kiosk ? kiosk.SCENARIOS.filter((s) => !opts.only || opts.only.includes(s.name)) : [];
+    const running = scenarios.map((s) =>
+      s.run(browser, BASE, SHOTS).then(
+        (problems) => record(s.what, problems),
+        (e) => record(s.what, [`stopped: ${e.message.split('\n')[0]}`]),
+      ),
+    );
+    if (running.length) console.log(`== ${running.length} kiosk scenario(s) running alongside (idle ${kiosk.IDLE} s)`);
     if (opts.pages) {
       const descs = PAGES.filter((d) => !opts.only || opts.only.includes(d.name));
-      if (descs.some((d) => d.needsResponses)) await seedResponses(browser);
+      const screen = new kiosk.KioskScreen(browser, BASE);
+      if (descs.some((d) => d.kiosk)) record('kiosk: enrolment (303 to /kiosk), the code works once', await screen.enrol());
       for (const viewport of Object.keys(VIEWPORTS)) {
         for (const lang of LANGS) {
           for (const d of descs) {
             if (d.viewports && !d.viewports.includes(viewport)) continue;
             if (d.langs && !d.langs.includes(lang)) continue;
-            await checkPage(browser, d, lang, viewport);
+            await checkPage(browser, d, lang, viewport, screen);
           }
         }
       }
@@ -153,6 +170,7 @@ async function main() {
       }
       await keyboardRun(browser, 'ar', true, 'kiosk');
     }
+    await Promise.all(running);
   } finally {
     await browser.close();
   }

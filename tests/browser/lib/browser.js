@@ -41,14 +41,15 @@ function isLoopback(url) {
 
 /**
  * A fresh context (no cookies, so no session carried between checks).
- * `offLoopback` collects every request that would leave the machine.
+ * `offLoopback` collects every request that would leave the machine. `bypassCSP: false` for
+ * the kiosk scenarios, where the page's own script must run under the page's real CSP.
  */
-async function newContext(browser, { viewport = 'phone', javaScript = true } = {}) {
+async function newContext(browser, { viewport = 'phone', javaScript = true, bypassCSP = true } = {}) {
   const context = await browser.newContext({
     viewport: VIEWPORTS[viewport],
     javaScriptEnabled: javaScript,
     // axe is injected as a script tag; the server's CSP forbids inline scripts, as it should.
-    bypassCSP: true,
+    bypassCSP,
     locale: 'en-GB',
     timezoneId: 'Asia/Baghdad',
     reducedMotion: 'reduce',
