@@ -305,7 +305,8 @@ impl Respondent {
         Ok(m)
     }
 
-    /// The kiosk's frame for a page, on kiosks.
+    /// The kiosk's frame for a page, on kiosks; the thank-you page (`finished`) returns to the
+    /// start sooner than the idle timeout.
     pub fn kiosk_frame<'a>(&'a self, csrf: &'a str, finished: bool) -> Option<KioskFrame<'a>> {
         match &self.channel {
             Channel::Kiosk(k) => Some(KioskFrame {
@@ -313,10 +314,13 @@ impl Respondent {
                     crate::survey::Lang::Ar => &k.site_ar,
                     crate::survey::Lang::En => &k.site_en,
                 },
-                idle_seconds: k.idle_seconds,
+                idle_seconds: if finished {
+                    super::views::layout::KIOSK_THANKS_SECONDS.min(k.idle_seconds)
+                } else {
+                    k.idle_seconds
+                },
                 warn_seconds: crate::fieldwork::KIOSK_WARNING_SECONDS,
                 csrf,
-                finished,
             }),
             _ => None,
         }

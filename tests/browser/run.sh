@@ -90,7 +90,7 @@ MIZAN_KIOSK_ENROL_NOSCRIPT="$(kiosk_add noscript "$MIZAN_KIOSK_IDLE")"
 MIZAN_KIOSK_ENROL_READER="$(kiosk_add reader "$MIZAN_KIOSK_IDLE")"
 export MIZAN_KIOSK_ENROL_PAGES MIZAN_KIOSK_ENROL_TIMEOUT MIZAN_KIOSK_ENROL_RESET MIZAN_KIOSK_ENROL_NOSCRIPT MIZAN_KIOSK_ENROL_READER
 
-DATABASE_URL="sqlite://$work/browser.db" "$bin" serve --listen 127.0.0.1:0 --surveys "$work/surveys" \
+DATABASE_URL="sqlite://$work/browser.db" "$bin" serve --listen 127.0.0.1:0 --surveys "$work/surveys" --link-submits-per-hour 100000 \
   >"$work/server.out" 2>"$work/server.err" &
 server_pid=$!
 

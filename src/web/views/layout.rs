@@ -31,14 +31,13 @@ pub struct KioskFrame<'a> {
     pub warn_seconds: u32,
     /// The kiosk's CSRF token for "start again" and "I need more time".
     pub csrf: &'a str,
-    /// The thank-you page: back to the start after a few seconds, script or not.
-    pub finished: bool,
 }
 
 /// Where a kiosk returns to when it times out (the start page clears everything).
 pub const KIOSK_TIMEOUT_HREF: &str = "/kiosk?timeout=1";
-/// Seconds the thank-you page stays before the start page comes back.
-pub const KIOSK_THANKS_SECONDS: u32 = 15;
+/// Seconds the thank-you page stays before the start page comes back. Like every kiosk page it
+/// warns first and offers more time (WCAG 2.2.1: no timed redirect without a way to extend it).
+pub const KIOSK_THANKS_SECONDS: u32 = 45;
 
 /// What the header's language switch is.
 pub enum Switch<'a> {
@@ -67,19 +66,16 @@ pub fn page_with(chrome: &Chrome, switch: &Switch, main: Markup) -> Markup {
                 link rel="stylesheet" href=(chrome.stylesheet);
                 @if let Some(k) = chrome.kiosk {
                     script src=(crate::web::assets::kiosk_script_href()) defer {}
-                    @if k.finished {
-                        meta http-equiv="refresh" content={ (KIOSK_THANKS_SECONDS) ";url=/kiosk" };
-                    } @else {
-                        noscript {
-                            meta http-equiv="refresh" content={ (k.idle_seconds) ";url=" (KIOSK_TIMEOUT_HREF) };
-                        }
+                    // Without script the page still returns to the start.
+                    noscript {
+                        meta http-equiv="refresh" content={ (k.idle_seconds) ";url=" (KIOSK_TIMEOUT_HREF) };
                     }
                 }
             }
             body class=[chrome.kiosk.map(|_| "kiosk")]
-                data-idle-seconds=[chrome.kiosk.filter(|k| !k.finished).map(|k| k.idle_seconds)]
-                data-warn-seconds=[chrome.kiosk.filter(|k| !k.finished).map(|k| k.warn_seconds)]
-                data-timeout-href=[chrome.kiosk.filter(|k| !k.finished).map(|_| KIOSK_TIMEOUT_HREF)] {
+                data-idle-seconds=[chrome.kiosk.map(|k| k.idle_seconds)]
+                data-warn-seconds=[chrome.kiosk.map(|k| k.warn_seconds)]
+                data-timeout-href=[chrome.kiosk.map(|_| KIOSK_TIMEOUT_HREF)] {
                 a.skip-link href="#main" { (i18n::SKIP_TO_CONTENT.get(lang)) }
                 header.header {
                     div.width {
@@ -121,7 +117,7 @@ pub fn page_with(chrome: &Chrome, switch: &Switch, main: Markup) -> Markup {
                     }
                     main #main { (main) }
                 }
-                @if let Some(k) = chrome.kiosk.filter(|k| !k.finished) {
+                @if let Some(k) = chrome.kiosk {
                     dialog #kiosk-idle-warning .kiosk-idle-warning aria-labelledby="kiosk-idle-title" aria-describedby="kiosk-idle-text" {
                         h2 #kiosk-idle-title .heading-m { (i18n::KIOSK_STILL_THERE.get(lang)) }
                         p #kiosk-idle-text .body {
