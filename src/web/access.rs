@@ -101,6 +101,8 @@ const OTHER_RULES: &[Rule] = &[
     rule("GET", "/results/{file}", RESULTS),
     // Designers.
     rule("GET", "/design", DESIGN),
+    rule("GET", "/posters/{survey}", DESIGN),
+    rule("GET", "/posters/{survey}/{tag}", DESIGN),
     // Interviewers.
     rule("GET", "/field", FIELD),
     // Admins.
