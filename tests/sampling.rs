@@ -343,3 +343,37 @@ async fn an_invitation_opened_at_once_from_many_requests_opens_once() {
     assert_eq!(opened, 1);
     db.close().await;
 }
+
+#[tokio::test]
+async fn scrub_leaves_no_order_of_opening_in_the_invitations() {
+    let dir = tempfile::tempdir().unwrap();
+    let frame = write_frame(dir.path());
+    let url = fresh_database_url(dir.path()).await;
+    let out = dir.path().join("out.csv");
+    let (code, _, err) = draw(&url, &frame, &out, &[]);
+    assert_eq!(code, 0, "{err}");
+    let db = db_of(&url).await;
+    for row in read_rows(&out).iter().take(5) {
+        let outcome = db.open_invitation(&secret_hash(&row[5][3..])).await.unwrap();
+        assert!(matches!(outcome, InvitationOutcome::Opened(_)));
+    }
+    db.scrub().await.unwrap();
+    if let Some(pool) = db.postgres_pool() {
+        // An update writes a new row version at the end of the heap, in the order of opening;
+        // after the scrub the rows lie in token-hash order, which is random.
+        let physical: Vec<Vec<u8>> =
+            sqlx::query_scalar("SELECT token_hash FROM invitations ORDER BY ctid")
+                .fetch_all(pool)
+                .await
+                .unwrap();
+        let mut sorted = physical.clone();
+        sorted.sort();
+        assert_eq!(physical.len(), 12);
+        assert_eq!(physical, sorted);
+    }
+    assert_eq!(
+        db.invited_per_stratum("citizen-security").await.unwrap(),
+        vec![("rural".to_string(), 3), ("urban".to_string(), 9)]
+    );
+    db.close().await;
+}
