@@ -8,6 +8,7 @@
 //! - [`db`]: storage on SQLite or PostgreSQL (responses, submission keys, sessions).
 //! - [`fieldwork`]: rules of kiosk registrations, interviewers' areas and codes.
 //! - [`export`]: microdata and codebook downloads.
+//! - [`sampling`]: probability samples drawn from a sampling frame (stratified, two-stage). Pure.
 //! - [`results`]: weighted estimates straight from the database (CLI and results pages).
 //! - [`web`]: the HTTP server: thin handlers over the modules above.
 //! - [`cli`]: the `mizan` command line.
@@ -19,6 +20,7 @@ pub mod error;
 pub mod export;
 pub mod fieldwork;
 pub mod results;
+pub mod sampling;
 pub mod stats;
 pub mod survey;
 pub mod web;

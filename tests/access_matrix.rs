@@ -158,7 +158,8 @@ async fn every_route_allows_exactly_the_roles_the_table_names() {
             .replace("{name}", "nobody-here")
             .replace("{id}", "0000000000000000")
             .replace("{area}", &area)
-            .replace("{code}", "00000000000000000000000000000000");
+            .replace("{code}", "00000000000000000000000000000000")
+            .replace("{tag}", "qr-poster");
         for (visitor, client) in &visitors {
             let outcome = request(client, &server, rule.method, &path).await;
             if rule.path == "/kiosk/enrol/{code}" {

@@ -10,6 +10,7 @@ pub mod export;
 pub mod import;
 pub mod kiosk;
 pub mod migrate;
+pub mod sample;
 pub mod scrub;
 pub mod serve;
 pub mod user;
@@ -44,6 +45,8 @@ pub enum Command {
     Analyst(user::AnalystArgs),
     /// Register a kiosk and print its one-time enrolment path.
     Kiosk(kiosk::Args),
+    /// Draw a probability sample from a frame and store its single-use invitations.
+    Sample(sample::Args),
     /// Convert a survey from another format (an XLSForm) into a survey file.
     Import(import::Args),
     /// Rewrite the stored responses so the database files keep no order of arrival.
@@ -61,6 +64,7 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Analyst(args) => user::run_analyst(args),
         Command::Kiosk(args) => kiosk::run(args),
         Command::Scrub(args) => scrub::run(args),
+        Command::Sample(args) => sample::run(args),
         Command::Import(args) => import::run(args),
     }
 }

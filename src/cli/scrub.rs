@@ -5,7 +5,7 @@
 //! - SQLite: `VACUUM` (every page rebuilt in key order, free space dropped) and the
 //!   write-ahead log truncated. `serve` does the same by itself after each quiet spell on
 //!   databases up to 64 MiB; larger ones need this command.
-//! - PostgreSQL: the responses and submission keys are copied out and written back in one
+//! - PostgreSQL: the responses, submission keys and invitations are copied out and written back in one
 //!   transaction, in random-id order, into fresh table files (`TRUNCATE` gives each table a new
 //!   file): every row then carries the same transaction id (`xmin`) and a physical position
 //!   (`ctid`) that follows its random id. The old files are unlinked at commit; PostgreSQL's

@@ -67,6 +67,11 @@ pub struct Args {
     /// closes.
     #[arg(long, default_value_t = MAX_CONNECTIONS, value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
     pub max_connections: u32,
+    /// The address people type to reach the site, e.g. https://survey.example.org: the QR
+    /// codes and posters of open links point there (never at the Host header of a request,
+    /// which a client chooses). Without it the poster pages show no QR code.
+    #[arg(long, value_parser = web::posters::PublicUrl::parse)]
+    pub public_url: Option<web::posters::PublicUrl>,
 }
 
 // Defaults generous enough for a poor mobile connection.
@@ -132,6 +137,10 @@ async fn serve(args: Args, catalog: Catalog) -> crate::Result<()> {
             inactivity: time::Duration::hours(args.session_hours.into()),
         },
     );
+    let app = match args.public_url.clone() {
+        Some(url) => app.layer(axum::Extension(url)),
+        None => app,
+    };
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await
         .map_err(|e| crate::Error::Other(format!("cannot listen on {}: {e}", args.listen)))?;

@@ -17,7 +17,25 @@
 //! it was claimed, in a table with no link to the response, so old claims can be purged and a
 //! leaked key hash tells nothing about what was answered.
 
+// Before the submodules, which use it (textual scope).
+/// Run `$body` with `$pool` bound to the primary's pool of whichever database this is.
+macro_rules! on_primary {
+    ($db:expr, |$pool:ident| $body:expr) => {
+        match &$db.backend {
+            Backend::Sqlite(p) => {
+                let $pool = &p.writer;
+                $body
+            }
+            Backend::Postgres(p) => {
+                let $pool = p.db_write();
+                $body
+            }
+        }
+    };
+}
+
 mod health;
+mod invitations;
 mod postgres;
 mod session;
 mod sqlite;
@@ -33,6 +51,7 @@ use crate::survey::{Answer, Answers, Lang};
 use crate::{Error, Result};
 
 pub use health::Fault;
+pub use invitations::{DrawRecord, InvitationOutcome, InvitationStamp, NewInvitation};
 pub use session::SessionStore;
 pub use staff::{Area, Kiosk, NewKiosk, StaffAccount};
 

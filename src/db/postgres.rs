@@ -232,14 +232,18 @@ pub(super) async fn probe_write(pool: &PgPool) -> Result<()> {
 pub(super) async fn scrub(pool: &PgPool) -> Result<u64> {
     use sqlx::Executor;
     let mut tx = pool.begin().await?;
-    tx.execute("LOCK TABLE responses, submission_keys IN ACCESS EXCLUSIVE MODE")
+    // Invitations too: marking one opened writes a new row version at the end of the heap, in
+    // the order they were opened, which could be set beside the responses' order.
+    tx.execute("LOCK TABLE responses, submission_keys, invitations IN ACCESS EXCLUSIVE MODE")
         .await?;
     tx.execute(
         "CREATE TEMP TABLE scrub_responses ON COMMIT DROP AS SELECT * FROM responses; \
          CREATE TEMP TABLE scrub_keys ON COMMIT DROP AS SELECT * FROM submission_keys; \
-         TRUNCATE responses, submission_keys; \
+         CREATE TEMP TABLE scrub_invitations ON COMMIT DROP AS SELECT * FROM invitations; \
+         TRUNCATE responses, submission_keys, invitations; \
          INSERT INTO responses SELECT * FROM scrub_responses ORDER BY survey_id, id; \
-         INSERT INTO submission_keys SELECT * FROM scrub_keys ORDER BY key_hash",
+         INSERT INTO submission_keys SELECT * FROM scrub_keys ORDER BY key_hash; \
+         INSERT INTO invitations SELECT * FROM scrub_invitations ORDER BY token_hash",
     )
     .await?;
     let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM responses")

@@ -92,22 +92,6 @@ pub struct Area {
     pub cluster: String,
 }
 
-/// Run `$body` with `$pool` bound to the primary's pool of whichever database this is.
-macro_rules! on_primary {
-    ($db:expr, |$pool:ident| $body:expr) => {
-        match &$db.backend {
-            Backend::Sqlite(p) => {
-                let $pool = &p.writer;
-                $body
-            }
-            Backend::Postgres(p) => {
-                let $pool = p.db_write();
-                $body
-            }
-        }
-    };
-}
-
 fn today() -> String {
     time::OffsetDateTime::now_utc().date().to_string()
 }

@@ -229,7 +229,7 @@ const LIST_SEPARATORS: [char; 4] = [';', ',', '\t', '|'];
 /// do: such a spreadsheet ignores the quotes of a separator it did not expect. Only `'` is
 /// added, nothing is removed: Arabic text legitimately carries U+200F and U+061C, and an
 /// analyst can still read (and strip) the marks.
-fn spreadsheet_safe(text: String) -> String {
+pub fn spreadsheet_safe(text: String) -> String {
     let guard_start = starts_formula(&text);
     let guard_inside = text
         .char_indices()

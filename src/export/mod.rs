@@ -27,6 +27,7 @@ use crate::{Error, Result};
 pub use codebook::write_codebook;
 pub use columns::{
     Column, ColumnSource, OPTION_SEPARATOR, answer_cell, columns, free_text_cell, option_cell,
+    spreadsheet_safe,
 };
 
 /// UTF-8 byte-order mark, first in every CSV so that spreadsheet programs read UTF-8.

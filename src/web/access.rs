@@ -104,6 +104,8 @@ const OTHER_RULES: &[Rule] = &[
     // Designers.
     rule("GET", "/design", DESIGN),
     rule("POST", "/design/reload", DESIGN),
+    rule("GET", "/posters/{survey}", DESIGN),
+    rule("GET", "/posters/{survey}/{tag}", DESIGN),
     // Interviewers.
     rule("GET", "/field", FIELD),
     // Admins.

@@ -34,6 +34,7 @@ pub mod form;
 pub mod home;
 pub mod i18n;
 pub mod kiosk;
+pub mod posters;
 pub mod results;
 pub mod security;
 pub mod session_lock;
@@ -153,6 +154,7 @@ pub fn app<S: SessionStore + Clone>(state: AppState, store: S, cookies: CookiePo
         .merge(sign_in::router())
         .merge(results::router())
         .merge(design::router())
+        .merge(posters::router())
         .merge(admin::router())
         .merge(assets::router())
         // Who may reach each route: one table (access::RULES), checked for every route.
