@@ -25,6 +25,12 @@ pub enum Error {
     /// A kiosk page opened in a browser that is not an enrolled kiosk (or was revoked).
     #[error("this screen is not enrolled as a kiosk")]
     NotEnrolled,
+    /// An invitation link whose token is malformed or was never issued.
+    #[error("this invitation link is not valid")]
+    InvitationNotValid,
+    /// An invitation link that was opened before (invitations work once).
+    #[error("this invitation link has already been used")]
+    InvitationUsed,
     /// Too many responses from one connection to a public link in the last hour.
     #[error("too many responses from this connection")]
     TooManySubmits,

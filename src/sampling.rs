@@ -484,7 +484,10 @@ pub fn draw(frame: &Frame, design: &Design, seed: u64) -> Result<Draw> {
                     "the allocation adds up to {sum}, not to the sample size {n}"
                 ));
             }
-            names.iter().map(|s| given.get(*s).copied().unwrap_or(0)).collect()
+            names
+                .iter()
+                .map(|s| given.get(*s).copied().unwrap_or(0))
+                .collect()
         }
     };
     for (i, name) in names.iter().enumerate() {

@@ -279,5 +279,9 @@ async fn sighup_reloads_the_survey_files() {
         }
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
-    assert_eq!(status, StatusCode::OK, "served after SIGHUP, without a restart");
+    assert_eq!(
+        status,
+        StatusCode::OK,
+        "served after SIGHUP, without a restart"
+    );
 }

@@ -181,7 +181,7 @@ fn skipped_response() -> StoredResponse {
 }
 
 const HEADER: &str = "response_id,survey_version,submitted_on,lang,channel,source,wave,mode,site_ar,\
-stratum,cluster,interviewer,site,safe,contact__theft,contact__document,contact__none,trust_police,trust_courts,age,comment\r\n";
+stratum,cluster,interviewer,base_weight,site,safe,contact__theft,contact__document,contact__none,trust_police,trust_courts,age,comment\r\n";
 
 #[tokio::test]
 async fn microdata_is_byte_exact() {
@@ -194,9 +194,9 @@ async fn microdata_is_byte_exact() {
     assert_eq!(summary.other_versions, 1);
     let expected = format!(
         "\u{feff}{HEADER}\
-         0b9e4c1a-5d2f-4e8a-9c3b-1f2e3d4c5b6a,v1hash000000,2026-11-23,ar,link,sms,2026-W1,self,,,,,البصرة,\
+         0b9e4c1a-5d2f-4e8a-9c3b-1f2e3d4c5b6a,v1hash000000,2026-11-23,ar,link,sms,2026-W1,self,,,,,,البصرة,\
          dk,1,1,0,3,1,37,\"الانتظار طويل، \"\"جداً\"\"\nلكنهم محترمون, شكراً\"\r\n\
-         f0000000-0000-4000-8000-000000000000,older0000000,2026-11-22,en,kiosk,,,self,,,,,,yes,,,,,,,\r\n"
+         f0000000-0000-4000-8000-000000000000,older0000000,2026-11-22,en,kiosk,,,self,,,,,,,yes,,,,,,,\r\n"
     );
     assert_eq!(String::from_utf8(out).unwrap(), expected);
 }
@@ -400,12 +400,12 @@ async fn export_from_the_database_writes_both_files() {
     assert_eq!(&r[0], ids[0].as_str());
     assert_eq!(r[0].len(), 36);
     assert_eq!(&r[7], "self", "a link response is self-completed");
-    assert_eq!(&r[12], "البصرة");
-    assert_eq!(&r[13], "dk");
-    assert_eq!((&r[14], &r[15], &r[16]), ("1", "1", "0"));
-    assert_eq!(&r[19], "37");
+    assert_eq!(&r[13], "البصرة");
+    assert_eq!(&r[14], "dk");
+    assert_eq!((&r[15], &r[16], &r[17]), ("1", "1", "0"));
+    assert_eq!(&r[20], "37");
     assert_eq!(
-        &r[20], COMMENT,
+        &r[21], COMMENT,
         "comma, quotes and newline survive the database and CSV"
     );
 

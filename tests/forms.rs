@@ -147,7 +147,12 @@ async fn undeclared_source_tags_are_recorded_as_other() {
     sources.sort();
     assert_eq!(
         sources,
-        [None, Some("other".into()), Some("other".into()), Some("other".into())]
+        [
+            None,
+            Some("other".into()),
+            Some("other".into()),
+            Some("other".into())
+        ]
     );
 }
 

@@ -90,7 +90,11 @@ async fn a_kiosk_response_is_stamped_with_its_site_and_nothing_that_names_the_ki
     assert_eq!(thanks.status, StatusCode::OK);
     // Back to the start by itself, with the same warning and "more time" as every kiosk page
     // (no bare timed redirect: WCAG 2.2.1), and without script too.
-    assert!(thanks.body.contains(r#"data-idle-seconds="45""#), "{}", thanks.body);
+    assert!(
+        thanks.body.contains(r#"data-idle-seconds="45""#),
+        "{}",
+        thanks.body
+    );
     assert!(thanks.body.contains(
         r#"<noscript><meta http-equiv="refresh" content="45;url=/kiosk?timeout=1"></noscript>"#
     ));

@@ -32,9 +32,15 @@ async fn one_response_per_browser_session_even_after_clearing() {
         assert_eq!(page.location(), Some(format!("/s/{SURVEY}/done").as_str()));
     }
     let posted = b
-        .post(&format!("/s/{SURVEY}/p/1"), &[("safe_day", "1"), ("safe_night", "1")])
+        .post(
+            &format!("/s/{SURVEY}/p/1"),
+            &[("safe_day", "1"), ("safe_night", "1")],
+        )
         .await;
-    assert_eq!(posted.location(), Some(format!("/s/{SURVEY}/done").as_str()));
+    assert_eq!(
+        posted.location(),
+        Some(format!("/s/{SURVEY}/done").as_str())
+    );
     // "Clear my answers" does not reopen it.
     b.post(&format!("/s/{SURVEY}/clear"), &[]).await;
     let page = b.get(&format!("/s/{SURVEY}/p/1")).await;
@@ -62,7 +68,11 @@ async fn past_the_hourly_limit_a_client_is_told_to_wait_and_keeps_the_answers() 
     b.answer_all(WITHOUT_CONTACT).await;
     let refused = b.submit().await;
     assert_eq!(refused.status, StatusCode::TOO_MANY_REQUESTS);
-    assert!(refused.body.contains("إجابات كثيرة من هذا الاتصال"), "{}", refused.body);
+    assert!(
+        refused.body.contains("إجابات كثيرة من هذا الاتصال"),
+        "{}",
+        refused.body
+    );
     assert!(refused.headers.contains_key("retry-after"));
     assert_eq!(rows(&server).await, 2, "nothing stored past the limit");
     // The answers are still there: the check page shows them, ready to send later.

@@ -49,9 +49,10 @@ fn decode_all(html: &str) -> Vec<String> {
             }
         }
         let scale = 4;
-        let mut img = rqrr::PreparedImage::prepare_from_bitmap(size * scale, size * scale, |x, y| {
-            dark[(y / scale) * size + x / scale]
-        });
+        let mut img =
+            rqrr::PreparedImage::prepare_from_bitmap(size * scale, size * scale, |x, y| {
+                dark[(y / scale) * size + x / scale]
+            });
         let grids = img.detect_grids();
         assert_eq!(grids.len(), 1, "one QR code per SVG");
         let (_, text) = grids[0].decode().expect("the QR code decodes");
@@ -84,7 +85,10 @@ async fn designers_get_links_and_posters_whose_codes_decode_to_their_links() {
         assert!(!page.contains("evil.example"));
         assert_eq!(decode_all(&page), expected, "{name}");
         for url in &expected {
-            assert!(page.contains(&format!(">{}</a>", url.replace('&', "&amp;"))), "{url} shown");
+            assert!(
+                page.contains(&format!(">{}</a>", url.replace('&', "&amp;"))),
+                "{url} shown"
+            );
         }
         assert!(page.contains("non-probability sample"));
         for tag in ["qr-poster", "sms", "social"] {
@@ -102,17 +106,35 @@ async fn designers_get_links_and_posters_whose_codes_decode_to_their_links() {
             assert!(poster.contains("آراء المواطنين في الأمن وخدمات الشرطة"));
             assert!(poster.contains("Citizen perception of security and police services"));
             assert!(poster.contains("مجهول الهوية") && poster.contains("anonymous"));
-            assert!(poster.contains(link.trim_start_matches("https://")), "short link");
+            assert!(
+                poster.contains(link.trim_start_matches("https://")),
+                "short link"
+            );
         }
         // A tag the survey does not declare, or no such survey: not found.
-        for path in ["/posters/citizen-security/facebook", "/posters/nope", "/posters/nope/sms"] {
+        for path in [
+            "/posters/citizen-security/facebook",
+            "/posters/nope",
+            "/posters/nope/sms",
+        ] {
             let res = client.get(server.url(path)).send().await.unwrap();
             assert_eq!(res.status(), StatusCode::NOT_FOUND, "{path}");
         }
     }
     // The stylesheet prints posters on A4.
-    let page = reqwest::get(server.url("/")).await.unwrap().text().await.unwrap();
-    let css_path = page.split("href=\"/static/").nth(1).unwrap().split('"').next().unwrap();
+    let page = reqwest::get(server.url("/"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let css_path = page
+        .split("href=\"/static/")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap();
     let css = reqwest::get(server.url(&format!("/static/{css_path}")))
         .await
         .unwrap()
@@ -146,7 +168,10 @@ async fn analysts_and_interviewers_are_refused() {
 async fn without_a_public_url_the_pages_say_how_to_set_it() {
     let server = server(&[]).await;
     let client = staff::signed_in(&server, "مصمم").await;
-    for path in ["/posters/citizen-security?lang=en", "/posters/citizen-security/sms"] {
+    for path in [
+        "/posters/citizen-security?lang=en",
+        "/posters/citizen-security/sms",
+    ] {
         let res = client.get(server.url(path)).send().await.unwrap();
         assert_eq!(res.status(), StatusCode::OK);
         let page = res.text().await.unwrap();
@@ -158,7 +183,13 @@ async fn without_a_public_url_the_pages_say_how_to_set_it() {
 #[test]
 fn a_public_url_that_is_not_a_plain_address_stops_the_start() {
     let (code, _, err) = common::mizan(
-        &["serve", "--public-url", "survey.example.org", "--listen", "127.0.0.1:0"],
+        &[
+            "serve",
+            "--public-url",
+            "survey.example.org",
+            "--listen",
+            "127.0.0.1:0",
+        ],
         &[],
     );
     assert_eq!(code, 2, "{err}");

@@ -94,7 +94,11 @@ async fn the_same_seed_draws_the_same_units_with_new_links() {
         assert_ne!(ra[5], rb[5]);
         let token = ra[5].strip_prefix("/i/").expect("link is /i/TOKEN");
         assert_eq!(token.len(), 32, "128 bits as hex");
-        assert!(token.bytes().all(|c| c.is_ascii_hexdigit() && !c.is_ascii_uppercase()));
+        assert!(
+            token
+                .bytes()
+                .all(|c| c.is_ascii_hexdigit() && !c.is_ascii_uppercase())
+        );
     }
     // Proportional: 12·60/80 = 9 urban, 3 rural; π = 9/60 and 3/20, base weights 1/π.
     for row in &a {
@@ -127,7 +131,9 @@ async fn the_same_seed_draws_the_same_units_with_new_links() {
         InvitationOutcome::AlreadyUsed
     );
     assert_eq!(
-        db.open_invitation(&secret_hash(&"0".repeat(32))).await.unwrap(),
+        db.open_invitation(&secret_hash(&"0".repeat(32)))
+            .await
+            .unwrap(),
         InvitationOutcome::Unknown
     );
     db.close().await;
@@ -139,7 +145,12 @@ async fn the_same_seed_draws_the_same_units_with_new_links() {
         for (col, cell) in table.cells() {
             let text = String::from_utf8_lossy(cell);
             for row in &a {
-                assert!(!text.contains(&row[0]), "unit id {} in {}.{col}", row[0], table.name);
+                assert!(
+                    !text.contains(&row[0]),
+                    "unit id {} in {}.{col}",
+                    row[0],
+                    table.name
+                );
             }
             assert!(!text.contains("0770"), "frame data in {}.{col}", table.name);
             for t in &tokens {
@@ -149,7 +160,14 @@ async fn the_same_seed_draws_the_same_units_with_new_links() {
         if table.name.ends_with("invitations") {
             assert_eq!(
                 table.columns,
-                ["token_hash", "survey_id", "stratum", "cluster", "base_weight", "opened"]
+                [
+                    "token_hash",
+                    "survey_id",
+                    "stratum",
+                    "cluster",
+                    "base_weight",
+                    "opened"
+                ]
             );
         }
         if table.name.ends_with("sample_draws") {
@@ -195,17 +213,31 @@ async fn given_equal_and_two_stage_allocations() {
         &url,
         &frame,
         &out,
-        &["--allocation", "given", "--per-stratum", given.to_str().unwrap()],
+        &[
+            "--allocation",
+            "given",
+            "--per-stratum",
+            given.to_str().unwrap(),
+        ],
     );
     assert_eq!(code, 0, "{err}");
-    assert_eq!(read_rows(&out).iter().filter(|r| r[1] == "rural").count(), 2);
+    assert_eq!(
+        read_rows(&out).iter().filter(|r| r[1] == "rural").count(),
+        2
+    );
 
     let out = dir.path().join("two.csv");
     let (code, _, err) = draw(
         &url,
         &frame,
         &out,
-        &["--allocation", "equal", "--two-stage", "--clusters-per-stratum", "2"],
+        &[
+            "--allocation",
+            "equal",
+            "--two-stage",
+            "--clusters-per-stratum",
+            "2",
+        ],
     );
     assert_eq!(code, 0, "{err}");
     let rows = read_rows(&out);
@@ -223,7 +255,10 @@ async fn given_equal_and_two_stage_allocations() {
     }
     let db = db_of(&url).await;
     let invited = db.invited_per_stratum("citizen-security").await.unwrap();
-    assert_eq!(invited, vec![("rural".into(), 6 + 2 + 6), ("urban".into(), 6 + 10 + 6)]);
+    assert_eq!(
+        invited,
+        vec![("rural".into(), 6 + 2 + 6), ("urban".into(), 6 + 10 + 6)]
+    );
     db.close().await;
 }
 
@@ -242,7 +277,11 @@ async fn bad_frames_are_refused_and_nothing_is_written() {
             &[],
             "frame.csv line 3: unit_id \"U1\" is already on line 2",
         ),
-        ("id,stratum\nU1,urban\n", &[], "frame.csv line 1: missing column `unit_id`"),
+        (
+            "id,stratum\nU1,urban\n",
+            &[],
+            "frame.csv line 1: missing column `unit_id`",
+        ),
         (
             "unit_id,stratum\nU1,urban\nU2,urban,x\n",
             &[],
@@ -280,12 +319,25 @@ async fn bad_frames_are_refused_and_nothing_is_written() {
         &url,
         &frame,
         &out,
-        &["--allocation", "given", "--per-stratum", given.to_str().unwrap()],
+        &[
+            "--allocation",
+            "given",
+            "--per-stratum",
+            given.to_str().unwrap(),
+        ],
     );
     assert_eq!(code, 1);
-    assert!(err.contains("stratum \"rural\" of the frame has no n"), "{err}");
+    assert!(
+        err.contains("stratum \"rural\" of the frame has no n"),
+        "{err}"
+    );
     let db = db_of(&url).await;
-    assert!(db.invited_per_stratum("citizen-security").await.unwrap().is_empty());
+    assert!(
+        db.invited_per_stratum("citizen-security")
+            .await
+            .unwrap()
+            .is_empty()
+    );
     db.close().await;
 }
 
@@ -305,7 +357,12 @@ async fn a_failed_commit_leaves_no_csv_and_a_failed_csv_stores_nothing() {
     let (code, _, _) = draw(&url, &frame, &nowhere, &[]);
     assert_eq!(code, 1);
     let db = db_of(&url).await;
-    assert!(db.invited_per_stratum("citizen-security").await.unwrap().is_empty());
+    assert!(
+        db.invited_per_stratum("citizen-security")
+            .await
+            .unwrap()
+            .is_empty()
+    );
     db.close().await;
     // An existing file is never overwritten.
     std::fs::write(&out, "earlier links").unwrap();
@@ -354,7 +411,10 @@ async fn scrub_leaves_no_order_of_opening_in_the_invitations() {
     assert_eq!(code, 0, "{err}");
     let db = db_of(&url).await;
     for row in read_rows(&out).iter().take(5) {
-        let outcome = db.open_invitation(&secret_hash(&row[5][3..])).await.unwrap();
+        let outcome = db
+            .open_invitation(&secret_hash(&row[5][3..]))
+            .await
+            .unwrap();
         assert!(matches!(outcome, InvitationOutcome::Opened(_)));
     }
     db.scrub().await.unwrap();

@@ -104,10 +104,9 @@ fn draw(action: Action) -> Result<String> {
     } = action;
     let loaded = crate::survey::load_paths(std::slice::from_ref(&surveys_dir))
         .map_err(Error::InvalidSurvey)?;
-    let survey = loaded
-        .into_iter()
-        .find(|s| s.id == survey)
-        .ok_or_else(|| Error::BadRequest(format!("no survey {survey:?} in {}", surveys_dir.display())))?;
+    let survey = loaded.into_iter().find(|s| s.id == survey).ok_or_else(|| {
+        Error::BadRequest(format!("no survey {survey:?} in {}", surveys_dir.display()))
+    })?;
     if out.exists() {
         return Err(Error::BadRequest(format!(
             "{} exists; it may hold the links of an earlier draw, so it is not overwritten",
@@ -133,7 +132,10 @@ fn draw(action: Action) -> Result<String> {
     };
     let frame_data = sampling::read_frame(&file_name(&frame), open(&frame)?)?;
     // The survey's declared strata (if it declares any) must cover the frame's.
-    if let Some(field) = survey.metadata_field("stratum").filter(|f| !f.values.is_empty()) {
+    if let Some(field) = survey
+        .metadata_field("stratum")
+        .filter(|f| !f.values.is_empty())
+    {
         let mut unknown: Vec<&str> = frame_data
             .units
             .iter()
@@ -153,7 +155,11 @@ fn draw(action: Action) -> Result<String> {
     let design = Design {
         size,
         allocation,
-        clusters_per_stratum: if two_stage { clusters_per_stratum } else { None },
+        clusters_per_stratum: if two_stage {
+            clusters_per_stratum
+        } else {
+            None
+        },
     };
     let drawn = sampling::draw(&frame_data, &design, seed)?;
 
@@ -234,7 +240,14 @@ fn write_rows(file: std::fs::File, path: &Path, drawn: &Draw, links: &[String]) 
     let mut csv = csv::WriterBuilder::new()
         .terminator(csv::Terminator::CRLF)
         .from_writer(out);
-    csv.write_record(["unit_id", "stratum", "cluster", "probability", "base_weight", "link"])?;
+    csv.write_record([
+        "unit_id",
+        "stratum",
+        "cluster",
+        "probability",
+        "base_weight",
+        "link",
+    ])?;
     for (u, link) in drawn.units.iter().zip(links) {
         csv.write_record([
             spreadsheet_safe(u.unit_id.clone()),
@@ -248,7 +261,9 @@ fn write_rows(file: std::fs::File, path: &Path, drawn: &Draw, links: &[String]) 
     let out = csv
         .into_inner()
         .map_err(|e| Error::io(path, e.into_error()))?;
-    let file = out.into_inner().map_err(|e| Error::io(path, e.into_error()))?;
+    let file = out
+        .into_inner()
+        .map_err(|e| Error::io(path, e.into_error()))?;
     file.sync_all().map_err(|e| Error::io(path, e))?;
     Ok(())
 }

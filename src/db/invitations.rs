@@ -113,6 +113,9 @@ impl Db {
             .bind(survey_id)
             .fetch_all(pool)
             .await?);
-        Ok(rows.into_iter().map(|(s, n)| (s, n.max(0) as u64)).collect())
+        Ok(rows
+            .into_iter()
+            .map(|(s, n)| (s, n.max(0) as u64))
+            .collect())
     }
 }

@@ -27,7 +27,7 @@ const BY_SITE: (&str, &str) = (
 );
 
 /// The stamps, in column order.
-pub const STAMPS: [Stamp; 7] = [
+pub const STAMPS: [Stamp; 8] = [
     Stamp {
         name: "wave",
         what: (
@@ -87,6 +87,17 @@ pub const STAMPS: [Stamp; 7] = [
             "Filled for field-interview responses only; empty for kiosk and shared-link responses.",
         ),
     },
+    Stamp {
+        name: "base_weight",
+        what: (
+            "وزن التصميم الأساسي (١ ÷ احتمال الاختيار) للوحدة المسحوبة في العيّنة الاحتمالية.",
+            "The base design weight (1 / probability of selection) of the unit drawn in the probability sample.",
+        ),
+        filled: (
+            "تملؤه استجابات الدعوات (العيّنة المسحوبة) وحدها؛ فارغ في القنوات الأخرى (عيّنة غير احتمالية).",
+            "Filled for invitation (drawn sample) responses only; empty on other channels (non-probability).",
+        ),
+    },
 ];
 
 /// The stamp named `name`, if it is one.
@@ -127,6 +138,7 @@ pub fn channel_label(code: &str) -> Option<Text> {
         "link" => ("رابط مشترك", "Shared link"),
         "kiosk" => ("شاشة الخدمة الذاتية (كشك)", "Kiosk"),
         "interviewer" => ("مقابلة ميدانية", "Field interview"),
+        "invitation" => ("دعوة ضمن عيّنة مسحوبة", "Invitation (drawn sample)"),
         _ => return None,
     };
     Some(Text {
@@ -274,6 +286,7 @@ text = { ar = "ع", en = "Q" }
                 "stratum",
                 "cluster",
                 "interviewer",
+                "base_weight",
                 "district",
                 "q"
             ]
@@ -284,7 +297,7 @@ text = { ar = "ع", en = "Q" }
     fn declared_stamps_keep_their_place_and_no_name_is_two_columns() {
         let got = names(&example());
         assert_eq!(
-            &got[4..13],
+            &got[4..14],
             [
                 "channel",
                 "source",
@@ -292,6 +305,7 @@ text = { ar = "ع", en = "Q" }
                 "mode",
                 "site_ar",
                 "interviewer",
+                "base_weight",
                 "site",
                 "stratum",
                 "cluster"

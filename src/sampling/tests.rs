@@ -61,7 +61,10 @@ fn missing_columns_and_malformed_csv_are_named() {
     let e = err(read_frame("f.csv", "id,region\n1,a\n".as_bytes()));
     assert!(e.contains("f.csv line 1: missing column `unit_id`"), "{e}");
     assert!(e.contains("f.csv line 1: missing column `stratum`"), "{e}");
-    let e = err(read_frame("f.csv", "unit_id,stratum\nu1,a\nu2,a,extra\n".as_bytes()));
+    let e = err(read_frame(
+        "f.csv",
+        "unit_id,stratum\nu1,a\nu2,a,extra\n".as_bytes(),
+    ));
     assert!(e.contains("f.csv line 3: malformed CSV"), "{e}");
     let e = err(read_frame("f.csv", "unit_id,stratum\n".as_bytes()));
     assert!(e.contains("no units"), "{e}");
@@ -71,9 +74,15 @@ fn missing_columns_and_malformed_csv_are_named() {
 fn per_stratum_file_is_checked() {
     let given = read_per_stratum("n.csv", "stratum,n\na,2\nb,3\n".as_bytes()).unwrap();
     assert_eq!(given, BTreeMap::from([("a".into(), 2), ("b".into(), 3)]));
-    let e = err(read_per_stratum("n.csv", "stratum,n\na,0\na,2\nb,x\n".as_bytes()));
+    let e = err(read_per_stratum(
+        "n.csv",
+        "stratum,n\na,0\na,2\nb,x\n".as_bytes(),
+    ));
     assert!(e.contains("n.csv line 2: n \"0\""), "{e}");
-    assert!(e.contains("n.csv line 3: stratum \"a\" is already on line 2"), "{e}");
+    assert!(
+        e.contains("n.csv line 3: stratum \"a\" is already on line 2"),
+        "{e}"
+    );
     assert!(e.contains("n.csv line 4: n \"x\""), "{e}");
 }
 
@@ -85,7 +94,11 @@ fn stratified_srs_probabilities_and_weights_are_exact() {
     let report: Vec<(u64, u64)> = d.strata.iter().map(|r| (r.population, r.sample)).collect();
     assert_eq!(report, vec![(30, 6), (10, 2)]);
     for u in &d.units {
-        let (n, pop) = if u.stratum == "s0" { (6.0, 30.0) } else { (2.0, 10.0) };
+        let (n, pop) = if u.stratum == "s0" {
+            (6.0, 30.0)
+        } else {
+            (2.0, 10.0)
+        };
         assert_eq!(u.probability, n / pop);
         assert_eq!(u.base_weight, pop / n);
     }
@@ -105,9 +118,15 @@ fn proportional_gives_every_stratum_at_least_one() {
 fn allocation_errors_are_clear() {
     let f = sized_frame(&[5, 3]);
     let e = err(draw(&f, &design(1, Allocation::Proportional), 1));
-    assert!(e.contains("at least one unit to each of the 2 strata"), "{e}");
+    assert!(
+        e.contains("at least one unit to each of the 2 strata"),
+        "{e}"
+    );
     let e = err(draw(&f, &design(9, Allocation::Proportional), 1));
-    assert!(e.contains("a sample of 9 was asked from a frame of 8 units"), "{e}");
+    assert!(
+        e.contains("a sample of 9 was asked from a frame of 8 units"),
+        "{e}"
+    );
     let e = err(draw(&f, &design(8, Allocation::Equal), 1));
     assert!(
         e.contains("stratum \"s1\" is asked for 4 units but has only 3"),
@@ -115,7 +134,10 @@ fn allocation_errors_are_clear() {
     );
     let given = BTreeMap::from([("s0".to_string(), 2), ("zz".to_string(), 1)]);
     let e = err(draw(&f, &design(3, Allocation::Given(given)), 1));
-    assert!(e.contains("stratum \"zz\" of the allocation has no units"), "{e}");
+    assert!(
+        e.contains("stratum \"zz\" of the allocation has no units"),
+        "{e}"
+    );
     assert!(e.contains("stratum \"s1\" of the frame has no n"), "{e}");
     let given = BTreeMap::from([("s0".to_string(), 2), ("s1".to_string(), 1)]);
     let e = err(draw(&f, &design(4, Allocation::Given(given)), 1));
@@ -167,7 +189,11 @@ fn systematic_pps_inclusion_frequencies_match_the_probabilities() {
     }
     for i in 0..5 {
         let freq = f64::from(hits[i]) / f64::from(runs);
-        assert!((freq - pi[i]).abs() < 0.015, "cluster {i}: {freq} vs {}", pi[i]);
+        assert!(
+            (freq - pi[i]).abs() < 0.015,
+            "cluster {i}: {freq} vs {}",
+            pi[i]
+        );
     }
 }
 
@@ -204,8 +230,14 @@ fn two_stage_errors_are_clear() {
     let f = frame("unit_id,stratum,cluster,size\nu1,a,c1,5\nu2,a,c1,6\nu3,a,c2,1\n");
     let e = err(draw(&f, &d, 1));
     assert!(e.contains("fewer than its 3 clusters"), "{e}");
-    assert!(e.contains("stratum \"a\" has 2 clusters; 3 were asked for"), "{e}");
-    assert!(e.contains("frame line 3: size of cluster \"c1\" differs from line 2"), "{e}");
+    assert!(
+        e.contains("stratum \"a\" has 2 clusters; 3 were asked for"),
+        "{e}"
+    );
+    assert!(
+        e.contains("frame line 3: size of cluster \"c1\" differs from line 2"),
+        "{e}"
+    );
     let f = frame("unit_id,stratum\nu1,a\n");
     let mut d = design(1, Allocation::Equal);
     d.clusters_per_stratum = Some(1);

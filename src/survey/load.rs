@@ -57,7 +57,7 @@ pub mod limits {
 /// Columns every export has (`crate::export::columns`): the fixed ones, then the channels'
 /// stamps (`crate::export::stamps`). No question or grid item may take one of these names; a
 /// metadata field may be a stamp (it is then that column), not a fixed column.
-pub const EXPORT_COLUMNS: [&str; 13] = [
+pub const EXPORT_COLUMNS: [&str; 14] = [
     "response_id",
     "survey_version",
     "submitted_on",
@@ -71,6 +71,7 @@ pub const EXPORT_COLUMNS: [&str; 13] = [
     "stratum",
     "cluster",
     "interviewer",
+    "base_weight",
 ];
 /// How many of [`EXPORT_COLUMNS`] are fixed (the rest are stamps).
 pub const FIXED_EXPORT_COLUMNS: usize = 6;

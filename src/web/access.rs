@@ -94,6 +94,8 @@ const OTHER_RULES: &[Rule] = &[
     rule("POST", "/logout", ANYONE),
     // The enrolment code itself is the credential (one use).
     rule("GET", "/kiosk/enrol/{code}", ANYONE),
+    // So is an invitation's token (one use).
+    rule("GET", "/i/{token}", ANYONE),
     // Kiosks.
     rule("GET", "/kiosk", KIOSK),
     rule("POST", "/kiosk/reset", KIOSK),

@@ -26,6 +26,8 @@ pub enum ErrorPage {
     Denied,
     NotEnrolled,
     TooManySubmits,
+    InvitationNotValid,
+    InvitationUsed,
     NotFound,
     TooLarge,
     /// The storage cannot take writes now (see `db::Fault`): 503, try again shortly.
@@ -41,6 +43,8 @@ impl ErrorPage {
             Error::Denied => ErrorPage::Denied,
             Error::NotEnrolled => ErrorPage::NotEnrolled,
             Error::TooManySubmits => ErrorPage::TooManySubmits,
+            Error::InvitationNotValid => ErrorPage::InvitationNotValid,
+            Error::InvitationUsed => ErrorPage::InvitationUsed,
             Error::NotFound => ErrorPage::NotFound,
             Error::TooLarge => ErrorPage::TooLarge,
             e if e.storage_fault().is_some() => ErrorPage::Unavailable,
@@ -55,7 +59,8 @@ impl ErrorPage {
                 StatusCode::FORBIDDEN
             }
             ErrorPage::TooManySubmits => StatusCode::TOO_MANY_REQUESTS,
-            ErrorPage::NotFound => StatusCode::NOT_FOUND,
+            ErrorPage::NotFound | ErrorPage::InvitationNotValid => StatusCode::NOT_FOUND,
+            ErrorPage::InvitationUsed => StatusCode::GONE,
             ErrorPage::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             ErrorPage::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
             ErrorPage::ServerError => StatusCode::INTERNAL_SERVER_ERROR,
@@ -68,7 +73,14 @@ impl ErrorPage {
             ErrorPage::Forbidden => (i18n::FORBIDDEN_TITLE, i18n::FORBIDDEN_BODY),
             ErrorPage::Denied => (i18n::DENIED_TITLE, i18n::DENIED_BODY),
             ErrorPage::NotEnrolled => (i18n::NOT_ENROLLED_TITLE, i18n::NOT_ENROLLED_BODY),
-            ErrorPage::TooManySubmits => (i18n::TOO_MANY_SUBMITS_TITLE, i18n::TOO_MANY_SUBMITS_BODY),
+            ErrorPage::TooManySubmits => {
+                (i18n::TOO_MANY_SUBMITS_TITLE, i18n::TOO_MANY_SUBMITS_BODY)
+            }
+            ErrorPage::InvitationNotValid => (
+                i18n::INVITATION_NOT_VALID_TITLE,
+                i18n::INVITATION_NOT_VALID_BODY,
+            ),
+            ErrorPage::InvitationUsed => (i18n::INVITATION_USED_TITLE, i18n::INVITATION_USED_BODY),
             ErrorPage::NotFound => (i18n::NOT_FOUND_TITLE, i18n::NOT_FOUND_BODY),
             ErrorPage::TooLarge => (i18n::TOO_LARGE_TITLE, i18n::TOO_LARGE_BODY),
             ErrorPage::Unavailable => (i18n::CANNOT_SAVE_TITLE, i18n::CANNOT_SAVE_BODY),

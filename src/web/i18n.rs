@@ -444,8 +444,25 @@ pub const CLEAR_ANSWERS_HINT: Ui = Ui::new(
     "على جهاز مشترك: يمسح كل ما أدخلته في هذا الاستبيان على هذا الجهاز. لم يُرسل شيء بعد.",
     "On a shared device: removes everything you entered in this survey on this device. Nothing has been sent yet.",
 );
-pub const TOO_MANY_SUBMITS_TITLE: Ui = Ui::new("إجابات كثيرة من هذا الاتصال", "Too many answers from this connection");
+pub const TOO_MANY_SUBMITS_TITLE: Ui = Ui::new(
+    "إجابات كثيرة من هذا الاتصال",
+    "Too many answers from this connection",
+);
 pub const TOO_MANY_SUBMITS_BODY: Ui = Ui::new(
     "وصلتنا إجابات كثيرة من هذا الاتصال في الساعة الأخيرة. إجاباتك محفوظة على هذا الجهاز: أرسلها مرة أخرى بعد قليل.",
     "We received many answers from this connection in the last hour. Your answers are kept on this device: send them again in a while.",
+);
+pub const INVITATION_NOT_VALID_TITLE: Ui =
+    Ui::new("رابط الدعوة غير صالح", "This invitation link is not valid");
+pub const INVITATION_NOT_VALID_BODY: Ui = Ui::new(
+    "تحقّق من أنك كتبت الرابط كاملًا كما في الدعوة، أو امسح الرمز مرة أخرى.",
+    "Check that the whole link was typed as in the invitation, or scan the code again.",
+);
+pub const INVITATION_USED_TITLE: Ui = Ui::new(
+    "استُخدم رابط الدعوة هذا من قبل",
+    "This invitation link has already been used",
+);
+pub const INVITATION_USED_BODY: Ui = Ui::new(
+    "كل دعوة تُستخدم مرة واحدة. إن كنت بدأت الإجابة على هذا الجهاز فافتح قائمة الاستبيانات وتابع من حيث توقفت.",
+    "Each invitation works once. If you started answering on this device, open the list of surveys and carry on where you stopped.",
 );

@@ -33,6 +33,7 @@ pub mod field;
 pub mod form;
 pub mod home;
 pub mod i18n;
+pub mod invitation;
 pub mod kiosk;
 pub mod posters;
 pub mod results;
@@ -150,6 +151,7 @@ pub fn app<S: SessionStore + Clone>(state: AppState, store: S, cookies: CookiePo
         .merge(home::router())
         .merge(survey_flow::router(state.clone()))
         .merge(kiosk::router())
+        .merge(invitation::router())
         .merge(field::router())
         .merge(sign_in::router())
         .merge(results::router())

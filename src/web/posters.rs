@@ -257,15 +257,30 @@ mod tests {
             PublicUrl::parse("http://10.0.0.5:8080/mizan").unwrap().0,
             "http://10.0.0.5:8080/mizan"
         );
-        for bad in ["survey.example.org", "https://", "https://a b", "https://x/?q=1", "https://x/#f", "https://u@x", "https://x/\"><script>"] {
+        for bad in [
+            "survey.example.org",
+            "https://",
+            "https://a b",
+            "https://x/?q=1",
+            "https://x/#f",
+            "https://u@x",
+            "https://x/\"><script>",
+        ] {
             assert!(PublicUrl::parse(bad).is_err(), "{bad}");
         }
     }
 
     #[test]
     fn the_svg_is_inline_and_labelled() {
-        let svg = qr_svg("https://x.example/s/a?source=b", "QR \"x\" <y>").unwrap().into_string();
-        assert!(svg.starts_with("<svg class=\"qr\" role=\"img\" aria-label=\"QR &quot;x&quot; &lt;y&gt;\" "), "{svg}");
+        let svg = qr_svg("https://x.example/s/a?source=b", "QR \"x\" <y>")
+            .unwrap()
+            .into_string();
+        assert!(
+            svg.starts_with(
+                "<svg class=\"qr\" role=\"img\" aria-label=\"QR &quot;x&quot; &lt;y&gt;\" "
+            ),
+            "{svg}"
+        );
         assert!(!svg.contains("<?xml"));
     }
 }

@@ -108,7 +108,10 @@ mod tests {
         let a_other_port: SocketAddr = "203.0.113.7:6000".parse().unwrap();
         let b: SocketAddr = "198.51.100.1:5000".parse().unwrap();
         assert!(limit.allow(Some(a)) && limit.allow(Some(a)) && limit.allow(Some(a)));
-        assert!(!limit.allow(Some(a_other_port)), "the same address, another port");
+        assert!(
+            !limit.allow(Some(a_other_port)),
+            "the same address, another port"
+        );
         assert!(limit.allow(Some(b)));
         assert!(limit.allow(None));
     }

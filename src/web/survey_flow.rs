@@ -25,8 +25,8 @@ use crate::survey::{Answers, Lang, QuestionKind, Survey, answers};
 use super::AppState;
 use super::channel::{ChannelKind, Respondent};
 use super::form::{FormPairs, query_pairs};
-use super::sign_in_guard::Peer;
 use super::i18n;
+use super::sign_in_guard::Peer;
 use super::views::components::SummaryRow;
 use super::views::layout::{self, Chrome, KioskFrame};
 use super::views::pages::{self, CheckPage, QuestionPage};
@@ -660,17 +660,30 @@ async fn submit(
     if let Some(i) = first_incomplete(survey, &progress.answers) {
         return Ok(Redirect::to(&page_href(&base, i)).into_response());
     }
-    if r.is_link() && !super::submit_limit::limit().allow(peer) {
+    // Invitations work once; the per-client limit is for open links.
+    if r.is_link() && progress.invitation.is_none() && !super::submit_limit::limit().allow(peer) {
         // The answers stay in the session: the same page can be sent again later.
         return Err(Error::TooManySubmits);
     }
+    let mut metadata = r.stamp(&state, survey).await?;
+    let channel = match &progress.invitation {
+        Some(invited) => {
+            metadata.insert("stratum".into(), invited.stratum.clone());
+            if !invited.cluster.is_empty() {
+                metadata.insert("cluster".into(), invited.cluster.clone());
+            }
+            metadata.insert("base_weight".into(), invited.base_weight.to_string());
+            "invitation"
+        }
+        None => r.channel.name(),
+    };
     let response = NewResponse {
         survey_id: survey.id.clone(),
         survey_version: survey.version.clone(),
         lang: r.visitor.lang,
-        channel: r.channel.name().to_string(),
+        channel: channel.to_string(),
         source: progress.source.clone(),
-        metadata: r.stamp(&state, survey).await?,
+        metadata,
         answers: std::mem::take(&mut progress.answers),
     };
     progress.drafts.clear();
@@ -681,6 +694,7 @@ async fn submit(
         }
     }
     progress.submission_key = None;
+    progress.invitation = None;
     progress.remember_submitted(key);
     progress.done = true;
     r.save_progress(survey, &progress).await?;

@@ -67,6 +67,18 @@ pub struct Progress {
     /// The file changed since the last page: the next page says so once.
     #[serde(default)]
     pub survey_changed: bool,
+    /// Opened through a single-use invitation of a drawn sample: what the response is stamped
+    /// with (never the token, which is not kept anywhere).
+    #[serde(default)]
+    pub invitation: Option<Invited>,
+}
+
+/// The sampling stamp of an invitation (`db::InvitationStamp` without the survey).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Invited {
+    pub stratum: String,
+    pub cluster: String,
+    pub base_weight: f64,
 }
 
 /// One page's unsaved entries (see [`Progress::drafts`]).
