@@ -63,6 +63,10 @@ pub struct Args {
     /// closes.
     #[arg(long, default_value_t = MAX_CONNECTIONS, value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
     pub max_connections: u32,
+    /// The organisation running the surveys (`organisation.toml`: name, optional logo and
+    /// contact, in Arabic and English), shown on the home, start and privacy pages.
+    #[arg(long)]
+    pub organisation: Option<PathBuf>,
 }
 
 // Defaults generous enough for a poor mobile connection.
@@ -103,6 +107,21 @@ pub fn run(args: Args) -> ExitCode {
         eprintln!("mizan: not starting: the design files above are invalid");
         return ExitCode::from(1);
     }
+    let organisation = match args.organisation.as_deref().map(crate::web::about::load) {
+        None => None,
+        Some(Ok(o)) => Some(o),
+        Some(Err(e)) => {
+            eprintln!("{e}");
+            eprintln!("mizan: not starting: the organisation file is invalid");
+            return ExitCode::from(1);
+        }
+    };
+    crate::web::about::install(crate::web::about::About {
+        organisation,
+        facts: crate::web::about::Facts {
+            session_hours: args.session_hours,
+        },
+    });
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
