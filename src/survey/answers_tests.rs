@@ -1066,7 +1066,11 @@ fn answer_labels_in_both_languages() {
     assert_eq!(answer_label(&s, "sat", &val("dk"), Lang::Ar), "لا أعرف");
     assert_eq!(
         answer_label(&s, "visit", &val("2026-01-02"), Lang::Ar),
-        "٢٠٢٦-٠١-٠٢"
+        "٢ كانون الثاني ٢٠٢٦"
+    );
+    assert_eq!(
+        answer_label(&s, "visit", &val("2026-01-02"), Lang::En),
+        "2 January 2026"
     );
     assert_eq!(answer_label(&s, "name", &val("Ali 2"), Lang::Ar), "Ali 2");
     assert_eq!(

@@ -109,7 +109,7 @@ fn sections(lang: Lang, facts: &Facts, organisation: Option<&Organisation>) -> V
                     "If you switch language on a page, what you entered there is kept the same way until you continue.",
                 ),
                 format!(
-                    "{} {kiosk_default}{} {kiosk_max}{}",
+                    "{}{kiosk_default}{} {kiosk_max}{}",
                     t(
                         "على جهاز الاستبيان في مكان عام، تبقى إجاباتك في ذاكرة الخادم فقط ولا تُكتب على القرص أبدًا، وتُمحى إذا تُرك الجهاز دون لمس (",
                         "On a survey screen in a public place, your answers stay only in the server's memory, never written to disk, and are wiped when the screen is left untouched ("
