@@ -16,6 +16,7 @@ pub const HEADING: Ui = Ui::new("كيف نحفظ إجاباتك", "How your answ
 /// The link to the privacy page from start pages and the footer.
 pub const LINK: Ui = Ui::new("كيف نحفظ إجاباتك", "How your answers are kept");
 const RUN_BY: Ui = Ui::new("تُجري هذه الاستبيانات:", "These surveys are run by");
+const RUNS_THIS: Ui = Ui::new("تُجري هذا الاستبيان:", "This survey is run by");
 const CONTACT: Ui = Ui::new("للتواصل:", "Contact:");
 
 /// "21 hours" / "٢١ ساعة", with the Arabic counted-noun forms.
@@ -109,20 +110,21 @@ fn sections(lang: Lang, facts: &Facts, organisation: Option<&Organisation>) -> V
                     "If you switch language on a page, what you entered there is kept the same way until you continue.",
                 ),
                 format!(
-                    "{}{kiosk_default}{} {kiosk_max}{}",
+                    "{}{kiosk_default}{} {kiosk_max}{}{}.",
                     t(
                         "على جهاز الاستبيان في مكان عام، تبقى إجاباتك في ذاكرة الخادم فقط ولا تُكتب على القرص أبدًا، وتُمحى إذا تُرك الجهاز دون لمس (",
                         "On a survey screen in a public place, your answers stay only in the server's memory, never written to disk, and are wiped when the screen is left untouched ("
                     ),
                     t(" عادةً، وبحدٍّ أقصى", " unless it is set otherwise, at most"),
-                    t(
-                        ") أو عند الضغط على «ابدأ من جديد».",
-                        ") or when someone presses “Start again”."
-                    ),
+                    t(") أو عند الضغط على ", ") or when someone presses "),
+                    match lang {
+                        Lang::Ar => format!("«{}»", i18n::KIOSK_START_AGAIN.get(lang)),
+                        Lang::En => format!("“{}”", i18n::KIOSK_START_AGAIN.get(lang)),
+                    },
                 ),
                 t(
-                    "ملفات تعريف الارتباط (الكوكيز): واحد يتذكر لغتك، وآخر يربط متصفحك بإجاباتك التي لم تُرسل بعد. لا يُحفظ أيٌّ منهما مع إجاباتك.",
-                    "Cookies: one remembers your language, another links your browser to the answers you have not sent yet. Neither is kept with your answers.",
+                    "ملفات تعريف الارتباط (الكوكيز) تتذكر لغتك، وتحمي النموذج، وتربط متصفحك بإجاباتك التي لم تُرسل بعد. لا يُحفظ أيٌّ منها مع إجاباتك.",
+                    "Cookies remember your language, protect the form, and link your browser to the answers you have not sent yet. None of them is kept with your answers.",
                 ),
             ],
         ),
@@ -143,8 +145,10 @@ fn sections(lang: Lang, facts: &Facts, organisation: Option<&Organisation>) -> V
     ]
 }
 
-/// "These surveys are run by X. Contact: …" with the logo, for the home and start pages.
-pub fn organisation_block(lang: Lang) -> Markup {
+/// "These surveys are run by X. Contact: …" with the logo, for the home and privacy pages, or
+/// "This survey is run by X" (`one_survey`) for a start page.
+pub fn organisation_block(lang: Lang, one_survey: bool) -> Markup {
+    let run_by = if one_survey { RUNS_THIS } else { RUN_BY };
     let Some(o) = crate::web::about::organisation() else {
         return html! {};
     };
@@ -154,7 +158,7 @@ pub fn organisation_block(lang: Lang) -> Markup {
                 img.organisation-logo src=(src) alt="";
             }
             div {
-                p.organisation-name { (RUN_BY.get(lang)) " " strong { (o.name.get(lang)) } }
+                p.organisation-name { (run_by.get(lang)) " " strong { (o.name.get(lang)) } }
                 @if let Some(c) = &o.contact {
                     p.organisation-contact { (CONTACT.get(lang)) " " bdi { (c.get(lang)) } }
                 }
@@ -175,7 +179,7 @@ pub fn page(chrome: &Chrome, about: &About) -> Markup {
         chrome,
         html! {
             h1.heading-l { (HEADING.get(lang)) }
-            (organisation_block(lang))
+            (organisation_block(lang, false))
             @for (heading, points) in sections(lang, &about.facts, organisation) {
                 h2.heading-m { (heading) }
                 ul.list {
