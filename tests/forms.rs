@@ -514,9 +514,7 @@ async fn dates_and_numbers_read_left_to_right_and_ratings_say_what_they_mean() {
     }
     let date_page = date_page.expect("the date question was shown");
     assert!(
-        date_page
-            .body
-            .contains("مثلاً ١٥ ٣ ٢٠٢٦."),
+        date_page.body.contains("مثلاً ١٥ ٣ ٢٠٢٦."),
         "the survey's example date is day first"
     );
     let check = b.get(&format!("/s/{SURVEY}/check")).await;
@@ -656,7 +654,11 @@ async fn thousands_separators_are_read_and_an_ambiguous_comma_is_explained() {
         for n in 4..=5 {
             b.post(&page(n), WITH_CONTACT).await;
         }
-        let [d, m, y] = [("last_visit", "15"), ("last_visit", "3"), ("last_visit", "2026")];
+        let [d, m, y] = [
+            ("last_visit", "15"),
+            ("last_visit", "3"),
+            ("last_visit", "2026"),
+        ];
         let p = errors_on(&mut b, 6, &[d, m, y, ("wait_minutes", "1,5")]).await;
         assert_error_page(&p, lang, &["wait_minutes"]);
         let expected = match lang {
@@ -829,7 +831,10 @@ async fn dates_are_typed_day_month_year_and_errors_name_the_wrong_part() {
             _ => ["Day", "Month", "Year"],
         };
         let ids = ["last_visit", "last_visit-month", "last_visit-year"];
-        let mut at = p.body.find(r#"<fieldset class="fieldset" role="group""#).expect("a group");
+        let mut at = p
+            .body
+            .find(r#"<fieldset class="fieldset" role="group""#)
+            .expect("a group");
         for ((id, label), width) in ids.iter().zip(labels).zip(["2", "2", "4"]) {
             let l = format!(r#"<label class="label date-input-label" for="{id}">{label}</label>"#);
             let found = p.body[at..].find(&l).unwrap_or_else(|| panic!("{l}"));
@@ -857,45 +862,80 @@ async fn dates_are_typed_day_month_year_and_errors_name_the_wrong_part() {
             "ar" => "أدخل الشهر رقمًا من ١ إلى ١٢",
             _ => "Enter the month as a number from 1 to 12",
         };
-        assert!(p.error_texts()[0].ends_with(expected), "{:?}", p.error_texts());
+        assert!(
+            p.error_texts()[0].ends_with(expected),
+            "{:?}",
+            p.error_texts()
+        );
         let month = input_tag(&p, "last_visit");
-        assert!(month.contains(r#"value="13""#) && month.contains("input-error"), "{month}");
+        assert!(
+            month.contains(r#"value="13""#) && month.contains("input-error"),
+            "{month}"
+        );
         let day = input_tag(&p, "last_visit-day");
-        assert!(day.contains(r#"value="15""#) && !day.contains("input-error"), "{day}");
-        assert!(p.body.contains(&format!(
-            r#"for="last_visit">{}</label>"#,
-            labels[1]
-        )));
+        assert!(
+            day.contains(r#"value="15""#) && !day.contains("input-error"),
+            "{day}"
+        );
+        assert!(
+            p.body
+                .contains(&format!(r#"for="last_visit">{}</label>"#, labels[1]))
+        );
 
         // A missing year is named.
         let p = errors_on(
             &mut b,
             6,
-            &[("last_visit", "15"), ("last_visit", "3"), ("last_visit", ""), ("wait_minutes", "20")],
+            &[
+                ("last_visit", "15"),
+                ("last_visit", "3"),
+                ("last_visit", ""),
+                ("wait_minutes", "20"),
+            ],
         )
         .await;
         let expected = match lang {
             "ar" => "يجب أن يتضمن التاريخ السنة",
             _ => "The date must include a year",
         };
-        assert!(p.error_texts()[0].ends_with(expected), "{:?}", p.error_texts());
-        assert!(input_tag(&p, "last_visit").contains(r#"value="""#), "the year box is the target");
+        assert!(
+            p.error_texts()[0].ends_with(expected),
+            "{:?}",
+            p.error_texts()
+        );
+        assert!(
+            input_tag(&p, "last_visit").contains(r#"value="""#),
+            "the year box is the target"
+        );
 
         // Outside the survey's bounds: the message gives them in words, day first.
         let p = errors_on(
             &mut b,
             6,
-            &[("last_visit", "1"), ("last_visit", "1"), ("last_visit", "2024"), ("wait_minutes", "20")],
+            &[
+                ("last_visit", "1"),
+                ("last_visit", "1"),
+                ("last_visit", "2024"),
+                ("wait_minutes", "20"),
+            ],
         )
         .await;
         let expected = match lang {
             "ar" => "أدخل تاريخًا بين ١ كانون الثاني ٢٠٢٥ و٣١ كانون الأول ٢٠٢٧",
             _ => "Enter a date between 1 January 2025 and 31 December 2027",
         };
-        assert!(p.error_texts()[0].ends_with(expected), "{:?}", p.error_texts());
+        assert!(
+            p.error_texts()[0].ends_with(expected),
+            "{:?}",
+            p.error_texts()
+        );
 
         // Arabic-Indic digits, and a whole day-first date typed into the day box, are taken.
-        for parts in [["١٥", "٣", "٢٠٢٦"], ["15/3/2026", "", ""], ["١٥-٠٣-٢٠٢٦", "", ""]] {
+        for parts in [
+            ["١٥", "٣", "٢٠٢٦"],
+            ["15/3/2026", "", ""],
+            ["١٥-٠٣-٢٠٢٦", "", ""],
+        ] {
             let ok = b
                 .post(
                     &page(6),
@@ -907,7 +947,12 @@ async fn dates_are_typed_day_month_year_and_errors_name_the_wrong_part() {
                     ],
                 )
                 .await;
-            assert_eq!(ok.status, StatusCode::SEE_OTHER, "{parts:?}: {:?}", ok.error_texts());
+            assert_eq!(
+                ok.status,
+                StatusCode::SEE_OTHER,
+                "{parts:?}: {:?}",
+                ok.error_texts()
+            );
         }
     }
     // Stored as before: YYYY-MM-DD.
@@ -931,18 +976,35 @@ async fn the_rating_is_one_row_with_its_ends_under_its_ends() {
     ] {
         let mut b = contact_session(&server, lang).await;
         let p = b.get(&page(4)).await;
-        let scale = browser::between(&p.body, r#"<div class="radios radios-inline rating-scale">"#, r#"<div class="rating-ends""#)
-            .expect("one row of points");
-        assert_eq!(scale.matches(r#"type="radio""#).count(), 11, "0 to 10 in the row");
+        let scale = browser::between(
+            &p.body,
+            r#"<div class="radios radios-inline rating-scale">"#,
+            r#"<div class="rating-ends""#,
+        )
+        .expect("one row of points");
+        assert_eq!(
+            scale.matches(r#"type="radio""#).count(),
+            11,
+            "0 to 10 in the row"
+        );
         assert!(!scale.contains("divider"), "extras are not in the row");
-        let ends = browser::between(&p.body, r#"<div class="rating-ends" aria-hidden="true">"#, "</div>")
-            .expect("the ends under the scale");
+        let ends = browser::between(
+            &p.body,
+            r#"<div class="rating-ends" aria-hidden="true">"#,
+            "</div>",
+        )
+        .expect("the ends under the scale");
         assert_eq!(
             ends,
-            format!(r#"<span class="rating-end">{low}</span><span class="rating-end">{high}</span>"#)
+            format!(
+                r#"<span class="rating-end">{low}</span><span class="rating-end">{high}</span>"#
+            )
         );
         // Screen readers hear the ends with the question, once.
         let hint = browser::between(&p.body, r#"id="satisfaction-hint">"#, "</div>").unwrap();
-        assert!(hint.contains(r#"<span class="visually-hidden">"#) && hint.contains(low), "{hint}");
+        assert!(
+            hint.contains(r#"<span class="visually-hidden">"#) && hint.contains(low),
+            "{hint}"
+        );
     }
 }

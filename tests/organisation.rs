@@ -32,7 +32,10 @@ async fn get(server: &TestServer, path: &str) -> (StatusCode, String, reqwest::h
 }
 
 fn logo_src(body: &str) -> String {
-    let at = body.find(r#"class="organisation-logo" src=""#).expect("the logo") + 31;
+    let at = body
+        .find(r#"class="organisation-logo" src=""#)
+        .expect("the logo")
+        + 31;
     body[at..at + body[at..].find('"').unwrap()].to_string()
 }
 
@@ -40,28 +43,58 @@ fn logo_src(body: &str) -> String {
 async fn the_organisation_is_on_the_home_and_start_pages_and_privacy_is_linked() {
     let server = server_with(&[]).await;
     for (lang, name, contact, privacy) in [
-        ("ar", "مديرية شرطة البصرة", "الهاتف ٠٧٨٠١٢٣٤٥٦٧", "كيف نحفظ إجاباتك"),
-        ("en", "Basra Police Directorate", "Phone 07801234567", "How your answers are kept"),
+        (
+            "ar",
+            "مديرية شرطة البصرة",
+            "الهاتف ٠٧٨٠١٢٣٤٥٦٧",
+            "كيف نحفظ إجاباتك",
+        ),
+        (
+            "en",
+            "Basra Police Directorate",
+            "Phone 07801234567",
+            "How your answers are kept",
+        ),
     ] {
         for path in ["/", "/s/citizen-security"] {
             let (status, body, _) = get(&server, &format!("{path}?lang={lang}")).await;
             assert_eq!(status, StatusCode::OK);
-            let block = body.find(r#"<div class="organisation">"#).unwrap_or_else(|| panic!("{path}: {body}"));
+            let block = body
+                .find(r#"<div class="organisation">"#)
+                .unwrap_or_else(|| panic!("{path}: {body}"));
             let main = &body[block..];
-            assert!(main.contains(&format!("<strong>{name}</strong>")), "{path} {lang}");
-            assert!(main.contains(&format!("<bdi>{contact}</bdi>")), "{path} {lang}");
-            assert!(body.contains(&format!(r#"<a href="/privacy">{privacy}</a>"#)), "{path} {lang}");
+            assert!(
+                main.contains(&format!("<strong>{name}</strong>")),
+                "{path} {lang}"
+            );
+            assert!(
+                main.contains(&format!("<bdi>{contact}</bdi>")),
+                "{path} {lang}"
+            );
+            assert!(
+                body.contains(&format!(r#"<a href="/privacy">{privacy}</a>"#)),
+                "{path} {lang}"
+            );
             // The header names the organisation, with its logo, and so does the footer.
             let header = common_between(&body, "<header", "</header>");
-            assert!(header.contains(name) && header.contains("header-logo"), "{header}");
+            assert!(
+                header.contains(name) && header.contains("header-logo"),
+                "{header}"
+            );
             let footer = common_between(&body, "<footer", "</footer>");
-            assert!(footer.contains(name) && footer.contains(r#"href="/privacy""#), "{footer}");
+            assert!(
+                footer.contains(name) && footer.contains(r#"href="/privacy""#),
+                "{footer}"
+            );
         }
     }
     // The logo is served as an image from this site, cached by its content hash.
     let (_, home, _) = get(&server, "/").await;
     let src = logo_src(&home);
-    assert!(src.starts_with("/static/organisation.") && src.ends_with(".svg"), "{src}");
+    assert!(
+        src.starts_with("/static/organisation.") && src.ends_with(".svg"),
+        "{src}"
+    );
     let (status, svg, headers) = get(&server, &src).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(headers["content-type"], "image/svg+xml");
@@ -95,7 +128,13 @@ async fn the_privacy_page_states_what_this_server_keeps_in_both_languages() {
     let (status, ar, _) = get(&server, "/privacy?lang=ar").await;
     assert_eq!(status, StatusCode::OK);
     assert!(ar.contains(r#"<html lang="ar" dir="rtl">"#));
-    for said in ["كيف نحفظ إجاباتك", "يوم الإرسال فقط", "٥ ساعات", "دقيقتين", "مديرية شرطة البصرة"] {
+    for said in [
+        "كيف نحفظ إجاباتك",
+        "يوم الإرسال فقط",
+        "٥ ساعات",
+        "دقيقتين",
+        "مديرية شرطة البصرة",
+    ] {
         assert!(ar.contains(said), "{said}");
     }
 
@@ -117,10 +156,22 @@ fn a_broken_organisation_file_stops_the_start_with_its_reason() {
     let file = dir.path().join("organisation.toml");
     std::fs::write(&file, "name = { ar = \"مديرية\", en = \"\" }\n").unwrap();
     let (code, _, err) = mizan(
-        &["serve", "--listen", "127.0.0.1:0", "--organisation", file.to_str().unwrap()],
+        &[
+            "serve",
+            "--listen",
+            "127.0.0.1:0",
+            "--organisation",
+            file.to_str().unwrap(),
+        ],
         &[],
     );
     assert_eq!(code, 1, "{err}");
-    assert!(err.contains("organisation.toml: `name` needs both `ar` and `en`"), "{err}");
-    assert!(err.contains("not starting: the organisation file is invalid"), "{err}");
+    assert!(
+        err.contains("organisation.toml: `name` needs both `ar` and `en`"),
+        "{err}"
+    );
+    assert!(
+        err.contains("not starting: the organisation file is invalid"),
+        "{err}"
+    );
 }

@@ -102,7 +102,8 @@ pub fn read_page(
                 } else {
                     Err(msg::does_not_apply())
                 }
-            } else if let (QuestionKind::Date { .. }, [day, month, year]) = (&q.kind, raw.as_slice())
+            } else if let (QuestionKind::Date { .. }, [day, month, year]) =
+                (&q.kind, raw.as_slice())
             {
                 // The three boxes, by position: an empty box must not shift the others.
                 match read_date_parts(q, day, month, year) {
@@ -677,7 +678,11 @@ pub struct DateError {
 impl DateError {
     /// The first wrong box, where the error summary's link should land.
     pub fn first_wrong(&self) -> Option<DatePart> {
-        DatePart::ALL.into_iter().zip(self.wrong).find(|(_, w)| *w).map(|(p, _)| p)
+        DatePart::ALL
+            .into_iter()
+            .zip(self.wrong)
+            .find(|(_, w)| *w)
+            .map(|(p, _)| p)
     }
 }
 

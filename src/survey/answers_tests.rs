@@ -626,7 +626,11 @@ fn date_formats_and_digits() {
         ["١٥", "03", "۲۰۲۶"],
         [" 15 ", "\u{200f}3", "2026"],
     ] {
-        let posted = post(&[("visit", parts[0]), ("visit", parts[1]), ("visit", parts[2])]);
+        let posted = post(&[
+            ("visit", parts[0]),
+            ("visit", parts[1]),
+            ("visit", parts[2]),
+        ]);
         let got = read_page(&s, p, &posted, &Answers::new()).unwrap();
         assert_eq!(got["visit"], val("2026-03-15"), "{parts:?}");
     }
@@ -635,7 +639,12 @@ fn date_formats_and_digits() {
     let got = read_page(&s, p, &posted, &Answers::new()).unwrap();
     assert_eq!(got["visit"], val("2026-03-15"));
     // Three empty boxes: no answer (the question is required here).
-    let e = one_error(&s, "p_date", &[("visit", ""), ("visit", ""), ("visit", "")], &Answers::new());
+    let e = one_error(
+        &s,
+        "p_date",
+        &[("visit", ""), ("visit", ""), ("visit", "")],
+        &Answers::new(),
+    );
     assert_eq!(e.message.en, "Enter a date");
 }
 
@@ -662,7 +671,10 @@ fn date_errors() {
         e.message.en,
         "Enter a date between 1 January 2025 and 31 December 2026"
     );
-    assert_eq!(e.message.ar, "أدخل تاريخًا بين ١ كانون الثاني ٢٠٢٥ و٣١ كانون الأول ٢٠٢٦");
+    assert_eq!(
+        e.message.ar,
+        "أدخل تاريخًا بين ١ كانون الثاني ٢٠٢٥ و٣١ كانون الأول ٢٠٢٦"
+    );
     let e = one_error(&s, "p_date", &[], &Answers::new());
     assert_eq!(e.message.en, "Enter a date");
 }
@@ -677,27 +689,66 @@ fn date_parts_error(day: &str, month: &str, year: &str) -> DateError {
 #[test]
 fn date_part_errors_name_the_part() {
     let cases: &[([&str; 3], [bool; 3], &str, &str)] = &[
-        (["15", "13", "2026"], [false, true, false],
-            "Enter the month as a number from 1 to 12", "أدخل الشهر رقمًا من ١ إلى ١٢"),
-        (["١٥", "٠", "٢٠٢٦"], [false, true, false],
-            "Enter the month as a number from 1 to 12", "أدخل الشهر رقمًا من ١ إلى ١٢"),
-        (["32", "3", "2026"], [true, false, false],
-            "Enter the day as a number from 1 to 31", "أدخل اليوم رقمًا من ١ إلى ٣١"),
-        (["x", "3", "2026"], [true, false, false],
-            "Enter the day as a number from 1 to 31", "أدخل اليوم رقمًا من ١ إلى ٣١"),
-        (["15", "3", "26"], [false, false, true],
-            "Enter the year as 4 digits, like 2026", "أدخل السنة بأربعة أرقام، مثل ٢٠٢٦"),
-        (["15", "3", "20266"], [false, false, true],
-            "Enter the year as 4 digits, like 2026", "أدخل السنة بأربعة أرقام، مثل ٢٠٢٦"),
-        (["30", "2", "2026"], [true, false, false],
-            "Enter a real day: February 2026 has 28 days", "أدخل يومًا حقيقيًا: في شباط ٢٠٢٦ ٢٨ يومًا"),
-        (["15", "", "2026"], [false, true, false],
-            "The date must include a month", "يجب أن يتضمن التاريخ الشهر"),
-        (["", "", "2026"], [true, true, false],
-            "The date must include a day and a month", "يجب أن يتضمن التاريخ اليوم والشهر"),
-        (["15", "3", "2024"], [true, true, true],
+        (
+            ["15", "13", "2026"],
+            [false, true, false],
+            "Enter the month as a number from 1 to 12",
+            "أدخل الشهر رقمًا من ١ إلى ١٢",
+        ),
+        (
+            ["١٥", "٠", "٢٠٢٦"],
+            [false, true, false],
+            "Enter the month as a number from 1 to 12",
+            "أدخل الشهر رقمًا من ١ إلى ١٢",
+        ),
+        (
+            ["32", "3", "2026"],
+            [true, false, false],
+            "Enter the day as a number from 1 to 31",
+            "أدخل اليوم رقمًا من ١ إلى ٣١",
+        ),
+        (
+            ["x", "3", "2026"],
+            [true, false, false],
+            "Enter the day as a number from 1 to 31",
+            "أدخل اليوم رقمًا من ١ إلى ٣١",
+        ),
+        (
+            ["15", "3", "26"],
+            [false, false, true],
+            "Enter the year as 4 digits, like 2026",
+            "أدخل السنة بأربعة أرقام، مثل ٢٠٢٦",
+        ),
+        (
+            ["15", "3", "20266"],
+            [false, false, true],
+            "Enter the year as 4 digits, like 2026",
+            "أدخل السنة بأربعة أرقام، مثل ٢٠٢٦",
+        ),
+        (
+            ["30", "2", "2026"],
+            [true, false, false],
+            "Enter a real day: February 2026 has 28 days",
+            "أدخل يومًا حقيقيًا: في شباط ٢٠٢٦ ٢٨ يومًا",
+        ),
+        (
+            ["15", "", "2026"],
+            [false, true, false],
+            "The date must include a month",
+            "يجب أن يتضمن التاريخ الشهر",
+        ),
+        (
+            ["", "", "2026"],
+            [true, true, false],
+            "The date must include a day and a month",
+            "يجب أن يتضمن التاريخ اليوم والشهر",
+        ),
+        (
+            ["15", "3", "2024"],
+            [true, true, true],
             "Enter a date between 1 January 2025 and 31 December 2026",
-            "أدخل تاريخًا بين ١ كانون الثاني ٢٠٢٥ و٣١ كانون الأول ٢٠٢٦"),
+            "أدخل تاريخًا بين ١ كانون الثاني ٢٠٢٥ و٣١ كانون الأول ٢٠٢٦",
+        ),
     ];
     for (parts, wrong, en, ar) in cases {
         let e = date_parts_error(parts[0], parts[1], parts[2]);
@@ -706,11 +757,18 @@ fn date_part_errors_name_the_part() {
         assert_eq!(e.message.ar, *ar, "{parts:?}");
         // Through the page too, with the same message.
         let s = survey();
-        let posted = [("visit", parts[0]), ("visit", parts[1]), ("visit", parts[2])];
+        let posted = [
+            ("visit", parts[0]),
+            ("visit", parts[1]),
+            ("visit", parts[2]),
+        ];
         let page_error = one_error(&s, "p_date", &posted, &Answers::new());
         assert_eq!(page_error.message, e.message);
     }
-    assert_eq!(date_parts_error("15", "13", "2026").first_wrong(), Some(DatePart::Month));
+    assert_eq!(
+        date_parts_error("15", "13", "2026").first_wrong(),
+        Some(DatePart::Month)
+    );
     // Leap years: 29 February 2024 exists, 2025 does not.
     let s = survey();
     let q = s.question("visit").unwrap();
@@ -725,7 +783,10 @@ fn dates_in_words_and_boxes_shown_back() {
     assert_eq!(date_in_words(d, Lang::Ar), "٥ آذار ٢٠٢٦");
     assert_eq!(date_parts("2026-03-05", Lang::En), ["5", "3", "2026"]);
     assert_eq!(date_parts("2026-03-05", Lang::Ar), ["٥", "٣", "٢٠٢٦"]);
-    assert_eq!(date_parts("garbage", Lang::En), [String::new(), String::new(), String::new()]);
+    assert_eq!(
+        date_parts("garbage", Lang::En),
+        [String::new(), String::new(), String::new()]
+    );
 }
 
 mod date_properties {

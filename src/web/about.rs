@@ -209,7 +209,11 @@ mod tests {
     fn reads_name_contact_and_logo_and_names_the_file_on_errors() {
         let dir = std::env::temp_dir().join(format!("mizan-org-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
-        write(&dir, "logo.svg", r#"<svg xmlns="http://www.w3.org/2000/svg"/>"#);
+        write(
+            &dir,
+            "logo.svg",
+            r#"<svg xmlns="http://www.w3.org/2000/svg"/>"#,
+        );
         let ok = write(
             &dir,
             "org.toml",
@@ -222,9 +226,18 @@ mod tests {
 
         for (text, expect) in [
             ("name = { ar = \"\", en = \"X\" }\n", "`name` needs both"),
-            ("name = { ar = \"ع\", en = \"X\" }\nphone = \"1\"\n", "unknown field"),
-            ("name = { ar = \"ع\", en = \"X\" }\nlogo = \"org.toml\"\n", "must be an SVG"),
-            ("name = { ar = \"ع\", en = \"X\" }\nlogo = \"none.svg\"\n", "none.svg"),
+            (
+                "name = { ar = \"ع\", en = \"X\" }\nphone = \"1\"\n",
+                "unknown field",
+            ),
+            (
+                "name = { ar = \"ع\", en = \"X\" }\nlogo = \"org.toml\"\n",
+                "must be an SVG",
+            ),
+            (
+                "name = { ar = \"ع\", en = \"X\" }\nlogo = \"none.svg\"\n",
+                "none.svg",
+            ),
         ] {
             let bad = write(&dir, "bad.toml", text);
             let e = load(&bad).unwrap_err().to_string();

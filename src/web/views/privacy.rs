@@ -26,7 +26,12 @@ fn hours(lang: Lang, n: u32) -> String {
 
 /// "2 minutes" / "دقيقتين".
 fn minutes(lang: Lang, n: u32) -> String {
-    counted(lang, n, "minute", ["دقيقة واحدة", "دقيقتين", "دقائق", "دقيقة"])
+    counted(
+        lang,
+        n,
+        "minute",
+        ["دقيقة واحدة", "دقيقتين", "دقائق", "دقيقة"],
+    )
 }
 
 fn counted(lang: Lang, n: u32, en: &str, ar: [&str; 4]) -> String {
@@ -46,14 +51,29 @@ fn counted(lang: Lang, n: u32, en: &str, ar: [&str; 4]) -> String {
 }
 
 /// The page's sections: a heading and its points, in the page's language.
-fn sections(lang: Lang, facts: &Facts, organisation: Option<&Organisation>) -> Vec<(String, Vec<String>)> {
+fn sections(
+    lang: Lang,
+    facts: &Facts,
+    organisation: Option<&Organisation>,
+) -> Vec<(String, Vec<String>)> {
     let en = lang == Lang::En;
-    let t = |ar: &str, en_text: &str| if en { en_text.to_string() } else { ar.to_string() };
+    let t = |ar: &str, en_text: &str| {
+        if en {
+            en_text.to_string()
+        } else {
+            ar.to_string()
+        }
+    };
     let session = hours(lang, facts.session_hours.into());
     let kiosk_default = minutes(lang, KIOSK_IDLE_DEFAULT / 60);
     let kiosk_max = minutes(lang, KIOSK_IDLE_MAX / 60);
     let who = organisation.map_or_else(
-        || t("الجهة التي تُجري الاستبيان", "the organisation running the survey"),
+        || {
+            t(
+                "الجهة التي تُجري الاستبيان",
+                "the organisation running the survey",
+            )
+        },
         |o| o.name.get(lang).to_string(),
     );
     vec![
@@ -132,10 +152,7 @@ fn sections(lang: Lang, facts: &Facts, organisation: Option<&Organisation>) -> V
             t("من يرى الإجابات", "Who sees the answers"),
             vec![format!(
                 "{} {who} {}",
-                t(
-                    "الأشخاص المخوّلون من",
-                    "People of"
-                ),
+                t("الأشخاص المخوّلون من", "People of"),
                 t(
                     "الذين يسجّلون الدخول يقرؤون الإجابات دون أسماء ويحسبون منها النتائج، ولا تُعرض النتائج لمجموعات صغيرة يمكن التعرف على أفرادها.",
                     "who are allowed to sign in read the answers, without names, to work out the results; results for groups small enough to recognise someone are not shown."
@@ -215,7 +232,10 @@ mod tests {
         assert!(text(Lang::En, 5).contains("deleted after 5 hours"));
         assert!(text(Lang::Ar, 21).contains("٢١ ساعة"));
         // The kiosk numbers are the fieldwork constants: 2 minutes by default, an hour at most.
-        assert!(text(Lang::En, 21).contains("(2 minutes unless it is set otherwise, at most 60 minutes)"));
+        assert!(
+            text(Lang::En, 21)
+                .contains("(2 minutes unless it is set otherwise, at most 60 minutes)")
+        );
         for lang in [Lang::Ar, Lang::En] {
             assert!(!text(lang, 21).contains("{"), "{}", text(lang, 21));
         }

@@ -246,7 +246,14 @@ impl PageForm<'_> {
                     shown_hint: hint.as_deref(),
                     spoken_ends: &ends,
                 };
-                components::rating_scale(&p, &options, &extras, &ends, Some(self.first(&q.id)), lang)
+                components::rating_scale(
+                    &p,
+                    &options,
+                    &extras,
+                    &ends,
+                    Some(self.first(&q.id)),
+                    lang,
+                )
             }
             QuestionKind::Number { integer, unit, .. } => {
                 let p = self.prompt(q, &q.id, text, alone, hint);
@@ -269,7 +276,11 @@ impl PageForm<'_> {
             QuestionKind::Date { .. } => {
                 let hint = hint.unwrap_or_else(|| i18n::date_example(lang));
                 let p = self.prompt(q, &q.id, text, alone, Some(hint));
-                let posted = self.filled.get(&q.id).map(Vec::as_slice).unwrap_or_default();
+                let posted = self
+                    .filled
+                    .get(&q.id)
+                    .map(Vec::as_slice)
+                    .unwrap_or_default();
                 let parts: [&str; 3] = match posted {
                     [d, m, y] => [d, m, y],
                     // A whole date in one value (an older form): shown in the first box.
@@ -278,7 +289,10 @@ impl PageForm<'_> {
                 };
                 // The boxes to mark: those the answer rules find wrong; all of them when the
                 // error is about the date as a whole ("Enter a date").
-                let wrong = match (p.error, answers::read_date_parts(q, parts[0], parts[1], parts[2])) {
+                let wrong = match (
+                    p.error,
+                    answers::read_date_parts(q, parts[0], parts[1], parts[2]),
+                ) {
                     (None, _) => [false; 3],
                     (Some(_), Err(e)) => e.wrong,
                     (Some(_), Ok(_)) => [true; 3],
