@@ -230,16 +230,28 @@ async fn every_question_type_reports_errors_in_the_persons_language() {
         let p = errors_on(
             &mut b,
             6,
-            &[("last_visit", "2026-02-30"), ("wait_minutes", "5000")],
+            &[
+                ("last_visit", "30"),
+                ("last_visit", "2"),
+                ("last_visit", "2026"),
+                ("wait_minutes", "5000"),
+            ],
         )
         .await;
         assert_error_page(&p, lang, &["last_visit", "wait_minutes"]);
-        assert_eq!(p.input_value("last_visit").as_deref(), Some("2026-02-30"));
+        // The link lands on the wrong box, the day, which keeps what was typed.
+        assert_eq!(p.input_value("last_visit").as_deref(), Some("30"));
+        assert_eq!(p.input_value("last_visit-month").as_deref(), Some("2"));
         assert_eq!(p.input_value("wait_minutes").as_deref(), Some("5000"));
         let p = errors_on(
             &mut b,
             6,
-            &[("last_visit", "2026-03-01"), ("wait_minutes", "abc")],
+            &[
+                ("last_visit", "1"),
+                ("last_visit", "3"),
+                ("last_visit", "2026"),
+                ("wait_minutes", "abc"),
+            ],
         )
         .await;
         assert_error_page(&p, lang, &["wait_minutes"]);
@@ -506,8 +518,8 @@ fn with(
 #[tokio::test]
 async fn dates_and_numbers_read_left_to_right_and_ratings_say_what_they_mean() {
     let server = TestServer::start().await;
-    // Arabic: a date with Arabic-Indic digits shows day first in a right-to-left line unless it
-    // is isolated left to right, like the field that takes it year first.
+    // Arabic: a date reads day first in words on the check page; the survey's example in the
+    // hint is day, month, year, like the boxes.
     let mut b = Browser::new(&server);
     b.get(&format!("/s/{SURVEY}")).await;
     let answers = with(WITH_CONTACT, "satisfaction", "0");
@@ -521,13 +533,11 @@ async fn dates_and_numbers_read_left_to_right_and_ratings_say_what_they_mean() {
     }
     let date_page = date_page.expect("the date question was shown");
     assert!(
-        date_page
-            .body
-            .contains(r#"مثل <bdi dir="ltr">٢٠٢٦-٠٣-١٥</bdi>"#),
-        "the survey's example date is isolated"
+        date_page.body.contains("مثلاً ١٥ ٣ ٢٠٢٦."),
+        "the survey's example date is day first"
     );
     let check = b.get(&format!("/s/{SURVEY}/check")).await;
-    assert!(check.body.contains(r#"<bdi dir="ltr">٢٠٢٦-٠٣-١٥</bdi>"#));
+    assert!(check.body.contains("١٥ آذار ٢٠٢٦"), "the date in words");
     assert!(check.body.contains(r#"<bdi dir="ltr">٤٥</bdi> دقيقة"#));
     assert!(
         check.body.contains("٠ من ١٠ – غير راضٍ إطلاقًا"),
@@ -541,7 +551,7 @@ async fn dates_and_numbers_read_left_to_right_and_ratings_say_what_they_mean() {
     let check = b.get(&format!("/s/{SURVEY}/check")).await;
     assert!(check.body.contains("3 out of 10"));
     assert!(!check.body.contains("3 out of 10 –"));
-    assert!(check.body.contains(r#"<bdi dir="ltr">2026-03-15</bdi>"#));
+    assert!(check.body.contains("15 March 2026"));
     assert!(check.body.contains(r#"<bdi dir="ltr">45</bdi> minutes"#));
 }
 
@@ -604,27 +614,34 @@ async fn saved_numbers_and_dates_come_back_in_the_digits_of_the_page() {
     let saved = b
         .post(
             &page(6),
-            &[("last_visit", "2026-03-15"), ("wait_minutes", "٣٥")],
+            &[
+                ("last_visit", "15"),
+                ("last_visit", "3"),
+                ("last_visit", "2026"),
+                ("wait_minutes", "٣٥"),
+            ],
         )
         .await;
     assert_eq!(saved.status, StatusCode::SEE_OTHER);
     let arabic = b.get(&page(6)).await;
     assert_eq!(arabic.input_value("wait_minutes").as_deref(), Some("٣٥"));
-    assert_eq!(
-        arabic.input_value("last_visit").as_deref(),
-        Some("٢٠٢٦-٠٣-١٥")
-    );
+    let boxes = |p: &browser::Page| {
+        ["last_visit", "last_visit-month", "last_visit-year"].map(|id| p.input_value(id).unwrap())
+    };
+    assert_eq!(boxes(&arabic), ["١٥", "٣", "٢٠٢٦"]);
     let english = b.get(&format!("{}?lang=en", page(6))).await;
     assert_eq!(english.input_value("wait_minutes").as_deref(), Some("35"));
-    assert_eq!(
-        english.input_value("last_visit").as_deref(),
-        Some("2026-03-15")
-    );
+    assert_eq!(boxes(&english), ["15", "3", "2026"]);
     // What is shown back is accepted again as it is.
     let again = b
         .post(
             &page(6),
-            &[("last_visit", "٢٠٢٦-٠٣-١٥"), ("wait_minutes", "٣٥")],
+            &[
+                ("last_visit", "١٥"),
+                ("last_visit", "٣"),
+                ("last_visit", "٢٠٢٦"),
+                ("wait_minutes", "٣٥"),
+            ],
         )
         .await;
     assert_eq!(again.status, StatusCode::SEE_OTHER);
@@ -633,7 +650,7 @@ async fn saved_numbers_and_dates_come_back_in_the_digits_of_the_page() {
     }
     let check = b.get(&format!("/s/{SURVEY}/check?lang=ar")).await;
     assert!(check.body.contains(r#"<bdi dir="ltr">٣٥</bdi> دقيقة"#));
-    assert!(check.body.contains(r#"<bdi dir="ltr">٢٠٢٦-٠٣-١٥</bdi>"#));
+    assert!(check.body.contains("١٥ آذار ٢٠٢٦"));
     let check = b.get(&format!("/s/{SURVEY}/check?lang=en")).await;
     assert!(check.body.contains(r#"<bdi dir="ltr">35</bdi> minutes"#));
     b.submit().await;
@@ -656,8 +673,12 @@ async fn thousands_separators_are_read_and_an_ambiguous_comma_is_explained() {
         for n in 4..=5 {
             b.post(&page(n), WITH_CONTACT).await;
         }
-        let date = ("last_visit", "2026-03-15");
-        let p = errors_on(&mut b, 6, &[date, ("wait_minutes", "1,5")]).await;
+        let [d, m, y] = [
+            ("last_visit", "15"),
+            ("last_visit", "3"),
+            ("last_visit", "2026"),
+        ];
+        let p = errors_on(&mut b, 6, &[d, m, y, ("wait_minutes", "1,5")]).await;
         assert_error_page(&p, lang, &["wait_minutes"]);
         let expected = match lang {
             "ar" => "اكتب العدد بالأرقام فقط، مثل ١٥، أو افصل كل ثلاثة أرقام، مثل ١٬٥٠٠",
@@ -668,7 +689,7 @@ async fn thousands_separators_are_read_and_an_ambiguous_comma_is_explained() {
         assert!(p.body.contains(expected), "{lang}: {:?}", p.error_texts());
         assert_eq!(p.input_value("wait_minutes").as_deref(), Some("1,5"));
         for typed in ["١٬٠٠٠", "1,000", "1 000"] {
-            let ok = b.post(&page(6), &[date, ("wait_minutes", typed)]).await;
+            let ok = b.post(&page(6), &[d, m, y, ("wait_minutes", typed)]).await;
             assert_eq!(ok.status, StatusCode::SEE_OTHER, "{typed}");
             let back = b.get(&page(6)).await;
             let shown = if lang == "ar" { "١٠٠٠" } else { "1000" };
@@ -728,23 +749,43 @@ async fn the_language_switch_keeps_what_is_entered_on_the_page() {
     let res = b
         .post(
             &format!("/s/{SURVEY}/p/6/switch?lang=en"),
-            &[("last_visit", "2026-03-15"), ("wait_minutes", "12abc")],
+            &[
+                ("last_visit", "١٥"),
+                ("last_visit", "13"),
+                ("last_visit", "2026"),
+                ("wait_minutes", "12abc"),
+            ],
         )
         .await;
     let p6 = b.get(res.location().unwrap()).await;
     assert_eq!(p6.input_value("wait_minutes").as_deref(), Some("12abc"));
+    // The date's three boxes too, each as typed (a month of 13 included).
+    assert_eq!(
+        ["last_visit", "last_visit-month", "last_visit-year"].map(|id| p6.input_value(id)),
+        [Some("١٥".into()), Some("13".into()), Some("2026".into())]
+    );
     assert!(p6.error_links().is_empty());
     // Continuing validates as usual; once saved, the page shows the saved answers.
     let refused = b
         .post(
             &page(6),
-            &[("last_visit", "2026-03-15"), ("wait_minutes", "12abc")],
+            &[
+                ("last_visit", "15"),
+                ("last_visit", "3"),
+                ("last_visit", "2026"),
+                ("wait_minutes", "12abc"),
+            ],
         )
         .await;
     assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
     b.post(
         &page(6),
-        &[("last_visit", "2026-03-15"), ("wait_minutes", "20")],
+        &[
+            ("last_visit", "15"),
+            ("last_visit", "3"),
+            ("last_visit", "2026"),
+            ("wait_minutes", "20"),
+        ],
     )
     .await;
     assert_eq!(
@@ -782,4 +823,207 @@ async fn the_language_switch_keeps_what_is_entered_on_the_page() {
     let start = b.get(&format!("/s/{SURVEY}")).await;
     assert!(start.body.contains(r#"<a class="lang-switch" href="#));
     assert_eq!(stored(&server).await.len(), 0);
+}
+
+/// The `<input …>` tag with this id.
+fn input_tag<'a>(p: &'a browser::Page, id: &str) -> &'a str {
+    let needle = format!(r#"id="{id}""#);
+    p.body
+        .split('<')
+        .find(|t| t.starts_with("input") && t.contains(&needle))
+        .unwrap_or_else(|| panic!("no input #{id}"))
+}
+
+#[tokio::test]
+async fn dates_are_typed_day_month_year_and_errors_name_the_wrong_part() {
+    let server = TestServer::start().await;
+    for lang in ["ar", "en"] {
+        let mut b = contact_session(&server, lang).await;
+        for n in 4..=5 {
+            b.post(&page(n), WITH_CONTACT).await;
+        }
+        // Three labelled boxes in one fieldset, day first, numeric keyboards, widths for 2, 2
+        // and 4 digits, all posted under the question's name.
+        let p = b.get(&page(6)).await;
+        let labels = match lang {
+            "ar" => ["اليوم", "الشهر", "السنة"],
+            _ => ["Day", "Month", "Year"],
+        };
+        let ids = ["last_visit", "last_visit-month", "last_visit-year"];
+        let mut at = p
+            .body
+            .find(r#"<fieldset class="fieldset" role="group""#)
+            .expect("a group");
+        for ((id, label), width) in ids.iter().zip(labels).zip(["2", "2", "4"]) {
+            let l = format!(r#"<label class="label date-input-label" for="{id}">{label}</label>"#);
+            let found = p.body[at..].find(&l).unwrap_or_else(|| panic!("{l}"));
+            at += found;
+            let tag = input_tag(&p, id);
+            assert!(tag.contains(r#"name="last_visit""#), "{tag}");
+            assert!(tag.contains(r#"inputmode="numeric""#), "{tag}");
+            assert!(tag.contains(&format!("date-input-{width}")), "{tag}");
+        }
+
+        // A month of 13: the error says so, and its link lands on the month box.
+        let p = errors_on(
+            &mut b,
+            6,
+            &[
+                ("last_visit", "15"),
+                ("last_visit", "13"),
+                ("last_visit", "2026"),
+                ("wait_minutes", "20"),
+            ],
+        )
+        .await;
+        assert_error_page(&p, lang, &["last_visit"]);
+        let expected = match lang {
+            "ar" => "أدخل الشهر رقمًا من ١ إلى ١٢",
+            _ => "Enter the month as a number from 1 to 12",
+        };
+        assert!(
+            p.error_texts()[0].ends_with(expected),
+            "{:?}",
+            p.error_texts()
+        );
+        let month = input_tag(&p, "last_visit");
+        assert!(
+            month.contains(r#"value="13""#) && month.contains("input-error"),
+            "{month}"
+        );
+        let day = input_tag(&p, "last_visit-day");
+        assert!(
+            day.contains(r#"value="15""#) && !day.contains("input-error"),
+            "{day}"
+        );
+        assert!(
+            p.body
+                .contains(&format!(r#"for="last_visit">{}</label>"#, labels[1]))
+        );
+
+        // A missing year is named.
+        let p = errors_on(
+            &mut b,
+            6,
+            &[
+                ("last_visit", "15"),
+                ("last_visit", "3"),
+                ("last_visit", ""),
+                ("wait_minutes", "20"),
+            ],
+        )
+        .await;
+        let expected = match lang {
+            "ar" => "يجب أن يتضمن التاريخ السنة",
+            _ => "The date must include a year",
+        };
+        assert!(
+            p.error_texts()[0].ends_with(expected),
+            "{:?}",
+            p.error_texts()
+        );
+        assert!(
+            input_tag(&p, "last_visit").contains(r#"value="""#),
+            "the year box is the target"
+        );
+
+        // Outside the survey's bounds: the message gives them in words, day first.
+        let p = errors_on(
+            &mut b,
+            6,
+            &[
+                ("last_visit", "1"),
+                ("last_visit", "1"),
+                ("last_visit", "2024"),
+                ("wait_minutes", "20"),
+            ],
+        )
+        .await;
+        let expected = match lang {
+            "ar" => "أدخل تاريخًا بين ١ كانون الثاني ٢٠٢٥ و٣١ كانون الأول ٢٠٢٧",
+            _ => "Enter a date between 1 January 2025 and 31 December 2027",
+        };
+        assert!(
+            p.error_texts()[0].ends_with(expected),
+            "{:?}",
+            p.error_texts()
+        );
+
+        // Arabic-Indic digits, and a whole day-first date typed into the day box, are taken.
+        for parts in [
+            ["١٥", "٣", "٢٠٢٦"],
+            ["15/3/2026", "", ""],
+            ["١٥-٠٣-٢٠٢٦", "", ""],
+        ] {
+            let ok = b
+                .post(
+                    &page(6),
+                    &[
+                        ("last_visit", parts[0]),
+                        ("last_visit", parts[1]),
+                        ("last_visit", parts[2]),
+                        ("wait_minutes", "20"),
+                    ],
+                )
+                .await;
+            assert_eq!(
+                ok.status,
+                StatusCode::SEE_OTHER,
+                "{parts:?}: {:?}",
+                ok.error_texts()
+            );
+        }
+    }
+    // Stored as before: YYYY-MM-DD.
+    let mut b = contact_session(&server, "en").await;
+    b.answer_all(WITH_CONTACT).await;
+    b.submit().await;
+    let rows = stored(&server).await;
+    assert_eq!(rows.len(), 1);
+    assert_eq!(
+        rows[0].answers.get("last_visit"),
+        Some(&Answer::Value("2026-03-15".into()))
+    );
+}
+
+#[tokio::test]
+async fn the_rating_is_one_row_with_its_ends_under_its_ends() {
+    let server = TestServer::start().await;
+    for (lang, low, high) in [
+        ("ar", "غير راضٍ إطلاقًا", "راضٍ تمامًا"),
+        ("en", "Not at all satisfied", "Completely satisfied"),
+    ] {
+        let mut b = contact_session(&server, lang).await;
+        let p = b.get(&page(4)).await;
+        let scale = browser::between(
+            &p.body,
+            r#"<div class="radios radios-inline rating-scale">"#,
+            r#"<div class="rating-ends""#,
+        )
+        .expect("one row of points");
+        assert_eq!(
+            scale.matches(r#"type="radio""#).count(),
+            11,
+            "0 to 10 in the row"
+        );
+        assert!(!scale.contains("divider"), "extras are not in the row");
+        let ends = browser::between(
+            &p.body,
+            r#"<div class="rating-ends" aria-hidden="true">"#,
+            "</div>",
+        )
+        .expect("the ends under the scale");
+        assert_eq!(
+            ends,
+            format!(
+                r#"<span class="rating-end">{low}</span><span class="rating-end">{high}</span>"#
+            )
+        );
+        // Screen readers hear the ends with the question, once.
+        let hint = browser::between(&p.body, r#"id="satisfaction-hint">"#, "</div>").unwrap();
+        assert!(
+            hint.contains(r#"<span class="visually-hidden">"#) && hint.contains(low),
+            "{hint}"
+        );
+    }
 }

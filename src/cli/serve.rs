@@ -72,6 +72,10 @@ pub struct Args {
     /// which a client chooses). Without it the poster pages show no QR code.
     #[arg(long, value_parser = web::posters::PublicUrl::parse)]
     pub public_url: Option<web::posters::PublicUrl>,
+    /// The organisation running the surveys (`organisation.toml`: name, optional logo and
+    /// contact, in Arabic and English), shown on the home, start and privacy pages.
+    #[arg(long)]
+    pub organisation: Option<PathBuf>,
 }
 
 // Defaults generous enough for a poor mobile connection.
@@ -100,6 +104,21 @@ pub fn run(args: Args) -> ExitCode {
             if n == 1 { "" } else { "s" }
         );
     }
+    let organisation = match args.organisation.as_deref().map(crate::web::about::load) {
+        None => None,
+        Some(Ok(o)) => Some(o),
+        Some(Err(e)) => {
+            eprintln!("{e}");
+            eprintln!("mizan: not starting: the organisation file is invalid");
+            return ExitCode::from(1);
+        }
+    };
+    crate::web::about::install(crate::web::about::About {
+        organisation,
+        facts: crate::web::about::Facts {
+            session_hours: args.session_hours,
+        },
+    });
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

@@ -9,6 +9,10 @@
 //! Stored forms ([`Answer`]): single choice, Likert and grid items → `Value(code)`; multiple
 //! choice → `Codes` in file order; number → `Number`; rating → `Number`, or `Value(code)` for
 //! an extra code such as "dk"; texts → `Value` (trimmed); date → `Value("YYYY-MM-DD")`.
+//!
+//! A date is posted as three values under the question id, in the order day, month, year
+//! (the three boxes of the form, [`read_date_parts`]); one value, a whole date typed in one
+//! box, is also read ([`parse_date`]), year first or day first.
 
 use super::condition;
 use super::model::*;
@@ -91,11 +95,22 @@ pub fn read_page(
                     vs
                 })
                 .unwrap_or_default();
+            let raw: Vec<&str> = values.get(key).cloned().unwrap_or_default();
             let result = if !shown {
                 if given.is_empty() {
                     Ok(None)
                 } else {
                     Err(msg::does_not_apply())
+                }
+            } else if let (QuestionKind::Date { .. }, [day, month, year]) =
+                (&q.kind, raw.as_slice())
+            {
+                // The three boxes, by position: an empty box must not shift the others.
+                match read_date_parts(q, day, month, year) {
+                    Ok(Some(d)) => Ok(Some(Answer::Value(format_date(d)))),
+                    Ok(None) if q.required => Err(msg::required(q)),
+                    Ok(None) => Ok(None),
+                    Err(e) => Err(e.message),
                 }
             } else {
                 read_value(q, &given).and_then(|a| match a {
@@ -587,30 +602,213 @@ pub fn parse_number(raw: &str) -> Option<f64> {
     read_number(raw).ok()
 }
 
-/// Parses `YYYY-MM-DD` (also with `/`, one-digit month or day, and Arabic-Indic or Persian
-/// digits) into a real calendar date.
+/// Parses a whole date typed in one box into a real calendar date: `YYYY-MM-DD`, or day first
+/// as Iraqis write it (`15/3/2026`, `15-03-2026`, `١٥/٣/٢٠٢٦`), with `-`, `/` or `.`,
+/// one-digit months and days, and Arabic-Indic or Persian digits. The four-digit year at one
+/// end says which order it is, so the two cannot be confused.
 pub fn parse_date(raw: &str) -> Option<time::Date> {
-    let s = normalise_digits(raw.trim());
+    let s = strip_marks(&normalise_digits(raw.trim()));
     if s.chars().count() > MAX_NUMBER_INPUT {
         return None;
     }
-    let parts: Vec<&str> = s.split(['-', '/']).collect();
-    let [y, m, d] = parts.as_slice() else {
-        return None;
+    let parts: Vec<&str> = s.split(['-', '/', '.']).collect();
+    let (y, m, d) = match parts.as_slice() {
+        [y, m, d] if y.len() == 4 => (*y, *m, *d),
+        [d, m, y] if y.len() == 4 => (*y, *m, *d),
+        _ => return None,
     };
-    let num = |p: &str, max_len: usize| -> Option<u32> {
-        if p.is_empty() || p.len() > max_len || !p.bytes().all(|b| b.is_ascii_digit()) {
-            return None;
-        }
-        p.parse().ok()
-    };
-    if y.len() != 4 {
+    let year = i32::from(date_number(y, 4)?);
+    let month = time::Month::try_from(u8::try_from(date_number(m, 2)?).ok()?).ok()?;
+    let day = u8::try_from(date_number(d, 2)?).ok()?;
+    time::Date::from_calendar_date(year, month, day).ok()
+}
+
+/// Bidirectional marks a phone keyboard or a paste may leave around digits.
+fn strip_marks(s: &str) -> String {
+    s.chars()
+        .filter(|c| !matches!(c, '\u{200E}' | '\u{200F}' | '\u{061C}'))
+        .collect()
+}
+
+/// One to `max_len` ASCII digits as a number.
+fn date_number(p: &str, max_len: usize) -> Option<u16> {
+    if p.is_empty() || p.len() > max_len || !p.bytes().all(|b| b.is_ascii_digit()) {
         return None;
     }
-    let year = num(y, 4)? as i32;
-    let month = time::Month::try_from(u8::try_from(num(m, 2)?).ok()?).ok()?;
-    let day = u8::try_from(num(d, 2)?).ok()?;
-    time::Date::from_calendar_date(year, month, day).ok()
+    p.parse().ok()
+}
+
+/// The three boxes of a date, in the order they are shown and posted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DatePart {
+    Day,
+    Month,
+    Year,
+}
+
+impl DatePart {
+    pub const ALL: [DatePart; 3] = [DatePart::Day, DatePart::Month, DatePart::Year];
+
+    /// The box's label: "Day" / "اليوم".
+    pub fn label(self) -> Text {
+        match self {
+            DatePart::Day => msg::t("اليوم", "Day"),
+            DatePart::Month => msg::t("الشهر", "Month"),
+            DatePart::Year => msg::t("السنة", "Year"),
+        }
+    }
+
+    /// The longest value the box takes, in digits (the box's width).
+    pub fn digits(self) -> usize {
+        match self {
+            DatePart::Day | DatePart::Month => 2,
+            DatePart::Year => 4,
+        }
+    }
+}
+
+/// Why three date boxes do not make an acceptable date: which boxes are wrong (in the order
+/// day, month, year: the error links to the first), and the message, which names them.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DateError {
+    pub wrong: [bool; 3],
+    pub message: Text,
+}
+
+impl DateError {
+    /// The first wrong box, where the error summary's link should land.
+    pub fn first_wrong(&self) -> Option<DatePart> {
+        DatePart::ALL
+            .into_iter()
+            .zip(self.wrong)
+            .find(|(_, w)| *w)
+            .map(|(p, _)| p)
+    }
+}
+
+/// Reads the three boxes of date question `q` (day, month, year; any digits): `Ok(None)` when
+/// all are empty, the date when it is a real one within the question's `min` and `max`, else
+/// which boxes are wrong and why (GOV.UK's memorable date rules: a missing part is named, a
+/// part out of range says what to type, an impossible day says how many days the month has).
+pub fn read_date_parts(
+    q: &Question,
+    day: &str,
+    month: &str,
+    year: &str,
+) -> Result<Option<time::Date>, DateError> {
+    let clean = |s: &str| strip_marks(&normalise_digits(s.trim()));
+    let (day, month, year) = (clean(day), clean(month), clean(year));
+    let given = [!day.is_empty(), !month.is_empty(), !year.is_empty()];
+    if given == [false; 3] {
+        return Ok(None);
+    }
+    // A whole date typed into one box (`15/3/2026`, an old habit): read, not refused.
+    let whole = match given {
+        [true, false, false] => parse_date(&day),
+        [false, true, false] => parse_date(&month),
+        [false, false, true] => parse_date(&year),
+        _ => None,
+    };
+    let date = match whole {
+        Some(date) => date,
+        None => date_from_parts(given, &day, &month, &year)?,
+    };
+    if let QuestionKind::Date { min, max } = &q.kind
+        && (min.is_some_and(|lo| date < lo) || max.is_some_and(|hi| date > hi))
+    {
+        return Err(DateError {
+            wrong: [true; 3],
+            message: msg::date_range(*min, *max),
+        });
+    }
+    Ok(Some(date))
+}
+
+/// The calendar date of three boxes, at least one of them filled (ASCII digits by now).
+fn date_from_parts(
+    given: [bool; 3],
+    day: &str,
+    month: &str,
+    year: &str,
+) -> Result<time::Date, DateError> {
+    if given.contains(&false) {
+        let missing: Vec<DatePart> = DatePart::ALL
+            .into_iter()
+            .zip(given)
+            .filter(|(_, g)| !g)
+            .map(|(p, _)| p)
+            .collect();
+        return Err(DateError {
+            wrong: given.map(|g| !g),
+            message: msg::date_missing(&missing),
+        });
+    }
+    let only = |part: DatePart, message: Text| DateError {
+        wrong: DatePart::ALL.map(|p| p == part),
+        message,
+    };
+    let d = date_number(day, 2)
+        .filter(|d| (1..=31).contains(d))
+        .ok_or_else(|| only(DatePart::Day, msg::date_day()))?;
+    let m = date_number(month, 2)
+        .and_then(|m| time::Month::try_from(u8::try_from(m).ok()?).ok())
+        .ok_or_else(|| only(DatePart::Month, msg::date_month()))?;
+    let y = date_number(year, 4)
+        .filter(|y| year.len() == 4 && *y >= 1000)
+        .ok_or_else(|| only(DatePart::Year, msg::date_year()))?;
+    time::Date::from_calendar_date(i32::from(y), m, d as u8)
+        .map_err(|_| only(DatePart::Day, msg::date_no_such_day(i32::from(y), m)))
+}
+
+/// The date's three boxes as shown back: `["15", "3", "2026"]` (no leading zeros), in the
+/// digits of `lang`. Parts that are not a stored date come back empty.
+pub fn date_parts(stored: &str, lang: Lang) -> [String; 3] {
+    let Some(d) = parse_date(stored) else {
+        return Default::default();
+    };
+    let digits = |n: String| match lang {
+        Lang::Ar => arabic_digits(&n),
+        Lang::En => n,
+    };
+    [
+        digits(d.day().to_string()),
+        digits(u8::from(d.month()).to_string()),
+        digits(d.year().to_string()),
+    ]
+}
+
+/// Iraqi month names (the Syriac names used in Iraq and the Levant) and the English ones.
+const MONTHS: [(&str, &str); 12] = [
+    ("كانون الثاني", "January"),
+    ("شباط", "February"),
+    ("آذار", "March"),
+    ("نيسان", "April"),
+    ("أيار", "May"),
+    ("حزيران", "June"),
+    ("تموز", "July"),
+    ("آب", "August"),
+    ("أيلول", "September"),
+    ("تشرين الأول", "October"),
+    ("تشرين الثاني", "November"),
+    ("كانون الأول", "December"),
+];
+
+fn month_name(m: time::Month, lang: Lang) -> &'static str {
+    let (ar, en) = MONTHS[usize::from(u8::from(m)) - 1];
+    match lang {
+        Lang::Ar => ar,
+        Lang::En => en,
+    }
+}
+
+/// A date as people say it, day first: "15 March 2026" / "١٥ آذار ٢٠٢٦". No digit-only form,
+/// so it reads the same in a right-to-left line.
+pub fn date_in_words(d: time::Date, lang: Lang) -> String {
+    let text = format!("{} {} {}", d.day(), month_name(d.month(), lang), d.year());
+    match lang {
+        Lang::Ar => arabic_digits(&text),
+        Lang::En => text,
+    }
 }
 
 fn format_date(d: time::Date) -> String {
@@ -664,7 +862,10 @@ pub fn answer_label(survey: &Survey, key: &str, answer: &Answer, lang: Lang) -> 
         }
         Answer::Value(v) => match q.map(|q| &q.kind) {
             Some(QuestionKind::ShortText { .. } | QuestionKind::LongText { .. }) => v.clone(),
-            Some(QuestionKind::Date { .. }) => digits(v.clone()),
+            Some(QuestionKind::Date { .. }) => match parse_date(v) {
+                Some(d) => date_in_words(d, lang),
+                None => digits(v.clone()),
+            },
             _ => label_of(v),
         },
     }
@@ -688,10 +889,10 @@ fn clean_text(raw: &str, multiline: bool) -> String {
 
 /// The messages, in Arabic and English.
 mod msg {
-    use super::{arabic_digits, format_number};
-    use crate::survey::model::{Question, QuestionKind, Text};
+    use super::{DatePart, arabic_digits, format_number};
+    use crate::survey::model::{Lang, Question, QuestionKind, Text};
 
-    fn t(ar: impl Into<String>, en: impl Into<String>) -> Text {
+    pub(super) fn t(ar: impl Into<String>, en: impl Into<String>) -> Text {
         Text {
             ar: ar.into(),
             en: en.into(),
@@ -836,29 +1037,81 @@ mod msg {
 
     pub fn not_a_date() -> Text {
         t(
-            "أدخل تاريخًا صحيحًا بالصيغة سنة-شهر-يوم، مثل ٢٠٢٦-٠٣-١٥",
-            "Enter a real date in the format YYYY-MM-DD, like 2026-03-15",
+            "أدخل تاريخًا حقيقيًا: اليوم ثم الشهر ثم السنة، مثل ١٥ ٣ ٢٠٢٦",
+            "Enter a real date: the day, the month and the year, like 15 3 2026",
+        )
+    }
+
+    /// "The date must include a month" / "a day and a year".
+    pub fn date_missing(parts: &[DatePart]) -> Text {
+        let name = |p: &DatePart| match p {
+            DatePart::Day => ("اليوم", "a day"),
+            DatePart::Month => ("الشهر", "a month"),
+            DatePart::Year => ("السنة", "a year"),
+        };
+        let ar: Vec<&str> = parts.iter().map(|p| name(p).0).collect();
+        let en: Vec<&str> = parts.iter().map(|p| name(p).1).collect();
+        t(
+            format!("يجب أن يتضمن التاريخ {}", ar.join(" و")),
+            format!("The date must include {}", en.join(" and ")),
+        )
+    }
+
+    pub fn date_day() -> Text {
+        t(
+            "أدخل اليوم رقمًا من ١ إلى ٣١",
+            "Enter the day as a number from 1 to 31",
+        )
+    }
+
+    pub fn date_month() -> Text {
+        t(
+            "أدخل الشهر رقمًا من ١ إلى ١٢",
+            "Enter the month as a number from 1 to 12",
+        )
+    }
+
+    pub fn date_year() -> Text {
+        t(
+            "أدخل السنة بأربعة أرقام، مثل ٢٠٢٦",
+            "Enter the year as 4 digits, like 2026",
+        )
+    }
+
+    /// A day the month does not have (31 April, 29 February 2025).
+    pub fn date_no_such_day(year: i32, month: time::Month) -> Text {
+        let days = month.length(year);
+        t(
+            format!(
+                "أدخل يومًا حقيقيًا: في {} {} {} يومًا",
+                super::month_name(month, Lang::Ar),
+                arabic_digits(&year.to_string()),
+                arabic_digits(&days.to_string())
+            ),
+            format!(
+                "Enter a real day: {} {year} has {days} days",
+                super::month_name(month, Lang::En)
+            ),
         )
     }
 
     pub fn date_range(min: Option<time::Date>, max: Option<time::Date>) -> Text {
-        let f = |d: time::Date| super::format_date(d);
+        let (ar, en) = (
+            |d: time::Date| super::date_in_words(d, Lang::Ar),
+            |d: time::Date| super::date_in_words(d, Lang::En),
+        );
         match (min, max) {
             (Some(lo), Some(hi)) => t(
-                format!(
-                    "أدخل تاريخًا بين {} و{}",
-                    arabic_digits(&f(lo)),
-                    arabic_digits(&f(hi))
-                ),
-                format!("Enter a date between {} and {}", f(lo), f(hi)),
+                format!("أدخل تاريخًا بين {} و{}", ar(lo), ar(hi)),
+                format!("Enter a date between {} and {}", en(lo), en(hi)),
             ),
             (Some(lo), None) => t(
-                format!("أدخل تاريخًا في {} أو بعده", arabic_digits(&f(lo))),
-                format!("Enter a date on or after {}", f(lo)),
+                format!("أدخل تاريخًا في {} أو بعده", ar(lo)),
+                format!("Enter a date on or after {}", en(lo)),
             ),
             (None, Some(hi)) => t(
-                format!("أدخل تاريخًا في {} أو قبله", arabic_digits(&f(hi))),
-                format!("Enter a date on or before {}", f(hi)),
+                format!("أدخل تاريخًا في {} أو قبله", ar(hi)),
+                format!("Enter a date on or before {}", en(hi)),
             ),
             (None, None) => not_a_date(),
         }

@@ -604,15 +604,48 @@ fn text_required_and_line_breaks() {
 fn date_formats_and_digits() {
     let s = survey();
     let p = page_of(&s, "p_date");
+    // A whole date in one value: year first, or day first as Iraqis write it.
     for (raw, want) in [
         ("2026-03-15", "2026-03-15"),
         ("٢٠٢٦-٠٣-١٥", "2026-03-15"),
         ("۲۰۲۶-۳-۵", "2026-03-05"),
         ("2025/1/1", "2025-01-01"),
+        ("15/3/2026", "2026-03-15"),
+        ("15-03-2026", "2026-03-15"),
+        ("١٥/٣/٢٠٢٦", "2026-03-15"),
+        ("15.3.2026", "2026-03-15"),
     ] {
         let got = read_page(&s, p, &post(&[("visit", raw)]), &Answers::new()).unwrap();
         assert_eq!(got["visit"], val(want), "{raw}");
     }
+    // The three boxes, day, month, year, in either digits.
+    for parts in [
+        ["15", "3", "2026"],
+        ["15", "03", "2026"],
+        ["١٥", "٣", "٢٠٢٦"],
+        ["١٥", "03", "۲۰۲۶"],
+        [" 15 ", "\u{200f}3", "2026"],
+    ] {
+        let posted = post(&[
+            ("visit", parts[0]),
+            ("visit", parts[1]),
+            ("visit", parts[2]),
+        ]);
+        let got = read_page(&s, p, &posted, &Answers::new()).unwrap();
+        assert_eq!(got["visit"], val("2026-03-15"), "{parts:?}");
+    }
+    // A whole date typed into one of the boxes is read too.
+    let posted = post(&[("visit", "15/3/2026"), ("visit", ""), ("visit", "")]);
+    let got = read_page(&s, p, &posted, &Answers::new()).unwrap();
+    assert_eq!(got["visit"], val("2026-03-15"));
+    // Three empty boxes: no answer (the question is required here).
+    let e = one_error(
+        &s,
+        "p_date",
+        &[("visit", ""), ("visit", ""), ("visit", "")],
+        &Answers::new(),
+    );
+    assert_eq!(e.message.en, "Enter a date");
 }
 
 #[test]
@@ -620,26 +653,191 @@ fn date_errors() {
     let s = survey();
     for raw in [
         "2026-02-30",
-        "15/03/2026",
+        "15/13/2026",
         "2026-13-01",
         "26-03-15",
+        "15/3/26",
         "yesterday",
         "2026-03-15T10:00",
     ] {
         let e = one_error(&s, "p_date", &[("visit", raw)], &Answers::new());
         assert_eq!(
-            e.message.en, "Enter a real date in the format YYYY-MM-DD, like 2026-03-15",
+            e.message.en, "Enter a real date: the day, the month and the year, like 15 3 2026",
             "{raw}"
         );
     }
     let e = one_error(&s, "p_date", &[("visit", "2024-12-31")], &Answers::new());
     assert_eq!(
         e.message.en,
-        "Enter a date between 2025-01-01 and 2026-12-31"
+        "Enter a date between 1 January 2025 and 31 December 2026"
     );
-    assert_eq!(e.message.ar, "أدخل تاريخًا بين ٢٠٢٥-٠١-٠١ و٢٠٢٦-١٢-٣١");
+    assert_eq!(
+        e.message.ar,
+        "أدخل تاريخًا بين ١ كانون الثاني ٢٠٢٥ و٣١ كانون الأول ٢٠٢٦"
+    );
     let e = one_error(&s, "p_date", &[], &Answers::new());
     assert_eq!(e.message.en, "Enter a date");
+}
+
+/// The message and the wrong boxes of three date boxes.
+fn date_parts_error(day: &str, month: &str, year: &str) -> DateError {
+    let s = survey();
+    let q = s.question("visit").unwrap();
+    read_date_parts(q, day, month, year).unwrap_err()
+}
+
+#[test]
+fn date_part_errors_name_the_part() {
+    let cases: &[([&str; 3], [bool; 3], &str, &str)] = &[
+        (
+            ["15", "13", "2026"],
+            [false, true, false],
+            "Enter the month as a number from 1 to 12",
+            "أدخل الشهر رقمًا من ١ إلى ١٢",
+        ),
+        (
+            ["١٥", "٠", "٢٠٢٦"],
+            [false, true, false],
+            "Enter the month as a number from 1 to 12",
+            "أدخل الشهر رقمًا من ١ إلى ١٢",
+        ),
+        (
+            ["32", "3", "2026"],
+            [true, false, false],
+            "Enter the day as a number from 1 to 31",
+            "أدخل اليوم رقمًا من ١ إلى ٣١",
+        ),
+        (
+            ["x", "3", "2026"],
+            [true, false, false],
+            "Enter the day as a number from 1 to 31",
+            "أدخل اليوم رقمًا من ١ إلى ٣١",
+        ),
+        (
+            ["15", "3", "26"],
+            [false, false, true],
+            "Enter the year as 4 digits, like 2026",
+            "أدخل السنة بأربعة أرقام، مثل ٢٠٢٦",
+        ),
+        (
+            ["15", "3", "20266"],
+            [false, false, true],
+            "Enter the year as 4 digits, like 2026",
+            "أدخل السنة بأربعة أرقام، مثل ٢٠٢٦",
+        ),
+        (
+            ["30", "2", "2026"],
+            [true, false, false],
+            "Enter a real day: February 2026 has 28 days",
+            "أدخل يومًا حقيقيًا: في شباط ٢٠٢٦ ٢٨ يومًا",
+        ),
+        (
+            ["15", "", "2026"],
+            [false, true, false],
+            "The date must include a month",
+            "يجب أن يتضمن التاريخ الشهر",
+        ),
+        (
+            ["", "", "2026"],
+            [true, true, false],
+            "The date must include a day and a month",
+            "يجب أن يتضمن التاريخ اليوم والشهر",
+        ),
+        (
+            ["15", "3", "2024"],
+            [true, true, true],
+            "Enter a date between 1 January 2025 and 31 December 2026",
+            "أدخل تاريخًا بين ١ كانون الثاني ٢٠٢٥ و٣١ كانون الأول ٢٠٢٦",
+        ),
+    ];
+    for (parts, wrong, en, ar) in cases {
+        let e = date_parts_error(parts[0], parts[1], parts[2]);
+        assert_eq!(&e.wrong, wrong, "{parts:?}");
+        assert_eq!(e.message.en, *en, "{parts:?}");
+        assert_eq!(e.message.ar, *ar, "{parts:?}");
+        // Through the page too, with the same message.
+        let s = survey();
+        let posted = [
+            ("visit", parts[0]),
+            ("visit", parts[1]),
+            ("visit", parts[2]),
+        ];
+        let page_error = one_error(&s, "p_date", &posted, &Answers::new());
+        assert_eq!(page_error.message, e.message);
+    }
+    assert_eq!(
+        date_parts_error("15", "13", "2026").first_wrong(),
+        Some(DatePart::Month)
+    );
+    // Leap years: 29 February 2024 exists, 2025 does not.
+    let s = survey();
+    let q = s.question("visit").unwrap();
+    assert!(read_date_parts(q, "29", "2", "2025").is_err());
+    assert!(parse_date("2024-02-29").is_some());
+}
+
+#[test]
+fn dates_in_words_and_boxes_shown_back() {
+    let d = parse_date("2026-03-05").unwrap();
+    assert_eq!(date_in_words(d, Lang::En), "5 March 2026");
+    assert_eq!(date_in_words(d, Lang::Ar), "٥ آذار ٢٠٢٦");
+    assert_eq!(date_parts("2026-03-05", Lang::En), ["5", "3", "2026"]);
+    assert_eq!(date_parts("2026-03-05", Lang::Ar), ["٥", "٣", "٢٠٢٦"]);
+    assert_eq!(
+        date_parts("garbage", Lang::En),
+        [String::new(), String::new(), String::new()]
+    );
+}
+
+mod date_properties {
+    use super::super::*;
+    use proptest::prelude::*;
+
+    fn arabic(s: &str) -> String {
+        arabic_digits(s)
+    }
+
+    proptest! {
+        /// Any real date, typed into the three boxes in Western or Arabic-Indic digits, with or
+        /// without leading zeros, or as one day-first or year-first value, is stored as the
+        /// same `YYYY-MM-DD`, and the boxes shown back read in again as the same date.
+        #[test]
+        fn any_real_date_round_trips_in_both_digit_sets(
+            days in 0i64..(9000 * 366),
+            zeros in any::<bool>(),
+            arabic_digits_on in any::<bool>(),
+        ) {
+            let start = time::Date::from_calendar_date(1000, time::Month::January, 1).unwrap();
+            let Some(d) = start.checked_add(time::Duration::days(days)) else { return Ok(()) };
+            prop_assume!(d.year() <= 9999);
+            let q = Question {
+                id: "d".into(),
+                text: Text { ar: "ت".into(), en: "D".into() },
+                hint: None,
+                interviewer_note: None,
+                required: true,
+                show_if: None,
+                kind: QuestionKind::Date { min: None, max: None },
+            };
+            let stored = format_date(d);
+            let (day, month) = if zeros {
+                (format!("{:02}", d.day()), format!("{:02}", u8::from(d.month())))
+            } else {
+                (d.day().to_string(), u8::from(d.month()).to_string())
+            };
+            let year = d.year().to_string();
+            let digits = |s: &str| if arabic_digits_on { arabic(s) } else { s.to_string() };
+            let got = read_date_parts(&q, &digits(&day), &digits(&month), &digits(&year));
+            prop_assert_eq!(got, Ok(Some(d)));
+            for whole in [format!("{day}/{month}/{year}"), format!("{year}-{month}-{day}")] {
+                prop_assert_eq!(parse_date(&digits(&whole)), Some(d));
+            }
+            for lang in [Lang::Ar, Lang::En] {
+                let [a, b, c] = date_parts(&stored, lang);
+                prop_assert_eq!(read_date_parts(&q, &a, &b, &c), Ok(Some(d)));
+            }
+        }
+    }
 }
 
 // ---- show_if, pruning and page order -------------------------------------------------------
@@ -929,7 +1127,11 @@ fn answer_labels_in_both_languages() {
     assert_eq!(answer_label(&s, "sat", &val("dk"), Lang::Ar), "لا أعرف");
     assert_eq!(
         answer_label(&s, "visit", &val("2026-01-02"), Lang::Ar),
-        "٢٠٢٦-٠١-٠٢"
+        "٢ كانون الثاني ٢٠٢٦"
+    );
+    assert_eq!(
+        answer_label(&s, "visit", &val("2026-01-02"), Lang::En),
+        "2 January 2026"
     );
     assert_eq!(answer_label(&s, "name", &val("Ali 2"), Lang::Ar), "Ali 2");
     assert_eq!(

@@ -88,6 +88,7 @@ const OTHER_RULES: &[Rule] = &[
     rule("GET", "/", ANYONE),
     rule("GET", "/healthz", ANYONE),
     rule("GET", "/static/{file}", ANYONE),
+    rule("GET", "/privacy", ANYONE),
     rule("GET", "/login", ANYONE),
     rule("POST", "/login", ANYONE),
     // Signing out of no account is harmless; requiring one would trap an expired session.

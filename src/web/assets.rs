@@ -64,6 +64,16 @@ async fn static_file(
             KIOSK_JS,
         )
             .into_response(),
+        Ok(Path(file)) if Some(&file) == super::about::logo_file().as_ref() => (
+            [
+                (CONTENT_TYPE, "image/svg+xml"),
+                (CACHE_CONTROL, "public, max-age=31536000, immutable"),
+            ],
+            super::about::organisation()
+                .and_then(|o| o.logo.clone())
+                .unwrap_or_default(),
+        )
+            .into_response(),
         _ => Error::NotFound.into_response(),
     }
 }

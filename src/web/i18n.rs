@@ -195,11 +195,11 @@ pub fn max_characters(lang: Lang, n: usize) -> String {
     }
 }
 
-/// "For example, 2026-03-27" hint for dates.
+/// "For example, 27 3 1990" hint for the three date boxes (day, month, year).
 pub fn date_example(lang: Lang) -> String {
     match lang {
-        Lang::En => "Year-month-day, for example 1990-03-27.".to_string(),
-        Lang::Ar => format!("السنة-الشهر-اليوم، مثلاً {}.", digits(lang, "1990-03-27")),
+        Lang::En => "For example, 27 3 1990".to_string(),
+        Lang::Ar => format!("مثلاً {}", digits(lang, "27 3 1990")),
     }
 }
 

@@ -22,6 +22,7 @@
 //! Each resource module has its own `router()`; they are merged in [`app`], the one place where
 //! middleware is layered.
 
+pub mod about;
 pub mod access;
 pub mod admin;
 pub mod assets;
@@ -159,6 +160,7 @@ pub fn app<S: SessionStore + Clone>(state: AppState, store: S, cookies: CookiePo
         .merge(posters::router())
         .merge(admin::router())
         .merge(assets::router())
+        .merge(about::router())
         // Who may reach each route: one table (access::RULES), checked for every route.
         .route_layer(axum::middleware::from_fn_with_state(
             state.clone(),

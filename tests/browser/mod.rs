@@ -237,7 +237,10 @@ pub const WITH_CONTACT: &[(&str, &str)] = &[
     ("satisfaction", "3"),
     ("respect", "no"),
     ("payment", "prefer_not"),
-    ("last_visit", "٢٠٢٦-٠٣-١٥"),
+    // A date is three boxes posted under one name: day, month, year.
+    ("last_visit", "١٥"),
+    ("last_visit", "٣"),
+    ("last_visit", "٢٠٢٦"),
     ("wait_minutes", "٤٥"),
     ("services", "complaint"),
     ("services", "document"),

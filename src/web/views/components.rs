@@ -78,10 +78,16 @@ fn prompt_text(p: &Prompt, lang: Lang) -> Markup {
 }
 
 fn hint_and_error(p: &Prompt, lang: Lang) -> Markup {
+    hint_and_error_with(p, lang, p.hint.as_deref().map(isolate_dates))
+}
+
+/// [`hint_and_error`] with the hint's content given (it is drawn when `p.hint` is set, so that
+/// `aria-describedby` and the hint agree).
+fn hint_and_error_with(p: &Prompt, lang: Lang, hint: Option<Markup>) -> Markup {
     html! {
         @if let Some(note) = p.interviewer() { (interviewer_note(p.id, note, lang)) }
-        @if let Some(hint) = &p.hint {
-            div.hint id=(p.hint_id()) { (isolate_dates(hint)) }
+        @if let (Some(_), Some(hint)) = (&p.hint, hint) {
+            div.hint id=(p.hint_id()) { (hint) }
         }
         @if let Some(error) = p.error {
             p.error-message id=(p.error_id()) {
@@ -147,6 +153,75 @@ pub fn radios(
     }
 }
 
+/// The ends of a rating scale as shown under it: what its first and last points mean.
+pub struct ScaleEnds<'a> {
+    pub min_label: &'a str,
+    pub max_label: &'a str,
+    /// The survey's own hint, shown; `p.hint` is it followed by the ends in words
+    /// ("0 = …, 10 = …"), which only screen readers get (they are under the scale for the eye).
+    pub shown_hint: Option<&'a str>,
+    pub spoken_ends: &'a str,
+}
+
+/// Pick a point on a rating scale: one row of radios, the lowest point at the start of the
+/// line (on the right in Arabic), each end's meaning under its end, then any extras (such as
+/// "don't know") after an "or". Screen readers hear the ends in the hint (`p.hint` must say
+/// them), so the row of end labels under the scale is hidden from them. Scales of more than
+/// 11 points wrap into rows of equal targets.
+pub fn rating_scale(
+    p: &Prompt,
+    points: &[Option_],
+    extras: &[Option_],
+    ends: &ScaleEnds,
+    chosen: Option<&str>,
+    lang: Lang,
+) -> Markup {
+    let class = if points.len() > 11 {
+        "radios radios-inline rating-scale rating-scale-wrap"
+    } else {
+        "radios radios-inline rating-scale"
+    };
+    html! {
+        div class=(group_class(p)) {
+            fieldset.fieldset aria-describedby=[p.described_by()] {
+                (legend(p, lang))
+                (hint_and_error_with(p, lang, Some(html! {
+                    @if let Some(h) = ends.shown_hint { (isolate_dates(h)) " " }
+                    span.visually-hidden { (ends.spoken_ends) }
+                })))
+                div.rating {
+                    div class=(class) {
+                        @for (i, o) in points.iter().enumerate() {
+                            div.choice {
+                                input.choice-input type="radio" id=(choice_id(p.id, i)) name=(p.id)
+                                    value=(o.value) checked[chosen == Some(o.value)];
+                                label.choice-label for=(choice_id(p.id, i)) { (o.label) }
+                            }
+                        }
+                    }
+                    div.rating-ends aria-hidden="true" {
+                        span.rating-end { (ends.min_label) }
+                        span.rating-end { (ends.max_label) }
+                    }
+                }
+                @if !extras.is_empty() {
+                    div.radios.rating-extras {
+                        @for (j, o) in extras.iter().enumerate() {
+                            @let i = points.len() + j;
+                            @if o.divider_before { div.divider { (i18n::OR.get(lang)) } }
+                            div.choice {
+                                input.choice-input type="radio" id=(choice_id(p.id, i)) name=(p.id)
+                                    value=(o.value) checked[chosen == Some(o.value)];
+                                label.choice-label for=(choice_id(p.id, i)) { (o.label) }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
 /// Tick any: a fieldset of checkboxes (the form posts the name once per ticked box).
 pub fn checkboxes(p: &Prompt, options: &[Option_], ticked: &[String], lang: Lang) -> Markup {
     html! {
@@ -188,8 +263,6 @@ pub enum Entry<'a> {
         decimal: bool,
         unit: Option<&'a str>,
     },
-    /// Date as `YYYY-MM-DD` typed digits.
-    Date,
 }
 
 /// Type a short answer: a labelled text input.
@@ -202,7 +275,6 @@ pub fn text_input(p: &Prompt, entry: &Entry, value: &str, lang: Lang) -> Markup 
             "ltr",
             *unit,
         ),
-        Entry::Date => ("input input-date", Some("numeric"), "ltr", None),
     };
     let class = if p.error.is_some() {
         format!("{class} input-error")
@@ -218,6 +290,50 @@ pub fn text_input(p: &Prompt, entry: &Entry, value: &str, lang: Lang) -> Markup 
                     inputmode=[inputmode] dir=(dir) spellcheck=[matches!(entry, Entry::Text).then_some("true")]
                     autocomplete="off" aria-describedby=[p.described_by()];
                 @if let Some(unit) = unit { span.input-unit aria-hidden="true" { (unit) } }
+            }
+        }
+    }
+}
+
+/// Type a date people know (GOV.UK's date input): a fieldset with three labelled boxes, day,
+/// month and year, in reading order (the day on the right in Arabic). All three post under the
+/// question's name, in that order; the box the error summary should land on (the first of
+/// `wrong`, else the day) carries the question's id, the others `ID-day`, `ID-month`, `ID-year`.
+pub fn date_input(p: &Prompt, parts: [&str; 3], wrong: [bool; 3], lang: Lang) -> Markup {
+    use crate::survey::answers::DatePart;
+    let target = wrong.iter().position(|w| *w).unwrap_or(0);
+    let id = |i: usize, part: DatePart| {
+        if i == target {
+            p.id.to_string()
+        } else {
+            let suffix = match part {
+                DatePart::Day => "day",
+                DatePart::Month => "month",
+                DatePart::Year => "year",
+            };
+            format!("{}-{suffix}", p.id)
+        }
+    };
+    html! {
+        div class=(group_class(p)) {
+            fieldset.fieldset role="group" aria-describedby=[p.described_by()] {
+                (legend(p, lang))
+                (hint_and_error(p, lang))
+                div.date-input {
+                    @for (i, part) in DatePart::ALL.into_iter().enumerate() {
+                        @let class = format!(
+                            "input date-input-input date-input-{}{}",
+                            part.digits(),
+                            if wrong[i] { " input-error" } else { "" }
+                        );
+                        div.date-input-item {
+                            label.label.date-input-label for=(id(i, part)) { (part.label().get(lang)) }
+                            input class=(class) type="text" id=(id(i, part)) name=(p.id)
+                                value=(parts[i]) inputmode="numeric" dir="ltr" autocomplete="off"
+                                spellcheck="false";
+                        }
+                    }
+                }
             }
         }
     }

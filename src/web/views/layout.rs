@@ -56,6 +56,7 @@ pub fn page(chrome: &Chrome, main: Markup) -> Markup {
 pub fn page_with(chrome: &Chrome, switch: &Switch, main: Markup) -> Markup {
     let lang = chrome.lang;
     let other = lang.other();
+    let organisation = crate::web::about::organisation();
     html! {
         (DOCTYPE)
         html lang=(lang.code()) dir=(lang.dir()) {
@@ -84,6 +85,14 @@ pub fn page_with(chrome: &Chrome, switch: &Switch, main: Markup) -> Markup {
                             form.kiosk-reset method="post" action="/kiosk/reset" {
                                 input type="hidden" name=(crate::web::visit::CSRF_FIELD) value=(k.csrf);
                                 button.kiosk-reset-button type="submit" { (i18n::KIOSK_START_AGAIN.get(lang)) }
+                            }
+                        } @else if let Some(o) = organisation {
+                            // Who is asking, first thing on every page.
+                            a.header-name.header-organisation href="/" {
+                                @if let Some(src) = crate::web::about::logo_href() {
+                                    img.header-logo src=(src) alt="";
+                                }
+                                span { (o.name.get(lang)) }
                             }
                         } @else {
                             a.header-name href="/" { (i18n::SERVICE_NAME.get(lang)) }
@@ -116,6 +125,19 @@ pub fn page_with(chrome: &Chrome, switch: &Switch, main: Markup) -> Markup {
                         }
                     }
                     main #main { (main) }
+                }
+                footer.footer {
+                    div.width {
+                        @if let Some(o) = organisation {
+                            p.footer-line { (o.name.get(lang))
+                                @if let Some(c) = &o.contact { " · " bdi { (c.get(lang)) } }
+                            }
+                        }
+                        // Not on a kiosk: the page would leave the kiosk's frame and its timeout.
+                        @if chrome.kiosk.is_none() {
+                            p.footer-line { a href="/privacy" { (super::privacy::LINK.get(lang)) } }
+                        }
+                    }
                 }
                 @if let Some(k) = chrome.kiosk {
                     dialog #kiosk-idle-warning .kiosk-idle-warning aria-labelledby="kiosk-idle-title" aria-describedby="kiosk-idle-text" {

@@ -5,6 +5,7 @@
 pub mod components;
 pub mod layout;
 pub mod pages;
+pub mod privacy;
 pub mod question;
 pub mod results;
 pub mod staff;

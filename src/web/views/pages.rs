@@ -15,6 +15,7 @@ pub fn survey_list(chrome: &Chrome, surveys: &[&Survey]) -> Markup {
         chrome,
         html! {
             h1.heading-l { (i18n::SURVEYS_HEADING.get(lang)) }
+            (super::privacy::organisation_block(lang, false))
             @if surveys.is_empty() {
                 p { (i18n::NO_SURVEYS.get(lang)) }
             } @else {
@@ -24,6 +25,7 @@ pub fn survey_list(chrome: &Chrome, surveys: &[&Survey]) -> Markup {
                     }
                 }
             }
+            (super::privacy::link(lang))
         },
     )
 }
@@ -39,7 +41,12 @@ pub fn start(chrome: &Chrome, survey: &Survey, first_href: &str) -> Markup {
                 p.body { (para) }
             }
             p.body { (i18n::minutes(lang, questions)) }
-            p.body { (i18n::PRIVACY_NOTE.get(lang)) }
+            (super::privacy::organisation_block(lang, true))
+            p.body {
+                (i18n::PRIVACY_NOTE.get(lang))
+                // Not on a kiosk: the page would leave the kiosk's frame and its idle timeout.
+                @if chrome.kiosk.is_none() { " " a href="/privacy" { (super::privacy::LINK.get(lang)) } }
+            }
             (components::start_button(first_href, i18n::START_NOW.get(lang)))
         },
     )

@@ -26,7 +26,9 @@ pub fn filled_from_answers(survey: &Survey, answers: &Answers, lang: Lang) -> Fi
                 (Some(QuestionKind::Number { .. }), Answer::Number(n)) => {
                     vec![i18n::digits(lang, &format_number(*n))]
                 }
-                (Some(QuestionKind::Date { .. }), Answer::Value(v)) => vec![i18n::digits(lang, v)],
+                (Some(QuestionKind::Date { .. }), Answer::Value(v)) => {
+                    answers::date_parts(v, lang).to_vec()
+                }
                 (_, Answer::Number(n)) => vec![format_number(*n)],
                 (_, Answer::Codes(codes)) => codes.clone(),
                 (_, Answer::Value(v)) => vec![v.clone()],
@@ -204,7 +206,7 @@ impl PageForm<'_> {
                 extra,
             } => {
                 let points: Vec<String> = (*min..=*max).map(|n| n.to_string()).collect();
-                let mut options: Vec<Option_> = points
+                let options: Vec<Option_> = points
                     .iter()
                     .map(|v| Option_ {
                         value: v,
@@ -212,13 +214,15 @@ impl PageForm<'_> {
                         divider_before: false,
                     })
                     .collect();
-                for (i, c) in extra.iter().enumerate() {
-                    options.push(Option_ {
+                let extras: Vec<Option_> = extra
+                    .iter()
+                    .enumerate()
+                    .map(|(i, c)| Option_ {
                         value: &c.code,
                         label: c.label.get(lang).to_string(),
                         divider_before: i == 0,
-                    });
-                }
+                    })
+                    .collect();
                 let ends = format!(
                     "{} = {}، {} = {}",
                     i18n::digits(lang, &min.to_string()),
@@ -231,12 +235,25 @@ impl PageForm<'_> {
                 } else {
                     ends
                 };
-                let hint = Some(match hint {
+                let full_hint = Some(match &hint {
                     Some(h) => format!("{h} {ends}"),
-                    None => ends,
+                    None => ends.clone(),
                 });
-                let p = self.prompt(q, &q.id, text, alone, hint);
-                components::radios(&p, &options, Some(self.first(&q.id)), true, lang)
+                let p = self.prompt(q, &q.id, text, alone, full_hint);
+                let ends = components::ScaleEnds {
+                    min_label: min_label.get(lang),
+                    max_label: max_label.get(lang),
+                    shown_hint: hint.as_deref(),
+                    spoken_ends: &ends,
+                };
+                components::rating_scale(
+                    &p,
+                    &options,
+                    &extras,
+                    &ends,
+                    Some(self.first(&q.id)),
+                    lang,
+                )
             }
             QuestionKind::Number { integer, unit, .. } => {
                 let p = self.prompt(q, &q.id, text, alone, hint);
@@ -257,10 +274,30 @@ impl PageForm<'_> {
                 components::textarea(&p, self.first(&q.id), lang)
             }
             QuestionKind::Date { .. } => {
-                // The survey's own hint usually explains the format; else ours does.
                 let hint = hint.unwrap_or_else(|| i18n::date_example(lang));
                 let p = self.prompt(q, &q.id, text, alone, Some(hint));
-                components::text_input(&p, &Entry::Date, self.first(&q.id), lang)
+                let posted = self
+                    .filled
+                    .get(&q.id)
+                    .map(Vec::as_slice)
+                    .unwrap_or_default();
+                let parts: [&str; 3] = match posted {
+                    [d, m, y] => [d, m, y],
+                    // A whole date in one value (an older form): shown in the first box.
+                    [one] => [one, "", ""],
+                    _ => ["", "", ""],
+                };
+                // The boxes to mark: those the answer rules find wrong; all of them when the
+                // error is about the date as a whole ("Enter a date").
+                let wrong = match (
+                    p.error,
+                    answers::read_date_parts(q, parts[0], parts[1], parts[2]),
+                ) {
+                    (None, _) => [false; 3],
+                    (Some(_), Err(e)) => e.wrong,
+                    (Some(_), Ok(_)) => [true; 3],
+                };
+                components::date_input(&p, parts, wrong, lang)
             }
         }
     }
@@ -301,10 +338,10 @@ pub fn shown_answer(
     lang: Lang,
 ) -> Shown {
     match (&q.kind, answer) {
-        (QuestionKind::Date { .. }, Answer::Value(v)) => Shown::LeftToRight {
-            value: i18n::digits(lang, v),
-            unit: None,
-        },
+        // Day first in words ("15 March 2026"), as people say it.
+        (QuestionKind::Date { .. }, Answer::Value(_)) => {
+            Shown::Label(answers::answer_label(survey, key, answer, lang))
+        }
         (QuestionKind::Number { unit, .. }, Answer::Number(n)) => Shown::LeftToRight {
             value: i18n::digits(lang, &format_number(*n)),
             unit: unit.as_ref().map(|u| u.get(lang).to_string()),

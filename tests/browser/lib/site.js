@@ -70,6 +70,12 @@ async function model(page) {
           inline: !!(container && container.classList.contains('radios-inline')),
           grid: !!el.closest('.grid'),
         });
+      } else if (el.closest('.date-input')) {
+        // A date's three boxes (day, month, year) post under one name: one group.
+        if (seen.has(el.name)) continue;
+        seen.add(el.name);
+        const boxes = [...el.closest('.date-input').querySelectorAll('input')];
+        groups.push({ type: 'text', name: el.name, firstId: boxes[0].id, ids: boxes.map((b) => b.id), date: true, value: el.value });
       } else {
         groups.push({
           type: el.tagName === 'TEXTAREA' ? 'textarea' : el.tagName === 'SELECT' ? 'select' : 'text',
@@ -148,6 +154,12 @@ async function answerWithPointer(page, lang, attempts = {}) {
       await page.check(`#${cssId(g.ids[v.index])}`);
     } else if (g.type === 'select') {
       await page.selectOption(`#${cssId(g.firstId)}`, { index: 1 });
+    } else if (g.kind === 'date' && g.ids) {
+      // `YYYY-MM-DD` into the day, month and year boxes.
+      const [y, mo, d] = v.split('-');
+      for (const [id, part] of [[g.ids[0], d], [g.ids[1], mo], [g.ids[2], y]]) {
+        await page.fill(`#${cssId(id)}`, localDigits(part, lang));
+      }
     } else {
       await page.fill(`#${cssId(g.firstId)}`, v);
     }
