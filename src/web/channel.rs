@@ -341,9 +341,16 @@ pub async fn interviewer_code(
     ))
 }
 
-/// Kiosks' answers in progress, in memory only, one sitting per kiosk.
+/// Kiosks' answers in progress, in memory only, one sitting per kiosk; and which kiosks had a
+/// sitting dropped at its timeout (so that a late "I need more time" hears it is gone).
 #[derive(Clone, Default)]
-pub struct Desk(Arc<Mutex<HashMap<String, Sitting>>>);
+pub struct Desk(Arc<Mutex<Sittings>>);
+
+#[derive(Default)]
+struct Sittings {
+    open: HashMap<String, Sitting>,
+    dropped: std::collections::HashSet<String>,
+}
 
 struct Sitting {
     surveys: HashMap<String, Progress>,
@@ -362,7 +369,7 @@ impl Sitting {
 }
 
 impl Desk {
-    fn sittings(&self) -> std::sync::MutexGuard<'_, HashMap<String, Sitting>> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Sittings> {
         self.0.lock().unwrap_or_else(|p| p.into_inner())
     }
 
@@ -370,24 +377,29 @@ impl Desk {
     /// Counts as activity.
     pub fn progress(&self, kiosk: &Kiosk, survey: &str) -> Option<Progress> {
         let now = Instant::now();
-        let mut all = self.sittings();
-        if all.get(&kiosk.id).is_some_and(|s| s.expired(now)) {
-            all.remove(&kiosk.id);
+        let mut desk = self.lock();
+        if desk.open.get(&kiosk.id).is_some_and(|s| s.expired(now)) {
+            desk.open.remove(&kiosk.id);
+            desk.dropped.insert(kiosk.id.clone());
             return None;
         }
-        let sitting = all.get_mut(&kiosk.id)?;
+        let sitting = desk.open.get_mut(&kiosk.id)?;
         sitting.last_seen = now;
         sitting.surveys.get(survey).cloned()
     }
 
     pub fn save(&self, kiosk: &Kiosk, survey: &str, progress: Progress) {
         let now = Instant::now();
-        let mut all = self.sittings();
-        let sitting = all.entry(kiosk.id.clone()).or_insert_with(|| Sitting {
-            surveys: HashMap::new(),
-            last_seen: now,
-            idle: Duration::from_secs(kiosk.idle_seconds.into()),
-        });
+        let mut desk = self.lock();
+        desk.dropped.remove(&kiosk.id);
+        let sitting = desk
+            .open
+            .entry(kiosk.id.clone())
+            .or_insert_with(|| Sitting {
+                surveys: HashMap::new(),
+                last_seen: now,
+                idle: Duration::from_secs(kiosk.idle_seconds.into()),
+            });
         if sitting.expired(now) {
             sitting.surveys.clear();
         }
@@ -396,14 +408,19 @@ impl Desk {
         sitting.surveys.insert(survey.to_string(), progress);
     }
 
-    /// "I need more time": true while the kiosk's sitting is alive (or there is none to lose).
+    /// "I need more time": true while the kiosk's sitting is alive, or there was none to lose;
+    /// false once it was dropped at its timeout (until the next person starts).
     pub fn still_here(&self, kiosk: &Kiosk) -> bool {
         let now = Instant::now();
-        let mut all = self.sittings();
-        match all.get_mut(&kiosk.id) {
+        let mut desk = self.lock();
+        if desk.dropped.contains(&kiosk.id) {
+            return false;
+        }
+        match desk.open.get_mut(&kiosk.id) {
             None => true,
             Some(s) if s.expired(now) => {
-                all.remove(&kiosk.id);
+                desk.open.remove(&kiosk.id);
+                desk.dropped.insert(kiosk.id.clone());
                 false
             }
             Some(s) => {
@@ -415,16 +432,26 @@ impl Desk {
 
     /// Forget everything of the kiosk's current person.
     pub fn clear(&self, kiosk_id: &str) {
-        self.sittings().remove(kiosk_id);
+        let mut desk = self.lock();
+        desk.open.remove(kiosk_id);
+        desk.dropped.remove(kiosk_id);
     }
 
     /// Drop every timed-out sitting; returns how many.
     pub fn sweep(&self) -> usize {
         let now = Instant::now();
-        let mut all = self.sittings();
-        let before = all.len();
-        all.retain(|_, s| !s.expired(now));
-        before - all.len()
+        let mut desk = self.lock();
+        let expired: Vec<String> = desk
+            .open
+            .iter()
+            .filter(|(_, s)| s.expired(now))
+            .map(|(id, _)| id.clone())
+            .collect();
+        for id in &expired {
+            desk.open.remove(id);
+            desk.dropped.insert(id.clone());
+        }
+        expired.len()
     }
 
     /// Sweep every second, so a walked-away person's answers leave memory at the timeout even
@@ -441,7 +468,7 @@ impl Desk {
 
     /// Whether the kiosk has answers in progress (tests, the admin page).
     pub fn has_sitting(&self, kiosk_id: &str) -> bool {
-        self.sittings().contains_key(kiosk_id)
+        self.lock().open.contains_key(kiosk_id)
     }
 }
 
@@ -476,10 +503,15 @@ mod tests {
         desk.save(&k, "s", p);
         assert!(desk.progress(&k, "s").is_some());
         // Pretend the last request was long ago.
-        desk.sittings().get_mut("k1").unwrap().last_seen = Instant::now() - Duration::from_secs(66);
+        desk.lock().open.get_mut("k1").unwrap().last_seen =
+            Instant::now() - Duration::from_secs(66);
         assert_eq!(desk.sweep(), 1);
         assert!(desk.progress(&k, "s").is_none());
         assert!(!desk.has_sitting("k1"));
+        // The page's late call hears that the answers are gone, until the next person starts.
+        assert!(!desk.still_here(&k));
+        desk.clear("k1");
+        assert!(desk.still_here(&k));
     }
 
     #[test]
@@ -487,7 +519,8 @@ mod tests {
         let desk = Desk::default();
         let k = kiosk(60);
         desk.save(&k, "s", Progress::default());
-        desk.sittings().get_mut("k1").unwrap().last_seen = Instant::now() - Duration::from_secs(70);
+        desk.lock().open.get_mut("k1").unwrap().last_seen =
+            Instant::now() - Duration::from_secs(70);
         assert!(!desk.still_here(&k));
         assert!(desk.progress(&k, "s").is_none());
         desk.save(&k, "s", Progress::default());
