@@ -344,10 +344,12 @@ pub fn estimate_table(
                 }
                 .map_err(context)?;
                 let mut results = vec![(String::new(), String::new(), None, whole)];
-                // Each domain column in one pass over the rows (R's svyby).
+                // Each domain column in one pass over the rows (R's svyby). A domain
+                // proportion's interval takes the domain's own df and rows, as R's
+                // svyby(svyciprop) does; a domain mean's keeps the design's df.
                 for (name, codes, labels) in &domains {
                     let by = if is_prop {
-                        design.proportion_by(&y, codes, labels.len())
+                        design.domain_proportions(&y, codes, labels.len())
                     } else {
                         design.mean_by(&y, codes, labels.len())
                     }
@@ -397,9 +399,16 @@ pub fn estimate_table(
                         });
                         continue;
                     }
-                    let shares = design
+                    let mut shares = design
                         .category_shares(&codes, labels.len(), *domain)
                         .map_err(context)?;
+                    if let Some(d) = domain {
+                        let (df, rows) = design.domain_df_and_rows(*d);
+                        shares = shares
+                            .into_iter()
+                            .map(|e| crate::stats::domain::with_df(e, df, rows))
+                            .collect();
+                    }
                     for (label, est) in labels.iter().zip(shares) {
                         let ci = if prop_method == IntervalMethod::Likelihood {
                             let y: Vec<f64> = codes

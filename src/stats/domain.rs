@@ -41,25 +41,33 @@ impl Design {
                         .iter()
                         .map(|c| rows.iter().map(|i| c[*i]).collect())
                         .collect(),
-                    Replicates::Jackknife => (0..self.n_psu())
-                        .map(|r| {
-                            let h = self.psu_stratum[r];
-                            let nh = self.stratum_psus[h as usize] as f64;
-                            rows.iter()
-                                .map(|i| {
-                                    let p = self.psu[*i] as usize;
-                                    let w = self.weights[*i];
-                                    if p == r {
-                                        0.0
-                                    } else if self.psu_stratum[p] == h {
-                                        w * nh / (nh - 1.0)
-                                    } else {
-                                        w
-                                    }
-                                })
-                                .collect()
-                        })
-                        .collect(),
+                    // The restricted columns are `w_i · g_r(psu(i))`: their Gram matrix, and so
+                    // their rank, is that of the PSU-level columns `√(Σ_p w²) · g_r(p)`, which
+                    // costs PSUs × replicates rather than rows × replicates.
+                    Replicates::Jackknife => {
+                        let mut s = vec![0.0; self.n_psu()];
+                        for i in &rows {
+                            s[self.psu[*i] as usize] += self.weights[*i] * self.weights[*i];
+                        }
+                        let root: Vec<f64> = s.iter().map(|x| x.sqrt()).collect();
+                        (0..self.n_psu())
+                            .map(|r| {
+                                let h = self.psu_stratum[r];
+                                let nh = self.stratum_psus[h as usize] as f64;
+                                (0..self.n_psu())
+                                    .map(|p| {
+                                        if p == r {
+                                            0.0
+                                        } else if self.psu_stratum[p] == h {
+                                            root[p] * nh / (nh - 1.0)
+                                        } else {
+                                            root[p]
+                                        }
+                                    })
+                                    .collect()
+                            })
+                            .collect()
+                    }
                 };
                 numerical_rank(&cols) as f64 - 1.0
             }
@@ -114,15 +122,27 @@ impl Design {
     }
 
     /// An estimate made in a domain with the subset's df and rows (for intervals).
-    pub fn with_domain_df(&self, mut e: Estimate, domain: Domain<'_>) -> Estimate {
-        let members = domain.codes.iter().filter(|c| **c == domain.value).count();
+    pub fn with_domain_df(&self, e: Estimate, domain: Domain<'_>) -> Estimate {
         if domain.value == MISSING_CODE {
             return e;
         }
-        e.df = self.domain_df(domain);
-        e.design_rows = self.subset_rows(members);
-        e
+        let (df, rows) = self.domain_df_and_rows(domain);
+        with_df(e, df, rows)
     }
+
+    /// The domain's df and the rows of its subset (see [`Design::with_domain_df`]), to set on
+    /// several estimates of one domain at once.
+    pub fn domain_df_and_rows(&self, domain: Domain<'_>) -> (f64, usize) {
+        let members = domain.codes.iter().filter(|c| **c == domain.value).count();
+        (self.domain_df(domain), self.subset_rows(members))
+    }
+}
+
+/// `e` with the given degrees of freedom and subset rows.
+pub fn with_df(mut e: Estimate, df: f64, rows: usize) -> Estimate {
+    e.df = df;
+    e.design_rows = rows;
+    e
 }
 
 /// Checks a 0/1 or group code column length (shared by the estimators that take codes).

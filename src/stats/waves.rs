@@ -159,8 +159,17 @@ mod tests {
         assert!((diff.se * diff.se - sum).abs() < 1e-12 * sum);
         assert!(diff.covariance.abs() < 1e-12);
         assert!((diff.estimate - (diff.later.estimate - diff.earlier.estimate)).abs() < 1e-15);
-        let apart = independent_difference(&diff.earlier, &diff.later, 0.95).unwrap();
+        // The same from each wave's own design: same SEs, df summed to the joint design's.
+        let w = [1.0, 2.0, 1.0, 2.0, 3.0, 1.0, 2.0, 1.0];
+        let one = |r: std::ops::Range<usize>| {
+            Design::new(w[r.clone()].to_vec(), None, Some(&psu[r.clone()]))
+                .unwrap()
+                .mean(&y[r], None)
+                .unwrap()
+        };
+        let apart = independent_difference(&one(0..4), &one(4..8), 0.95).unwrap();
         assert!((apart.se - diff.se).abs() < 1e-12);
-        assert_eq!(apart.df, 2.0);
+        assert!((apart.estimate - diff.estimate).abs() < 1e-15);
+        assert_eq!((apart.df, diff.df), (2.0, 2.0));
     }
 }
