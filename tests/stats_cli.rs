@@ -289,7 +289,7 @@ fn documented_designs() -> Vec<(String, String)> {
 
 #[test]
 fn documented_design_files_reproduce_r() {
-    use mizan::cli::estimate::estimate_rows;
+    use mizan::analysis::estimate::estimate_rows;
     let designs = documented_designs();
     let names: Vec<&str> = designs.iter().map(|(n, _)| n.as_str()).collect();
     assert_eq!(
@@ -343,7 +343,7 @@ fn documented_design_files_reproduce_r() {
 
 #[test]
 fn documented_full_example_parses() {
-    use mizan::cli::estimate::design_file::DesignFile;
+    use mizan::analysis::design_file::DesignFile;
     let doc = std::fs::read_to_string(repo("docs/estimate.md")).unwrap();
     let start = doc.find("## The design file").unwrap();
     let block = doc[start..]

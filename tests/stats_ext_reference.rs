@@ -7,10 +7,10 @@
 //! else to 1e-6 relative. Exception: the covariance of the two waves' estimates, which R gives
 //! as 0 up to rounding (about 1e-35), is compared to 1e-6 of the product of the two SEs.
 
-use mizan::cli::estimate::design_file::{
+use mizan::analysis::design_file::{
     CalibrationSpec, DesignFile, DesignSpec, MarginSpec, OneOrMany, TrimSpec,
 };
-use mizan::cli::estimate::table::Table;
+use mizan::analysis::table::Table;
 use mizan::stats::{Design, Domain, IntervalMethod, interval};
 use serde_json::Value;
 use std::collections::HashMap;
@@ -330,7 +330,7 @@ fn extended_reference_cases_match_r_survey() {
         let key = format!("{data} {}", case["design"]);
         let design = designs.entry(key).or_insert_with(|| {
             let file = design_file(&case["design"])?;
-            mizan::cli::estimate::design_file::build_design(
+            mizan::analysis::design_file::build_design(
                 table,
                 &file,
                 Path::new("cases.json"),

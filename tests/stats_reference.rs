@@ -4,10 +4,10 @@
 //! interval bounds, df and deff to 1e-6 relative.
 //! Any case not matched fails the test (revision 2 of the set holds R's number for every case).
 
-use mizan::cli::estimate::design_file::{
+use mizan::analysis::design_file::{
     CalibrationSpec, DesignFile, DesignSpec, MarginSpec, OneOrMany, TrimSpec,
 };
-use mizan::cli::estimate::table::Table;
+use mizan::analysis::table::Table;
 use mizan::stats::{Design, Domain, Estimate, IntervalMethod, interval};
 use serde_json::Value;
 use std::collections::HashMap;
@@ -231,7 +231,7 @@ fn reference_cases_match_r_survey() {
         let key = case["design"].to_string();
         let design = designs.entry(key).or_insert_with(|| {
             let file = design_file(&case["design"])?;
-            mizan::cli::estimate::design_file::build_design(
+            mizan::analysis::design_file::build_design(
                 &table,
                 &file,
                 Path::new("cases.json"),
