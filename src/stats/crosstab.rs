@@ -14,6 +14,10 @@ use super::domain::check_codes;
 use super::{Design, MISSING_CODE, stats_error};
 use crate::Result;
 
+/// Largest table (rows × columns of categories seen) the test is computed for: the cell
+/// covariance matrix is cells² numbers.
+pub const MAX_CELLS: usize = 1000;
+
 /// The test's numbers.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RaoScott {
@@ -79,6 +83,11 @@ impl Design {
             ));
         }
         let cells = r * c;
+        if cells > MAX_CELLS {
+            return Err(stats_error(format!(
+                "a test of independence on a {r} × {c} table has too many cells (at most {MAX_CELLS}); group the answers first"
+            )));
+        }
         let cell_of = |i: usize| -> Option<usize> {
             let (a, b) = (rows[i], cols[i]);
             if a == MISSING_CODE || b == MISSING_CODE {
@@ -146,19 +155,25 @@ impl Design {
             .iter()
             .map(|col| col.iter().zip(&inv_d).map(|(x, d)| x * d).collect())
             .collect();
+        // V D⁻¹ C first, so the cost is cells²·k + cells·k², not cells²·k².
+        let vdc: Vec<Vec<f64>> = dc
+            .iter()
+            .map(|col| {
+                (0..cells)
+                    .map(|i| {
+                        v[i * cells..(i + 1) * cells]
+                            .iter()
+                            .zip(col)
+                            .map(|(a, b)| a * b)
+                            .sum()
+                    })
+                    .collect()
+            })
+            .collect();
         for s in 0..k {
             for t in 0..k {
                 denom[s * k + t] = (0..cells).map(|i| cmat[s][i] * dc[t][i]).sum::<f64>() / n;
-                let mut acc = 0.0;
-                for i in 0..cells {
-                    if dc[s][i] == 0.0 {
-                        continue;
-                    }
-                    for j in 0..cells {
-                        acc += dc[s][i] * v[i * cells + j] * dc[t][j];
-                    }
-                }
-                numr[s * k + t] = acc;
+                numr[s * k + t] = (0..cells).map(|i| dc[s][i] * vdc[t][i]).sum();
             }
         }
         let delta = solve(&denom, &numr, k)
