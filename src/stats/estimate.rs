@@ -174,12 +174,7 @@ impl Design {
             Some(d) if d.codes[i] != d.value => f64::NAN,
             _ => y[i],
         });
-        let mut e = self.judged(e, rows_in(self, domain));
-        // A total of zeros is a known 0 with no variance, not a missing estimate.
-        if e.unestimable == Some(Unestimable::NoVariation) && e.estimate.is_nan() {
-            e.estimate = 0.0;
-        }
-        Ok(e)
+        Ok(self.judged(e, rows_in(self, domain)))
     }
 
     /// Weighted mean of `y` (NaN = missing, left out), optionally in a domain.
@@ -541,6 +536,19 @@ mod tests {
         assert_eq!(e.n, 3);
         assert!((e.estimate - 8.0 / 3.0).abs() < 1e-15);
         assert_eq!(e.df, 3.0);
+    }
+
+    #[test]
+    fn total_and_its_se_by_hand() {
+        // Weights 1, no clusters: SE² = n/(n−1) Σ (y_i − ȳ)²; a missing value adds nothing.
+        let d = Design::new(vec![1.0; 4], None, None).unwrap();
+        let e = d.total(&[1.0, 2.0, 3.0, f64::NAN], None).unwrap();
+        assert_eq!(e.estimate, 6.0);
+        let z = [1.0, 2.0, 3.0, 0.0];
+        let v: f64 = z.iter().map(|x| (x - 1.5f64).powi(2)).sum::<f64>() * 4.0 / 3.0;
+        assert!((e.se - v.sqrt()).abs() < 1e-12, "{} vs {}", e.se, v.sqrt());
+        let zeros = d.total(&[0.0; 4], None).unwrap();
+        assert_eq!((zeros.estimate, zeros.unestimable), (0.0, Some(Unestimable::NoVariation)));
     }
 
     #[test]
