@@ -96,7 +96,7 @@ fn main() {
             (
                 "strata, clusters, 4 domain columns",
                 SurveyDesign {
-                    file: mizan::cli::estimate::design_file::DesignFile::parse(
+                    file: mizan::analysis::design_file::DesignFile::parse(
                         DESIGN,
                         "bench.design.toml".as_ref(),
                     )

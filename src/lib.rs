@@ -14,6 +14,7 @@
 //! - [`cli`]: the `mizan` command line.
 
 pub mod accounts;
+pub mod analysis;
 pub mod cli;
 pub mod db;
 pub mod error;

@@ -289,7 +289,7 @@ fn documented_designs() -> Vec<(String, String)> {
 
 #[test]
 fn documented_design_files_reproduce_r() {
-    use mizan::cli::estimate::estimate_rows;
+    use mizan::analysis::estimate::estimate_rows;
     let designs = documented_designs();
     let names: Vec<&str> = designs.iter().map(|(n, _)| n.as_str()).collect();
     assert_eq!(
@@ -343,7 +343,7 @@ fn documented_design_files_reproduce_r() {
 
 #[test]
 fn documented_full_example_parses() {
-    use mizan::cli::estimate::design_file::DesignFile;
+    use mizan::analysis::design_file::DesignFile;
     let doc = std::fs::read_to_string(repo("docs/estimate.md")).unwrap();
     let start = doc.find("## The design file").unwrap();
     let block = doc[start..]
@@ -408,4 +408,56 @@ fn estimates_that_cannot_be_made_are_rows_with_a_status() {
     assert_eq!(&find("r", "s", "a")[12], "no_answers");
     assert_eq!(&find("q", "s", "b")[12], "one_respondent");
     assert_eq!(&find("k", "", "")[12], "single_psu:b");
+}
+
+/// Domain proportions: the interval takes the domain's own degrees of freedom (and, for
+/// Korn–Graubard, the subset's rows), as R's `svyby(~y, ~domain, design, svyciprop)` does —
+/// for the raked design the age groups 45–59 and 60+ have fewer than the design's 37.
+#[test]
+fn domain_proportion_intervals_use_the_domains_df() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out.csv");
+    let res = mizan(&[
+        "estimate",
+        "--data",
+        repo("tests/data/stats-reference/poll.csv").to_str().unwrap(),
+        "--design",
+        repo("tests/data/estimate/raked_domains.toml")
+            .to_str()
+            .unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(
+        res.status.success(),
+        "stderr: {}",
+        String::from_utf8_lossy(&res.stderr)
+    );
+    let bytes = std::fs::read(&out).unwrap();
+    let mut reader = csv::Reader::from_reader(&bytes[3..]);
+    let rows: Vec<csv::StringRecord> = reader.records().map(|r| r.unwrap()).collect();
+    let text = std::fs::read_to_string(repo("tests/data/stats-ext-reference/cases.json")).unwrap();
+    let doc: Value = serde_json::from_str(&text).unwrap();
+    let mut checked = 0;
+    for case in doc["cases"].as_array().unwrap() {
+        let id = case["id"].as_str().unwrap();
+        let variable = case["variable"].as_str().unwrap_or_default();
+        let method = if variable == "satisfied" { "logit" } else { "beta" };
+        if !id.starts_with("raked/domain_proportion/") || case["interval"] != method {
+            continue;
+        }
+        let (dom, val) = (case["domain"].as_str().unwrap(), case["domain_value"].as_str().unwrap());
+        let row = rows
+            .iter()
+            .find(|r| &r[0] == variable && &r[2] == dom && &r[3] == val)
+            .unwrap_or_else(|| panic!("no row for {id}"));
+        let e = &case["expected"];
+        for (col, key) in [(6, "estimate"), (7, "se"), (8, "ci_low"), (9, "ci_high")] {
+            let got: f64 = row[col].parse().unwrap();
+            let want = e[key].as_f64().unwrap();
+            assert!(rel_close(got, want, 1e-6), "{id} {key}: got {got}, R {want}");
+        }
+        checked += 1;
+    }
+    assert_eq!(checked, 8, "every raked domain case of the two variables");
 }

@@ -1,5 +1,7 @@
 //! Properties of the estimators that must hold for any data: scaling the weights changes no
-//! estimate, raked weights reproduce every margin, trimming keeps the total and the bounds.
+//! estimate, raked weights reproduce every margin, trimming keeps the total and the bounds;
+//! the extended estimators (totals, quantiles, ratios, the Rao–Scott test, wave change) follow
+//! the weights as they must.
 
 use mizan::stats::{Design, Domain, Margin, RakeControl, TrimBounds};
 use proptest::prelude::*;
@@ -117,6 +119,43 @@ proptest! {
         let (e1, e2) = (r1.mean(&s.y, None).unwrap(), r2.mean(&s.y, None).unwrap());
         prop_assert!(rel_eq(e1.estimate, e2.estimate, 1e-9), "{} vs {}", e1.estimate, e2.estimate);
         prop_assert!(rel_eq(e1.se, e2.se, 1e-6), "{} vs {}", e1.se, e2.se);
+    }
+
+    #[test]
+    fn extended_estimators_follow_the_weights(s in sample(), c in 0.001f64..1000.0) {
+        prop_assume!(s.y.iter().filter(|v| !v.is_nan()).count() >= 2);
+        let d1 = design(&s, s.weights.clone());
+        let d2 = design(&s, s.weights.iter().map(|w| w * c).collect());
+        // A total scales with the weights, SE too.
+        let (t1, t2) = (d1.total(&s.y, None).unwrap(), d2.total(&s.y, None).unwrap());
+        prop_assert!(rel_eq(t2.estimate, c * t1.estimate, 1e-12));
+        prop_assert!(rel_eq(t2.se, c * t1.se, 1e-9));
+        // Quantiles, ratios and the test of independence do not move.
+        for p in [0.25, 0.5, 0.9] {
+            let (q1, q2) = (d1.quantile(&s.y, p, 0.95).unwrap(), d2.quantile(&s.y, p, 0.95).unwrap());
+            prop_assert_eq!(q1.estimate, q2.estimate);
+            prop_assert!(q1.estimate.is_nan() || s.y.contains(&q1.estimate));
+        }
+        let x: Vec<f64> = s.b.iter().map(|b| *b as f64 + 1.0).collect();
+        let (r1, r2) = (d1.ratio(&s.y, &x).unwrap(), d2.ratio(&s.y, &x).unwrap());
+        prop_assert!(rel_eq(r1.estimate, r2.estimate, 1e-12));
+        prop_assert!(rel_eq(r1.se, r2.se, 1e-9));
+        if let (Ok(a), Ok(b)) = (d1.rao_scott(&s.a, 2, &s.b, 3), d2.rao_scott(&s.a, 2, &s.b, 3)) {
+            prop_assert!(rel_eq(a.pearson, b.pearson, 1e-9));
+            prop_assert!(rel_eq(a.f, b.f, 1e-6), "{} vs {}", a.f, b.f);
+            prop_assert!(a.p_value.is_nan() || (0.0..=1.0).contains(&a.p_value));
+        }
+        // Change from a to b is minus the change from b to a, with the same SE.
+        if let (Ok(up), Ok(down)) = (
+            d1.wave_difference(&s.y, &s.a, 0, 1, 0.95),
+            d1.wave_difference(&s.y, &s.a, 1, 0, 0.95),
+        ) {
+            prop_assert!(rel_eq(up.estimate, -down.estimate, 1e-12));
+            prop_assert!(rel_eq(up.se, down.se, 1e-9));
+        }
+        // A domain's df is at most the design's.
+        let dom = Domain { codes: &s.a, value: 1 };
+        prop_assert!(d1.domain_df(dom) <= d1.df());
     }
 
     #[test]

@@ -2,17 +2,12 @@
 //! `MIZAN_STATS_REFERENCE`): build the stated design through the same code `mizan estimate`
 //! uses, estimate, and compare with R's `survey` package — estimates to 1e-9 relative, SE,
 //! interval bounds, df and deff to 1e-6 relative.
-//!
-//! Cases for which the reference records no number (`"NA"`: the category shares on calibrated
-//! designs, where the generator's factor handling made R return NA) are compared with R's own
-//! answer to the same question, `svymean(~factor(x), design, na.rm = TRUE)` on the full design,
-//! re-run with the same R and survey versions (tests/data/stats-rechecks/, script included).
-//! They are listed as `RECHECKED`. Any case not matched fails the test.
+//! Any case not matched fails the test (revision 2 of the set holds R's number for every case).
 
-use mizan::cli::estimate::design_file::{
+use mizan::analysis::design_file::{
     CalibrationSpec, DesignFile, DesignSpec, MarginSpec, OneOrMany, TrimSpec,
 };
-use mizan::cli::estimate::table::Table;
+use mizan::analysis::table::Table;
 use mizan::stats::{Design, Domain, Estimate, IntervalMethod, interval};
 use serde_json::Value;
 use std::collections::HashMap;
@@ -208,25 +203,6 @@ fn compute(
     Ok(out)
 }
 
-/// R re-runs of the cases the reference recorded as NA, keyed by case id; only for the reference
-/// set they were computed on (same seed).
-fn rechecks(seed: Option<u64>) -> HashMap<String, Value> {
-    let path =
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/stats-rechecks/rechecks.json");
-    let text = std::fs::read_to_string(&path)
-        .unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
-    let doc: Value = serde_json::from_str(&text).expect("rechecks.json is JSON");
-    if doc["reference_seed"].as_u64() != seed {
-        return HashMap::new();
-    }
-    doc["cases"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter_map(|c| Some((c["id"].as_str()?.to_string(), c["expected"].clone())))
-        .collect()
-}
-
 fn close(got: f64, want: f64, tol: f64) -> bool {
     if want == 0.0 {
         got.abs() <= tol
@@ -246,36 +222,16 @@ fn reference_cases_match_r_survey() {
         .expect("cases.json has a `cases` array");
     let table = Table::read(&dir.join("poll.csv"), &[]).expect("poll.csv readable");
 
-    let rechecks = rechecks(doc["seed"].as_u64());
     let mut designs: HashMap<String, Result<Design, String>> = HashMap::new();
     let mut matched = 0usize;
     let mut failed: Vec<String> = Vec::new();
-    let mut rechecked: Vec<String> = Vec::new();
     for case in cases {
         let id = case["id"].as_str().unwrap_or("<no id>").to_string();
-        let mut expected = &case["expected"];
-        if expected.get("estimate").is_some_and(Value::is_string) {
-            match rechecks.get(&id) {
-                Some(rerun) => {
-                    expected = rerun;
-                    rechecked.push(format!(
-                        "{id}: reference says {}; compared with R re-run (na.rm = TRUE)",
-                        case["expected"]["estimate"]
-                    ));
-                }
-                None => {
-                    failed.push(format!(
-                        "{id}: reference says {} and no R re-run is recorded",
-                        case["expected"]["estimate"]
-                    ));
-                    continue;
-                }
-            }
-        }
+        let expected = &case["expected"];
         let key = case["design"].to_string();
         let design = designs.entry(key).or_insert_with(|| {
             let file = design_file(&case["design"])?;
-            mizan::cli::estimate::design_file::build_design(
+            mizan::analysis::design_file::build_design(
                 &table,
                 &file,
                 Path::new("cases.json"),
@@ -324,9 +280,6 @@ fn reference_cases_match_r_survey() {
     }
     for f in &failed {
         println!("FAILED {f}");
-    }
-    for s in &rechecked {
-        println!("RECHECKED {s}");
     }
     println!("reference cases matched: {matched}/{}", cases.len());
     assert!(

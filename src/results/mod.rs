@@ -20,9 +20,9 @@ use std::path::{Path, PathBuf};
 
 use futures::TryStreamExt;
 
-use crate::cli::estimate::design_file::{DesignFile, IndexSpec, VariableSpec};
-use crate::cli::estimate::table::{Column as TableColumn, ColumnBuilder, Table};
-use crate::cli::estimate::{Row, estimate_table, unanswered_rows};
+use crate::analysis::design_file::{DesignFile, IndexSpec, VariableSpec};
+use crate::analysis::table::{Column as TableColumn, ColumnBuilder, Table};
+use crate::analysis::{Row, estimate_table, unanswered_rows};
 use crate::db::{AnswerRow, Db};
 use crate::export::{ColumnSource, answer_cell, free_text_cell, option_cell};
 use crate::survey::{QuestionKind, Survey};
@@ -297,9 +297,9 @@ pub async fn estimate_survey(db: &Db, survey: &Survey, design: &SurveyDesign) ->
         return Ok(unanswered_rows(&design.file));
     };
     let total = table.rows();
-    let (table, reports) = crate::cli::estimate::filter::apply(table, &design.file.filters)?;
+    let (table, reports) = crate::analysis::filter::apply(table, &design.file.filters)?;
     if !reports.is_empty() {
-        let line = crate::cli::estimate::filter::methodology(table.rows(), total, &reports);
+        let line = crate::analysis::filter::methodology(table.rows(), total, &reports);
         tracing::info!(survey = %survey.id, "{line}");
     }
     let file = design.file.clone();

@@ -39,8 +39,8 @@
 
 use std::collections::BTreeMap;
 
-use crate::cli::estimate::Row;
-use crate::cli::estimate::design_file::DesignFile;
+use crate::analysis::Row;
+use crate::analysis::design_file::DesignFile;
 use crate::stats::Flag;
 use crate::{Error, Result};
 
@@ -169,7 +169,7 @@ pub fn to_csv(rows: &[Row]) -> Result<Vec<u8>> {
     let mut out = b"\xEF\xBB\xBF".to_vec();
     {
         let mut w = csv::Writer::from_writer(&mut out);
-        w.write_record(crate::cli::estimate::COLUMNS)?;
+        w.write_record(crate::analysis::COLUMNS)?;
         for r in rows {
             let e = &r.estimate;
             let hide = r.flag == Flag::Suppressed;

@@ -7,7 +7,7 @@ use rust_xlsxwriter::{Workbook, XlsxError};
 
 use super::SurveyDesign;
 use super::{labels, publish};
-use crate::cli::estimate::{COLUMNS, Row};
+use crate::analysis::{COLUMNS, Row};
 use crate::stats::Flag;
 use crate::survey::Survey;
 use crate::{Error, Result};

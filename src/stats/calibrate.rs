@@ -381,7 +381,7 @@ impl Design {
 /// Rank of the matrix with these columns: Gram–Schmidt in column order, a column counting as
 /// dependent when less than 1e-5 of its norm remains (the tolerance R's `qr` uses in `degf`).
 /// Non-finite entries (replicates R would drop) count as zero.
-fn numerical_rank(cols: &[Vec<f64>]) -> usize {
+pub(crate) fn numerical_rank(cols: &[Vec<f64>]) -> usize {
     let mut basis: Vec<Vec<f64>> = Vec::new();
     for col in cols {
         let mut v: Vec<f64> = col

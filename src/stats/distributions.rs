@@ -97,6 +97,35 @@ pub fn f1_quantile(p: f64, df2: f64) -> f64 {
     t * t
 }
 
+/// Upper tail `P(F > x)` of the F distribution with (possibly fractional) `d1`, `d2` degrees
+/// of freedom (R's `pf(x, d1, d2, lower.tail = FALSE)`).
+pub fn f_upper_tail(x: f64, d1: f64, d2: f64) -> f64 {
+    if !(d1 > 0.0 && d2 > 0.0) || x.is_nan() {
+        return f64::NAN;
+    }
+    if x <= 0.0 {
+        return 1.0;
+    }
+    if x.is_infinite() {
+        return 0.0;
+    }
+    beta_reg(d2 / 2.0, d1 / 2.0, d2 / (d2 + d1 * x))
+}
+
+/// Upper tail `P(χ²_k > x)` (R's `pchisq(x, k, lower.tail = FALSE)`).
+pub fn chisq_upper_tail(x: f64, k: f64) -> f64 {
+    if !(k > 0.0) || x.is_nan() {
+        return f64::NAN;
+    }
+    if x <= 0.0 {
+        return 1.0;
+    }
+    if x.is_infinite() {
+        return 0.0;
+    }
+    gamma_ur(k / 2.0, x / 2.0)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -111,5 +140,8 @@ mod tests {
         // Beta(2, 3) has the CDF 6x² − 8x³ + 3x⁴.
         let q = beta_quantile(0.3, 2.0, 3.0);
         assert!((6.0 * q * q - 8.0 * q.powi(3) + 3.0 * q.powi(4) - 0.3).abs() < 1e-14);
+        // F(2, d2) has the upper tail (1 + 2x/d2)^(-d2/2); χ²₂ has exp(-x/2).
+        assert!((f_upper_tail(1.5, 2.0, 7.0) - (1.0f64 + 3.0 / 7.0).powf(-3.5)).abs() < 1e-14);
+        assert!((chisq_upper_tail(3.0, 2.0) - (-1.5f64).exp()).abs() < 1e-14);
     }
 }

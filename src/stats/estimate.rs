@@ -60,6 +60,8 @@ struct Sums {
     swd2: f64,
     sw2: f64,
     n: usize,
+    /// Rows used with a nonzero weight.
+    nonzero: usize,
     shift: f64,
 }
 
@@ -71,6 +73,7 @@ impl Default for Sums {
             swd2: 0.0,
             sw2: 0.0,
             n: 0,
+            nonzero: 0,
             shift: f64::NAN,
         }
     }
@@ -88,10 +91,20 @@ impl Sums {
         self.swd2 += w * d * d;
         self.sw2 += w * w;
         self.n += 1;
+        self.nonzero += (w != 0.0) as usize;
     }
 
     fn ratio(&self) -> f64 {
         self.shift + self.swd / self.sw
+    }
+
+    /// `Σ w v`.
+    fn sum(&self) -> f64 {
+        if self.n == 0 {
+            0.0
+        } else {
+            self.shift * self.sw + self.swd
+        }
     }
 }
 
@@ -107,11 +120,13 @@ fn check_zero_one(y: &[f64]) -> Result<()> {
 }
 
 #[derive(Clone, Copy)]
-enum Kind {
+pub(crate) enum Kind {
     /// `Σ w y / Σ w` over the rows used.
     Ratio,
     /// `Σ w` over the rows used.
     Total,
+    /// `Σ w y` over the rows used (R's `svytotal`).
+    Sum,
 }
 
 /// Rows of the design in the domain (all rows without one).
@@ -142,6 +157,24 @@ impl Design {
             Some(d) if d.codes[i] != d.value => f64::NAN,
             _ => 1.0,
         }))
+    }
+
+    /// Estimated population total `Σ w y` of `y` (NaN = missing, left out, as R's
+    /// `svytotal(na.rm = TRUE)`), optionally in a domain. The design effect is R's
+    /// `deff = "replace"`: the variance against `s²·W²/n` with `n` the rows of nonzero weight.
+    pub fn total(&self, y: &[f64], domain: Option<Domain<'_>>) -> Result<Estimate> {
+        check_len(self, y.len(), "variable")?;
+        if let Some(d) = domain {
+            check_len(self, d.codes.len(), "domain column")?;
+        }
+        if y.iter().any(|v| v.is_infinite()) {
+            return Err(stats_error("variable has an infinite value"));
+        }
+        let e = self.core(Kind::Sum, |i| match domain {
+            Some(d) if d.codes[i] != d.value => f64::NAN,
+            _ => y[i],
+        });
+        Ok(self.judged(e, rows_in(self, domain)))
     }
 
     /// Weighted mean of `y` (NaN = missing, left out), optionally in a domain.
@@ -280,7 +313,7 @@ impl Design {
 
     /// The one estimation routine: `value(i)` is the row's value, NaN when the row is not used
     /// (missing or outside the domain).
-    fn core<F: Fn(usize) -> f64>(&self, kind: Kind, value: F) -> Estimate {
+    pub(crate) fn core<F: Fn(usize) -> f64>(&self, kind: Kind, value: F) -> Estimate {
         let w = &self.weights;
         let mut sums = Sums::default();
         for (i, wi) in w.iter().enumerate() {
@@ -292,6 +325,7 @@ impl Design {
         let estimate = match kind {
             Kind::Ratio => sums.ratio(),
             Kind::Total => sums.sw,
+            Kind::Sum => sums.sum(),
         };
         let sw = sums.sw;
         let score = |i: usize| {
@@ -302,6 +336,7 @@ impl Design {
                 match kind {
                     Kind::Ratio => w[i] * (v - estimate) / sw,
                     Kind::Total => w[i],
+                    Kind::Sum => w[i] * v,
                 }
             }
         };
@@ -344,6 +379,11 @@ impl Design {
                 ss / sums.sw / (sums.n as f64 - 1.0)
             }
             Kind::Total => f64::NAN,
+            Kind::Sum => {
+                let ss = sums.swd2 - sums.swd * sums.swd / sums.sw;
+                let n = sums.nonzero as f64;
+                ss / sums.sw * n / (n - 1.0) * sums.sw * sums.sw / n
+            }
         };
         Estimate {
             estimate,
@@ -363,7 +403,7 @@ impl Design {
     /// this order: no rows, no answers, one respondent, a stratum with one PSU, no variation.
     /// Where the reason leaves no variance the SE and design effect are NaN, not a number
     /// that would look real.
-    fn judged(&self, mut e: Estimate, rows: usize) -> Estimate {
+    pub(crate) fn judged(&self, mut e: Estimate, rows: usize) -> Estimate {
         let why = if rows == 0 {
             Some(Unestimable::EmptyDomain)
         } else if e.n == 0 {
@@ -403,6 +443,26 @@ impl Design {
         kind: Kind,
         value: &F,
     ) -> Vec<f64> {
+        self.replicate_sums(reps, value)
+            .into_iter()
+            .map(|(a, b)| match kind {
+                Kind::Ratio => a / b,
+                Kind::Total => b,
+                Kind::Sum => a,
+            })
+            .collect()
+    }
+
+    /// `(Σ w_r v, Σ w_r)` over the rows used (`value` not NaN) in every replicate `r`; empty
+    /// for a design without replicates.
+    pub(crate) fn replicate_totals<F: Fn(usize) -> f64>(&self, value: &F) -> Vec<(f64, f64)> {
+        match &self.replicates {
+            Some(reps) => self.replicate_sums(reps, value),
+            None => Vec::new(),
+        }
+    }
+
+    fn replicate_sums<F: Fn(usize) -> f64>(&self, reps: &Replicates, value: &F) -> Vec<(f64, f64)> {
         match reps {
             Replicates::Jackknife => {
                 // Replicate totals follow from PSU and stratum totals.
@@ -430,10 +490,7 @@ impl Design {
                         let f = nh / (nh - 1.0);
                         let ar = at - ah[h] + f * (ah[h] - a[p]);
                         let br = bt - bh[h] + f * (bh[h] - b[p]);
-                        match kind {
-                            Kind::Ratio => ar / br,
-                            Kind::Total => br,
-                        }
+                        (ar, br)
                     })
                     .collect()
             }
@@ -448,10 +505,7 @@ impl Design {
                             b += wi;
                         }
                     }
-                    match kind {
-                        Kind::Ratio => a / b,
-                        Kind::Total => b,
-                    }
+                    (a, b)
                 })
                 .collect(),
         }
@@ -482,6 +536,19 @@ mod tests {
         assert_eq!(e.n, 3);
         assert!((e.estimate - 8.0 / 3.0).abs() < 1e-15);
         assert_eq!(e.df, 3.0);
+    }
+
+    #[test]
+    fn total_and_its_se_by_hand() {
+        // Weights 1, no clusters: SE² = n/(n−1) Σ (y_i − ȳ)²; a missing value adds nothing.
+        let d = Design::new(vec![1.0; 4], None, None).unwrap();
+        let e = d.total(&[1.0, 2.0, 3.0, f64::NAN], None).unwrap();
+        assert_eq!(e.estimate, 6.0);
+        let z = [1.0, 2.0, 3.0, 0.0];
+        let v: f64 = z.iter().map(|x| (x - 1.5f64).powi(2)).sum::<f64>() * 4.0 / 3.0;
+        assert!((e.se - v.sqrt()).abs() < 1e-12, "{} vs {}", e.se, v.sqrt());
+        let zeros = d.total(&[0.0; 4], None).unwrap();
+        assert_eq!((zeros.estimate, zeros.unestimable), (0.0, Some(Unestimable::NoVariation)));
     }
 
     #[test]

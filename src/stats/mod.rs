@@ -12,7 +12,13 @@
 //!
 //! - [`design`]: the [`Design`] (weights, strata, PSUs, calibration memory, replicates).
 //! - [`calibrate`]: post-stratification, raking, trimming.
-//! - [`estimate`]: means, proportions, category shares, totals of weights, domains.
+//! - [`estimate`]: means, proportions, category shares, totals, totals of weights, domains.
+//! - [`domain`]: a domain's own degrees of freedom and rows, as R's `svyby(svyciprop)` uses
+//!   them for proportion intervals ([`Design::domain_proportion`]).
+//! - [`quantile`]: medians and other quantiles with Woodruff intervals ([`Design::quantile`]).
+//! - [`ratio`]: ratios of two totals ([`Design::ratio`]).
+//! - [`crosstab`]: the Rao–Scott test of independence ([`Design::rao_scott`]).
+//! - [`waves`]: change between waves ([`Design::wave_difference`], [`independent_difference`]).
 //! - [`interval`]: confidence intervals (t, and R's `svyciprop` methods).
 //! - [`reliability`]: n, n_eff, relative SE and the publication flag.
 //! - [`composite`]: indices built from several Likert items.
@@ -21,20 +27,28 @@
 
 pub mod calibrate;
 pub mod composite;
+pub mod crosstab;
 pub mod design;
+pub mod domain;
 pub mod distributions;
 pub mod estimate;
 pub mod interval;
+pub mod quantile;
+pub mod ratio;
 pub mod reliability;
 pub mod unestimable;
+pub mod waves;
 mod variance;
 
 pub use calibrate::{Margin, RakeControl, TrimBounds};
+pub use crosstab::RaoScott;
 pub use design::{Design, Kish, LonelyPsu, factorize};
 pub use estimate::{Domain, Estimate};
 pub use interval::{IntervalMethod, interval};
+pub use quantile::Quantile;
 pub use reliability::{Flag, ReliabilityRules};
 pub use unestimable::Unestimable;
+pub use waves::{WaveDifference, independent_difference};
 
 /// Group code meaning "no value" (missing answer, or respondent outside every target cell).
 pub const MISSING_CODE: u32 = u32::MAX;

@@ -218,6 +218,43 @@ impl Design {
         score: F,
     ) -> Vec<f64> {
         let n_psu = self.n_psu();
+        let n_strata = self.n_strata();
+        let (psu_total, present, track) = self.psu_totals_tracked(n_groups, score);
+        (0..n_groups)
+            .map(|g| {
+                let present = track.then(|| &present[g * n_strata..(g + 1) * n_strata]);
+                self.between_psu_variance(&psu_total[g * n_psu..(g + 1) * n_psu], present)
+            })
+            .collect()
+    }
+
+    /// PSU totals of the scores of `n_groups` estimators (group-major: `g·PSUs + psu`), after
+    /// the part calibration explains is removed; the variance of a linear combination of the
+    /// estimators is [`Design::between_psu_variance`] of the same combination of these totals.
+    pub(crate) fn linearised_psu_totals<F: Fn(usize) -> (usize, f64)>(
+        &self,
+        n_groups: usize,
+        score: F,
+    ) -> Vec<f64> {
+        self.psu_totals_tracked(n_groups, score).0
+    }
+
+    /// Linearised covariance of two estimators from their PSU totals (as from
+    /// [`Design::linearised_psu_totals`]): the variance is a quadratic form in the totals, so
+    /// `(V(a + b) − V(a − b))/4`, whatever the lonely-PSU rule.
+    pub(crate) fn psu_covariance(&self, a: &[f64], b: &[f64]) -> f64 {
+        let plus: Vec<f64> = a.iter().zip(b).map(|(x, y)| x + y).collect();
+        let minus: Vec<f64> = a.iter().zip(b).map(|(x, y)| x - y).collect();
+        (self.between_psu_variance(&plus, None) - self.between_psu_variance(&minus, None)) / 4.0
+    }
+
+    #[allow(clippy::type_complexity)]
+    fn psu_totals_tracked<F: Fn(usize) -> (usize, f64)>(
+        &self,
+        n_groups: usize,
+        score: F,
+    ) -> (Vec<f64>, Vec<bool>, bool) {
+        let n_psu = self.n_psu();
         let mut psu_total = vec![0.0; n_groups * n_psu];
         // R's `average` counts only the strata where the estimate has rows: rows outside it
         // (or missing) are dropped from an uncalibrated design before the variance, kept
@@ -268,12 +305,7 @@ impl Design {
                 }
             }
         }
-        (0..n_groups)
-            .map(|g| {
-                let present = track.then(|| &present[g * n_strata..(g + 1) * n_strata]);
-                self.between_psu_variance(&psu_total[g * n_psu..(g + 1) * n_psu], present)
-            })
-            .collect()
+        (psu_total, present, track)
     }
 
     /// `Σ_h n_h/(n_h-1) Σ_j (t_hj - t̄_h)²` over PSU totals (PSUs with nothing count as 0),

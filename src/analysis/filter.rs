@@ -158,7 +158,7 @@ pub fn apply_and_report(table: Table, filters: &[FilterSpec]) -> Result<Table> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::cli::estimate::design_file::OneOrMany;
+    use crate::analysis::design_file::OneOrMany;
     use std::path::Path;
 
     #[test]
