@@ -157,7 +157,7 @@ async fn users_page(
             };
             let pw_id = format!("pw-{}", field_id(&a.name));
             let password = html! {
-                details.details {
+                details.details aria-label={ (i18n::SET_PASSWORD.get(lang)) " — " (a.name) } {
                     summary { (i18n::SET_PASSWORD.get(lang)) span.visually-hidden { " — " (a.name) } }
                     form method="post" action={ (base) "/password" } novalidate {
                         (components::hidden(CSRF_FIELD, &csrf))

@@ -37,6 +37,15 @@ module.exports = [
   { name: 'results-list', reach: (nav) => nav.results('/results') },
   { name: 'results', reach: (nav) => nav.results('/results/citizen-security'), budget: 'results', needsResponses: true },
   { name: 'results-by-gender', reach: (nav) => nav.results('/results/citizen-security?domain=gender'), budget: 'results', needsResponses: true },
+  // Who is asking and what is kept.
+  { name: 'privacy', reach: (nav) => nav.visit('/privacy') },
+  // The staff pages of the other roles (run.sh creates an admin and an interviewer).
+  { name: 'admin-users', reach: (nav) => nav.staff('/admin/users') },
+  { name: 'admin-kiosks', reach: (nav) => nav.staff('/admin/kiosks') },
+  { name: 'admin-areas', reach: (nav) => nav.staff('/admin/areas') },
+  { name: 'design', reach: (nav) => nav.staff('/design') },
+  { name: 'preview', reach: (nav) => nav.staff('/preview/s/citizen-security/p/1') },
+  { name: 'field', reach: (nav) => nav.staff('/field', process.env.MIZAN_INTERVIEWER) },
   // Kiosk screens (a 1080×1920 touch screen only; the scenarios of lib/kiosk.js test the rest).
   { name: 'kiosk-start', kiosk: true, viewports: ['kiosk'], reach: (nav) => nav.kioskStartFocus() },
   { name: 'kiosk-likert-grid', kiosk: true, viewports: ['kiosk'], reach: (nav) => nav.question('likert-grid') },

@@ -52,6 +52,9 @@ cp "$root"/surveys/*.toml "$work/surveys/"
 if compgen -G "$here/surveys/*.toml" >/dev/null; then cp "$here"/surveys/*.toml "$work/surveys/"; fi
 
 # An analyst for the results pages (the password is read twice from stdin), in the same database.
+# Staff of the other roles for the staff pages (same password), made the same way.
+export MIZAN_ADMIN="مدير.المتصفح"
+export MIZAN_INTERVIEWER="browser.field"
 export MIZAN_ANALYST="browser.analyst"
 MIZAN_ANALYST_PASSWORD="browser-suite-$RANDOM$RANDOM-password"
 export MIZAN_ANALYST_PASSWORD
@@ -89,6 +92,15 @@ MIZAN_KIOSK_ENROL_RESET="$(kiosk_add reset "$MIZAN_KIOSK_IDLE")"
 MIZAN_KIOSK_ENROL_NOSCRIPT="$(kiosk_add noscript "$MIZAN_KIOSK_IDLE")"
 MIZAN_KIOSK_ENROL_READER="$(kiosk_add reader "$MIZAN_KIOSK_IDLE")"
 export MIZAN_KIOSK_ENROL_PAGES MIZAN_KIOSK_ENROL_TIMEOUT MIZAN_KIOSK_ENROL_RESET MIZAN_KIOSK_ENROL_NOSCRIPT MIZAN_KIOSK_ENROL_READER
+
+for who in "admin:$MIZAN_ADMIN" "interviewer:$MIZAN_INTERVIEWER"; do
+  printf '%s\n%s\n' "$MIZAN_ANALYST_PASSWORD" "$MIZAN_ANALYST_PASSWORD" |
+    DATABASE_URL="sqlite://$work/browser.db" "$bin" user add "${who#*:}" --role "${who%%:*}" >>"$work/analyst.out" 2>&1 || {
+    echo "tests/browser: could not create the ${who%%:*}:" >&2
+    cat "$work/analyst.out" >&2
+    exit 1
+  }
+done
 
 DATABASE_URL="sqlite://$work/browser.db" "$bin" serve --listen 127.0.0.1:0 --surveys "$work/surveys" --link-submits-per-hour 100000 \
   >"$work/server.out" 2>"$work/server.err" &

@@ -190,6 +190,18 @@ class Nav {
     return problems;
   }
 
+  /** A staff page, signed in as `who` (MIZAN_ADMIN or MIZAN_INTERVIEWER of run.sh). */
+  async staff(path, who = process.env.MIZAN_ADMIN) {
+    const password = process.env.MIZAN_ANALYST_PASSWORD;
+    if (!who || !password) throw new Error('the staff accounts are not set (run tests/browser/run.sh)');
+    await this.visit('/login');
+    await this.page.fill('#name', who);
+    await this.page.fill('#password', password);
+    await site.submit(this.page);
+    if (this.page.url().includes('/login')) throw new Error(`sign-in of ${who} failed`);
+    await this.visit(path);
+  }
+
   /** A results page, signed in (the path in this language). */
   async results(path = '/results') {
     await this.signIn();
