@@ -123,15 +123,23 @@ async fn a_kiosk_response_is_stamped_with_its_site_and_nothing_that_names_the_ki
         })
     );
     // Nothing that identifies the kiosk, its cookie or enrolment, or a time of day.
-    let kiosk_ids: Vec<String> = db_dump::dump_all(&server.database_url)
+    let kiosks = db_dump::dump_all(&server.database_url)
         .await
         .into_iter()
         .find(|t| t.name.ends_with("kiosks"))
-        .map(|t| {
-            let at = t.columns.iter().position(|c| c == "id").unwrap();
-            t.rows.iter().map(|r| text(&r[at])).collect()
-        })
         .unwrap();
+    let column = |name: &str| kiosks.columns.iter().position(|c| c == name).unwrap();
+    let kiosk_ids: Vec<String> = kiosks.rows.iter().map(|r| text(&r[column("id")])).collect();
+    // The kiosk's cookie is kept only as its hash, and neither appears in a response.
+    let cookie_hashes: Vec<Vec<u8>> = kiosks
+        .rows
+        .iter()
+        .map(|r| r[column("cookie_hash")].clone())
+        .collect();
+    assert!(
+        cookie_hashes.iter().all(|h| h.len() == 32),
+        "the enrolled kiosk's cookie hash"
+    );
     let cookie = b.client.get(server.url("/kiosk")).send().await.unwrap();
     drop(cookie);
     for (column, cell) in tables[0].cells() {
@@ -144,6 +152,9 @@ async fn a_kiosk_response_is_stamped_with_its_site_and_nothing_that_names_the_ki
                 !db_dump::contains(cell, id.as_bytes()),
                 "kiosk id in {column}"
             );
+        }
+        for h in &cookie_hashes {
+            assert!(!db_dump::contains(cell, h), "kiosk cookie hash in {column}");
         }
         assert!(!db_dump::has_time_of_day(cell), "time of day in {column}");
     }

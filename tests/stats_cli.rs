@@ -420,7 +420,9 @@ fn domain_proportion_intervals_use_the_domains_df() {
     let res = mizan(&[
         "estimate",
         "--data",
-        repo("tests/data/stats-reference/poll.csv").to_str().unwrap(),
+        repo("tests/data/stats-reference/poll.csv")
+            .to_str()
+            .unwrap(),
         "--design",
         repo("tests/data/estimate/raked_domains.toml")
             .to_str()
@@ -442,11 +444,18 @@ fn domain_proportion_intervals_use_the_domains_df() {
     for case in doc["cases"].as_array().unwrap() {
         let id = case["id"].as_str().unwrap();
         let variable = case["variable"].as_str().unwrap_or_default();
-        let method = if variable == "satisfied" { "logit" } else { "beta" };
+        let method = if variable == "satisfied" {
+            "logit"
+        } else {
+            "beta"
+        };
         if !id.starts_with("raked/domain_proportion/") || case["interval"] != method {
             continue;
         }
-        let (dom, val) = (case["domain"].as_str().unwrap(), case["domain_value"].as_str().unwrap());
+        let (dom, val) = (
+            case["domain"].as_str().unwrap(),
+            case["domain_value"].as_str().unwrap(),
+        );
         let row = rows
             .iter()
             .find(|r| &r[0] == variable && &r[2] == dom && &r[3] == val)
@@ -455,7 +464,10 @@ fn domain_proportion_intervals_use_the_domains_df() {
         for (col, key) in [(6, "estimate"), (7, "se"), (8, "ci_low"), (9, "ci_high")] {
             let got: f64 = row[col].parse().unwrap();
             let want = e[key].as_f64().unwrap();
-            assert!(rel_close(got, want, 1e-6), "{id} {key}: got {got}, R {want}");
+            assert!(
+                rel_close(got, want, 1e-6),
+                "{id} {key}: got {got}, R {want}"
+            );
         }
         checked += 1;
     }

@@ -155,11 +155,20 @@ fn compute(case: &Value, table: &Table, design: &Design) -> Result<Got, String> 
     };
     match estimator {
         "domain_proportion" => {
-            let (codes, value, _) =
-                code_of(table, str_of(case, "domain")?, str_of(case, "domain_value")?)?;
+            let (codes, value, _) = code_of(
+                table,
+                str_of(case, "domain")?,
+                str_of(case, "domain_value")?,
+            )?;
             let y = numeric(str_of(case, "variable")?)?;
             let e = design
-                .domain_proportion(&y, Domain { codes: &codes, value })
+                .domain_proportion(
+                    &y,
+                    Domain {
+                        codes: &codes,
+                        value,
+                    },
+                )
                 .map_err(err)?;
             let method = str_of(case, "interval")?;
             let m = IntervalMethod::parse(method).ok_or(format!("unknown interval `{method}`"))?;
@@ -167,8 +176,11 @@ fn compute(case: &Value, table: &Table, design: &Design) -> Result<Got, String> 
             put(&mut out, &e, ci);
         }
         "domain_mean" => {
-            let (codes, value, n) =
-                code_of(table, str_of(case, "domain")?, str_of(case, "domain_value")?)?;
+            let (codes, value, n) = code_of(
+                table,
+                str_of(case, "domain")?,
+                str_of(case, "domain_value")?,
+            )?;
             let y = numeric(str_of(case, "variable")?)?;
             let e = design
                 .mean_by(&y, &codes, n)
@@ -190,7 +202,9 @@ fn compute(case: &Value, table: &Table, design: &Design) -> Result<Got, String> 
             put(&mut out, &e, ci);
         }
         "quantile" => {
-            let p = case["quantile"].as_f64().ok_or("quantile is not a number")?;
+            let p = case["quantile"]
+                .as_f64()
+                .ok_or("quantile is not a number")?;
             let q = design
                 .quantile(&numeric(str_of(case, "variable")?)?, p, level)
                 .map_err(err)?;
@@ -330,13 +344,8 @@ fn extended_reference_cases_match_r_survey() {
         let key = format!("{data} {}", case["design"]);
         let design = designs.entry(key).or_insert_with(|| {
             let file = design_file(&case["design"])?;
-            mizan::analysis::design_file::build_design(
-                table,
-                &file,
-                Path::new("cases.json"),
-                &dir,
-            )
-            .map_err(|e| e.to_string())
+            mizan::analysis::design_file::build_design(table, &file, Path::new("cases.json"), &dir)
+                .map_err(|e| e.to_string())
         });
         let design = match design {
             Ok(d) => &*d,
@@ -360,7 +369,10 @@ fn extended_reference_cases_match_r_survey() {
     for f in &failed {
         println!("FAILED {f}");
     }
-    println!("extended reference cases matched: {matched}/{}", cases.len());
+    println!(
+        "extended reference cases matched: {matched}/{}",
+        cases.len()
+    );
     assert!(
         failed.is_empty(),
         "{} extended reference case(s) failed",

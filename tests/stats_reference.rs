@@ -231,13 +231,8 @@ fn reference_cases_match_r_survey() {
         let key = case["design"].to_string();
         let design = designs.entry(key).or_insert_with(|| {
             let file = design_file(&case["design"])?;
-            mizan::analysis::design_file::build_design(
-                &table,
-                &file,
-                Path::new("cases.json"),
-                &dir,
-            )
-            .map_err(|e| e.to_string())
+            mizan::analysis::design_file::build_design(&table, &file, Path::new("cases.json"), &dir)
+                .map_err(|e| e.to_string())
         });
         let design = match design {
             Ok(d) => d,

@@ -5,8 +5,8 @@
 
 // The analysis layer under its former paths, for callers not yet moved to `crate::analysis`.
 pub use crate::analysis::estimate::{
-    COLUMNS, Row, estimate, estimate_rows, estimate_rows_with, estimate_table, status_code,
-    to_csv, unanswered_rows,
+    COLUMNS, Row, estimate, estimate_rows, estimate_rows_with, estimate_table, status_code, to_csv,
+    unanswered_rows,
 };
 pub use crate::analysis::{design_file, filter, table, xlsx};
 

@@ -147,7 +147,10 @@ impl Design {
             .flat_map(|b| (0..r - 1).map(move |a| a * (c - 1) + b))
             .map(|j| cmat[j].clone())
             .collect();
-        let inv_d: Vec<f64> = p.iter().map(|q| if *q == 0.0 { 0.0 } else { 1.0 / q }).collect();
+        let inv_d: Vec<f64> = p
+            .iter()
+            .map(|q| if *q == 0.0 { 0.0 } else { 1.0 / q })
+            .collect();
         let mut denom = vec![0.0; k * k];
         let mut numr = vec![0.0; k * k];
         // D⁻¹ C, cell by contrast.
@@ -329,7 +332,8 @@ fn solve(a: &[f64], b: &[f64], k: usize) -> Option<Vec<f64>> {
     let mut b = b.to_vec();
     let scale = a.iter().fold(0.0f64, |m, x| m.max(x.abs()));
     for col in 0..k {
-        let pivot = (col..k).max_by(|x, y| a[x * k + col].abs().total_cmp(&a[y * k + col].abs()))?;
+        let pivot =
+            (col..k).max_by(|x, y| a[x * k + col].abs().total_cmp(&a[y * k + col].abs()))?;
         if a[pivot * k + col].abs() <= 1e-14 * scale {
             return None;
         }

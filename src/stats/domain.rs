@@ -154,7 +154,10 @@ pub(crate) fn check_codes(design: &Design, codes: &[u32], n: usize, what: &str) 
             design.len()
         )));
     }
-    if let Some(i) = codes.iter().position(|c| *c != MISSING_CODE && *c as usize >= n) {
+    if let Some(i) = codes
+        .iter()
+        .position(|c| *c != MISSING_CODE && *c as usize >= n)
+    {
         return Err(stats_error(format!(
             "{what}: code out of range in row {}",
             i + 1
@@ -178,14 +181,32 @@ mod tests {
         .unwrap();
         let codes = [1, 0, 1, 0, 1, 0, 0, 0];
         assert_eq!(d.df(), 2.0);
-        assert_eq!(d.domain_df(Domain { codes: &codes, value: 1 }), 1.0);
+        assert_eq!(
+            d.domain_df(Domain {
+                codes: &codes,
+                value: 1
+            }),
+            1.0
+        );
         // Without clusters: members − 1.
         let srs = Design::new(vec![1.0; 8], None, None).unwrap();
-        assert_eq!(srs.domain_df(Domain { codes: &codes, value: 1 }), 2.0);
+        assert_eq!(
+            srs.domain_df(Domain {
+                codes: &codes,
+                value: 1
+            }),
+            2.0
+        );
         // The jackknife of the same design agrees with the linearised count here.
         let j = d.with_jackknife().unwrap();
         assert_eq!(j.df(), 2.0);
-        assert_eq!(j.domain_df(Domain { codes: &codes, value: 0 }), 2.0);
+        assert_eq!(
+            j.domain_df(Domain {
+                codes: &codes,
+                value: 0
+            }),
+            2.0
+        );
     }
 
     #[test]
@@ -193,7 +214,10 @@ mod tests {
         let d = Design::new(vec![1.0, 2.0, 3.0, 4.0, 5.0, 6.0], None, None).unwrap();
         let y = [1.0, 0.0, 1.0, 1.0, 0.0, 0.0];
         let codes = [0, 0, 0, 1, 1, 1];
-        let dom = Domain { codes: &codes, value: 0 };
+        let dom = Domain {
+            codes: &codes,
+            value: 0,
+        };
         let a = d.proportion(&y, Some(dom)).unwrap();
         let b = d.domain_proportion(&y, dom).unwrap();
         assert_eq!((a.estimate, a.se), (b.estimate, b.se));

@@ -548,7 +548,10 @@ mod tests {
         let v: f64 = z.iter().map(|x| (x - 1.5f64).powi(2)).sum::<f64>() * 4.0 / 3.0;
         assert!((e.se - v.sqrt()).abs() < 1e-12, "{} vs {}", e.se, v.sqrt());
         let zeros = d.total(&[0.0; 4], None).unwrap();
-        assert_eq!((zeros.estimate, zeros.unestimable), (0.0, Some(Unestimable::NoVariation)));
+        assert_eq!(
+            (zeros.estimate, zeros.unestimable),
+            (0.0, Some(Unestimable::NoVariation))
+        );
     }
 
     #[test]

@@ -29,16 +29,16 @@ pub mod calibrate;
 pub mod composite;
 pub mod crosstab;
 pub mod design;
-pub mod domain;
 pub mod distributions;
+pub mod domain;
 pub mod estimate;
 pub mod interval;
 pub mod quantile;
 pub mod ratio;
 pub mod reliability;
 pub mod unestimable;
-pub mod waves;
 mod variance;
+pub mod waves;
 
 pub use calibrate::{Margin, RakeControl, TrimBounds};
 pub use crosstab::RaoScott;

@@ -119,8 +119,16 @@ impl Design {
         let cdf = self.mean(&below, None)?;
         let t = t_quantile(1.0 - (1.0 - level) / 2.0, df);
         let (f_lo, f_hi) = (cdf.estimate - t * cdf.se, cdf.estimate + t * cdf.se);
-        let ci_low = if f_lo < 0.0 { f64::NAN } else { sorted.math(f_lo) };
-        let ci_high = if f_hi > 1.0 { f64::NAN } else { sorted.math(f_hi) };
+        let ci_low = if f_lo < 0.0 {
+            f64::NAN
+        } else {
+            sorted.math(f_lo)
+        };
+        let ci_high = if f_hi > 1.0 {
+            f64::NAN
+        } else {
+            sorted.math(f_hi)
+        };
         Ok(Quantile {
             p,
             estimate,

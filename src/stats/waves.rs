@@ -98,8 +98,20 @@ impl Design {
         if from == to || from == MISSING_CODE || to == MISSING_CODE {
             return Err(stats_error("two different waves are needed"));
         }
-        let earlier = self.mean(y, Some(Domain { codes: waves, value: from }))?;
-        let later = self.mean(y, Some(Domain { codes: waves, value: to }))?;
+        let earlier = self.mean(
+            y,
+            Some(Domain {
+                codes: waves,
+                value: from,
+            }),
+        )?;
+        let later = self.mean(
+            y,
+            Some(Domain {
+                codes: waves,
+                value: to,
+            }),
+        )?;
         if earlier.n == 0 || later.n == 0 {
             return Err(stats_error("a wave has no answers to compare"));
         }
@@ -152,8 +164,12 @@ mod tests {
         let psu = [0, 0, 1, 1, 2, 2, 3, 3];
         let waves = [0, 0, 0, 0, 1, 1, 1, 1];
         let y = [1.0, 2.0, 4.0, 3.0, 5.0, 6.0, 4.0, 9.0];
-        let d = Design::new(vec![1.0, 2.0, 1.0, 2.0, 3.0, 1.0, 2.0, 1.0], Some(&strata), Some(&psu))
-            .unwrap();
+        let d = Design::new(
+            vec![1.0, 2.0, 1.0, 2.0, 3.0, 1.0, 2.0, 1.0],
+            Some(&strata),
+            Some(&psu),
+        )
+        .unwrap();
         let diff = d.wave_difference(&y, &waves, 0, 1, 0.95).unwrap();
         let sum = diff.earlier.se.powi(2) + diff.later.se.powi(2);
         assert!((diff.se * diff.se - sum).abs() < 1e-12 * sum);
