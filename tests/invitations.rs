@@ -4,9 +4,13 @@
 //! back (no token, no unit id, no time of day); the link replayed, forged or malformed gets a
 //! clear page in the person's language and stores nothing.
 
+#[path = "common/analysts.rs"]
+mod analysts;
 mod browser;
 mod common;
 mod db_dump;
+#[path = "common/staff.rs"]
+mod staff;
 
 use browser::{Browser, WITH_CONTACT};
 use common::{TestServer, mizan, repo_path};
@@ -155,4 +159,23 @@ async fn an_invitation_works_once_and_its_response_carries_the_design_not_the_pe
     assert_eq!(first[at].parse::<f64>().unwrap(), stored_weight);
     let ch = header.iter().position(|h| *h == "channel").unwrap();
     assert_eq!(first[ch], "invitation");
+
+    // The response rate per stratum (AAPOR RR1) on the designers' page.
+    staff::add_user(&server.database_url, "مصمم", "designer");
+    let designer = staff::signed_in(&server, "مصمم").await;
+    let page = designer
+        .get(server.url("/design?lang=en"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let invited_here = rows.iter().filter(|r| r[1] == *stratum).count();
+    let rate = format!("{:.1}%", 100.0 / invited_here as f64);
+    assert!(page.contains("Response rate (RR1)"), "{page}");
+    assert!(
+        page.contains(&format!("<td>{invited_here}</td><td>1</td><td>{rate}</td>")),
+        "{rate}: {page}"
+    );
 }

@@ -326,6 +326,41 @@ impl Db {
         Ok(value)
     }
 
+    /// Responses of a survey through `channel`, per stratum (completed invitations for the
+    /// response rates).
+    pub async fn responses_per_stratum(
+        &self,
+        survey_id: &str,
+        channel: &str,
+    ) -> Result<Vec<(String, u64)>> {
+        let rows: Vec<(String, i64)> = match &self.backend {
+            Backend::Sqlite(p) => {
+                sqlx::query_as(
+                    "SELECT COALESCE(json_extract(metadata, '$.stratum'), ''), COUNT(*) \
+                     FROM responses WHERE survey_id = ?1 AND channel = ?2 GROUP BY 1",
+                )
+                .bind(survey_id)
+                .bind(channel)
+                .fetch_all(&p.reader)
+                .await?
+            }
+            Backend::Postgres(p) => {
+                sqlx::query_as(
+                    "SELECT COALESCE(metadata->>'stratum', ''), COUNT(*) FROM responses \
+                     WHERE survey_id = $1 AND channel = $2 GROUP BY 1",
+                )
+                .bind(survey_id)
+                .bind(channel)
+                .fetch_all(p.db_read().await)
+                .await?
+            }
+        };
+        Ok(rows
+            .into_iter()
+            .map(|(s, n)| (s, n.max(0) as u64))
+            .collect())
+    }
+
     /// Responses of a survey per (stratum, cluster) stamped with this interviewer code.
     pub async fn interviewer_counts(
         &self,

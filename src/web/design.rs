@@ -23,6 +23,14 @@ use super::views::layout::{self, Chrome};
 use super::views::{pages, staff as view};
 use super::visit::{CSRF_FIELD, Visitor};
 
+/// Completed / invited as a percentage with one decimal ("—" with nobody invited).
+fn response_rate(completed: u64, invited: u64) -> String {
+    if invited == 0 {
+        return "—".to_string();
+    }
+    format!("{:.1}%", 100.0 * completed as f64 / invited as f64)
+}
+
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/design", get(surveys))
@@ -79,6 +87,32 @@ async fn surveys(
             ]
         })
         .collect();
+    // Response rates of drawn samples (AAPOR RR1: completed / invited, per stratum).
+    let mut rates = Vec::new();
+    for s in catalog.public() {
+        let invited = state.db.invited_per_stratum(&s.id).await?;
+        if invited.is_empty() {
+            continue;
+        }
+        let done = state.db.responses_per_stratum(&s.id, "invitation").await?;
+        let rows: Vec<Vec<Markup>> = invited
+            .iter()
+            .map(|(stratum, n)| {
+                let c = done
+                    .iter()
+                    .find(|(d, _)| d == stratum)
+                    .map_or(0, |(_, c)| *c);
+                let rate = response_rate(c, *n);
+                vec![
+                    html! { bdi dir="ltr" { (stratum) } },
+                    html! { (i18n::digits(lang, &n.to_string())) },
+                    html! { (i18n::digits(lang, &c.to_string())) },
+                    html! { (i18n::digits(lang, &rate)) },
+                ]
+            })
+            .collect();
+        rates.push((s.title.get(lang).to_string(), rows));
+    }
     let csrf = visitor.csrf_token_now();
     let body = html! {
         p.body { (i18n::DESIGN_NOTE.get(lang)) }
@@ -94,6 +128,14 @@ async fn surveys(
                     li { code { (p.file.file_name().map(|f| f.to_string_lossy().into_owned()).unwrap_or_default()) ":" (p.line) } ": " (p.message) }
                 }
             }
+        }
+        @for (title, rows) in &rates {
+            h2.heading-m { (i18n::RESPONSE_RATES.get(lang)) " — " (title) }
+            (view::table(
+                i18n::RESPONSE_RATES.get(lang),
+                &[i18n::STRATUM.get(lang), i18n::INVITED.get(lang), i18n::COMPLETED.get(lang), i18n::RR1.get(lang)],
+                rows,
+            ))
         }
         (view::table(
             heading,

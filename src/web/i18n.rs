@@ -466,3 +466,10 @@ pub const INVITATION_USED_BODY: Ui = Ui::new(
     "كل دعوة تُستخدم مرة واحدة. إن كنت بدأت الإجابة على هذا الجهاز فافتح قائمة الاستبيانات وتابع من حيث توقفت.",
     "Each invitation works once. If you started answering on this device, open the list of surveys and carry on where you stopped.",
 );
+pub const RESPONSE_RATES: Ui = Ui::new(
+    "معدلات الاستجابة للعيّنة المسحوبة",
+    "Response rates of the drawn sample",
+);
+pub const INVITED: Ui = Ui::new("المدعوّون", "Invited");
+pub const COMPLETED: Ui = Ui::new("أكملوا", "Completed");
+pub const RR1: Ui = Ui::new("معدل الاستجابة (RR1)", "Response rate (RR1)");
