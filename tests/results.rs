@@ -456,6 +456,12 @@ async fn results_page_and_downloads_show_the_estimates() {
     );
     assert!(page.contains("<table") && page.contains("95% confidence interval"));
     assert!(!page.contains("style="), "the CSP forbids style attributes");
+    assert!(
+        page.contains(
+            "shared links, posters, kiosks and field interviews are a non-probability sample"
+        ),
+        "link responses are labelled non-probability"
+    );
 
     // The CSV download is `mizan estimate` on the export, byte for byte.
     let csv = client

@@ -473,3 +473,8 @@ pub const RESPONSE_RATES: Ui = Ui::new(
 pub const INVITED: Ui = Ui::new("المدعوّون", "Invited");
 pub const COMPLETED: Ui = Ui::new("أكملوا", "Completed");
 pub const RR1: Ui = Ui::new("معدل الاستجابة (RR1)", "Response rate (RR1)");
+/// How each channel's respondents were reached, said on every results page (AAPOR disclosure).
+pub const RESULTS_SAMPLING_NOTE: Ui = Ui::new(
+    "كيف جُمعت العيّنة: الإجابات عبر الروابط المشتركة والملصقات وشاشات الخدمة الذاتية والمقابلات الميدانية عيّنة غير احتمالية (يختار الناس المشاركة)؛ وحدها الإجابات عبر دعوات عيّنة مسحوبة عيّنة احتمالية. لا تصحّح الأوزان إلا ما تعرفه من خصائص السكان؛ افصل النتائج حسب قناة الإجابة للمقارنة.",
+    "How the sample was gathered: responses through shared links, posters, kiosks and field interviews are a non-probability sample (people choose to take part); only responses to the invitations of a drawn sample are a probability sample. Weighting corrects only for the population characteristics it knows; break the results down by channel to compare.",
+);

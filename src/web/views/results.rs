@@ -205,6 +205,7 @@ pub fn results(chrome: &Chrome, p: &ResultsPage) -> Markup {
                     None => (i18n::RESULTS_DESIGN_DEFAULT.get(lang)),
                 }
             }
+            p.body.sampling-note { (i18n::RESULTS_SAMPLING_NOTE.get(lang)) }
             form.inline-form method="get" {
                 div.form-group {
                     label.label for="domain" { (i18n::DOMAIN_LABEL.get(lang)) }
