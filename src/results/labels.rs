@@ -169,12 +169,14 @@ mod tests {
             ("link", "رابط مشترك", "Shared link"),
             ("kiosk", "شاشة الخدمة الذاتية (كشك)", "Kiosk"),
             ("interviewer", "مقابلة ميدانية", "Field interview"),
+            ("invitation", "دعوة ضمن عيّنة مسحوبة", "Invitation (drawn sample)"),
         ] {
             assert_eq!(domain_value(&s, "channel", code, &none), t(ar, en));
         }
+        // A channel without a label yet reads as its code rather than disappearing.
         assert_eq!(
-            domain_value(&s, "channel", "invitation", &none),
-            t("invitation", "invitation")
+            domain_value(&s, "channel", "sms-panel", &none),
+            t("sms-panel", "sms-panel")
         );
         let sites = SiteNames::from([(
             "Karrada station".to_string(),
