@@ -60,6 +60,8 @@ pub struct FrameUnit {
 /// A checked frame: unique ids, non-empty strata, positive sizes.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Frame {
+    /// The file's name, for messages.
+    pub file: String,
     pub units: Vec<FrameUnit>,
     pub has_cluster: bool,
     pub has_size: bool,
@@ -225,6 +227,7 @@ pub fn read_frame<R: Read>(file: &str, input: R) -> Result<Frame> {
         return Err(problems(errors));
     }
     Ok(Frame {
+        file: file.to_string(),
         units,
         has_cluster: cluster_col.is_some(),
         has_size: size_col.is_some(),
@@ -508,8 +511,8 @@ pub fn draw(frame: &Frame, design: &Design, seed: u64) -> Result<Draw> {
             for u in &frame.units {
                 if u.cluster.is_empty() {
                     errors.push(format!(
-                        "frame line {}: cluster is empty (a two-stage draw needs one on every row)",
-                        u.line
+                        "{} line {}: cluster is empty (a two-stage draw needs one on every row)",
+                        frame.file, u.line
                     ));
                 }
             }
@@ -602,8 +605,8 @@ fn two_stage(
             for u in units.iter().skip(1) {
                 if u.size != Some(first) {
                     errors.push(format!(
-                        "frame line {}: size of cluster {c:?} differs from line {} (a cluster has one measure of size)",
-                        u.line, units[0].line
+                        "{} line {}: size of cluster {c:?} differs from line {} (a cluster has one measure of size)",
+                        frame.file, u.line, units[0].line
                     ));
                 }
             }

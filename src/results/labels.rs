@@ -169,7 +169,11 @@ mod tests {
             ("link", "رابط مشترك", "Shared link"),
             ("kiosk", "شاشة الخدمة الذاتية (كشك)", "Kiosk"),
             ("interviewer", "مقابلة ميدانية", "Field interview"),
-            ("invitation", "دعوة ضمن عيّنة مسحوبة", "Invitation (drawn sample)"),
+            (
+                "invitation",
+                "دعوة ضمن عيّنة مسحوبة",
+                "Invitation (drawn sample)",
+            ),
         ] {
             assert_eq!(domain_value(&s, "channel", code, &none), t(ar, en));
         }

@@ -226,7 +226,7 @@ fn two_stage_errors_are_clear() {
     let mut d = design(2, Allocation::Equal);
     d.clusters_per_stratum = Some(3);
     let e = err(draw(&f, &d, 1));
-    assert!(e.contains("frame line 4: cluster is empty"), "{e}");
+    assert!(e.contains("frame.csv line 4: cluster is empty"), "{e}");
     let f = frame("unit_id,stratum,cluster,size\nu1,a,c1,5\nu2,a,c1,6\nu3,a,c2,1\n");
     let e = err(draw(&f, &d, 1));
     assert!(e.contains("fewer than its 3 clusters"), "{e}");
@@ -235,7 +235,7 @@ fn two_stage_errors_are_clear() {
         "{e}"
     );
     assert!(
-        e.contains("frame line 3: size of cluster \"c1\" differs from line 2"),
+        e.contains("frame.csv line 3: size of cluster \"c1\" differs from line 2"),
         "{e}"
     );
     let f = frame("unit_id,stratum\nu1,a\n");
