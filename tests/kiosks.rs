@@ -25,6 +25,14 @@ async fn server() -> TestServer {
 /// A browser enrolled with `path`, on the kiosk's start screen.
 async fn enrolled(server: &TestServer, path: &str) -> Browser {
     let mut b = Browser::new(server);
+    // The idle tests wait longer than the server keeps an idle connection (30 s): never reuse
+    // a connection the server may be closing at that moment (a reset, not a kiosk failure).
+    b.client = reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .pool_idle_timeout(std::time::Duration::from_secs(10))
+        .build()
+        .unwrap();
     let res = b.get(path).await;
     assert_eq!(res.status, StatusCode::SEE_OTHER, "enrolment: {}", res.body);
     assert_eq!(res.location(), Some("/kiosk"));
