@@ -67,6 +67,19 @@ class Nav {
     await this.question(kind);
     const m = await site.answerWithPointer(this.page, this.lang);
     const g = m.groups.find((x) => x.kind === kind);
+    if (kind === 'date' && g.ids) {
+      // A date is typed as a person types it into the day, month and year boxes.
+      const [y, mo, d] = value.split('-');
+      const parts = [[g.ids[0], d], [g.ids[1], mo], [g.ids[2], y]];
+      for (const [id, part] of parts) await this.page.fill(`#${site.cssId(id)}`, part);
+      await site.submit(this.page);
+      const problems = [];
+      for (const [id, part] of parts) {
+        const kept = await this.page.$eval(`#${site.cssId(id)}`, (el) => el.value);
+        if (kept !== part) problems.push(`the rejected part "${part}" was not kept in its box (shows "${kept}")`);
+      }
+      return problems;
+    }
     await this.page.fill(`#${site.cssId(g.firstId)}`, value);
     await site.submit(this.page);
     const kept = await this.page.$eval(`#${site.cssId(g.firstId)}`, (el) => el.value);

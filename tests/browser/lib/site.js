@@ -75,7 +75,10 @@ async function model(page) {
         if (seen.has(el.name)) continue;
         seen.add(el.name);
         const boxes = [...el.closest('.date-input').querySelectorAll('input')];
-        groups.push({ type: 'text', name: el.name, firstId: boxes[0].id, ids: boxes.map((b) => b.id), date: true, value: el.value });
+        // The value as one `YYYY-MM-DD` (boxes are day, month, year; digits made Western).
+        const western = (s) => s.replace(/[\u0660-\u0669]/g, (c) => String(c.charCodeAt(0) - 0x0660));
+        const [d, mo, y] = boxes.map((b) => western(b.value));
+        groups.push({ type: 'text', name: el.name, firstId: boxes[0].id, ids: boxes.map((b) => b.id), date: true, value: [y, mo, d].join('-') });
       } else {
         groups.push({
           type: el.tagName === 'TEXTAREA' ? 'textarea' : el.tagName === 'SELECT' ? 'select' : 'text',
