@@ -354,6 +354,13 @@ async fn the_log_keeps_no_enrolment_code_cookie_or_account_name() {
         .to_string();
     assert_eq!(token.len(), 64, "{kiosk_cookie}");
     client.get(format!("{base}/kiosk")).send().await.unwrap();
+    // An invitation link (a made-up token is enough: the path is what the log sees).
+    let invitation = "0123456789abcdef0123456789abcdef";
+    client
+        .get(format!("{base}/i/{invitation}"))
+        .send()
+        .await
+        .unwrap();
     // An admin acts on an account named in the path.
     let admin = analysts::browser();
     let form = admin

@@ -333,7 +333,11 @@ pub async fn interviewer_code(
     survey: &Survey,
     staff: &Staff,
 ) -> Result<String, Error> {
-    let secret = state.db.secret("interviewer-codes").await?;
+    // Made once per database and never changed: read it once, not on every interview.
+    let secret = state
+        .interviewer_key
+        .get_or_try_init(|| state.db.secret("interviewer-codes"))
+        .await?;
     Ok(crate::fieldwork::interviewer_code(
         &secret,
         &survey.wave,

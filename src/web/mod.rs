@@ -72,6 +72,8 @@ pub struct Inner {
     pub db: Db,
     /// Kiosks' answers in progress (memory only, see [`channel`]).
     pub desk: channel::Desk,
+    /// The key of interviewers' codes, read once from the database (it never changes).
+    pub interviewer_key: tokio::sync::OnceCell<Vec<u8>>,
 }
 
 impl AppState {
@@ -87,6 +89,7 @@ impl AppState {
             surveys_dir: dir,
             db,
             desk: channel::Desk::default(),
+            interviewer_key: tokio::sync::OnceCell::new(),
         }))
     }
 

@@ -48,11 +48,14 @@ pub fn layer(app: Router) -> Router {
     )
 }
 
-/// The request path as the log may keep it: the enrolment code of `/kiosk/enrol/{code}` and
-/// the account name of `/admin/users/{name}/…` become `…`.
+/// The request path as the log may keep it: the enrolment code of `/kiosk/enrol/{code}`, the
+/// invitation token of `/i/{token}` and the account name of `/admin/users/{name}/…` become `…`.
 pub fn loggable_path(path: &str) -> String {
     if path.starts_with("/kiosk/enrol/") {
         return "/kiosk/enrol/…".to_string();
+    }
+    if path.starts_with("/i/") {
+        return "/i/…".to_string();
     }
     if let Some(rest) = path.strip_prefix("/admin/users/") {
         return match rest.split_once('/') {
@@ -70,6 +73,7 @@ mod tests {
     #[test]
     fn secrets_and_names_in_paths_are_not_logged() {
         assert_eq!(loggable_path("/kiosk/enrol/3f9a0c"), "/kiosk/enrol/…");
+        assert_eq!(loggable_path("/i/0123456789abcdef0123456789abcdef"), "/i/…");
         assert_eq!(
             loggable_path("/admin/users/%D9%84%D9%8A%D9%84%D9%89/disable"),
             "/admin/users/…/disable"
