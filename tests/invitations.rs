@@ -69,10 +69,40 @@ async fn an_invitation_works_once_and_its_response_carries_the_design_not_the_pe
     assert!(link.starts_with("/i/"), "{link}");
     let token = link.trim_start_matches("/i/").to_string();
 
+    // A messaging app fetching the link for its preview (GETs, no cookies kept) uses nothing.
+    for _ in 0..3 {
+        let preview = Browser::new(&server).get(link).await;
+        assert_eq!(preview.status, StatusCode::OK, "{}", preview.body);
+    }
     let mut b = Browser::new(&server);
-    let opened = b.get(link).await;
+    let start = b.get(link).await;
+    assert_eq!(start.status, StatusCode::OK, "{}", start.body);
+    assert!(
+        start.body.contains("ابدأ الآن"),
+        "a start button: {}",
+        start.body
+    );
+    assert!(
+        start
+            .body
+            .contains(&format!(r#"<form method="post" action="{link}""#)),
+        "the start button posts: {}",
+        start.body
+    );
+    // Posting without the page's CSRF token (a cross-site form) opens nothing.
+    let forged = b.post_raw(link, &[("csrf", "x")]).await;
+    assert_eq!(forged.status, StatusCode::FORBIDDEN);
+    let csrf = start.csrf().expect("the start form carries the CSRF token");
+    let opened = b.post_raw(link, &[("csrf", csrf.as_str())]).await;
     assert_eq!(opened.status, StatusCode::SEE_OTHER, "{}", opened.body);
-    assert_eq!(opened.location(), Some("/s/citizen-security"));
+    assert!(
+        opened
+            .location()
+            .unwrap()
+            .starts_with("/s/citizen-security/p/"),
+        "{:?}",
+        opened.location()
+    );
     b.answer_all(WITH_CONTACT).await;
     assert_eq!(b.submit().await.status, StatusCode::SEE_OTHER);
 
@@ -80,6 +110,12 @@ async fn an_invitation_works_once_and_its_response_carries_the_design_not_the_pe
     for mut again in [Browser::new(&server), b] {
         let used = again.get(link).await;
         assert_eq!(used.status, StatusCode::GONE);
+        let reopened = again.post_raw(link, &[("csrf", csrf.as_str())]).await;
+        assert!(
+            matches!(reopened.status, StatusCode::GONE | StatusCode::FORBIDDEN),
+            "{}",
+            reopened.status
+        );
         assert!(
             used.body.contains("استُخدم رابط الدعوة هذا من قبل"),
             "{}",

@@ -105,6 +105,30 @@ impl Db {
         })
     }
 
+    /// An invitation's stamp and whether it is used, without using it (for the page a link
+    /// preview may fetch); `None` for an unknown token.
+    pub async fn peek_invitation(
+        &self,
+        token_hash: &[u8],
+    ) -> Result<Option<(InvitationStamp, bool)>> {
+        let sql = "SELECT survey_id, stratum, cluster, base_weight, opened FROM invitations \
+                   WHERE token_hash = $1";
+        let row: Option<(String, String, String, f64, bool)> =
+            on_primary!(self, |pool| sqlx::query_as(sql)
+                .bind(token_hash)
+                .fetch_optional(pool)
+                .await?);
+        Ok(row.map(|(survey_id, stratum, cluster, base_weight, used)| {
+            let stamp = InvitationStamp {
+                survey_id,
+                stratum,
+                cluster,
+                base_weight,
+            };
+            (stamp, used)
+        }))
+    }
+
     /// Invitations of a survey per stratum, by stratum (the denominators of response rates).
     pub async fn invited_per_stratum(&self, survey_id: &str) -> Result<Vec<(String, u64)>> {
         let sql = "SELECT stratum, COUNT(*) FROM invitations WHERE survey_id = $1 \

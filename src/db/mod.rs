@@ -37,6 +37,7 @@ macro_rules! on_primary {
 mod health;
 mod invitations;
 mod postgres;
+mod quotas;
 mod session;
 mod sqlite;
 mod staff;
@@ -50,6 +51,7 @@ use sha2::{Digest, Sha256};
 use crate::survey::{Answer, Answers, Lang};
 use crate::{Error, Result};
 
+pub use crate::survey::quota::QuotaPlace;
 pub use health::Fault;
 pub use invitations::{DrawRecord, InvitationOutcome, InvitationStamp, NewInvitation};
 pub use session::SessionStore;
@@ -76,6 +78,8 @@ pub enum Stored {
     New,
     /// The submission key was used before: the response is already stored.
     Duplicate,
+    /// A quota cell the response would take a place in is full: nothing was written.
+    QuotaFull,
 }
 
 /// A stored response as read back for export.
@@ -247,6 +251,19 @@ impl Db {
     /// inserting the row happen in one transaction: either both are written or neither, and of
     /// two concurrent requests with the same key exactly one stores a row.
     pub async fn store_response(&self, r: &NewResponse, submission_key: &str) -> Result<Stored> {
+        self.store_response_in_quotas(r, submission_key, Vec::new())
+            .await
+    }
+
+    /// [`Db::store_response`] that also takes one place in each of `places` (quota cells), in
+    /// the same transaction and only while each is below its limit: a response and its places
+    /// are written together or not at all ([`Stored::QuotaFull`]). A repeated key takes no place.
+    pub async fn store_response_in_quotas(
+        &self,
+        r: &NewResponse,
+        submission_key: &str,
+        places: Vec<QuotaPlace>,
+    ) -> Result<Stored> {
         let key_hash = hash_submission_key(submission_key);
         let id = uuid::Uuid::new_v4();
         let today = time::OffsetDateTime::now_utc().date();
@@ -263,6 +280,7 @@ impl Db {
             submitted_on: today,
             answers,
             key_hash,
+            places,
         };
         let stored = match &self.backend {
             Backend::Sqlite(p) => p.store_response(row).await,
@@ -421,6 +439,8 @@ struct ResponseRow {
     answers: String,
     /// SHA-256 of the submission key, claimed in the same transaction.
     key_hash: Vec<u8>,
+    /// Quota places taken in the same transaction.
+    places: Vec<QuotaPlace>,
 }
 
 /// `N` random bytes from the operating system's CSPRNG.

@@ -195,6 +195,14 @@ pub(super) async fn store_response(pool: &PgPool, row: &ResponseRow) -> Result<S
         tx.rollback().await?;
         return Ok(Stored::Duplicate);
     }
+    // A full cell rolls back the claim and every place taken before it. Concurrent submits
+    // into one cell wait on its row and re-check the limit on the committed count.
+    for place in &row.places {
+        if !super::quotas::take_place_postgres(&mut tx, &row.survey_id, place).await? {
+            tx.rollback().await?;
+            return Ok(Stored::QuotaFull);
+        }
+    }
     sqlx::query(
         "INSERT INTO responses \
          (id, survey_id, survey_version, lang, channel, source, metadata, submitted_on, answers) \

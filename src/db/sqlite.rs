@@ -379,6 +379,9 @@ async fn write_session(conn: &mut sqlx::SqliteConnection, s: &SessionRow) -> Res
 
 /// Claim the submission key and insert the response if the claim was new.
 async fn store_row(conn: &mut sqlx::SqliteConnection, row: &ResponseRow) -> Result<Stored> {
+    if !row.places.is_empty() {
+        return store_row_in_quotas(conn, row).await;
+    }
     let day = iso_day(row.submitted_on);
     // Claim and insert in one round trip to the connection's thread: the response is
     // inserted only when the claim inserted a row (`changes()` is the claim's row count).
@@ -410,6 +413,56 @@ async fn store_row(conn: &mut sqlx::SqliteConnection, row: &ResponseRow) -> Resu
             "storing a response wrote {n} rows instead of 2"
         ))),
     }
+}
+
+/// [`store_row`] for a response that takes quota places. Inside the batch's transaction, a
+/// savepoint makes the key claim, the places and the row one unit: a full cell undoes the
+/// claim and the places taken before it, and the other writes of the batch go on.
+async fn store_row_in_quotas(
+    conn: &mut sqlx::SqliteConnection,
+    row: &ResponseRow,
+) -> Result<Stored> {
+    use sqlx::Executor;
+    let day = iso_day(row.submitted_on);
+    conn.execute("SAVEPOINT quota_places").await?;
+    let claimed = sqlx::query(
+        "INSERT INTO submission_keys (key_hash, claimed_on) VALUES (?, ?) ON CONFLICT DO NOTHING",
+    )
+    .bind(&row.key_hash)
+    .bind(&day)
+    .execute(&mut *conn)
+    .await?
+    .rows_affected()
+        == 1;
+    if !claimed {
+        conn.execute("RELEASE quota_places").await?;
+        return Ok(Stored::Duplicate);
+    }
+    for place in &row.places {
+        if !super::quotas::take_place_sqlite(conn, &row.survey_id, place).await? {
+            conn.execute("ROLLBACK TO quota_places; RELEASE quota_places")
+                .await?;
+            return Ok(Stored::QuotaFull);
+        }
+    }
+    sqlx::query(
+        "INSERT INTO responses \
+         (id, survey_id, survey_version, lang, channel, source, metadata, submitted_on, answers) \
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    )
+    .bind(row.id.hyphenated().to_string())
+    .bind(&row.survey_id)
+    .bind(&row.survey_version)
+    .bind(row.lang)
+    .bind(&row.channel)
+    .bind(&row.source)
+    .bind(&row.metadata)
+    .bind(&day)
+    .bind(&row.answers)
+    .execute(&mut *conn)
+    .await?;
+    conn.execute("RELEASE quota_places").await?;
+    Ok(Stored::New)
 }
 
 pub(super) async fn count_responses(pools: &Pools, survey_id: &str) -> Result<u64> {

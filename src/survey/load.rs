@@ -10,6 +10,7 @@
 
 use super::condition::{self, Reference};
 use super::model::*;
+use super::quota::{self, NO_SOURCE, Quota, QuotaKey};
 use super::raw;
 use super::{Problem, Report};
 use sha2::{Digest, Sha256};
@@ -38,6 +39,11 @@ pub mod limits {
     pub const METADATA_FIELDS: usize = 20;
     pub const METADATA_VALUES: usize = 1000;
     pub const INDICES: usize = 20;
+    pub const QUOTAS: usize = 10;
+    /// Parts of one quota's cells (governorate × gender × age group × source).
+    pub const QUOTA_PARTS: usize = 4;
+    /// Largest number of places in one quota cell.
+    pub const QUOTA_LIMIT: i64 = 10_000_000;
     /// Points of a rating scale (`max - min + 1`): one row of radios a person can read.
     pub const RATING_POINTS: i64 = 21;
     /// Largest rating bound: every real rating (0–10, 1–5, 80–100) fits, and the values stay
@@ -538,6 +544,7 @@ impl Cx<'_> {
             sources: Vec::new(),
             pages: Vec::new(),
             indices: Vec::new(),
+            quotas: Vec::new(),
             path: self.path.to_path_buf(),
         };
         if !is_valid_slug(&survey.id) {
@@ -573,6 +580,7 @@ impl Cx<'_> {
         survey.sources = self.sources(&header.sources);
         survey.metadata = self.metadata(&header.metadata, &survey);
         survey.indices = self.indices(&header.indices, &survey);
+        survey.quotas = self.quotas(&header.quotas, &survey);
         Some(survey)
     }
 
@@ -1649,6 +1657,151 @@ impl Cx<'_> {
                 items,
                 min_items,
             });
+        }
+        out
+    }
+
+    fn quotas(&mut self, list: &[Spanned<raw::Quota>], survey: &Survey) -> Vec<Quota> {
+        let mut out: Vec<Quota> = Vec::new();
+        if list.len() > limits::QUOTAS {
+            self.err(
+                list[0].span(),
+                format!(
+                    "{} quotas declared; at most {} are allowed",
+                    list.len(),
+                    limits::QUOTAS
+                ),
+            );
+            return out;
+        }
+        for spanned in list {
+            let raw = spanned.get_ref();
+            let id = raw.id.get_ref().clone();
+            let q_id = shown(&id);
+            self.id(&raw.id, "quota id");
+            let mut ok = true;
+            if out.iter().any(|o| o.id == id) {
+                self.err(raw.id.span(), format!("duplicate quota id `{q_id}`"));
+                ok = false;
+            }
+            // What each part of a cell may be: the question's codes, or the source tags.
+            let mut by: Vec<QuotaKey> = Vec::new();
+            let mut codes: Vec<Vec<String>> = Vec::new();
+            match &raw.by {
+                None => ok = false,
+                Some(list)
+                    if list.get_ref().is_empty() || list.get_ref().len() > limits::QUOTA_PARTS =>
+                {
+                    self.err(
+                        list.span(),
+                        format!(
+                            "quota `{q_id}`: `by` names 1 to {} questions or \"source\"",
+                            limits::QUOTA_PARTS
+                        ),
+                    );
+                    ok = false;
+                }
+                Some(list) => {
+                    for part in list.get_ref() {
+                        let name = part.get_ref();
+                        let key = if name == "source" {
+                            let mut tags = survey.sources.clone();
+                            tags.push(NO_SOURCE.to_string());
+                            codes.push(tags);
+                            QuotaKey::Source
+                        } else {
+                            match survey.question(name) {
+                                Some(q)
+                                    if matches!(
+                                        q.kind,
+                                        QuestionKind::SingleChoice { .. }
+                                            | QuestionKind::Likert { .. }
+                                    ) =>
+                                {
+                                    codes
+                                        .push(q.choices().iter().map(|c| c.code.clone()).collect());
+                                    QuotaKey::Question(name.clone())
+                                }
+                                Some(q) => {
+                                    self.err(part.span(), format!("quota `{q_id}` is by `{}`, a {} question; quotas are by single-choice questions or \"source\"", shown(name), q.type_name()));
+                                    ok = false;
+                                    continue;
+                                }
+                                None => {
+                                    self.err(part.span(), format!("quota `{q_id}` is by `{}`, which is not a question of this survey (or \"source\")", shown(name)));
+                                    ok = false;
+                                    continue;
+                                }
+                            }
+                        };
+                        if by.contains(&key) {
+                            self.err(
+                                part.span(),
+                                format!("quota `{q_id}` names `{}` twice", shown(name)),
+                            );
+                            ok = false;
+                        }
+                        by.push(key);
+                    }
+                }
+            }
+            let limit = match &raw.limit {
+                Some(l) if (1..=limits::QUOTA_LIMIT).contains(l.get_ref()) => *l.get_ref() as u32,
+                Some(l) => {
+                    self.err(
+                        l.span(),
+                        format!(
+                            "quota `{q_id}`: `limit` must be a whole number from 1 to {}",
+                            limits::QUOTA_LIMIT
+                        ),
+                    );
+                    ok = false;
+                    0
+                }
+                None => {
+                    ok = false;
+                    0
+                }
+            };
+            let mut cell_limits = std::collections::BTreeMap::new();
+            for (cell, n) in &raw.limits {
+                let parts: Vec<&str> = cell.get_ref().split(quota::CELL_SEPARATOR).collect();
+                let known = parts.len() == codes.len()
+                    && parts
+                        .iter()
+                        .zip(&codes)
+                        .all(|(p, allowed)| allowed.iter().any(|c| c == p));
+                if ok && !known {
+                    let example: Vec<&str> = codes
+                        .iter()
+                        .filter_map(|c| c.first().map(String::as_str))
+                        .collect();
+                    self.err(cell.span(), format!(
+                        "quota `{q_id}`: `{}` is not a cell of this quota (a cell names one code of each of `by`, joined by `/`, e.g. \"{}\")",
+                        shown(cell.get_ref()), example.join("/")
+                    ));
+                    ok = false;
+                }
+                if !(0..=limits::QUOTA_LIMIT).contains(n.get_ref()) {
+                    self.err(
+                        n.span(),
+                        format!(
+                            "quota `{q_id}`: a cell's limit must be a whole number from 0 to {}",
+                            limits::QUOTA_LIMIT
+                        ),
+                    );
+                    ok = false;
+                }
+                cell_limits.insert(cell.get_ref().clone(), (*n.get_ref()).max(0) as u32);
+            }
+            if ok {
+                out.push(Quota {
+                    id,
+                    by,
+                    limit,
+                    limits: cell_limits,
+                });
+            }
         }
         out
     }

@@ -8,6 +8,7 @@ pub mod answers;
 pub mod condition;
 pub mod load;
 pub mod model;
+pub mod quota;
 mod raw;
 pub mod xlsform;
 

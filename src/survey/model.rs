@@ -82,6 +82,8 @@ pub struct Survey {
     pub pages: Vec<Page>,
     /// Composite indices (e.g. perceived security 0–100) for the statistics.
     pub indices: Vec<CompositeIndex>,
+    /// Places per cell (governorate × gender, source...); empty: no quotas.
+    pub quotas: Vec<super::quota::Quota>,
     /// Where the definition came from, for messages.
     pub path: std::path::PathBuf,
 }

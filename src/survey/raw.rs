@@ -26,7 +26,8 @@ pub type Problems = Vec<Problem>;
 
 /// The keys of the survey header (the top level, `pages` included).
 const HEADER_KEYS: &[&str] = &[
-    "id", "wave", "draft", "title", "intro", "sources", "metadata", "scales", "indices", "pages",
+    "id", "wave", "draft", "title", "intro", "sources", "metadata", "scales", "indices", "quotas",
+    "pages",
 ];
 const PAGE_KEYS: &[&str] = &["id", "title", "questions"];
 /// Keys every question may carry; the others depend on its type.
@@ -73,6 +74,7 @@ const ITEM_KEYS: &[&str] = &["id", "ar", "en"];
 const TEXT_KEYS: &[&str] = &["ar", "en"];
 const METADATA_KEYS: &[&str] = &["id", "label", "values"];
 const INDEX_KEYS: &[&str] = &["id", "label", "items", "min_items"];
+const QUOTA_KEYS: &[&str] = &["id", "by", "limit", "limits"];
 
 /// What a value is, for "expected …, found …".
 fn found(v: &DeValue<'_>) -> String {
@@ -427,6 +429,7 @@ pub struct Header {
     /// Named Likert scales shared by several questions (`scale = "agree5"`).
     pub scales: BTreeMap<String, Spanned<Vec<Spanned<Choice>>>>,
     pub indices: Vec<Spanned<Index>>,
+    pub quotas: Vec<Spanned<Quota>>,
 }
 
 impl Header {
@@ -488,6 +491,15 @@ impl Header {
             )
             .map(|s| s.into_inner())
             .unwrap_or_default();
+        let quotas = t
+            .array(
+                "quotas",
+                "an array of tables, written [[quotas]]",
+                p,
+                |i, v, p| Quota::read(i, v, p),
+            )
+            .map(|s| s.into_inner())
+            .unwrap_or_default();
         t.finish(HEADER_KEYS, HEADER_KEYS, p);
         Header {
             id,
@@ -499,7 +511,61 @@ impl Header {
             metadata,
             scales,
             indices,
+            quotas,
         }
+    }
+}
+
+pub struct Quota {
+    pub id: Spanned<String>,
+    pub by: Option<Spanned<Vec<Spanned<String>>>>,
+    pub limit: Option<Spanned<i64>>,
+    /// Cell name → its own limit (an integer; anything else is reported here).
+    pub limits: Vec<(Spanned<String>, Spanned<i64>)>,
+}
+
+impl Quota {
+    fn read(i: usize, v: Value<'_>, p: &mut Problems) -> Option<Spanned<Quota>> {
+        let span = v.span();
+        let what = named(&v, "quota", i);
+        let mut t = table(v, what.clone(), "a table, written [[quotas]]", p)?;
+        let id = t.string("id", p);
+        let id = t.require("id", id, p);
+        let by = t.strings("by", p);
+        let by = t.require("by", by, p);
+        let limit = t.integer("limit", p);
+        let limit = t.require("limit", limit, p);
+        let mut limits = Vec::new();
+        for (cell, v) in t
+            .entries(
+                "limits",
+                "a table of cell = whole number, e.g. { \"basra/female\" = 30 }",
+                p,
+            )
+            .unwrap_or_default()
+        {
+            match scalar(v.get_ref()) {
+                Some(toml::Value::Integer(n)) => limits.push((cell, Spanned::new(v.span(), n))),
+                _ => p.push(Problem {
+                    span: v.span(),
+                    message: format!(
+                        "{what}: wrong type for `limits.{}`: expected a whole number, found {}",
+                        shown(cell.get_ref()),
+                        found(v.get_ref())
+                    ),
+                }),
+            }
+        }
+        t.finish(QUOTA_KEYS, QUOTA_KEYS, p);
+        Some(Spanned::new(
+            span,
+            Quota {
+                id: id?,
+                by,
+                limit,
+                limits,
+            },
+        ))
     }
 }
 

@@ -97,6 +97,7 @@ const OTHER_RULES: &[Rule] = &[
     rule("GET", "/kiosk/enrol/{code}", ANYONE),
     // So is an invitation's token (one use).
     rule("GET", "/i/{token}", ANYONE),
+    rule("POST", "/i/{token}", ANYONE),
     // Kiosks.
     rule("GET", "/kiosk", KIOSK),
     rule("POST", "/kiosk/reset", KIOSK),

@@ -113,6 +113,45 @@ async fn surveys(
             .collect();
         rates.push((s.title.get(lang).to_string(), rows));
     }
+    // Quota progress: places taken per cell, in questionnaire order.
+    let mut quotas = Vec::new();
+    for s in catalog.public() {
+        if s.quotas.is_empty() {
+            continue;
+        }
+        let fills = state.db.quota_fills(&s.id).await?;
+        for q in &s.quotas {
+            let filled = |cell: &str| {
+                fills
+                    .iter()
+                    .find(|(id, c, _)| *id == q.id && c == cell)
+                    .map_or(0, |(.., n)| *n)
+            };
+            let cells = q.cells(s).unwrap_or_else(|| {
+                let mut seen: Vec<String> = fills
+                    .iter()
+                    .filter(|(id, ..)| *id == q.id)
+                    .map(|(_, c, _)| c.clone())
+                    .chain(q.limits.keys().cloned())
+                    .collect();
+                seen.sort();
+                seen.dedup();
+                seen
+            });
+            let rows: Vec<Vec<Markup>> = cells
+                .iter()
+                .map(|cell| {
+                    let (n, limit) = (filled(cell), q.limit_of(cell));
+                    vec![
+                        html! { (q.cell_label(s, cell, lang)) },
+                        html! { (i18n::digits(lang, &n.to_string())) },
+                        html! { (i18n::digits(lang, &limit.to_string())) },
+                    ]
+                })
+                .collect();
+            quotas.push((format!("{} — {}", s.title.get(lang), q.id), rows));
+        }
+    }
     let csrf = visitor.csrf_token_now();
     let body = html! {
         p.body { (i18n::DESIGN_NOTE.get(lang)) }
@@ -134,6 +173,14 @@ async fn surveys(
             (view::table(
                 i18n::RESPONSE_RATES.get(lang),
                 &[i18n::STRATUM.get(lang), i18n::INVITED.get(lang), i18n::COMPLETED.get(lang), i18n::RR1.get(lang)],
+                rows,
+            ))
+        }
+        @for (title, rows) in &quotas {
+            h2.heading-m { (i18n::QUOTAS.get(lang)) " — " (title) }
+            (view::table(
+                i18n::QUOTAS.get(lang),
+                &[i18n::QUOTA_CELL.get(lang), i18n::QUOTA_FILLED.get(lang), i18n::QUOTA_LIMIT.get(lang)],
                 rows,
             ))
         }

@@ -458,6 +458,15 @@ pub const INVITATION_NOT_VALID_BODY: Ui = Ui::new(
     "تحقّق من أنك كتبت الرابط كاملًا كما في الدعوة، أو امسح الرمز مرة أخرى.",
     "Check that the whole link was typed as in the invitation, or scan the code again.",
 );
+pub const QUOTA_FULL_TITLE: Ui = Ui::new("شكرًا لك", "Thank you");
+pub const QUOTA_FULL_BODY: Ui = Ui::new(
+    "لدينا ما يكفي من الإجابات من أشخاص مثلك في هذا الاستطلاع، فلا حاجة إلى أن تكمل. لم تُحفظ إجاباتك.",
+    "We already have enough answers from people like you for this survey, so you do not need to go on. Your answers have not been kept.",
+);
+pub const QUOTAS: Ui = Ui::new("الحصص", "Quotas");
+pub const QUOTA_CELL: Ui = Ui::new("الخانة", "Cell");
+pub const QUOTA_FILLED: Ui = Ui::new("المكتمل", "Completed");
+pub const QUOTA_LIMIT: Ui = Ui::new("المطلوب", "Limit");
 pub const INVITATION_USED_TITLE: Ui = Ui::new(
     "استُخدم رابط الدعوة هذا من قبل",
     "This invitation link has already been used",

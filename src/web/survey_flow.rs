@@ -135,7 +135,7 @@ impl SurveyPath {
     }
 }
 
-fn chrome<'a>(
+pub(super) fn chrome<'a>(
     lang: Lang,
     title: &'a str,
     switch: &'a str,
@@ -368,14 +368,21 @@ async fn show_page(
     r: Respondent,
     path: SurveyPath,
     RawQuery(query): RawQuery,
+    headers: axum::http::HeaderMap,
 ) -> Result<Response, Error> {
     let survey = path.survey(&state, &r)?;
     let survey = &*survey;
     let index = path.page_index(survey)?;
     let base = r.survey_href(survey);
-    let progress = r.progress(survey).await?;
+    let mut progress = r.progress(survey).await?;
     if answered_already(&r, &progress) {
         return Ok(Redirect::to(&format!("{base}/done")).into_response());
+    }
+    if progress.source.is_none() && matches!(r.channel, super::channel::Channel::Link) {
+        progress.source = source_from_cookie(survey, &headers);
+    }
+    if let Some(thanks) = screen_out_if_full(&state, &r, survey, &mut progress).await? {
+        return Ok(thanks);
     }
     if !page_has_visible(survey, index, &progress.answers) {
         // Everything on it is hidden by earlier answers: skip it.
@@ -487,7 +494,11 @@ async fn save_page(
             answers::prune_hidden(survey, &mut progress.answers);
             progress.drop_draft(&survey.pages[index].id);
             progress.done = false;
+            progress.screened_out = false;
             progress.survey_changed = false;
+            if let Some(thanks) = screen_out_if_full(&state, &r, survey, &mut progress).await? {
+                return Ok(thanks);
+            }
             r.save_progress(survey, &progress).await?;
             let to = if changing {
                 // Back to the check page, unless the change revealed questions still to answer.
@@ -628,7 +639,49 @@ fn summary_rows(survey: &Survey, base: &str, saved: &Answers, lang: Lang) -> Vec
 /// One response per browser session on a public link ([`super::submit_limit`]): once one is
 /// stored, the pages show the confirmation instead of a new form.
 fn answered_already(r: &Respondent, progress: &Progress) -> bool {
-    r.is_link() && !progress.submitted.is_empty()
+    r.is_link() && (!progress.submitted.is_empty() || progress.screened_out)
+}
+
+/// The quota places this person's answers take so far (none for a drawn sample's invitation:
+/// quotas would cut into a probability design).
+fn quota_places(survey: &Survey, progress: &Progress) -> Vec<crate::db::QuotaPlace> {
+    if survey.quotas.is_empty() || progress.invitation.is_some() {
+        return Vec::new();
+    }
+    crate::survey::quota::places(
+        &survey.quotas,
+        &progress.answers,
+        progress.source.as_deref(),
+    )
+}
+
+/// Screen the person out, as soon as their cell is known to be full: thanked, the answers
+/// forgotten, nothing stored. `Some`: the redirect to the thank-you page.
+async fn screen_out_if_full(
+    state: &AppState,
+    r: &Respondent,
+    survey: &Survey,
+    progress: &mut Progress,
+) -> Result<Option<Response>, Error> {
+    let places = quota_places(survey, progress);
+    if places.is_empty() || state.db.full_place(&survey.id, &places).await?.is_none() {
+        return Ok(None);
+    }
+    screen_out(r, survey, progress).await.map(Some)
+}
+
+async fn screen_out(
+    r: &Respondent,
+    survey: &Survey,
+    progress: &mut Progress,
+) -> Result<Response, Error> {
+    progress.answers.clear();
+    progress.drafts.clear();
+    progress.submission_key = None;
+    progress.screened_out = true;
+    progress.done = true;
+    r.save_progress(survey, progress).await?;
+    Ok(Redirect::to(&format!("{}/done", r.survey_href(survey))).into_response())
 }
 
 async fn submit(
@@ -677,6 +730,7 @@ async fn submit(
         }
         None => r.channel.name(),
     };
+    let places = quota_places(survey, &progress);
     let response = NewResponse {
         survey_id: survey.id.clone(),
         survey_version: survey.version.clone(),
@@ -689,8 +743,14 @@ async fn submit(
     progress.drafts.clear();
     // A designer's preview goes through every rule but is never stored.
     if !r.is_preview() {
-        match state.db.store_response(&response, &key).await? {
+        match state
+            .db
+            .store_response_in_quotas(&response, &key, places)
+            .await?
+        {
             Stored::New | Stored::Duplicate => {}
+            // Another person took the cell's last place first.
+            Stored::QuotaFull => return screen_out(&r, survey, &mut progress).await,
         }
     }
     progress.submission_key = None;
@@ -729,7 +789,9 @@ async fn done(
     let survey = &*survey;
     let base = r.survey_href(survey);
     let lang = r.visitor.lang;
-    let done = r.saved_progress(survey).await?.is_some_and(|p| p.done);
+    let saved = r.saved_progress(survey).await?;
+    let done = saved.as_ref().is_some_and(|p| p.done);
+    let screened_out = saved.as_ref().is_some_and(|p| p.screened_out);
     if !done {
         let to = if r.is_kiosk() {
             "/kiosk".to_string()
@@ -760,6 +822,7 @@ async fn done(
         &chrome(lang, &title, &switch, &css, kiosk.as_ref(), r.is_preview()),
         survey,
         &next,
+        screened_out,
     )
     .into_response())
 }

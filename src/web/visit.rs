@@ -71,6 +71,10 @@ pub struct Progress {
     /// with (never the token, which is not kept anywhere).
     #[serde(default)]
     pub invitation: Option<Invited>,
+    /// The person's answers put them in a full quota cell: thanked, nothing stored, and (on a
+    /// shared link) not asked again in this session.
+    #[serde(default)]
+    pub screened_out: bool,
 }
 
 /// The sampling stamp of an invitation (`db::InvitationStamp` without the survey).

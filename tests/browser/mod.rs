@@ -11,6 +11,7 @@ use crate::common::TestServer;
 
 pub const SURVEY: &str = "citizen-security";
 
+#[derive(Debug)]
 pub struct Page {
     pub status: StatusCode,
     pub headers: HeaderMap,

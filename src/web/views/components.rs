@@ -514,6 +514,18 @@ pub fn start_button(href: &str, text: &str) -> Markup {
     }
 }
 
+/// A start button that posts (it changes something on the server, e.g. opens an invitation).
+pub fn start_form(action: &str, csrf: &str, text: &str) -> Markup {
+    html! {
+        form method="post" action=(action) novalidate {
+            (hidden(crate::web::visit::CSRF_FIELD, csrf))
+            button.button.button-start type="submit" draggable="false" {
+                (text) " " span.arrow aria-hidden="true" { (PreEscaped("&#x2192;")) }
+            }
+        }
+    }
+}
+
 /// The hidden fields every POST form carries.
 pub fn hidden(name: &str, value: &str) -> Markup {
     html! { input type="hidden" name=(name) value=(value); }

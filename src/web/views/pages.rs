@@ -31,6 +31,18 @@ pub fn survey_list(chrome: &Chrome, surveys: &[&Survey]) -> Markup {
 }
 
 pub fn start(chrome: &Chrome, survey: &Survey, first_href: &str) -> Markup {
+    let button = components::start_button(first_href, i18n::START_NOW.get(chrome.lang));
+    start_with(chrome, survey, button)
+}
+
+/// The start page of a personal invitation: "Start now" is a POST, so a link preview that
+/// fetches the page (messaging apps do) does not use the invitation up.
+pub fn invitation_start(chrome: &Chrome, survey: &Survey, action: &str, csrf: &str) -> Markup {
+    let button = components::start_form(action, csrf, i18n::START_NOW.get(chrome.lang));
+    start_with(chrome, survey, button)
+}
+
+fn start_with(chrome: &Chrome, survey: &Survey, button: Markup) -> Markup {
     let lang = chrome.lang;
     let questions = survey.pages.iter().map(|p| p.questions.len()).sum();
     layout::page(
@@ -47,7 +59,7 @@ pub fn start(chrome: &Chrome, survey: &Survey, first_href: &str) -> Markup {
                 // Not on a kiosk: the page would leave the kiosk's frame and its idle timeout.
                 @if chrome.kiosk.is_none() { " " a href="/privacy" { (super::privacy::LINK.get(lang)) } }
             }
-            (components::start_button(first_href, i18n::START_NOW.get(lang)))
+            (button)
         },
     )
 }
@@ -166,12 +178,19 @@ pub enum DoneNext {
     Preview,
 }
 
-pub fn done(chrome: &Chrome, survey: &Survey, next: &DoneNext) -> Markup {
+/// `screened_out`: the person's answers put them in a full quota cell; nothing was stored.
+pub fn done(chrome: &Chrome, survey: &Survey, next: &DoneNext, screened_out: bool) -> Markup {
     let lang = chrome.lang;
     layout::page(
         chrome,
         html! {
-            @if matches!(next, DoneNext::Preview) {
+            @if screened_out {
+                div.panel {
+                    h1.panel-title { (i18n::QUOTA_FULL_TITLE.get(lang)) }
+                    p.panel-body { (survey.title.get(lang)) }
+                }
+                p.body { (i18n::QUOTA_FULL_BODY.get(lang)) }
+            } @else if matches!(next, DoneNext::Preview) {
                 h1.heading-l { (i18n::PREVIEW_NOTHING_STORED.get(lang)) }
                 p.body { (survey.title.get(lang)) }
             } @else {
