@@ -215,3 +215,135 @@ async fn an_invitation_works_once_and_its_response_carries_the_design_not_the_pe
         "{rate}: {page}"
     );
 }
+
+/// `mizan estimate` output rows as (variable, estimate).
+fn estimates(csv_text: &str) -> Vec<(String, f64)> {
+    let mut reader = csv::Reader::from_reader(csv_text.trim_start_matches('\u{feff}').as_bytes());
+    let headers = reader.headers().unwrap().clone();
+    let at = |name: &str| headers.iter().position(|h| h == name).unwrap();
+    let (var, est, domain) = (at("variable"), at("estimate"), at("domain"));
+    reader
+        .records()
+        .map(|r| r.unwrap())
+        .filter(|r| r[domain].is_empty())
+        .map(|r| (r[var].to_string(), r[est].parse().unwrap_or(f64::NAN)))
+        .collect()
+}
+
+#[tokio::test]
+async fn the_design_file_can_adjust_the_base_weights_for_nonresponse_within_strata() {
+    // The example survey with a design file beside it: base weights, strata, and the
+    // weighting-class adjustment by stratum, from the invitations in the database.
+    let surveys = tempfile::tempdir().unwrap();
+    std::fs::copy(
+        repo_path("surveys/citizen-security.toml"),
+        surveys.path().join("citizen-security.toml"),
+    )
+    .unwrap();
+    let design = "[design]\nweights = \"base_weight\"\nstrata = \"stratum\"\nlonely_psu = \"certainty\"\n\n\
+                  [nonresponse]\nby = \"stratum\"\n\n[reliability]\nmin_n = 1\n\n[[variable]]\nname = \"trust_police\"\ntype = \"mean\"\n";
+    std::fs::write(surveys.path().join("citizen-security.design.toml"), design).unwrap();
+    let server = TestServer::start_with(surveys.path()).await;
+    let dir = tempfile::tempdir().unwrap();
+    // 4 of 20 urban and 2 of 10 rural invited (base weight 5 each).
+    let rows = draw(&server, dir.path());
+    let link_in = |stratum: &str, nth: usize| {
+        rows.iter().filter(|r| r[1] == stratum).nth(nth).unwrap()[5].clone()
+    };
+    // One urban person answers trust 4; both rural people answer trust 2.
+    for (link, trust) in [
+        (link_in("urban", 0), "4"),
+        (link_in("rural", 0), "2"),
+        (link_in("rural", 1), "2"),
+    ] {
+        let mut b = Browser::new(&server);
+        let start = b.get(&link).await;
+        let csrf = start.csrf().unwrap();
+        assert_eq!(
+            b.post_raw(&link, &[("csrf", csrf.as_str())]).await.status,
+            StatusCode::SEE_OTHER
+        );
+        let answers: Vec<(&str, &str)> = WITH_CONTACT
+            .iter()
+            .map(|&(k, v)| {
+                if k == "trust_police" {
+                    (k, trust)
+                } else {
+                    (k, v)
+                }
+            })
+            .collect();
+        b.answer_all(&answers).await;
+        assert_eq!(b.submit().await.status, StatusCode::SEE_OTHER);
+    }
+    let estimate = |extra: &str| {
+        if !extra.is_empty() {
+            std::fs::write(surveys.path().join("citizen-security.design.toml"), extra).unwrap();
+        }
+        let (code, out, err) = mizan(
+            &[
+                "estimate",
+                "--survey",
+                "citizen-security",
+                "--surveys",
+                surveys.path().to_str().unwrap(),
+            ],
+            &[("DATABASE_URL", &server.database_url)],
+        );
+        assert_eq!(code, 0, "{err}");
+        estimates(&out)
+            .into_iter()
+            .find(|(v, _)| v == "trust_police")
+            .map(|(_, e)| e)
+            .unwrap()
+    };
+    // Adjusted: urban 5 × 4/1 = 20, rural 5 × 2/2 = 5 each → (4·20 + 2·10) / 30.
+    let adjusted = estimate("");
+    assert!((adjusted - 100.0 / 30.0).abs() < 1e-12, "{adjusted}");
+    // Without the adjustment: (4·5 + 2·10) / 15.
+    let plain = estimate(&design.replace("[nonresponse]\nby = \"stratum\"\n", ""));
+    assert!((plain - 40.0 / 15.0).abs() < 1e-12, "{plain}");
+
+    // On an exported file the invited numbers come from a CSV beside the design file, and a
+    // class with more respondents than invitations is refused with its name.
+    let data = dir.path().join("data.csv");
+    std::fs::write(&data, "stratum,base_weight,y\na,1,1\na,1,1\nb,1,0\nb,1,0\n").unwrap();
+    let design_file = dir.path().join("d.toml");
+    std::fs::write(
+        &design_file,
+        "[design]\nweights = \"base_weight\"\n[nonresponse]\nby = \"stratum\"\ninvited = \"invited.csv\"\n[reliability]\nmin_n = 1\n[[variable]]\nname = \"y\"\ntype = \"mean\"\n",
+    )
+    .unwrap();
+    let invited = dir.path().join("invited.csv");
+    std::fs::write(&invited, "stratum,invited\na,2\nb,6\n").unwrap();
+    let run = || {
+        mizan(
+            &[
+                "estimate",
+                "--data",
+                data.to_str().unwrap(),
+                "--design",
+                design_file.to_str().unwrap(),
+            ],
+            &[],
+        )
+    };
+    let (code, out, err) = run();
+    assert_eq!(code, 0, "{err}");
+    let y = estimates(&out)
+        .into_iter()
+        .find(|(v, _)| v == "y")
+        .unwrap()
+        .1;
+    assert!(
+        (y - 0.25).abs() < 1e-12,
+        "a: 2 of 2 answered (factor 1), b: 2 of 6 (factor 3): {y}"
+    );
+    std::fs::write(&invited, "stratum,invited\na,1\nb,6\n").unwrap();
+    let (code, _, err) = run();
+    assert_ne!(code, 0);
+    assert!(
+        err.contains("class `a` has 2 respondents but only 1 invitations"),
+        "{err}"
+    );
+}

@@ -6,6 +6,6 @@ CREATE TABLE quota_fills (
     survey_id TEXT NOT NULL,
     quota_id  TEXT NOT NULL,
     cell      TEXT NOT NULL,
-    filled    INTEGER NOT NULL DEFAULT 0 CHECK (filled >= 0),
+    filled    BIGINT NOT NULL DEFAULT 0 CHECK (filled >= 0),
     PRIMARY KEY (survey_id, quota_id, cell)
 );

@@ -18,6 +18,8 @@ pub struct DesignFile {
     pub design: DesignSpec,
     pub calibration: Option<CalibrationSpec>,
     pub trim: Option<TrimSpec>,
+    /// Weighting-class nonresponse adjustment of the base weights, before calibration.
+    pub nonresponse: Option<NonresponseSpec>,
     #[serde(default)]
     pub output: OutputSpec,
     #[serde(default)]
@@ -72,6 +74,21 @@ impl DesignSpec {
             .and_then(LonelyPsu::parse)
             .unwrap_or_default()
     }
+}
+
+/// `[nonresponse]`: each respondent's weight × invited ÷ responded within their class.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NonresponseSpec {
+    /// The weighting-class column, e.g. `stratum` (the invitation's stratum).
+    pub by: String,
+    /// CSV with the columns `<by>` and `invited`, relative to the design file. Without it, the
+    /// stored-data path (results pages, `estimate --survey`) counts the drawn sample's
+    /// invitations per stratum in the database.
+    pub invited: Option<String>,
+    /// Invited per class, filled in from the database when `invited` is absent.
+    #[serde(skip)]
+    pub invited_counts: Option<Vec<(String, u64)>>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -226,6 +243,9 @@ impl DesignFile {
         let d = &self.design;
         for c in [&d.weights, &d.strata, &d.cluster].into_iter().flatten() {
             add(c);
+        }
+        if let Some(nr) = &self.nonresponse {
+            add(&nr.by);
         }
         if let Some(cal) = &self.calibration {
             for m in &cal.margins {
@@ -518,6 +538,53 @@ fn margin_columns(
     ))
 }
 
+/// The `[nonresponse]` factor of every row: invited ÷ responded within its class.
+fn nonresponse_factors(
+    table: &Table,
+    nr: &NonresponseSpec,
+    design_path: &Path,
+    base_dir: &Path,
+) -> Result<Vec<f64>> {
+    let classes = table.required_codes(&nr.by)?;
+    let (_, labels) = table.column(&nr.by)?.dictionary();
+    let counts: Vec<(String, f64)> = match (&nr.invited, &nr.invited_counts) {
+        (Some(file), _) => {
+            let path = base_dir.join(file);
+            let t = Table::read(&path, &[])?;
+            let class = t.required_codes(&nr.by)?;
+            let (_, names) = t.column(&nr.by)?.dictionary();
+            let invited = t.required_numeric("invited")?;
+            class
+                .iter()
+                .zip(invited)
+                .map(|(&c, n)| (ascii_label(&names[c as usize]), n))
+                .collect()
+        }
+        (None, Some(counts)) => counts
+            .iter()
+            .map(|(c, n)| (ascii_label(c), *n as f64))
+            .collect(),
+        (None, None) => {
+            return Err(Error::Stats(format!(
+                "{}: [nonresponse] needs `invited = \"FILE.csv\"` (columns `{}` and `invited`) when the data is a file",
+                design_path.display(),
+                nr.by
+            )));
+        }
+    };
+    let invited: Vec<Option<f64>> = labels
+        .iter()
+        .map(|l| {
+            let l = ascii_label(l);
+            counts.iter().find(|(c, _)| *c == l).map(|(_, n)| *n)
+        })
+        .collect();
+    crate::stats::nonresponse::class_factors(&classes, &invited, labels).map_err(|e| match e {
+        Error::Stats(m) => Error::Stats(format!("{}: {m}", design_path.display())),
+        other => other,
+    })
+}
+
 /// The design the file describes, on this table: weights, strata, clusters, then replicates,
 /// calibration and trimming in that order (as R's `as.svrepdesign`, `rake`, `trimWeights`).
 /// `design_path` is for messages; target files are relative to `base_dir`.
@@ -529,10 +596,16 @@ pub fn build_design(
 ) -> Result<Design> {
     check_variables(table, file)?;
     let spec = &file.design;
-    let weights = match &spec.weights {
+    let mut weights = match &spec.weights {
         Some(w) => table.required_numeric(w)?,
         None => vec![1.0; table.rows()],
     };
+    if let Some(nr) = &file.nonresponse {
+        let factors = nonresponse_factors(table, nr, design_path, base_dir)?;
+        for (w, f) in weights.iter_mut().zip(factors) {
+            *w *= f;
+        }
+    }
     let strata = spec
         .strata
         .as_deref()

@@ -46,7 +46,7 @@ pub(super) async fn take_place_postgres(
         .bind(survey_id)
         .bind(&place.quota_id)
         .bind(&place.cell)
-        .bind(i32::try_from(place.limit).unwrap_or(i32::MAX))
+        .bind(i64::from(place.limit))
         .execute(&mut **tx)
         .await?
         .rows_affected();

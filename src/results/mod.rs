@@ -302,7 +302,11 @@ pub async fn estimate_survey(db: &Db, survey: &Survey, design: &SurveyDesign) ->
         let line = crate::analysis::filter::methodology(table.rows(), total, &reports);
         tracing::info!(survey = %survey.id, "{line}");
     }
-    let file = design.file.clone();
+    let mut file = design.file.clone();
+    if let Some(nr) = file.nonresponse.as_mut().filter(|nr| nr.invited.is_none()) {
+        // The drawn sample's invitations per stratum, from the database.
+        nr.invited_counts = Some(db.invited_per_stratum(&survey.id).await?);
+    }
     let (source, base) = (design.source(survey), design.base_dir(survey));
     tokio::task::spawn_blocking(move || estimate_table(&table, &file, &source, &base))
         .await

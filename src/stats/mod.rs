@@ -33,6 +33,7 @@ pub mod distributions;
 pub mod domain;
 pub mod estimate;
 pub mod interval;
+pub mod nonresponse;
 pub mod quantile;
 pub mod ratio;
 pub mod reliability;
