@@ -605,6 +605,9 @@ async function clearScenario(browser, base, shots) {
     await Promise.all([page.waitForNavigation({ waitUntil: 'load' }), page.click(clear)]);
     const st = await site.state(page);
     if (!st.start) problems.push(`after "clear my answers" the page is "${st.title}", not the survey's start page`);
+    const notice = await page.$eval('main .notice[role=status]', (n) => n.textContent.trim()).catch(() => '');
+    if (!notice.includes('مُسحت إجاباتك')) problems.push(`after "clear my answers" the start page does not say the answers were cleared ("${notice}")`);
+    problems.push(...(await a11y(page, 'start page after clearing')));
     await take('clear-after');
     // Person B, on the same phone: the screen A left, Back as far as it goes, A's URLs
     // (and reloaded), "Start now", check answers. Nothing of A's, and the first page is page 1.

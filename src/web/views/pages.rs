@@ -30,12 +30,16 @@ pub fn survey_list(chrome: &Chrome, surveys: &[&Survey]) -> Markup {
     )
 }
 
-pub fn start(chrome: &Chrome, survey: &Survey, first_href: &str) -> Markup {
+/// `cleared`: the person has just pressed "clear my answers" (the page says it worked).
+pub fn start(chrome: &Chrome, survey: &Survey, first_href: &str, cleared: bool) -> Markup {
     let lang = chrome.lang;
     let questions = survey.pages.iter().map(|p| p.questions.len()).sum();
     layout::page(
         chrome,
         html! {
+            @if cleared {
+                div.notice role="status" { p.body { (i18n::ANSWERS_CLEARED.get(lang)) } }
+            }
             h1.heading-l { (survey.title.get(lang)) }
             @for para in survey.intro.get(lang).split("\n\n") {
                 p.body { (para) }
@@ -90,8 +94,11 @@ pub fn question(chrome: &Chrome, q: &QuestionPage) -> Markup {
                 div.notice role="status" { p.body { (i18n::SURVEY_CHANGED.get(lang)) } }
             }
             (components::progress(q.page_number, q.page_count, lang))
-            // On a kiosk the browser must not offer the next person what the previous one typed.
-            form id=(PAGE_FORM) method="post" novalidate autocomplete=[chrome.kiosk.map(|_| "off")] {
+            // On a shared phone or kiosk the browser must not offer the next person what the
+            // previous one entered: without `autocomplete="off"` it puts the fields of a page
+            // reached with Back as they were, even after "clear my answers". The server shows
+            // the saved answers anyway.
+            form id=(PAGE_FORM) method="post" novalidate autocomplete="off" {
                 (components::hidden(crate::web::visit::CSRF_FIELD, q.csrf))
                 @if q.changing { (components::hidden("change", "1")) }
                 (q.form.fields())
