@@ -238,7 +238,28 @@ async fn clear_my_answers_leaves_nothing_for_the_next_person_on_a_shared_phone()
     assert!(page.body.contains("امسح إجاباتي"));
     let cleared = b.post("/s/citizen-security/clear", &[]).await;
     assert_eq!(cleared.status, StatusCode::SEE_OTHER);
-    assert_eq!(cleared.location(), Some("/s/citizen-security"));
+    assert_eq!(cleared.location(), Some("/s/citizen-security?cleared=1"));
+    // The start page says it worked (a status message), in the person's language; the plain
+    // start page does not.
+    let start = b.get("/s/citizen-security?cleared=1").await;
+    assert!(
+        start
+            .body
+            .contains(r#"<div class="notice" role="status"><p class="body">مُسحت إجاباتك"#),
+        "{}",
+        start.body
+    );
+    assert!(
+        !b.get("/s/citizen-security")
+            .await
+            .body
+            .contains("مُسحت إجاباتك")
+    );
+    let en = b.get("/s/citizen-security?cleared=1&lang=en").await;
+    assert!(
+        en.body
+            .contains("Your answers were cleared from this device")
+    );
     assert!(
         !b.get("/s/citizen-security/p/1")
             .await

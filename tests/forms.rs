@@ -473,7 +473,7 @@ async fn question_pages_follow_the_form_patterns() {
     );
     assert!(
         p2.body
-            .contains(r#"<form id="answers" method="post" novalidate>"#)
+            .contains(r#"<form id="answers" method="post" novalidate autocomplete="off">"#)
     );
     assert!(!p2.body.contains("required"));
     // A page with several questions: one h1 (the page title), a legend per group, hints
@@ -759,10 +759,11 @@ async fn the_language_switch_keeps_what_is_entered_on_the_page() {
         .await;
     let p6 = b.get(res.location().unwrap()).await;
     assert_eq!(p6.input_value("wait_minutes").as_deref(), Some("12abc"));
-    // The date's three boxes too, each as typed (a month of 13 included).
+    // The date's three boxes too, each as typed (a month of 13 included), in the digits of
+    // the page's language.
     assert_eq!(
         ["last_visit", "last_visit-month", "last_visit-year"].map(|id| p6.input_value(id)),
-        [Some("١٥".into()), Some("13".into()), Some("2026".into())]
+        [Some("15".into()), Some("13".into()), Some("2026".into())]
     );
     assert!(p6.error_links().is_empty());
     // Continuing validates as usual; once saved, the page shows the saved answers.
@@ -823,6 +824,75 @@ async fn the_language_switch_keeps_what_is_entered_on_the_page() {
     let start = b.get(&format!("/s/{SURVEY}")).await;
     assert!(start.body.contains(r#"<a class="lang-switch" href="#));
     assert_eq!(stored(&server).await.len(), 0);
+}
+
+/// Issue 13 item 5: `٣٥` typed on an Arabic page and the switch pressed: the English page
+/// shows 35 (and the date 15 3 2026), and back in Arabic ٣٥ again, as Back shows saved ones.
+/// What is not a number is left as typed.
+#[tokio::test]
+async fn a_switched_page_shows_typed_numbers_in_the_digits_of_its_language() {
+    let server = TestServer::start().await;
+    let mut b = contact_session(&server, "ar").await;
+    for n in 4..=5 {
+        b.post(&page(n), WITH_CONTACT).await;
+    }
+    let typed = [
+        ("last_visit", "١٥"),
+        ("last_visit", "٣"),
+        ("last_visit", "٢٠٢٦"),
+        ("wait_minutes", "٣٥"),
+    ];
+    let res = b
+        .post(&format!("/s/{SURVEY}/p/6/switch?lang=en"), &typed)
+        .await;
+    let en = b.get(res.location().unwrap()).await;
+    assert!(en.body.contains(r#"<html lang="en" dir="ltr">"#));
+    assert_eq!(en.input_value("wait_minutes").as_deref(), Some("35"));
+    assert_eq!(
+        ["last_visit", "last_visit-month", "last_visit-year"].map(|id| en.input_value(id)),
+        [Some("15".into()), Some("3".into()), Some("2026".into())]
+    );
+    // Back to Arabic with Western digits posted (what the English page showed): Arabic digits.
+    let res = b
+        .post(
+            &format!("/s/{SURVEY}/p/6/switch?lang=ar"),
+            &[
+                ("last_visit", "15"),
+                ("last_visit", "3"),
+                ("last_visit", "2026"),
+                ("wait_minutes", "1,200"),
+            ],
+        )
+        .await;
+    let ar = b.get(res.location().unwrap()).await;
+    assert_eq!(ar.input_value("wait_minutes").as_deref(), Some("١,٢٠٠"));
+    assert_eq!(ar.input_value("last_visit").as_deref(), Some("١٥"));
+    // Not a number: as typed.
+    let res = b
+        .post(
+            &format!("/s/{SURVEY}/p/6/switch?lang=en"),
+            &[("wait_minutes", "٣٥ دقيقة")],
+        )
+        .await;
+    let en = b.get(res.location().unwrap()).await;
+    assert_eq!(en.input_value("wait_minutes").as_deref(), Some("٣٥ دقيقة"));
+}
+
+/// Issue 13 item 8: after "clear my answers" the browser must not put the previous person's
+/// entries back into a page reached with Back (Chromium restores a form's fields from history
+/// unless the form says `autocomplete="off"`; the browser suite's citizen-clear shows it).
+#[tokio::test]
+async fn question_forms_ask_the_browser_not_to_restore_entries_from_history() {
+    let server = TestServer::start().await;
+    let mut b = Browser::new(&server);
+    b.get(&format!("/s/{SURVEY}")).await;
+    let p1 = b.get(&page(1)).await;
+    assert!(
+        p1.body
+            .contains(r#"<form id="answers" method="post" novalidate autocomplete="off">"#),
+        "{}",
+        p1.body
+    );
 }
 
 /// The `<input …>` tag with this id.

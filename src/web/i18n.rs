@@ -440,6 +440,11 @@ pub const SURVEY_CHANGED: Ui = Ui::new(
     "This survey was updated while you were answering. We kept your answers to the questions that did not change; please answer the questions shown.",
 );
 pub const CLEAR_ANSWERS: Ui = Ui::new("امسح إجاباتي", "Clear my answers");
+/// On the start page after "clear my answers": it worked, and the phone can be handed on.
+pub const ANSWERS_CLEARED: Ui = Ui::new(
+    "مُسحت إجاباتك من هذا الجهاز. يمكن لشخص آخر أن يبدأ الاستبيان من جديد.",
+    "Your answers were cleared from this device. Someone else can now start the survey afresh.",
+);
 pub const CLEAR_ANSWERS_HINT: Ui = Ui::new(
     "على جهاز مشترك: يمسح كل ما أدخلته في هذا الاستبيان على هذا الجهاز. لم يُرسل شيء بعد.",
     "On a shared device: removes everything you entered in this survey on this device. Nothing has been sent yet.",

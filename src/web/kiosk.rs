@@ -174,7 +174,7 @@ pub fn start_screen(
         preview: false,
     };
     Ok(with_cookies(
-        pages::start(&chrome, survey, &first).into_response(),
+        pages::start(&chrome, survey, &first, false).into_response(),
         cookies,
     ))
 }

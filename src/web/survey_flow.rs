@@ -188,6 +188,9 @@ async fn start(
                 .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
         })
         .and_then(|tag| visitor.cookie_header(SOURCE_COOKIE, &format!("{}.{tag}", survey.id)));
+    let cleared = query_pairs(query.as_deref())
+        .iter()
+        .any(|(k, v)| k == "cleared" && v == "1");
     let first = first_href(survey, &base);
     let title = pages::title(lang, survey.title.get(lang), None, false);
     let switch = layout::switch_href(&base, &[], lang);
@@ -196,6 +199,7 @@ async fn start(
         &chrome(lang, &title, &switch, &css, None, r.is_preview()),
         survey,
         &first,
+        cleared,
     )
     .into_response();
     if let Some(cookie) = source_cookie {
@@ -393,11 +397,16 @@ async fn show_page(
     let mut filled = question::filled_from_answers(survey, &progress.answers, r.visitor.lang);
     let page = &survey.pages[index];
     if let Some(draft) = progress.draft(&page.id) {
-        // Entered before a language switch and not saved yet: shown as entered.
+        // Entered before a language switch and not saved yet: shown as entered (numbers and
+        // dates in the digits of the page's language).
         for key in page_keys(page) {
             filled.remove(key);
         }
-        filled.extend(question::filled_from_posted(&draft.entries));
+        filled.extend(question::filled_from_draft(
+            survey,
+            &draft.entries,
+            r.visitor.lang,
+        ));
     }
     let changing = is_changing(query.as_deref(), None);
     render_page(survey, index, &r, &progress, &filled, Vec::new(), changing).await
@@ -775,7 +784,7 @@ async fn clear(
     let to = if r.is_kiosk() {
         "/kiosk".to_string()
     } else {
-        r.survey_href(&survey)
+        format!("{}?cleared=1", r.survey_href(&survey))
     };
     Ok(Redirect::to(&to).into_response())
 }

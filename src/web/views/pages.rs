@@ -30,24 +30,28 @@ pub fn survey_list(chrome: &Chrome, surveys: &[&Survey]) -> Markup {
     )
 }
 
-pub fn start(chrome: &Chrome, survey: &Survey, first_href: &str) -> Markup {
+/// `cleared`: the person has just pressed "clear my answers" (the page says it worked).
+pub fn start(chrome: &Chrome, survey: &Survey, first_href: &str, cleared: bool) -> Markup {
     let button = components::start_button(first_href, i18n::START_NOW.get(chrome.lang));
-    start_with(chrome, survey, button)
+    start_with(chrome, survey, button, cleared)
 }
 
 /// The start page of a personal invitation: "Start now" is a POST, so a link preview that
 /// fetches the page (messaging apps do) does not use the invitation up.
 pub fn invitation_start(chrome: &Chrome, survey: &Survey, action: &str, csrf: &str) -> Markup {
     let button = components::start_form(action, csrf, i18n::START_NOW.get(chrome.lang));
-    start_with(chrome, survey, button)
+    start_with(chrome, survey, button, false)
 }
 
-fn start_with(chrome: &Chrome, survey: &Survey, button: Markup) -> Markup {
+fn start_with(chrome: &Chrome, survey: &Survey, button: Markup, cleared: bool) -> Markup {
     let lang = chrome.lang;
     let questions = survey.pages.iter().map(|p| p.questions.len()).sum();
     layout::page(
         chrome,
         html! {
+            @if cleared {
+                div.notice role="status" { p.body { (i18n::ANSWERS_CLEARED.get(lang)) } }
+            }
             h1.heading-l { (survey.title.get(lang)) }
             @for para in survey.intro.get(lang).split("\n\n") {
                 p.body { (para) }
@@ -102,8 +106,11 @@ pub fn question(chrome: &Chrome, q: &QuestionPage) -> Markup {
                 div.notice role="status" { p.body { (i18n::SURVEY_CHANGED.get(lang)) } }
             }
             (components::progress(q.page_number, q.page_count, lang))
-            // On a kiosk the browser must not offer the next person what the previous one typed.
-            form id=(PAGE_FORM) method="post" novalidate autocomplete=[chrome.kiosk.map(|_| "off")] {
+            // On a shared phone or kiosk the browser must not offer the next person what the
+            // previous one entered: without `autocomplete="off"` it puts the fields of a page
+            // reached with Back as they were, even after "clear my answers". The server shows
+            // the saved answers anyway.
+            form id=(PAGE_FORM) method="post" novalidate autocomplete="off" {
                 (components::hidden(crate::web::visit::CSRF_FIELD, q.csrf))
                 @if q.changing { (components::hidden("change", "1")) }
                 (q.form.fields())

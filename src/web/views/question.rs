@@ -47,6 +47,51 @@ pub fn filled_from_posted(posted: &[(String, String)]) -> Filled {
     filled
 }
 
+/// Field values entered before a language switch (not saved): as entered, except that
+/// numbers and dates are shown in the digits of the page's language like saved ones (`٣٥`
+/// typed on the Arabic page reads `35` on the English one). An entry with anything but digits
+/// and number punctuation in it (`12abc`) is left exactly as typed.
+pub fn filled_from_draft(survey: &Survey, entries: &[(String, String)], lang: Lang) -> Filled {
+    let mut filled = filled_from_posted(entries);
+    for (key, values) in filled.iter_mut() {
+        let numeric = matches!(
+            survey.question_of(key).map(|q| &q.kind),
+            Some(QuestionKind::Number { .. } | QuestionKind::Date { .. })
+        );
+        if numeric {
+            for v in values.iter_mut().filter(|v| only_digits_and_punctuation(v)) {
+                *v = in_digits_of(lang, v);
+            }
+        }
+    }
+    filled
+}
+
+fn only_digits_and_punctuation(s: &str) -> bool {
+    s.chars().any(|c| c.is_numeric())
+        && s.chars().all(|c| {
+            c.is_ascii_digit()
+                || ('\u{0660}'..='\u{0669}').contains(&c)
+                || ('\u{06F0}'..='\u{06F9}').contains(&c)
+                || " ,.-/\u{066B}\u{066C}\u{060C}".contains(c)
+        })
+}
+
+/// The digits of `s` in those of `lang` (Western or Arabic-Indic), everything else unchanged.
+fn in_digits_of(lang: Lang, s: &str) -> String {
+    let western = answers::normalise_digits(s);
+    match lang {
+        Lang::En => western,
+        Lang::Ar => western
+            .chars()
+            .map(|c| match c {
+                '0'..='9' => char::from_u32(0x0660 + (c as u32 - '0' as u32)).unwrap_or(c),
+                _ => c,
+            })
+            .collect(),
+    }
+}
+
 /// `3` rather than `3.0`; decimals as Rust prints them (shortest exact form).
 pub fn format_number(n: f64) -> String {
     if n.fract() == 0.0 && n.abs() < 1e15 {

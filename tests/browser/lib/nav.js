@@ -164,7 +164,11 @@ class Nav {
       if (!now) problems.push(`after the switch, field ${g.name} is gone`);
       else if (g.type === 'radio' || g.type === 'checkbox') {
         if (!now.checked.includes(was.value)) problems.push(`after the switch, unsaved ${g.name}=${was.value} is no longer chosen`);
-      } else if (now.value !== was) problems.push(`after the switch, unsaved ${g.name} shows "${now.value}", not "${was}"`);
+      } else {
+        // A number comes back in the digits of the page's language (٣٠ typed, 30 in English).
+        const want = g.kind === 'number' ? site.localDigits(was.replace(/[\u0660-\u0669]/g, (c) => String(c.charCodeAt(0) - 0x0660)), this.lang) : was;
+        if (now.value !== want) problems.push(`after the switch, unsaved ${g.name} shows "${now.value}", not "${want}"`);
+      }
     }
     const text = after.groups.find((g) => g.type === 'text');
     if (!text) return [...problems, 'no text field on the number page'];
