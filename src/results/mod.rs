@@ -13,7 +13,11 @@
 //! and the survey's composite indices, with every non-substantive code treated as missing.
 
 pub mod labels;
+pub mod downloads;
+pub mod methodology;
 pub mod publish;
+pub mod reproduce;
+pub mod workbook;
 pub mod xlsx;
 
 use std::path::{Path, PathBuf};
