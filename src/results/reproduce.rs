@@ -301,6 +301,12 @@ pub fn script(survey: &Survey, design: &SurveyDesign, wave: &str, microdata: &st
         ));
     }
     w(&mut s, "tci <- function(est, se, df) est + c(-1, 1) * qt(1 - (1 - level) / 2, df) * se");
+    w(&mut s, "# The scope's rows of the design with y; the other rows keep the design's structure but");
+    w(&mut s, "# weigh nothing (R's domain estimation), and their y is set to 0, not NA.");
+    w(&mut s, "within <- function(y, k) { dk <- des; dk$variables$mizan_y <- ifelse(k, y, 0); dk[k, ] }");
+    w(&mut s, "# svyciprop's logit interval through confint.svyglm rounds its level to 1 when df is 1");
+    w(&mut s, "# (an infinite interval): the same interval from its own estimate and SE, with t(df).");
+    w(&mut s, &format!("fix_ci <- function(p, df, method) {{ ci <- as.numeric(attr(p, \"ci\")); if (method == \"logit\" && !all(is.finite(ci))) {{\n  e <- coef(p)[[1]]; s <- SE(p)[[1]] / (e * (1 - e))\n  ci <- plogis(qlogis(e) + c(-1, 1) * qt(1 - (1 - level) / 2, df) * s) }}; ci }}"));
     for (name, kind, col) in &vars {
         let method = f
             .variables
@@ -312,15 +318,15 @@ pub fn script(survey: &Survey, design: &SurveyDesign, wave: &str, microdata: &st
         let n = r_str(name);
         match kind.as_str() {
             "mean" => w(&mut s, &format!(
-                "for (sc in scopes) {{ k <- sc$keep & !is.na(d${col}); if (sum(k) == 0) next\n  m <- svymean(~{col}, des[k, ]); e <- coef(m)[[1]]; se <- SE(m)[[1]]\n  row({n}, \"\", sc$domain, sc$value, sum(k), e, se, tci(e, se, df_all)) }}"
+                "for (sc in scopes) {{ k <- sc$keep & !is.na(d${col}); if (sum(k) == 0) next\n  m <- svymean(~mizan_y, within(d${col}, k)); e <- coef(m)[[1]]; se <- SE(m)[[1]]\n  row({n}, \"\", sc$domain, sc$value, sum(k), e, se, tci(e, se, df_all)) }}"
             )),
             "proportion" => w(&mut s, &format!(
-                "for (sc in scopes) {{ k <- sc$keep & !is.na(d${col}); if (sum(k) == 0) next\n  p <- svyciprop(~{col}, des[k, ], method = {m}, level = level, df = sc$df)\n  row({n}, {cat}, sc$domain, sc$value, sum(k), coef(p)[[1]], SE(p)[[1]], as.numeric(attr(p, \"ci\"))) }}",
+                "for (sc in scopes) {{ k <- sc$keep & !is.na(d${col}); if (sum(k) == 0) next\n  p <- svyciprop(~mizan_y, within(d${col}, k), method = {m}, level = level, df = sc$df)\n  row({n}, {cat}, sc$domain, sc$value, sum(k), coef(p)[[1]], SE(p)[[1]], fix_ci(p, sc$df, {m})) }}",
                 m = r_str(method),
                 cat = r_str(f.variables.iter().find(|v| v.name == *name).and_then(|v| v.category.clone()).unwrap_or_default().as_str()),
             )),
             _ => w(&mut s, &format!(
-                "cats <- sort(unique(na.omit(d${col})))\nfor (sc in scopes) {{ k <- sc$keep & !is.na(d${col}); if (sum(k) == 0) next\n  for (cc in cats) {{ d$mizan_y <- as.numeric(d${col} == cc); dk <- des; dk$variables$mizan_y <- d$mizan_y\n    p <- svyciprop(~mizan_y, dk[k, ], method = {m}, level = level, df = sc$df)\n    row({n}, cc, sc$domain, sc$value, sum(k), coef(p)[[1]], SE(p)[[1]], as.numeric(attr(p, \"ci\"))) }} }}",
+                "cats <- sort(unique(na.omit(d${col})))\nfor (sc in scopes) {{ k <- sc$keep & !is.na(d${col}); if (sum(k) == 0) next\n  for (cc in cats) {{ p <- svyciprop(~mizan_y, within(as.numeric(d${col} == cc), k), method = {m}, level = level, df = sc$df)\n    row({n}, cc, sc$domain, sc$value, sum(k), coef(p)[[1]], SE(p)[[1]], fix_ci(p, sc$df, {m})) }} }}",
                 m = r_str(method),
             )),
         }
