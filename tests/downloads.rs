@@ -179,6 +179,25 @@ fn expected_rows(survey: &Survey, surveys: &Path, microdata: &[u8], wave: &str) 
     estimate_table(&table, &file, &path, surveys).unwrap()
 }
 
+/// The pages with their stylesheet inlined, to look at them (`MIZAN_SCREENSHOT_DIR`).
+async fn save_pages(client: &reqwest::Client, s: &Setup, dir: &Path) {
+    std::fs::create_dir_all(dir).unwrap();
+    for (name, path) in [
+        ("methodology-ar", "/results/citizen-security/methodology?lang=ar"),
+        ("methodology-en", "/results/citizen-security/methodology?lang=en"),
+        ("questionnaire-ar", "/results/citizen-security/questionnaire?lang=ar"),
+    ] {
+        let page = String::from_utf8(get(client, s, path).await.2).unwrap();
+        let at = page.find("/static/mizan.").unwrap();
+        let end = at + page[at..].find('"').unwrap();
+        let css = String::from_utf8(get(client, s, &page[at..end]).await.2).unwrap();
+        let start = page[..at].rfind("<link").unwrap();
+        let close = at + page[at..].find('>').unwrap() + 1;
+        let inlined = format!("{}<style>{css}</style>{}", &page[..start], &page[close..]);
+        std::fs::write(dir.join(format!("{name}.html")), inlined).unwrap();
+    }
+}
+
 #[tokio::test]
 async fn methodology_note_states_the_disclosure_items_in_both_languages() {
     let s = setup().await;
@@ -197,7 +216,7 @@ async fn methodology_note_states_the_disclosure_items_in_both_languages() {
     assert!(page.contains(&format!("datetime=\"{today}\"")), "field dates");
     assert!(page.contains("<strong><bdi>2026-W2</bdi></strong>"), "latest wave chosen");
     // Arabic digits for the sample size of a wave.
-    assert!(page.contains("(n = ٢٠٠)"), "n in Arabic digits");
+    assert!(page.contains("الاستجابات: ٢٠٠."), "n in Arabic digits");
     for link in [
         "/results/citizen-security/workbook.xlsx?wave=2026-W2",
         "/results/citizen-security/estimates.csv?wave=2026-W2",
@@ -247,6 +266,9 @@ async fn methodology_note_states_the_disclosure_items_in_both_languages() {
     let moe = 1.959963984540054 * (deff * 0.25 / w.len() as f64).sqrt();
     assert!(page.contains(&format!("±{:.1} percentage points", 100.0 * moe)), "moe {moe}");
 
+    if let Ok(dir) = std::env::var("MIZAN_SCREENSHOT_DIR") {
+        save_pages(&client, &s, Path::new(&dir)).await;
+    }
     let (status, _, _) = get(&client, &s, "/results/citizen-security/methodology?wave=1999").await;
     assert_eq!(status, 400, "an unknown wave is refused");
 

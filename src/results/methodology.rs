@@ -97,7 +97,7 @@ fn default_population() -> Text {
 
 fn not_stated() -> Text {
     t(
-        "لم تُذكر الجهة (شغّل الخادم بالخيار ‎--organisation‎).",
+        "لم تُذكر الجهة: يذكرها الخادم حين يُشغَّل بملف المؤسسة (الخيار \u{2066}--organisation\u{2069}).",
         "Not stated (start the server with --organisation).",
     )
 }
@@ -551,4 +551,29 @@ pub fn lines(note: &Note, lang: Lang) -> Vec<(String, String)> {
         out.push((l("حدود", "Limitation"), w.get(lang).to_string()));
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn margin_of_error_of_a_half_grows_with_the_design_effect() {
+        // 1.96 · √(0.25 / 400) = 0.049
+        assert!((margin_of_error(400, 1.0, 0.95) - 0.048999099613501).abs() < 1e-12);
+        assert!(
+            (margin_of_error(400, 2.0, 0.95) - 2f64.sqrt() * margin_of_error(400, 1.0, 0.95))
+                .abs()
+                < 1e-12
+        );
+    }
+
+    #[test]
+    fn only_drawn_samples_are_probability_samples() {
+        assert_eq!(recruitment("invitation").0, Some(true));
+        for c in ["link", "kiosk", "interviewer"] {
+            assert_eq!(recruitment(c).0, Some(false), "{c}");
+        }
+        assert_eq!(recruitment("carrier-pigeon").0, None);
+    }
 }

@@ -336,3 +336,17 @@ pub fn script(survey: &Survey, design: &SurveyDesign, wave: &str, microdata: &st
     w(&mut s, "cat(sprintf(\"%d estimates written to %s\\n\", nrow(res), output))");
     Ok(s)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn r_strings_are_escaped() {
+        assert_eq!(r_str("a\"b\\c\nd"), "\"a\\\"b\\\\c\\nd\"");
+        assert_eq!(r_str("ميزان"), "\"ميزان\"");
+        assert_eq!(r_vec(&["x".into(), "y".into()]), "c(\"x\", \"y\")");
+        assert_eq!(r_num(f64::NAN), "NA");
+        assert_eq!(r_num(0.1), "0.1");
+    }
+}

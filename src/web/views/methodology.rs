@@ -20,10 +20,8 @@ const SPONSOR: Ui = Ui::new("الجهة الراعية", "Sponsored by");
 const CONDUCTED: Ui = Ui::new("الجهة المنفّذة", "Conducted by");
 const POPULATION: Ui = Ui::new("المجتمع المستهدف", "Population");
 const SAMPLE: Ui = Ui::new("العيّنة: كيف اختير المستجيبون", "Sample: how respondents were selected");
-const CHANNEL: Ui = Ui::new("القناة", "Channel");
 const RESPONSES: Ui = Ui::new("الاستجابات", "Responses");
-const PROBABILITY: Ui = Ui::new("احتمالية؟", "Probability?");
-const HOW: Ui = Ui::new("كيف", "How");
+const PROBABILITY_SAMPLE: Ui = Ui::new("عيّنة احتمالية", "Probability sample");
 const YES: Ui = Ui::new("نعم", "Yes");
 const NO: Ui = Ui::new("لا", "No");
 const UNKNOWN: Ui = Ui::new("غير معروف", "Unknown");
@@ -115,23 +113,6 @@ pub fn note(chrome: &Chrome, p: &NotePage) -> Markup {
     let n = p.note;
     let base = p.base;
     let q = p.wave_query;
-    let channel_rows: Vec<Vec<Markup>> = n
-        .channels
-        .iter()
-        .map(|c| {
-            let prob = match c.probability {
-                Some(true) => YES,
-                Some(false) => NO,
-                None => UNKNOWN,
-            };
-            vec![
-                html! { (c.label.get(lang)) },
-                html! { (num(lang, c.n)) },
-                html! { (prob.get(lang)) },
-                html! { (c.recruitment.get(lang)) },
-            ]
-        })
-        .collect();
     let mode_rows: Vec<Vec<Markup>> = n
         .modes
         .iter()
@@ -166,7 +147,7 @@ pub fn note(chrome: &Chrome, p: &NotePage) -> Markup {
             }
             p {
                 (CHOSEN.get(lang)) " " strong { bdi { (n.wave) } }
-                " (n = " (num(lang, n.wave_n)) ")."
+                " — " (RESPONSES.get(lang)) ": " (num(lang, n.wave_n)) "."
             }
             @if !other_waves.is_empty() {
                 p {
@@ -189,16 +170,28 @@ pub fn note(chrome: &Chrome, p: &NotePage) -> Markup {
             }
             h2.heading-m { (WHO.get(lang)) }
             dl {
-                dt { (SPONSOR.get(lang)) } dd { (n.sponsor.get(lang)) }
-                dt { (CONDUCTED.get(lang)) } dd { (n.conducted_by.get(lang)) }
+                dt { strong { (SPONSOR.get(lang)) } } dd { (n.sponsor.get(lang)) }
+                dt { strong { (CONDUCTED.get(lang)) } } dd { (n.conducted_by.get(lang)) }
             }
             h2.heading-m { (POPULATION.get(lang)) }
             p { (n.population.get(lang)) }
             h2.heading-m { (SAMPLE.get(lang)) }
-            @if channel_rows.is_empty() {
+            @if n.channels.is_empty() {
                 p { (NO_RESPONSES.get(lang)) }
             } @else {
-                (table(SAMPLE.get(lang), &[CHANNEL.get(lang), RESPONSES.get(lang), PROBABILITY.get(lang), HOW.get(lang)], &channel_rows))
+                // A list, not a table: each channel's sentence is long, and a phone is narrow.
+                ul.list {
+                    @for c in &n.channels {
+                        li {
+                            strong { (c.label.get(lang)) }
+                            " — " (RESPONSES.get(lang)) ": " (num(lang, c.n))
+                            " — " (PROBABILITY_SAMPLE.get(lang)) ": "
+                            (match c.probability { Some(true) => YES, Some(false) => NO, None => UNKNOWN }.get(lang))
+                            br;
+                            (c.recruitment.get(lang))
+                        }
+                    }
+                }
             }
             @if let Some((invited, completed)) = n.invitations {
                 p {
@@ -230,15 +223,15 @@ pub fn note(chrome: &Chrome, p: &NotePage) -> Markup {
             h2.heading-m { (PRECISION.get(lang)) }
             @if let Some(pr) = &n.precision {
                 dl {
-                    dt { (N.get(lang)) } dd { (num(lang, pr.n)) }
-                    dt { (N_EFF.get(lang)) } dd { (digits(lang, &format!("{:.0}", pr.n_eff))) }
-                    dt { (DEFF.get(lang)) } dd { (digits(lang, &format!("{:.2}", pr.deff_weighting))) }
-                    dt { (MOE.get(lang)) }
+                    dt { strong { (N.get(lang)) } } dd { (num(lang, pr.n)) }
+                    dt { strong { (N_EFF.get(lang)) } } dd { (digits(lang, &format!("{:.0}", pr.n_eff))) }
+                    dt { strong { (DEFF.get(lang)) } } dd { (digits(lang, &format!("{:.2}", pr.deff_weighting))) }
+                    dt { strong { (MOE.get(lang)) } }
                     dd { "±" (digits(lang, &format!("{:.1}", 100.0 * pr.moe))) " " (POINTS.get(lang))
                         " (" (digits(lang, &format!("{:.0}", 100.0 * pr.level))) "%)" }
                     @if let (Some(d), Some(m)) = (pr.deff_shares, pr.moe_design) {
-                        dt { (DEFF_SHARES.get(lang)) } dd { (digits(lang, &format!("{d:.2}"))) }
-                        dt { (MOE_DESIGN.get(lang)) }
+                        dt { strong { (DEFF_SHARES.get(lang)) } } dd { (digits(lang, &format!("{d:.2}"))) }
+                        dt { strong { (MOE_DESIGN.get(lang)) } }
                         dd { "±" (digits(lang, &format!("{:.1}", 100.0 * m))) " " (POINTS.get(lang)) }
                     }
                 }
@@ -260,6 +253,7 @@ pub fn questionnaire(chrome: &Chrome, heading: &str, survey: &Survey) -> Markup 
     layout::page(
         chrome,
         html! {
+            div.questionnaire {
             h1.heading-l { (heading) }
             @if !survey.intro.get(lang).is_empty() { p { (survey.intro.get(lang)) } }
             @for page in &survey.pages {
@@ -292,6 +286,7 @@ pub fn questionnaire(chrome: &Chrome, heading: &str, survey: &Survey) -> Markup 
                         }
                     }
                 }
+            }
             }
         },
     )
