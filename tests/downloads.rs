@@ -239,6 +239,8 @@ async fn methodology_note_states_the_disclosure_items_in_both_languages() {
         POPULATION_EN,
         "Conducted by",
         "Non-probability, self-selected",
+        // The wave's own sample, every channel of it non-probability.
+        "200 of 200 responses come from non-probability channels",
         "Raking (iterative proportional fitting) to the margins: stratum — targets urban: 6000; rural: 4000.",
         "Clusters (primary sampling units): column cluster.",
         "Margin of error of a 50% share",

@@ -60,6 +60,8 @@ pub struct Fieldwork {
     pub versions: BTreeMap<String, usize>,
     /// Responses per channel and wave.
     pub channel_waves: BTreeMap<(String, String), usize>,
+    /// Responses per mode and wave.
+    pub mode_waves: BTreeMap<(String, String), usize>,
 }
 
 impl Fieldwork {
@@ -70,8 +72,9 @@ impl Fieldwork {
             f.total.add(day);
             f.channels.entry(r.channel.clone()).or_default().add(day);
             let mode = crate::export::stamps::mode_cell(&r.metadata);
-            *f.modes.entry(mode).or_default() += 1;
             let wave = wave_of(r);
+            *f.mode_waves.entry((mode.clone(), wave.clone())).or_default() += 1;
+            *f.modes.entry(mode).or_default() += 1;
             f.waves.entry(wave.clone()).or_default().add(day);
             *f.versions.entry(r.survey_version.clone()).or_default() += 1;
             *f.channel_waves.entry((r.channel.clone(), wave)).or_default() += 1;

@@ -71,6 +71,7 @@ pub struct Note {
     pub sponsor: Text,
     pub conducted_by: Text,
     pub population: Text,
+    /// The chosen wave's channels and modes, with counts.
     pub channels: Vec<ChannelSample>,
     pub modes: Vec<(String, Text, usize)>,
     pub waves: Vec<WaveDates>,
@@ -168,24 +169,27 @@ pub fn note(i: &Inputs<'_>) -> Note {
         .sponsor
         .clone()
         .unwrap_or_else(|| conducted_by.clone());
+    // Channels and modes of the chosen wave: the sample the estimates are made on.
     let channels = f
-        .channels
+        .channel_waves
         .iter()
-        .map(|(code, span)| {
+        .filter(|((_, w), _)| w == i.wave)
+        .map(|((code, _), n)| {
             let (probability, recruitment) = recruitment(code);
             ChannelSample {
                 code: code.clone(),
                 label: channel_label(code).unwrap_or_else(|| t(code.clone(), code.clone())),
-                n: span.n,
+                n: *n,
                 probability,
                 recruitment,
             }
         })
         .collect::<Vec<_>>();
     let modes = f
-        .modes
+        .mode_waves
         .iter()
-        .map(|(code, n)| {
+        .filter(|((_, w), _)| w == i.wave)
+        .map(|((code, _), n)| {
             (
                 code.clone(),
                 mode_label(code).unwrap_or_else(|| t(code.clone(), code.clone())),
@@ -239,6 +243,7 @@ pub fn note(i: &Inputs<'_>) -> Note {
                 moe_design: deff_shares.map(|d| margin_of_error(k.n, d, level)),
             }
         });
+    // Invitations are counted over every wave: a drawn sample is not stored by wave.
     let invitations = (i.invited > 0).then(|| {
         (
             i.invited,

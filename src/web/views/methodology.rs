@@ -19,7 +19,7 @@ const WHO: Ui = Ui::new("الجهة الراعية والمنفّذة", "Sponsor
 const SPONSOR: Ui = Ui::new("الجهة الراعية", "Sponsored by");
 const CONDUCTED: Ui = Ui::new("الجهة المنفّذة", "Conducted by");
 const POPULATION: Ui = Ui::new("المجتمع المستهدف", "Population");
-const SAMPLE: Ui = Ui::new("العيّنة: كيف اختير المستجيبون", "Sample: how respondents were selected");
+const SAMPLE: Ui = Ui::new("العيّنة: كيف اختير مستجيبو الجولة", "Sample: how the wave's respondents were selected");
 const RESPONSES: Ui = Ui::new("الاستجابات", "Responses");
 const PROBABILITY_SAMPLE: Ui = Ui::new("عيّنة احتمالية", "Probability sample");
 const YES: Ui = Ui::new("نعم", "Yes");
@@ -29,7 +29,7 @@ const RESPONSE_RATE: Ui = Ui::new(
     "معدل الاستجابة للدعوات (AAPOR RR1): المكتملة ÷ المرسلة",
     "Response rate of the invitations (AAPOR RR1): completed ÷ sent",
 );
-const MODES: Ui = Ui::new("طرق الإجابة", "Modes");
+const MODES: Ui = Ui::new("طرق الإجابة في الجولة", "Modes in the wave");
 const MODE: Ui = Ui::new("الطريقة", "Mode");
 const DATES: Ui = Ui::new("مواعيد العمل الميداني", "Field dates");
 const WAVE: Ui = Ui::new("الجولة", "Wave");
