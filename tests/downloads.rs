@@ -592,3 +592,39 @@ async fn the_r_script_rebuilds_the_design_and_every_estimate() {
     eprintln!("R reproduced {compared} estimates and SEs to 1e-9; largest interval difference {worst_ci:e}");
     assert!(compared > 30, "compared {compared}");
 }
+
+#[tokio::test]
+async fn before_any_response_every_download_opens() {
+    use calamine::{Reader, Xlsx};
+    let dir = tempfile::tempdir().unwrap();
+    let surveys = surveys_dir(dir.path());
+    let url = common::fresh_database_url(dir.path()).await;
+    staff::add_user(&url, ANALYST, "analyst");
+    let server = common::TestServer::start_on(&surveys, url, dir);
+    let s = Setup {
+        server,
+        survey: survey_of(&surveys),
+        surveys,
+    };
+    let client = staff::signed_in(&s.server, ANALYST).await;
+    let (status, _, page) = get(&client, &s, "/results/citizen-security/methodology?lang=en").await;
+    let page = String::from_utf8(page).unwrap();
+    assert_eq!(status, 200, "{page}");
+    assert!(page.contains("No responses yet."));
+    assert!(page.contains("No precision can be given"));
+    let (status, _, micro) = get(&client, &s, "/results/citizen-security/microdata.csv").await;
+    assert_eq!(status, 200);
+    let (header, rows) = csv_of(&micro);
+    assert!(rows.is_empty() && header.last().map(String::as_str) == Some("final_weight"));
+    let (status, _, est) = get(&client, &s, "/results/citizen-security/estimates.csv").await;
+    assert_eq!(status, 200);
+    let (_, est) = csv_of(&est);
+    assert!(!est.is_empty() && est.iter().all(|r| r[12] == "no_answers"), "{est:?}");
+    let (status, _, book) = get(&client, &s, "/results/citizen-security/workbook.xlsx").await;
+    assert_eq!(status, 200);
+    let book: Xlsx<_> = calamine::open_workbook_from_rs(std::io::Cursor::new(book)).unwrap();
+    assert_eq!(book.sheet_names().len(), 4);
+    let (status, _, script) = get(&client, &s, "/results/citizen-security/reproduce.R").await;
+    assert_eq!(status, 200);
+    assert!(String::from_utf8(script).unwrap().contains("d$wave == \"2026-W1\""));
+}
