@@ -628,3 +628,29 @@ async fn before_any_response_every_download_opens() {
     assert_eq!(status, 200);
     assert!(String::from_utf8(script).unwrap().contains("d$wave == \"2026-W1\""));
 }
+
+#[tokio::test]
+async fn a_design_the_responses_do_not_fit_is_said_not_a_500() {
+    let s = setup().await;
+    // Interviews have no calibration target: no wave can be weighted.
+    let broken = DESIGN.replace("  { channel = \"interviewer\", total = 4000 },\n", "");
+    std::fs::write(s.surveys.join("citizen-security.design.toml"), broken).unwrap();
+    let client = staff::signed_in(&s.server, ANALYST).await;
+    let (status, _, page) = get(&client, &s, "/results/citizen-security/methodology?lang=en").await;
+    let page = String::from_utf8(page).unwrap();
+    assert_eq!(status, 200);
+    assert!(page.contains("The estimates cannot be computed with this design"), "{page}");
+    assert!(page.contains("Wave 2026-W2 could not be weighted"), "{page}");
+    assert!(page.contains("in no target cell"), "{page}");
+    for path in ["estimates.csv", "workbook.xlsx"] {
+        let (status, kind, _) = get(&client, &s, &format!("/results/citizen-security/{path}")).await;
+        assert_eq!(status, 422, "{path}");
+        assert!(kind.starts_with("text/html"), "{path}: {kind}");
+    }
+    // The microdata still opens, without final weights.
+    let (status, _, micro) = get(&client, &s, "/results/citizen-security/microdata.csv").await;
+    assert_eq!(status, 200);
+    let (header, rows) = csv_of(&micro);
+    let fi = header.iter().position(|h| h == "final_weight").unwrap();
+    assert!(rows.iter().all(|r| r[fi].is_empty()));
+}
