@@ -5,9 +5,9 @@
 //! small cells stay suppressed, and the R script rebuilds the same numbers in R (to 1e-9,
 //! where Rscript and the survey package are installed).
 
-mod common;
 #[path = "common/analysts.rs"]
 mod analysts;
+mod common;
 #[path = "common/responses.rs"]
 mod responses;
 #[path = "common/staff.rs"]
@@ -173,7 +173,8 @@ fn expected_rows(survey: &Survey, surveys: &Path, microdata: &[u8], wave: &str) 
         from: None,
         to: None,
     });
-    let table = Table::from_bytes(Path::new("microdata.csv"), microdata, &file.data.missing).unwrap();
+    let table =
+        Table::from_bytes(Path::new("microdata.csv"), microdata, &file.data.missing).unwrap();
     let (table, _) = filter::apply(table, &file.filters).unwrap();
     let _ = survey;
     estimate_table(&table, &file, &path, surveys).unwrap()
@@ -183,9 +184,18 @@ fn expected_rows(survey: &Survey, surveys: &Path, microdata: &[u8], wave: &str) 
 async fn save_pages(client: &reqwest::Client, s: &Setup, dir: &Path) {
     std::fs::create_dir_all(dir).unwrap();
     for (name, path) in [
-        ("methodology-ar", "/results/citizen-security/methodology?lang=ar"),
-        ("methodology-en", "/results/citizen-security/methodology?lang=en"),
-        ("questionnaire-ar", "/results/citizen-security/questionnaire?lang=ar"),
+        (
+            "methodology-ar",
+            "/results/citizen-security/methodology?lang=ar",
+        ),
+        (
+            "methodology-en",
+            "/results/citizen-security/methodology?lang=en",
+        ),
+        (
+            "questionnaire-ar",
+            "/results/citizen-security/questionnaire?lang=ar",
+        ),
     ] {
         let page = String::from_utf8(get(client, s, path).await.2).unwrap();
         let at = page.find("/static/mizan.").unwrap();
@@ -213,8 +223,14 @@ async fn methodology_note_states_the_disclosure_items_in_both_languages() {
     for w in WAVES {
         assert!(page.contains(w), "wave {w}");
     }
-    assert!(page.contains(&format!("datetime=\"{today}\"")), "field dates");
-    assert!(page.contains("<strong><bdi>2026-W2</bdi></strong>"), "latest wave chosen");
+    assert!(
+        page.contains(&format!("datetime=\"{today}\"")),
+        "field dates"
+    );
+    assert!(
+        page.contains("<strong><bdi>2026-W2</bdi></strong>"),
+        "latest wave chosen"
+    );
     // Arabic digits for the sample size of a wave.
     assert!(page.contains("الاستجابات: ٢٠٠."), "n in Arabic digits");
     for link in [
@@ -228,9 +244,17 @@ async fn methodology_note_states_the_disclosure_items_in_both_languages() {
     ] {
         assert!(page.contains(link), "link {link}");
     }
-    assert!(!page.contains("free_text=1"), "typed text is offered to admins only");
+    assert!(
+        !page.contains("free_text=1"),
+        "typed text is offered to admins only"
+    );
 
-    let (status, _, body) = get(&client, &s, "/results/citizen-security/methodology?wave=2026-W1&lang=en").await;
+    let (status, _, body) = get(
+        &client,
+        &s,
+        "/results/citizen-security/methodology?wave=2026-W1&lang=en",
+    )
+    .await;
     let page = String::from_utf8(body).unwrap();
     assert_eq!(status, 200);
     assert!(page.contains("dir=\"ltr\""));
@@ -252,7 +276,9 @@ async fn methodology_note_states_the_disclosure_items_in_both_languages() {
         assert!(page.contains(needle), "missing {needle:?}");
     }
     // The margin of error is the one of the first wave's weights.
-    let body = get(&client, &s, "/results/citizen-security/microdata.csv").await.2;
+    let body = get(&client, &s, "/results/citizen-security/microdata.csv")
+        .await
+        .2;
     let (header, rows) = csv_of(&body);
     let (wi, fi) = (
         header.iter().position(|h| h == "wave").unwrap(),
@@ -266,22 +292,42 @@ async fn methodology_note_states_the_disclosure_items_in_both_languages() {
     let (sum, sum2) = w.iter().fold((0.0, 0.0), |(a, b), x| (a + x, b + x * x));
     let deff = w.len() as f64 * sum2 / (sum * sum);
     let moe = 1.959963984540054 * (deff * 0.25 / w.len() as f64).sqrt();
-    assert!(page.contains(&format!("±{:.1} percentage points", 100.0 * moe)), "moe {moe}");
+    assert!(
+        page.contains(&format!("±{:.1} percentage points", 100.0 * moe)),
+        "moe {moe}"
+    );
 
     if let Ok(dir) = std::env::var("MIZAN_SCREENSHOT_DIR") {
         save_pages(&client, &s, Path::new(&dir)).await;
     }
-    let (status, _, _) = get(&client, &s, "/results/citizen-security/methodology?wave=1999").await;
+    let (status, _, _) = get(
+        &client,
+        &s,
+        "/results/citizen-security/methodology?wave=1999",
+    )
+    .await;
     assert_eq!(status, 400, "an unknown wave is refused");
 
     // The questionnaire is public, in the chosen language.
     let public = analysts::browser();
-    let (status, _, body) = get(&public, &s, "/results/citizen-security/questionnaire?lang=en").await;
+    let (status, _, body) = get(
+        &public,
+        &s,
+        "/results/citizen-security/questionnaire?lang=en",
+    )
+    .await;
     let page = String::from_utf8(body).unwrap();
     assert_eq!(status, 200);
-    assert!(page.contains("In the last 12 months, have you been to a police station for any reason?"));
+    assert!(
+        page.contains("In the last 12 months, have you been to a police station for any reason?")
+    );
     assert!(page.contains("Prefer not to say"));
-    let (_, _, body) = get(&public, &s, "/results/citizen-security/questionnaire?lang=ar").await;
+    let (_, _, body) = get(
+        &public,
+        &s,
+        "/results/citizen-security/questionnaire?lang=ar",
+    )
+    .await;
     let page = String::from_utf8(body).unwrap();
     assert!(page.contains("هل راجعتَ مركز شرطة لأي سبب خلال الاثني عشر شهرًا الماضية؟"));
     // The note itself is not public.
@@ -299,14 +345,27 @@ async fn microdata_and_estimates_are_the_statistics_modules() {
     let (header, rows) = csv_of(&micro);
     assert_eq!(rows.len(), WAVES.len() * PER_WAVE);
     for c in [
-        "channel", "wave", "mode", "site", "stratum", "cluster", "base_weight", "final_weight",
+        "channel",
+        "wave",
+        "mode",
+        "site",
+        "stratum",
+        "cluster",
+        "base_weight",
+        "final_weight",
     ] {
         assert!(header.iter().any(|h| h == c), "column {c} in {header:?}");
     }
     for free in ["comment", "neighbourhood"] {
-        assert!(!header.iter().any(|h| h == free), "typed text {free} left out");
+        assert!(
+            !header.iter().any(|h| h == free),
+            "typed text {free} left out"
+        );
     }
-    assert!(!String::from_utf8_lossy(&micro).contains("الخدمة جيدة"), "no typed answer");
+    assert!(
+        !String::from_utf8_lossy(&micro).contains("الخدمة جيدة"),
+        "no typed answer"
+    );
     // Every response of both waves has a final weight; each wave sums to the targets.
     let (wi, fi) = (
         header.iter().position(|h| h == "wave").unwrap(),
@@ -318,20 +377,26 @@ async fn microdata_and_estimates_are_the_statistics_modules() {
             .filter(|r| r[wi] == w)
             .map(|r| r[fi].parse::<f64>().expect("a final weight"))
             .sum();
-        assert!((total - 10000.0).abs() < 1e-6, "wave {w} weights sum to {total}");
+        assert!(
+            (total - 10000.0).abs() < 1e-6,
+            "wave {w} weights sum to {total}"
+        );
     }
     // The same weights as the statistics module's design on the microdata.
     let path = s.surveys.join("citizen-security.design.toml");
     let mut file = DesignFile::read(&path).unwrap();
     file.filters.push(mizan::analysis::design_file::FilterSpec {
         column: "wave".into(),
-        equals: Some(mizan::analysis::design_file::OneOrMany::One("2026-W2".into())),
+        equals: Some(mizan::analysis::design_file::OneOrMany::One(
+            "2026-W2".into(),
+        )),
         from: None,
         to: None,
     });
     let table = Table::from_bytes(Path::new("m.csv"), &micro, &file.data.missing).unwrap();
     let (table, _) = filter::apply(table, &file.filters).unwrap();
-    let design = mizan::analysis::design_file::build_design(&table, &file, &path, &s.surveys).unwrap();
+    let design =
+        mizan::analysis::design_file::build_design(&table, &file, &path, &s.surveys).unwrap();
     let shown: Vec<f64> = rows
         .iter()
         .filter(|r| r[wi] == "2026-W2")
@@ -363,9 +428,15 @@ async fn microdata_and_estimates_are_the_statistics_modules() {
             .iter()
             .filter(|r| r[11] == "suppressed" && !r[2].is_empty())
             .collect();
-        assert!(!suppressed.is_empty(), "the test needs a small cell in wave {wave}");
+        assert!(
+            !suppressed.is_empty(),
+            "the test needs a small cell in wave {wave}"
+        );
         for r in &suppressed {
-            assert!(r[4].is_empty() && r[5..=10].iter().all(String::is_empty), "{r:?}");
+            assert!(
+                r[4].is_empty() && r[5..=10].iter().all(String::is_empty),
+                "{r:?}"
+            );
         }
         // Hidden groups of a breakdown: its suppressed cells, and the respondents without a
         // value for the breakdown's column (the total's n minus every cell's).
@@ -374,7 +445,10 @@ async fn microdata_and_estimates_are_the_statistics_modules() {
             let key = (r[0].clone(), r[1].clone(), r[2].clone());
             let n = full
                 .iter()
-                .find(|f| (&f.variable, &f.category, &f.domain, &f.domain_value) == (&r[0], &r[1], &r[2], &r[3]))
+                .find(|f| {
+                    (&f.variable, &f.category, &f.domain, &f.domain_value)
+                        == (&r[0], &r[1], &r[2], &r[3])
+                })
                 .unwrap()
                 .estimate
                 .n;
@@ -385,15 +459,32 @@ async fn microdata_and_estimates_are_the_statistics_modules() {
         let min_n = file.reliability.rules().min_n;
         for ((var, cat, dom), (cells, n)) in &hidden {
             let scope = |f: &&Row| f.variable == *var && f.category == *cat;
-            let total = full.iter().filter(scope).find(|f| f.domain.is_empty()).unwrap().estimate.n;
-            let in_cells: usize = full.iter().filter(scope).filter(|f| f.domain == *dom).map(|f| f.estimate.n).sum();
+            let total = full
+                .iter()
+                .filter(scope)
+                .find(|f| f.domain.is_empty())
+                .unwrap()
+                .estimate
+                .n;
+            let in_cells: usize = full
+                .iter()
+                .filter(scope)
+                .filter(|f| f.domain == *dom)
+                .map(|f| f.estimate.n)
+                .sum();
             let rest = total - in_cells;
             let groups = cells + usize::from(rest > 0);
             let shown_left = published.iter().any(|f| {
-                f.variable == *var && f.category == *cat && f.domain == *dom && f.flag != mizan::stats::Flag::Suppressed
+                f.variable == *var
+                    && f.category == *cat
+                    && f.domain == *dom
+                    && f.flag != mizan::stats::Flag::Suppressed
             });
             let total_hidden = published.iter().any(|f| {
-                f.variable == *var && f.category == *cat && f.domain.is_empty() && f.flag == mizan::stats::Flag::Suppressed
+                f.variable == *var
+                    && f.category == *cat
+                    && f.domain.is_empty()
+                    && f.flag == mizan::stats::Flag::Suppressed
             });
             // Enough hidden together, unless nothing is left to hide or the total is hidden too.
             assert!(
@@ -403,12 +494,22 @@ async fn microdata_and_estimates_are_the_statistics_modules() {
         }
     }
     // Typed text: admins only, and only when asked.
-    let (status, _, _) = get(&client, &s, "/results/citizen-security/microdata.csv?free_text=1").await;
+    let (status, _, _) = get(
+        &client,
+        &s,
+        "/results/citizen-security/microdata.csv?free_text=1",
+    )
+    .await;
     assert_eq!(status, 403);
     let admin = staff::signed_in(&s.server, ADMIN).await;
     let (_, _, plain) = get(&admin, &s, "/results/citizen-security/microdata.csv").await;
     assert!(!csv_of(&plain).0.iter().any(|h| h == "comment"));
-    let (status, _, with) = get(&admin, &s, "/results/citizen-security/microdata.csv?free_text=1").await;
+    let (status, _, with) = get(
+        &admin,
+        &s,
+        "/results/citizen-security/microdata.csv?free_text=1",
+    )
+    .await;
     assert_eq!(status, 200);
     assert!(csv_of(&with).0.iter().any(|h| h == "comment"));
     assert!(String::from_utf8_lossy(&with).contains("الخدمة جيدة"));
@@ -417,7 +518,10 @@ async fn microdata_and_estimates_are_the_statistics_modules() {
     assert_eq!(status, 200);
     let (_, book) = csv_of(&book);
     assert!(book.iter().any(|r| r[0] == "final_weight"));
-    assert!(book.iter().any(|r| r[0] == "contact" && r[4] == "yes" && r[5] == "نعم"));
+    assert!(
+        book.iter()
+            .any(|r| r[0] == "contact" && r[4] == "yes" && r[5] == "نعم")
+    );
     assert!(!book.iter().any(|r| r[0] == "comment"));
 }
 
@@ -437,13 +541,17 @@ async fn one_workbook_right_to_left_in_arabic_with_the_published_numbers() {
     let (status, kind, bytes) = get(&client, &s, "/results/citizen-security/workbook.xlsx").await;
     assert_eq!(status, 200);
     assert!(kind.contains("spreadsheetml"), "{kind}");
-    let mut book: Xlsx<_> = calamine::open_workbook_from_rs(std::io::Cursor::new(bytes.clone())).unwrap();
+    let mut book: Xlsx<_> =
+        calamine::open_workbook_from_rs(std::io::Cursor::new(bytes.clone())).unwrap();
     assert_eq!(
         book.sheet_names(),
         vec!["methodology", "estimates", "codebook", "microdata"]
     );
     for n in 1..=4 {
-        assert!(sheet_xml(&bytes, n).contains("rightToLeft=\"1\""), "Arabic sheet {n} is RTL");
+        assert!(
+            sheet_xml(&bytes, n).contains("rightToLeft=\"1\""),
+            "Arabic sheet {n} is RTL"
+        );
     }
     let mut styles = String::new();
     zip::ZipArchive::new(std::io::Cursor::new(&bytes))
@@ -452,10 +560,15 @@ async fn one_workbook_right_to_left_in_arabic_with_the_published_numbers() {
         .unwrap()
         .read_to_string(&mut styles)
         .unwrap();
-    assert!(styles.contains("formatCode=\"0.0%\""), "shares formatted as percentages");
+    assert!(
+        styles.contains("formatCode=\"0.0%\""),
+        "shares formatted as percentages"
+    );
 
     // Estimates: the published CSV's numbers, codes beside both labels.
-    let csv = get(&client, &s, "/results/citizen-security/estimates.csv").await.2;
+    let csv = get(&client, &s, "/results/citizen-security/estimates.csv")
+        .await
+        .2;
     let (_, est) = csv_of(&csv);
     let sheet = book.worksheet_range("estimates").unwrap();
     let cells: Vec<Vec<Data>> = sheet.rows().map(|r| r.to_vec()).collect();
@@ -475,7 +588,9 @@ async fn one_workbook_right_to_left_in_arabic_with_the_published_numbers() {
         // n, n_eff, estimate, se, ci_low, ci_high, deff, flag: the CSV's.
         for (k, c) in (10..=17).zip(4..=11) {
             match &row[k] {
-                Data::Float(x) => assert!((x - e[c].parse::<f64>().unwrap()).abs() < 1e-12, "{e:?}"),
+                Data::Float(x) => {
+                    assert!((x - e[c].parse::<f64>().unwrap()).abs() < 1e-12, "{e:?}")
+                }
                 other => assert_eq!(text(other), e[c], "{e:?}"),
             }
         }
@@ -496,13 +611,25 @@ async fn one_workbook_right_to_left_in_arabic_with_the_published_numbers() {
     assert_eq!(micro.rows().count(), 1 + WAVES.len() * PER_WAVE);
     // Methodology in both languages side by side.
     let m = book.worksheet_range("methodology").unwrap();
-    let all: String = m.rows().flat_map(|r| r.iter().map(text)).collect::<Vec<_>>().join("\n");
+    let all: String = m
+        .rows()
+        .flat_map(|r| r.iter().map(text))
+        .collect::<Vec<_>>()
+        .join("\n");
     assert!(all.contains(SPONSOR_EN) && all.contains("وزارة الداخلية"));
 
     // English: left to right.
-    let (_, _, en) = get(&client, &s, "/results/citizen-security/workbook.xlsx?lang=en").await;
+    let (_, _, en) = get(
+        &client,
+        &s,
+        "/results/citizen-security/workbook.xlsx?lang=en",
+    )
+    .await;
     for n in 1..=4 {
-        assert!(!sheet_xml(&en, n).contains("rightToLeft=\"1\""), "English sheet {n} is LTR");
+        assert!(
+            !sheet_xml(&en, n).contains("rightToLeft=\"1\""),
+            "English sheet {n} is LTR"
+        );
     }
 }
 
@@ -528,16 +655,24 @@ async fn the_r_script_rebuilds_the_design_and_every_estimate() {
         .args(["-e", "library(survey)"])
         .output();
     if !rscript.is_ok_and(|o| o.status.success()) {
-        eprintln!("Rscript with the survey package is not installed: the script's text was checked, not run");
+        eprintln!(
+            "Rscript with the survey package is not installed: the script's text was checked, not run"
+        );
         return;
     }
     let dir = tempfile::tempdir().unwrap();
-    let micro = get(&client, &s, "/results/citizen-security/microdata.csv").await.2;
+    let micro = get(&client, &s, "/results/citizen-security/microdata.csv")
+        .await
+        .2;
     std::fs::write(dir.path().join("citizen-security-microdata.csv"), &micro).unwrap();
     std::fs::write(dir.path().join("reproduce.R"), &script).unwrap();
     if let Ok(keep) = std::env::var("MIZAN_KEEP_R") {
         std::fs::create_dir_all(&keep).unwrap();
-        std::fs::write(Path::new(&keep).join("citizen-security-microdata.csv"), &micro).unwrap();
+        std::fs::write(
+            Path::new(&keep).join("citizen-security-microdata.csv"),
+            &micro,
+        )
+        .unwrap();
         std::fs::write(Path::new(&keep).join("reproduce.R"), &script).unwrap();
     }
     let out = std::process::Command::new("Rscript")
@@ -556,8 +691,15 @@ async fn the_r_script_rebuilds_the_design_and_every_estimate() {
     let mut from_r: BTreeMap<(String, String, String, String), Vec<f64>> = BTreeMap::new();
     for rec in r.records() {
         let rec = rec.unwrap();
-        let key = (rec[0].to_string(), rec[1].to_string(), rec[2].to_string(), rec[3].to_string());
-        let nums = (4..9).map(|i| rec[i].parse::<f64>().unwrap_or(f64::NAN)).collect();
+        let key = (
+            rec[0].to_string(),
+            rec[1].to_string(),
+            rec[2].to_string(),
+            rec[3].to_string(),
+        );
+        let nums = (4..9)
+            .map(|i| rec[i].parse::<f64>().unwrap_or(f64::NAN))
+            .collect();
         from_r.insert(key, nums);
     }
     let rows = expected_rows(&s.survey, &s.surveys, &micro, "2026-W2");
@@ -574,14 +716,26 @@ async fn the_r_script_rebuilds_the_design_and_every_estimate() {
             row.domain.clone(),
             row.domain_value.clone(),
         );
-        let got = from_r.get(&key).unwrap_or_else(|| panic!("R has no row {key:?}"));
+        let got = from_r
+            .get(&key)
+            .unwrap_or_else(|| panic!("R has no row {key:?}"));
         assert_eq!(got[0], e.n as f64, "{key:?} n");
         // As the reference tests: estimates and SEs to 1e-9, interval bounds (through the t
         // quantile of a small df) to 1e-6, relative.
         let close = |a: f64, b: f64, tol: f64| (a - b).abs() <= tol * b.abs().max(1.0);
-        assert!(close(got[1], e.estimate, 1e-9), "{key:?} estimate R {} Mizan {}", got[1], e.estimate);
+        assert!(
+            close(got[1], e.estimate, 1e-9),
+            "{key:?} estimate R {} Mizan {}",
+            got[1],
+            e.estimate
+        );
         if row.status.is_none() {
-            assert!(close(got[2], e.se, 1e-9), "{key:?} se R {} Mizan {}", got[2], e.se);
+            assert!(
+                close(got[2], e.se, 1e-9),
+                "{key:?} se R {} Mizan {}",
+                got[2],
+                e.se
+            );
             for (r, m) in [(got[3], row.ci.0), (got[4], row.ci.1)] {
                 assert!(close(r, m, 1e-6), "{key:?} interval R {r} Mizan {m}");
                 worst_ci = worst_ci.max((r - m).abs());
@@ -589,7 +743,9 @@ async fn the_r_script_rebuilds_the_design_and_every_estimate() {
         }
         compared += 1;
     }
-    eprintln!("R reproduced {compared} estimates and SEs to 1e-9; largest interval difference {worst_ci:e}");
+    eprintln!(
+        "R reproduced {compared} estimates and SEs to 1e-9; largest interval difference {worst_ci:e}"
+    );
     assert!(compared > 30, "compared {compared}");
 }
 
@@ -619,14 +775,21 @@ async fn before_any_response_every_download_opens() {
     let (status, _, est) = get(&client, &s, "/results/citizen-security/estimates.csv").await;
     assert_eq!(status, 200);
     let (_, est) = csv_of(&est);
-    assert!(!est.is_empty() && est.iter().all(|r| r[12] == "no_answers"), "{est:?}");
+    assert!(
+        !est.is_empty() && est.iter().all(|r| r[12] == "no_answers"),
+        "{est:?}"
+    );
     let (status, _, book) = get(&client, &s, "/results/citizen-security/workbook.xlsx").await;
     assert_eq!(status, 200);
     let book: Xlsx<_> = calamine::open_workbook_from_rs(std::io::Cursor::new(book)).unwrap();
     assert_eq!(book.sheet_names().len(), 4);
     let (status, _, script) = get(&client, &s, "/results/citizen-security/reproduce.R").await;
     assert_eq!(status, 200);
-    assert!(String::from_utf8(script).unwrap().contains("d$wave == \"2026-W1\""));
+    assert!(
+        String::from_utf8(script)
+            .unwrap()
+            .contains("d$wave == \"2026-W1\"")
+    );
 }
 
 #[tokio::test]
@@ -639,11 +802,18 @@ async fn a_design_the_responses_do_not_fit_is_said_not_a_500() {
     let (status, _, page) = get(&client, &s, "/results/citizen-security/methodology?lang=en").await;
     let page = String::from_utf8(page).unwrap();
     assert_eq!(status, 200);
-    assert!(page.contains("The estimates cannot be computed with this design"), "{page}");
-    assert!(page.contains("Wave 2026-W2 could not be weighted"), "{page}");
+    assert!(
+        page.contains("The estimates cannot be computed with this design"),
+        "{page}"
+    );
+    assert!(
+        page.contains("Wave 2026-W2 could not be weighted"),
+        "{page}"
+    );
     assert!(page.contains("in no target cell"), "{page}");
     for path in ["estimates.csv", "workbook.xlsx"] {
-        let (status, kind, _) = get(&client, &s, &format!("/results/citizen-security/{path}")).await;
+        let (status, kind, _) =
+            get(&client, &s, &format!("/results/citizen-security/{path}")).await;
         assert_eq!(status, 422, "{path}");
         assert!(kind.starts_with("text/html"), "{path}: {kind}");
     }

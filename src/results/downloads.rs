@@ -73,11 +73,15 @@ impl Fieldwork {
             f.channels.entry(r.channel.clone()).or_default().add(day);
             let mode = crate::export::stamps::mode_cell(&r.metadata);
             let wave = wave_of(r);
-            *f.mode_waves.entry((mode.clone(), wave.clone())).or_default() += 1;
+            *f.mode_waves
+                .entry((mode.clone(), wave.clone()))
+                .or_default() += 1;
             *f.modes.entry(mode).or_default() += 1;
             f.waves.entry(wave.clone()).or_default().add(day);
             *f.versions.entry(r.survey_version.clone()).or_default() += 1;
-            *f.channel_waves.entry((r.channel.clone(), wave)).or_default() += 1;
+            *f.channel_waves
+                .entry((r.channel.clone(), wave))
+                .or_default() += 1;
         }
         f
     }
@@ -168,8 +172,9 @@ fn table_of(
         }
         picked.push(c);
     }
-    let mut builders: Vec<ColumnBuilder> =
-        (0..=picked.len()).map(|_| ColumnBuilder::default()).collect();
+    let mut builders: Vec<ColumnBuilder> = (0..=picked.len())
+        .map(|_| ColumnBuilder::default())
+        .collect();
     for (i, r) in responses.iter().enumerate() {
         for (b, c) in builders.iter_mut().zip(&picked) {
             b.push(&c.cell(r));
@@ -312,7 +317,10 @@ pub fn microdata_csv(
 pub fn codebook_csv(survey: &Survey, free_text: bool) -> Result<Vec<u8>> {
     let mut out = Vec::new();
     crate::export::write_codebook(survey, &mut out)?;
-    let body = out.strip_prefix(crate::export::BOM).unwrap_or(&out).to_vec();
+    let body = out
+        .strip_prefix(crate::export::BOM)
+        .unwrap_or(&out)
+        .to_vec();
     let free: Vec<String> = columns(survey)
         .into_iter()
         .filter(|c| matches!(c.source, ColumnSource::FreeText(_)))

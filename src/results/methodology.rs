@@ -244,12 +244,8 @@ pub fn note(i: &Inputs<'_>) -> Note {
             }
         });
     // Invitations are counted over every wave: a drawn sample is not stored by wave.
-    let invitations = (i.invited > 0).then(|| {
-        (
-            i.invited,
-            f.channels.get("invitation").map_or(0, |s| s.n),
-        )
-    });
+    let invitations =
+        (i.invited > 0).then(|| (i.invited, f.channels.get("invitation").map_or(0, |s| s.n)));
     Note {
         survey: survey.id.clone(),
         title: survey.title.clone(),
@@ -277,16 +273,15 @@ fn margin_text(m: &MarginSpec) -> (String, String) {
         (None, Some(cells)) => cells
             .iter()
             .map(|c| {
-                let mut parts: Vec<String> = m
-                    .by
-                    .to_vec()
-                    .iter()
-                    .map(|b| match c.get(b) {
-                        Some(toml::Value::String(s)) => s.clone(),
-                        Some(v) => v.to_string(),
-                        None => "?".into(),
-                    })
-                    .collect();
+                let mut parts: Vec<String> =
+                    m.by.to_vec()
+                        .iter()
+                        .map(|b| match c.get(b) {
+                            Some(toml::Value::String(s)) => s.clone(),
+                            Some(v) => v.to_string(),
+                            None => "?".into(),
+                        })
+                        .collect();
                 let total = c.get("total").map(|v| v.to_string()).unwrap_or_default();
                 parts.push(total);
                 let total = parts.pop().unwrap_or_default();
@@ -325,7 +320,10 @@ pub fn weighting(design: &SurveyDesign) -> Vec<Text> {
             format!("الأوزان الأساسية من العمود {w}."),
             format!("Base weights from column {w}."),
         ),
-        None => t("الأوزان الأساسية: ١ لكل مستجيب.", "Base weights: 1 for every respondent."),
+        None => t(
+            "الأوزان الأساسية: ١ لكل مستجيب.",
+            "Base weights: 1 for every respondent.",
+        ),
     });
     if let Some(s) = &d.strata {
         out.push(t(
@@ -353,8 +351,14 @@ pub fn weighting(design: &SurveyDesign) -> Vec<Text> {
     match &f.calibration {
         Some(c) => {
             let (ar, en) = match c.method.as_str() {
-                "rake" => ("الترجيح بالتكرار التناسبي (raking) على الهوامش", "Raking (iterative proportional fitting) to the margins"),
-                _ => ("الترجيح البعدي (post-stratification) على الخلايا", "Post-stratification to the cells"),
+                "rake" => (
+                    "الترجيح بالتكرار التناسبي (raking) على الهوامش",
+                    "Raking (iterative proportional fitting) to the margins",
+                ),
+                _ => (
+                    "الترجيح البعدي (post-stratification) على الخلايا",
+                    "Post-stratification to the cells",
+                ),
             };
             for m in &c.margins {
                 let (by, what) = margin_text(m);
@@ -491,9 +495,18 @@ pub fn lines(note: &Note, lang: Lang) -> Vec<(String, String)> {
     let l = |a: &str, e: &str| if ar { a.to_string() } else { e.to_string() };
     let mut out = vec![
         (l("الاستبيان", "Survey"), note.title.get(lang).to_string()),
-        (l("الجهة الراعية", "Sponsor"), note.sponsor.get(lang).to_string()),
-        (l("الجهة المنفّذة", "Conducted by"), note.conducted_by.get(lang).to_string()),
-        (l("المجتمع المستهدف", "Population"), note.population.get(lang).to_string()),
+        (
+            l("الجهة الراعية", "Sponsor"),
+            note.sponsor.get(lang).to_string(),
+        ),
+        (
+            l("الجهة المنفّذة", "Conducted by"),
+            note.conducted_by.get(lang).to_string(),
+        ),
+        (
+            l("المجتمع المستهدف", "Population"),
+            note.population.get(lang).to_string(),
+        ),
     ];
     for c in &note.channels {
         out.push((
@@ -533,7 +546,10 @@ pub fn lines(note: &Note, lang: Lang) -> Vec<(String, String)> {
     ));
     if let Some(p) = &note.precision {
         out.push((l("حجم العيّنة", "Sample size"), format!("n = {}", p.n)));
-        out.push((l("الحجم الفعّال", "Effective sample size"), format!("{:.0}", p.n_eff)));
+        out.push((
+            l("الحجم الفعّال", "Effective sample size"),
+            format!("{:.0}", p.n_eff),
+        ));
         out.push((
             l("أثر التصميم (الترجيح)", "Design effect (weighting)"),
             format!("{:.2}", p.deff_weighting),
@@ -544,7 +560,10 @@ pub fn lines(note: &Note, lang: Lang) -> Vec<(String, String)> {
         ));
         if let (Some(d), Some(m)) = (p.deff_shares, p.moe_design) {
             out.push((
-                l("متوسط أثر التصميم للنسب", "Mean design effect of the shares"),
+                l(
+                    "متوسط أثر التصميم للنسب",
+                    "Mean design effect of the shares",
+                ),
                 format!("{d:.2} → ±{:.1}", 100.0 * m),
             ));
         }
@@ -567,8 +586,7 @@ mod tests {
         // 1.96 · √(0.25 / 400) = 0.049
         assert!((margin_of_error(400, 1.0, 0.95) - 0.048999099613501).abs() < 1e-12);
         assert!(
-            (margin_of_error(400, 2.0, 0.95) - 2f64.sqrt() * margin_of_error(400, 1.0, 0.95))
-                .abs()
+            (margin_of_error(400, 2.0, 0.95) - 2f64.sqrt() * margin_of_error(400, 1.0, 0.95)).abs()
                 < 1e-12
         );
     }

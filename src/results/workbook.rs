@@ -65,7 +65,11 @@ pub fn workbook(c: &Contents<'_>) -> Result<Vec<u8>> {
     build(c).map_err(xlsx_error)?
 }
 
-fn sheet<'b>(book: &'b mut Workbook, name: &str, lang: Lang) -> Result<&'b mut Worksheet, XlsxError> {
+fn sheet<'b>(
+    book: &'b mut Workbook,
+    name: &str,
+    lang: Lang,
+) -> Result<&'b mut Worksheet, XlsxError> {
     let s = book.add_worksheet();
     s.set_name(name)?;
     s.set_right_to_left(lang == Lang::Ar);
@@ -88,7 +92,11 @@ fn build(c: &Contents<'_>) -> Result<Result<Vec<u8>>, XlsxError> {
         Lang::Ar => ["البند", "النص"],
         Lang::En => ["item", "text"],
     };
-    for (k, h) in heads(c.lang).iter().chain(heads(c.lang.other()).iter()).enumerate() {
+    for (k, h) in heads(c.lang)
+        .iter()
+        .chain(heads(c.lang.other()).iter())
+        .enumerate()
+    {
         s.write_string_with_format(0, k as u16, *h, &bold)?;
     }
     for (i, ((a, b), (x, y))) in first.iter().zip(&second).enumerate() {
@@ -200,7 +208,13 @@ fn build(c: &Contents<'_>) -> Result<Result<Vec<u8>>, XlsxError> {
         layout.push((k, labelled, numeric));
     }
     s.write_string_with_format(0, col, downloads::FINAL_WEIGHT, &bold)?;
-    for (i, (resp, weight)) in c.loaded.responses.iter().zip(&c.weights.weights).enumerate() {
+    for (i, (resp, weight)) in c
+        .loaded
+        .responses
+        .iter()
+        .zip(&c.weights.weights)
+        .enumerate()
+    {
         let row = i as u32 + 1;
         let mut at = 0u16;
         for (k, labelled, numeric) in &layout {

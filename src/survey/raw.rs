@@ -26,7 +26,18 @@ pub type Problems = Vec<Problem>;
 
 /// The keys of the survey header (the top level, `pages` included).
 const HEADER_KEYS: &[&str] = &[
-    "id", "wave", "draft", "title", "intro", "sponsor", "population", "sources", "metadata", "scales", "indices", "pages",
+    "id",
+    "wave",
+    "draft",
+    "title",
+    "intro",
+    "sponsor",
+    "population",
+    "sources",
+    "metadata",
+    "scales",
+    "indices",
+    "pages",
 ];
 const PAGE_KEYS: &[&str] = &["id", "title", "questions"];
 /// Keys every question may carry; the others depend on its type.

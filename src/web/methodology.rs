@@ -198,11 +198,7 @@ async fn page(
 ) -> Result<Response, Error> {
     let lang = visitor.lang;
     let csrf = visitor.csrf_token().await?;
-    let heading = format!(
-        "{} — {}",
-        view::TITLE.get(lang),
-        p.survey.title.get(lang)
-    );
+    let heading = format!("{} — {}", view::TITLE.get(lang), p.survey.title.get(lang));
     let here = format!("/results/{}/methodology", p.survey.id);
     let keep = [("wave", p.wave.as_str())];
     let title = pages::title(lang, &heading, None, false);
@@ -254,7 +250,11 @@ async fn microdata(
 ) -> Result<Response, Error> {
     let p = prepare(&state, &staff, &file, query.as_deref()).await?;
     let bytes = downloads::microdata_csv(&p.survey, &p.loaded, &p.weights, p.free_text)?;
-    Ok(download(bytes, CSV, &format!("{}-microdata.csv", p.survey.id)))
+    Ok(download(
+        bytes,
+        CSV,
+        &format!("{}-microdata.csv", p.survey.id),
+    ))
 }
 
 async fn codebook(

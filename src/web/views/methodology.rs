@@ -19,7 +19,10 @@ const WHO: Ui = Ui::new("الجهة الراعية والمنفّذة", "Sponsor
 const SPONSOR: Ui = Ui::new("الجهة الراعية", "Sponsored by");
 const CONDUCTED: Ui = Ui::new("الجهة المنفّذة", "Conducted by");
 const POPULATION: Ui = Ui::new("المجتمع المستهدف", "Population");
-const SAMPLE: Ui = Ui::new("العيّنة: كيف اختير مستجيبو الجولة", "Sample: how the wave's respondents were selected");
+const SAMPLE: Ui = Ui::new(
+    "العيّنة: كيف اختير مستجيبو الجولة",
+    "Sample: how the wave's respondents were selected",
+);
 const RESPONSES: Ui = Ui::new("الاستجابات", "Responses");
 const PROBABILITY_SAMPLE: Ui = Ui::new("عيّنة احتمالية", "Probability sample");
 const YES: Ui = Ui::new("نعم", "Yes");
@@ -35,9 +38,15 @@ const DATES: Ui = Ui::new("مواعيد العمل الميداني", "Field dat
 const WAVE: Ui = Ui::new("الجولة", "Wave");
 const FIRST: Ui = Ui::new("أول يوم", "First day");
 const LAST: Ui = Ui::new("آخر يوم", "Last day");
-const NO_WAVE: Ui = Ui::new("بلا جولة (قبل تسجيل الجولات)", "No wave (before waves were recorded)");
+const NO_WAVE: Ui = Ui::new(
+    "بلا جولة (قبل تسجيل الجولات)",
+    "No wave (before waves were recorded)",
+);
 const NO_RESPONSES: Ui = Ui::new("لا توجد استجابات بعد.", "No responses yet.");
-const CHOSEN: Ui = Ui::new("التقديرات والدقة أدناه للجولة", "The estimates and precision below are for wave");
+const CHOSEN: Ui = Ui::new(
+    "التقديرات والدقة أدناه للجولة",
+    "The estimates and precision below are for wave",
+);
 const OTHER_WAVE: Ui = Ui::new("جولة أخرى:", "Another wave:");
 const WORDING: Ui = Ui::new("الصياغة الدقيقة", "Exact wording");
 const WORDING_TEXT: Ui = Ui::new(
@@ -46,7 +55,10 @@ const WORDING_TEXT: Ui = Ui::new(
 );
 const IN_ARABIC: Ui = Ui::new("بالعربية", "in Arabic");
 const IN_ENGLISH: Ui = Ui::new("بالإنجليزية", "in English");
-const VERSIONS: Ui = Ui::new("نسخ الاستبيان بين الاستجابات:", "Questionnaire versions among the responses:");
+const VERSIONS: Ui = Ui::new(
+    "نسخ الاستبيان بين الاستجابات:",
+    "Questionnaire versions among the responses:",
+);
 const PRECISION: Ui = Ui::new("حجم العيّنة والدقة", "Sample size and precision");
 const N: Ui = Ui::new("عدد المستجيبين (n)", "Respondents (n)");
 const N_EFF: Ui = Ui::new("الحجم الفعّال (Kish)", "Effective sample size (Kish)");
