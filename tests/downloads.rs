@@ -233,6 +233,11 @@ async fn methodology_note_states_the_disclosure_items_in_both_languages() {
     );
     // Arabic digits for the sample size of a wave.
     assert!(page.contains("الاستجابات: ٢٠٠."), "n in Arabic digits");
+    assert!(
+        page.contains("أقل من ٥٢ مستجيبين"),
+        "the rules' numbers in Arabic digits"
+    );
+    assert!(page.contains("٢٠٠ من ٢٠٠ استجابة جاءت من قنوات غير احتمالية"));
     for link in [
         "/results/citizen-security/workbook.xlsx?wave=2026-W2",
         "/results/citizen-security/estimates.csv?wave=2026-W2",

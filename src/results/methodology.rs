@@ -12,6 +12,18 @@ use crate::export::stamps::{channel_label, mode_label};
 use crate::stats::distributions::normal_quantile;
 use crate::survey::{Lang, Survey, Text};
 
+/// A number in Arabic-Indic digits (with the Arabic decimal separator), for Arabic sentences.
+fn ar(x: impl std::fmt::Display) -> String {
+    x.to_string()
+        .chars()
+        .map(|c| match c {
+            '0'..='9' => char::from_u32(0x0660 + (c as u32 - '0' as u32)).unwrap_or(c),
+            '.' => '٫',
+            c => c,
+        })
+        .collect()
+}
+
 fn t(ar: impl Into<String>, en: impl Into<String>) -> Text {
     Text {
         ar: ar.into(),
@@ -381,7 +393,8 @@ pub fn weighting(design: &SurveyDesign) -> Vec<Text> {
         out.push(t(
             format!(
                 "تشذيب الأوزان بين {} و{} ضعف متوسط الوزن.",
-                tr.lower, tr.upper
+                ar(tr.lower),
+                ar(tr.upper)
             ),
             format!(
                 "Weights trimmed to between {} and {} times the mean weight.",
@@ -419,7 +432,9 @@ pub fn weighting(design: &SurveyDesign) -> Vec<Text> {
     out.push(t(
         format!(
             "تُحجب الخلايا التي فيها أقل من {} مستجيبين (ومعها خلايا تكميلية)؛ وتُعلَّم «بموثوقية منخفضة» حين يقل الحجم الفعّال عن {} أو يزيد الخطأ المعياري النسبي على {}.",
-            rules.min_n, rules.min_n_eff, rules.max_relative_se
+            ar(rules.min_n),
+            ar(rules.min_n_eff),
+            ar(rules.max_relative_se)
         ),
         format!(
             "Cells with fewer than {} respondents are suppressed (with complementary cells); estimates are marked low reliability when the effective n is under {} or the relative SE over {}.",
@@ -440,7 +455,9 @@ fn limitations(i: &Inputs<'_>, channels: &[ChannelSample], p: Option<&Precision>
     if non_prob > 0 {
         out.push(t(
             format!(
-                "{non_prob} من {total} استجابة جاءت من قنوات غير احتمالية: هامش الخطأ يفترض عيّنة احتمالية، فهو لهذه الاستجابات تقريبي فقط، والترجيح لا يصحّح إلا الخصائص التي يعرفها."
+                "{} من {} استجابة جاءت من قنوات غير احتمالية: هامش الخطأ يفترض عيّنة احتمالية، فهو لهذه الاستجابات تقريبي فقط، والترجيح لا يصحّح إلا الخصائص التي يعرفها.",
+                ar(non_prob),
+                ar(total)
             ),
             format!(
                 "{non_prob} of {total} responses come from non-probability channels: the margin of error assumes a probability sample, so for them it is only indicative, and weighting corrects only the characteristics it knows."
@@ -455,7 +472,7 @@ fn limitations(i: &Inputs<'_>, channels: &[ChannelSample], p: Option<&Precision>
         out.push(t(
             format!(
                 "أُجيب عن {} نسخ من الاستبيان: لا تُجمع إجابات سؤال تغيّرت صياغته بين النسخ.",
-                i.fieldwork.versions.len()
+                ar(i.fieldwork.versions.len())
             ),
             format!(
                 "Responses answered {} versions of the questionnaire: a question whose wording changed is not pooled across them.",
