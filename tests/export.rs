@@ -66,6 +66,8 @@ fn survey() -> Survey {
         wave: "2026-W1".into(),
         title: t("استبيان صغير", "Small survey"),
         intro: t("مقدمة", "Intro"),
+        sponsor: None,
+        population: None,
         metadata: vec![MetadataField {
             id: "site".into(),
             label: t("الموقع", "Site"),

@@ -12,8 +12,12 @@
 //! of every Likert, rating and number question, the category shares of every single choice,
 //! and the survey's composite indices, with every non-substantive code treated as missing.
 
+pub mod downloads;
 pub mod labels;
+pub mod methodology;
 pub mod publish;
+pub mod reproduce;
+pub mod workbook;
 pub mod xlsx;
 
 use std::path::{Path, PathBuf};

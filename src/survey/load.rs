@@ -540,6 +540,14 @@ impl Cx<'_> {
                 Some(t) => self.text(t, "the survey intro"),
                 None => Text::default(),
             },
+            sponsor: header
+                .sponsor
+                .as_ref()
+                .map(|t| self.text(t, "the survey's sponsor")),
+            population: header
+                .population
+                .as_ref()
+                .map(|t| self.text(t, "the survey's population")),
             metadata: Vec::new(),
             sources: Vec::new(),
             pages: Vec::new(),

@@ -74,6 +74,11 @@ pub struct Survey {
     pub draft: bool,
     pub title: Text,
     pub intro: Text,
+    /// Who sponsored the survey, for the methodology note (`None`: the organisation that
+    /// conducts it, see `serve --organisation`).
+    pub sponsor: Option<Text>,
+    /// The population the results describe, for the methodology note.
+    pub population: Option<Text>,
     /// Sampling metadata fields a channel may attach to a response (e.g. `site`, `stratum`,
     /// `cluster`), with their allowed values when the file restricts them.
     pub metadata: Vec<MetadataField>,

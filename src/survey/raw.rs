@@ -26,7 +26,18 @@ pub type Problems = Vec<Problem>;
 
 /// The keys of the survey header (the top level, `pages` included).
 const HEADER_KEYS: &[&str] = &[
-    "id", "wave", "draft", "title", "intro", "sources", "metadata", "scales", "indices", "quotas",
+    "id",
+    "wave",
+    "draft",
+    "title",
+    "intro",
+    "sponsor",
+    "population",
+    "sources",
+    "metadata",
+    "scales",
+    "indices",
+    "quotas",
     "pages",
 ];
 const PAGE_KEYS: &[&str] = &["id", "title", "questions"];
@@ -424,6 +435,10 @@ pub struct Header {
     pub draft: Option<Spanned<bool>>,
     pub title: Option<Spanned<Text>>,
     pub intro: Option<Spanned<Text>>,
+    /// Who paid for the survey (the methodology note; the organisation when absent).
+    pub sponsor: Option<Spanned<Text>>,
+    /// Whom the survey's results are about (the methodology note).
+    pub population: Option<Spanned<Text>>,
     pub sources: Vec<Spanned<String>>,
     pub metadata: Vec<Spanned<Metadata>>,
     /// Named Likert scales shared by several questions (`scale = "agree5"`).
@@ -444,6 +459,8 @@ impl Header {
         let title = t.text("title", p);
         let title = t.require("title", title, p);
         let intro = t.text("intro", p);
+        let sponsor = t.text("sponsor", p);
+        let population = t.text("population", p);
         let sources = t
             .strings("sources", p)
             .map(|s| s.into_inner())
@@ -507,6 +524,8 @@ impl Header {
             draft,
             title,
             intro,
+            sponsor,
+            population,
             sources,
             metadata,
             scales,

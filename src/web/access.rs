@@ -105,6 +105,15 @@ const OTHER_RULES: &[Rule] = &[
     // Analysts.
     rule("GET", "/results", RESULTS),
     rule("GET", "/results/{file}", RESULTS),
+    // The methodology note and its downloads (src/web/methodology.rs).
+    rule("GET", "/results/{file}/methodology", RESULTS),
+    rule("GET", "/results/{file}/microdata.csv", RESULTS),
+    rule("GET", "/results/{file}/codebook.csv", RESULTS),
+    rule("GET", "/results/{file}/estimates.csv", RESULTS),
+    rule("GET", "/results/{file}/workbook.xlsx", RESULTS),
+    rule("GET", "/results/{file}/reproduce.R", RESULTS),
+    // The exact wording of a published survey is part of the disclosure: public.
+    rule("GET", "/results/{file}/questionnaire", ANYONE),
     // Designers.
     rule("GET", "/design", DESIGN),
     rule("POST", "/design/reload", DESIGN),

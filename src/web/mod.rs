@@ -14,6 +14,7 @@
 //! | GET    | `/static/mizan.<hash>.css`| the stylesheet, cached for a year                  |
 //! | GET    | `/healthz`                | `ok`, or 503 and the storage fault (disk full, read-only, locked) |
 //! | GET/POST | `/login`, `/logout`, `/results…` | analysts' sign-in and weighted results (see [`results`]) |
+//! | GET    | `/results/{survey}/methodology`, downloads | the methodology note, microdata, codebook, workbook, R script (see [`methodology`]) |
 //!
 //! Any page takes `?lang=ar|en`; the choice is remembered in the session (Arabic by default).
 //! Every response carries strict security headers; every POST is CSRF-checked; every failure
@@ -36,6 +37,7 @@ pub mod home;
 pub mod i18n;
 pub mod invitation;
 pub mod kiosk;
+pub mod methodology;
 pub mod posters;
 pub mod results;
 pub mod security;
@@ -159,6 +161,7 @@ pub fn app<S: SessionStore + Clone>(state: AppState, store: S, cookies: CookiePo
         .merge(field::router())
         .merge(sign_in::router())
         .merge(results::router())
+        .merge(methodology::router())
         .merge(design::router())
         .merge(posters::router())
         .merge(admin::router())

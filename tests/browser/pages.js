@@ -37,6 +37,9 @@ module.exports = [
   { name: 'results-list', reach: (nav) => nav.results('/results') },
   { name: 'results', reach: (nav) => nav.results('/results/citizen-security'), budget: 'results', needsResponses: true },
   { name: 'results-by-gender', reach: (nav) => nav.results('/results/citizen-security?domain=gender'), budget: 'results', needsResponses: true },
+  { name: 'methodology', reach: (nav) => nav.results('/results/citizen-security/methodology'), budget: 'results', needsResponses: true },
+  // The exact wording, public and printable: the whole questionnaire on one page.
+  { name: 'questionnaire', reach: (nav) => nav.visit('/results/citizen-security/questionnaire'), budget: 'results' },
   // Who is asking and what is kept.
   { name: 'privacy', reach: (nav) => nav.visit('/privacy') },
   // The staff pages of the other roles (run.sh creates an admin and an interviewer).

@@ -4,6 +4,7 @@
 
 pub mod components;
 pub mod layout;
+pub mod methodology;
 pub mod pages;
 pub mod privacy;
 pub mod question;
