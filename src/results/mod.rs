@@ -14,6 +14,7 @@
 
 pub mod labels;
 pub mod publish;
+pub mod report;
 pub mod xlsx;
 
 use std::path::{Path, PathBuf};

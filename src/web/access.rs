@@ -104,6 +104,9 @@ const OTHER_RULES: &[Rule] = &[
     // Analysts.
     rule("GET", "/results", RESULTS),
     rule("GET", "/results/{file}", RESULTS),
+    rule("GET", "/results/{file}/q/{question}", RESULTS),
+    rule("GET", "/results/{file}/crosstab", RESULTS),
+    rule("GET", "/results/{file}/crosstab.csv", RESULTS),
     // Designers.
     rule("GET", "/design", DESIGN),
     rule("POST", "/design/reload", DESIGN),

@@ -7,5 +7,6 @@ pub mod layout;
 pub mod pages;
 pub mod privacy;
 pub mod question;
+pub mod report;
 pub mod results;
 pub mod staff;

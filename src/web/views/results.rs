@@ -97,6 +97,8 @@ pub struct ResultsPage<'a> {
     pub variables: &'a [VariableResults],
     /// Why no estimate could be made with the design (a message of the statistics).
     pub problem: Option<&'a str>,
+    /// The report above the estimates: header, wave, headline figures, questions.
+    pub report: Option<Markup>,
 }
 
 fn flag_text(flag: Flag) -> Ui {
@@ -107,7 +109,8 @@ fn flag_text(flag: Flag) -> Ui {
     }
 }
 
-const CANNOT_ESTIMATE: Ui = Ui::new(
+const ALL_ESTIMATES: Ui = Ui::new("كل التقديرات", "Every estimate");
+pub const CANNOT_ESTIMATE: Ui = Ui::new(
     "لا يمكن حساب التقديرات بملف التصميم هذا على الإجابات المحفوظة:",
     "The estimates cannot be computed with this design on the stored responses:",
 );
@@ -198,6 +201,8 @@ pub fn results(chrome: &Chrome, p: &ResultsPage) -> Markup {
         html! {
             (sign_out(p.csrf, lang))
             h1.heading-l { (p.title) }
+            @if let Some(r) = &p.report { (r) }
+            h2.heading-l id="estimates" { (ALL_ESTIMATES.get(lang)) }
             p.body { (i18n::RESULTS_RESPONSES.get(lang)) ": " (i18n::digits(lang, &p.responses.to_string())) }
             p.body {
                 @match &p.design_file {
