@@ -813,7 +813,11 @@ fn item(survey: &Survey, data: &Data, scope: Scope<'_>, q: &Question, key: &str)
     // A mean and a categorical of the same column: two estimations (one name, one kind each).
     let (cat_vars, other_vars): (Vec<VariableSpec>, Vec<VariableSpec>) =
         vars.into_iter().partition(|v| v.kind != "mean");
-    let (_, cat_rows) = data.estimate(scope, cat_vars, Vec::new(), Vec::new())?;
+    let (_, cat_rows) = if cat_vars.is_empty() {
+        (Vec::new(), Vec::new())
+    } else {
+        data.estimate(scope, cat_vars, Vec::new(), Vec::new())?
+    };
     let (_, mean_rows) = if other_vars.is_empty() {
         (Vec::new(), Vec::new())
     } else {
