@@ -106,7 +106,7 @@ async fn the_headline_shows_the_latest_wave_and_its_change_as_the_statistics_giv
     // The latest wave by default, the selector offers both, fieldwork days shown.
     assert!(page.contains(&format!("<option value=\"{W2}\" selected>")), "W2 chosen");
     assert!(page.contains(&format!("<option value=\"{W1}\">")));
-    assert!(page.contains("First day") && page.contains("Last day"));
+    assert!(page.contains("Fieldwork days (first to last)"));
     assert!(page.contains("href=\"/results/citizen-security/methodology\">How this survey was done"));
     // Trust in the police, top-two share, as the statistics module gives it on wave 2 only.
     let (e2, ci2) = share(&w2);
@@ -298,6 +298,12 @@ async fn a_question_asked_in_other_words_is_reported_apart() {
     let (_, contact) = get(&client, &server, "/results/citizen-security/q/contact?lang=en").await;
     assert!(contact.contains("same wording and options, so their answers are pooled"));
     assert!(contact.contains("Responses: 120"));
+    // The headline counts trust in the police only where it was asked as now, and says so.
+    let (_, head) = get(&client, &server, "/results/citizen-security?lang=en").await;
+    assert!(head.contains("only the versions that asked it as it is worded now are counted"));
+    let now: Vec<NewResponse> = rs.iter().filter(|r| r.survey_version == survey.version).cloned().collect();
+    let (e, _) = share(&now);
+    assert!(head.contains(&format!("<strong>{}</strong>", pct(e.estimate))), "{}", pct(e.estimate));
 }
 
 #[tokio::test]
@@ -324,4 +330,21 @@ async fn the_first_days_never_fail() {
             assert!(status == 200 || status == 404, "CSV with {n} responses: {status}");
         }
     }
+}
+
+/// Not a check: fills `MIZAN_SEED_DB` (an SQLite path) with two waves of the example survey,
+/// for looking at the report in a browser (`mizan serve` on it, then the browser scenario).
+#[tokio::test]
+#[ignore]
+async fn seed_two_waves_for_the_browser() {
+    let Ok(path) = std::env::var("MIZAN_SEED_DB") else {
+        return;
+    };
+    let survey = citizen_security();
+    let url = format!("sqlite://{path}?mode=rwc");
+    let db = Db::connect(&url).await.expect("connect");
+    for r in wave(&survey, 180, W1, 21).iter().chain(&wave(&survey, 220, W2, 22)) {
+        db.store_response(r, &uuid::Uuid::new_v4().to_string()).await.unwrap();
+    }
+    db.close().await;
 }

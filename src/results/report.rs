@@ -519,6 +519,9 @@ pub struct FigureResult {
     pub change: Option<Change>,
     /// Published rows of the breakdown, highest estimate first, hidden ones last.
     pub ranked: Vec<Row>,
+    /// Some versions of the chosen wave asked it otherwise: only those that asked it as the
+    /// running version does are counted.
+    pub only_as_now: bool,
 }
 
 fn split(figures: &[Figure]) -> (Vec<VariableSpec>, Vec<IndexSpec>) {
@@ -557,6 +560,90 @@ pub fn change(earlier: &Row, later: &Row, level: f64) -> Result<Option<WaveDiffe
     independent_difference(&earlier.estimate, &later.estimate, level).map(Some)
 }
 
+/// The questions a figure is computed from.
+fn figure_questions(survey: &Survey, f: &Figure) -> Vec<String> {
+    let keys: Vec<String> = match &f.spec {
+        Spec::Index(i) => i.items.clone(),
+        Spec::Variable(v) => vec![v.name.trim_end_matches(TOP_TWO).to_string()],
+    };
+    let mut out: Vec<String> = Vec::new();
+    for k in keys {
+        if let Some(q) = survey.question_of(&k) {
+            if !out.contains(&q.id) {
+                out.push(q.id.clone());
+            }
+        }
+    }
+    out
+}
+
+/// Whether `version` asked every question of `questions` as the running version does.
+fn asked_as_now(survey: &Survey, overview: &Overview, version: &str, questions: &[String]) -> bool {
+    let now = overview.versions.get(&survey.version);
+    let then = overview.versions.get(version);
+    questions.iter().all(|q| {
+        let a = then.and_then(|m| m.get(q));
+        a.is_some() && a == now.and_then(|m| m.get(q))
+    })
+}
+
+/// The figures' rows on one wave (by `domains`): one estimation for the figures whose
+/// questions every version of the wave asked alike, and for each other figure one on the
+/// versions that asked it as now (never pooled with another wording). Also the variables so
+/// restricted.
+fn wave_rows(
+    survey: &Survey,
+    data: &Data,
+    overview: &Overview,
+    w: &Wave,
+    figures: &[Figure],
+    domains: &[String],
+) -> Result<(Vec<Row>, Vec<Row>, Vec<String>)> {
+    let wave = (overview.waves.len() > 1).then_some(w.id.as_str());
+    let mut pooled: Vec<Figure> = Vec::new();
+    let mut apart: Vec<(Figure, Vec<String>)> = Vec::new();
+    for f in figures {
+        let qs = figure_questions(survey, f);
+        let alike: Vec<String> = w
+            .versions
+            .iter()
+            .filter(|v| asked_as_now(survey, overview, v, &qs))
+            .cloned()
+            .collect();
+        if alike.len() == w.versions.len() {
+            pooled.push(f.clone());
+        } else {
+            apart.push((f.clone(), alike));
+        }
+    }
+    let (mut raw, mut published) = (Vec::new(), Vec::new());
+    if !pooled.is_empty() {
+        let (vars, idx) = split(&pooled);
+        let scope = Scope {
+            wave,
+            versions: None,
+        };
+        let (r, p) = data.estimate(scope, vars, idx, domains.to_vec())?;
+        raw.extend(r);
+        published.extend(p);
+    }
+    let mut restricted = Vec::new();
+    for (f, versions) in apart {
+        restricted.push(f.variable.clone());
+        let (vars, idx) = split(std::slice::from_ref(&f));
+        // No version asked it as now: an empty scope gives the rows of no answers.
+        let none = [String::new()];
+        let scope = Scope {
+            wave,
+            versions: Some(if versions.is_empty() { &none } else { &versions }),
+        };
+        let (r, p) = data.estimate(scope, vars, idx, domains.to_vec())?;
+        raw.extend(r);
+        published.extend(p);
+    }
+    Ok((raw, published, restricted))
+}
+
 /// Every headline figure on wave `wave` of the overview, broken down by `by`.
 pub fn headline(
     survey: &Survey,
@@ -569,28 +656,30 @@ pub fn headline(
     if figures.is_empty() {
         return Ok(Vec::new());
     }
-    let (vars, idx) = split(&figures);
     let level = data.file.output.level;
-    let several = overview.waves.len() > 1;
-    fn scope_of(w: &Wave, several: bool) -> Scope<'_> {
-        Scope {
-            wave: several.then_some(w.id.as_str()),
-            versions: None,
-        }
-    }
     // Per wave: as estimated (for the change) and as published (for the page).
     let mut per_wave: Vec<(Vec<Row>, Vec<Row>)> = Vec::new();
-    for w in &overview.waves {
-        per_wave.push(data.estimate(scope_of(w, several), vars.clone(), idx.clone(), Vec::new())?);
+    let mut restricted: Vec<String> = Vec::new();
+    for (i, w) in overview.waves.iter().enumerate() {
+        let (raw, published, r) = wave_rows(survey, data, overview, w, &figures, &[])?;
+        if i == wave {
+            restricted = r;
+        }
+        per_wave.push((raw, published));
     }
-    let (_, by_rows) = match by {
-        Some(col) => data.estimate(
-            scope_of(&overview.waves[wave], several),
-            vars.clone(),
-            idx.clone(),
-            vec![col.to_string()],
-        )?,
-        None => (Vec::new(), Vec::new()),
+    let by_rows = match by {
+        Some(col) => {
+            wave_rows(
+                survey,
+                data,
+                overview,
+                &overview.waves[wave],
+                &figures,
+                &[col.to_string()],
+            )?
+            .1
+        }
+        None => Vec::new(),
     };
     let decimals = |f: &Figure| if f.percent { 3 } else { 2 };
     let mut out = Vec::new();
@@ -647,6 +736,7 @@ pub fn headline(
                 .unwrap_or(std::cmp::Ordering::Equal)
         });
         out.push(FigureResult {
+            only_as_now: restricted.contains(&f.variable),
             figure: f,
             current,
             trend,

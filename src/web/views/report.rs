@@ -24,8 +24,13 @@ const HEADLINE: Ui = Ui::new("المؤشرات الرئيسية", "Headline figu
 const WAVE: Ui = Ui::new("جولة العمل الميداني", "Fieldwork wave");
 const WAVES: Ui = Ui::new("جولات العمل الميداني", "Fieldwork waves");
 const SHOW: Ui = Ui::new("اعرض", "Show");
-const FIRST_DAY: Ui = Ui::new("أول يوم", "First day");
-const LAST_DAY: Ui = Ui::new("آخر يوم", "Last day");
+const DAYS: Ui = Ui::new(
+    "أيام العمل الميداني (من أول يوم إلى آخر يوم)",
+    "Fieldwork days (first to last)",
+);
+const N: Ui = Ui::new("العدد", "n");
+const READ_WITH_CARE: Ui = Ui::new("○ موثوقية منخفضة", "○ low reliability");
+const HIDDEN_CELL: Ui = Ui::new("محجوب", "hidden");
 const RESPONSES: Ui = Ui::new("الإجابات", "Responses");
 const NO_WAVE: Ui = Ui::new("(جولة غير مسجّلة)", "(wave not recorded)");
 const SINCE: Ui = Ui::new("التغيّر منذ", "Change since");
@@ -109,6 +114,10 @@ const CURRENT_WORDING: Ui = Ui::new("(الصياغة الحالية)", "(current
 const UNKNOWN_WORDING: Ui = Ui::new(
     "(صياغة هذا الإصدار غير محفوظة)",
     "(this version's wording is not on record)",
+);
+const ONLY_AS_NOW: Ui = Ui::new(
+    "طُرح هذا السؤال في هذه الجولة بصياغات مختلفة: لا تُحسب إلا إجابات الإصدارات التي طرحته بصياغته الحالية.",
+    "This wave asked the question in different words: only the versions that asked it as it is worded now are counted.",
 );
 const VERSION: Ui = Ui::new("الإصدار", "Version");
 const ALL: Ui = Ui::new("الكل", "All");
@@ -200,16 +209,17 @@ fn wave_table(lang: Lang, waves: &[Wave], chosen: usize) -> Markup {
                 caption id="waves-caption" { (WAVES.get(lang)) }
                 thead { tr {
                     th scope="col" { (WAVE.get(lang)) }
-                    th scope="col" { (FIRST_DAY.get(lang)) }
-                    th scope="col" { (LAST_DAY.get(lang)) }
+                    th scope="col" { (DAYS.get(lang)) }
                     th scope="col" { (RESPONSES.get(lang)) }
                 } }
                 tbody {
                     @for (i, w) in waves.iter().enumerate() {
                         tr aria-current=[(i == chosen).then_some("true")] {
                             th scope="row" { bdi { (wave_name(lang, &w.id)) } @if i == chosen { " ✓" } }
-                            td { (day(lang, &w.first_day)) }
-                            td { (day(lang, &w.last_day)) }
+                            td {
+                                (day(lang, &w.first_day))
+                                @if w.last_day != w.first_day { " – " (day(lang, &w.last_day)) }
+                            }
                             td.numeric { (digits(lang, &w.responses.to_string())) }
                         }
                     }
@@ -259,7 +269,7 @@ fn change_text(c: &Change, percent: bool, lang: Lang) -> Markup {
         p.body.change.significant[c.excludes_zero] {
             (SINCE.get(lang)) " " bdi { (c.from_wave) } ": "
             strong { bdi dir="ltr" { (signed(c.estimate, percent, lang)) } (unit) }
-            " (" (CI.get(lang)) " " bdi dir="ltr" { (signed(c.ci_low, percent, lang)) " … " (signed(c.ci_high, percent, lang)) } ")"
+            " (" (CI.get(lang)) " " bdi dir="ltr" { (signed(c.ci_low, percent, lang)) } " … " bdi dir="ltr" { (signed(c.ci_high, percent, lang)) } ")"
             br;
             @if c.excludes_zero {
                 span.badge.badge-significant { "● " (REAL_CHANGE.get(lang)) }
@@ -366,7 +376,7 @@ pub fn trend_chart(f: &FigureResult, lang: Lang) -> Markup {
     let rows: Vec<&Row> = points.iter().map(|(_, _, r)| *r).collect();
     let (lo, hi) = axis(f, &rows);
     let rtl = lang == Lang::Ar;
-    let (top, bottom, axis_w, pad) = (30.0, 44.0, 44.0, 16.0);
+    let (top, bottom, axis_w, pad) = (30.0, 44.0, 44.0, 36.0);
     let h = 220.0;
     let plot_h = h - top - bottom;
     let y_of = |v: f64| top + (1.0 - (v - lo) / (hi - lo)) * plot_h;
@@ -394,7 +404,8 @@ pub fn trend_chart(f: &FigureResult, lang: Lang) -> Markup {
                 text x=(label_x) y=(y + 5.0) text-anchor="end" fill=(INK) { (tick_label(t, f.figure.percent, lang)) }
             }
             @for (i, (w, _)) in f.trend.iter().enumerate() {
-                text x=(x_of(i)) y=(h - 22.0) text-anchor="middle" fill=(INK) { (wave_name(lang, w)) }
+                // Wave names are codes such as 2026-W1: drawn left to right in Arabic too.
+                text x=(x_of(i)) y=(h - 22.0) text-anchor="middle" direction="ltr" unicode-bidi="embed" fill=(INK) { (wave_name(lang, w)) }
             }
             @for (i, _, r) in &points {
                 @let x = x_of(*i);
@@ -417,10 +428,8 @@ fn trend_table(f: &FigureResult, lang: Lang, id: &str) -> Markup {
                 caption id=(id) { (caption) }
                 thead { tr {
                     th scope="col" { (WAVE.get(lang)) }
-                    th scope="col" { (i18n::COL_N.get(lang)) }
-                    th scope="col" { (i18n::COL_ESTIMATE.get(lang)) }
-                    th scope="col" { (CI.get(lang)) }
-                    th scope="col" { (i18n::COL_RELIABILITY.get(lang)) }
+                    th scope="col" { (N.get(lang)) }
+                    th scope="col" { (i18n::COL_ESTIMATE.get(lang)) " " span.ci { "(" (CI.get(lang)) ")" } }
                 } }
                 tbody {
                     @for (w, r) in &f.trend {
@@ -446,17 +455,30 @@ fn flag_text(r: &Row, lang: Lang) -> &'static str {
     }
 }
 
-/// n, estimate, interval and reliability cells of a published row.
+/// The n and estimate cells of a published row: the estimate with its interval under it, and
+/// a low reliability or a hidden cell said in a word.
 fn estimate_cells(r: &Row, percent: bool, lang: Lang) -> Markup {
     html! {
         @if publish::n_hidden(r) { td { "—" } } @else { td.numeric { (digits(lang, &r.estimate.n.to_string())) } }
+        (estimate_cell(r, percent, lang))
+    }
+}
+
+fn estimate_cell(r: &Row, percent: bool, lang: Lang) -> Markup {
+    html! {
         @if visible(r) {
-            td.numeric { (percent_or_mean(r.estimate.estimate, percent, lang)) }
-            td.numeric { (interval_text(r, percent, lang)) }
+            td.numeric {
+                (percent_or_mean(r.estimate.estimate, percent, lang))
+                @if r.ci.0.is_finite() && r.ci.1.is_finite() {
+                    br; span.ci { "(" (interval_text(r, percent, lang)) ")" }
+                }
+                @if r.flag == Flag::LowReliability { br; span.ci { (READ_WITH_CARE.get(lang)) } }
+            }
+        } @else if r.flag == Flag::Suppressed {
+            td { (HIDDEN_CELL.get(lang)) }
         } @else {
-            td { "—" } td { "—" }
+            td { (flag_text(r, lang)) }
         }
-        td { (flag_text(r, lang)) }
     }
 }
 
@@ -540,10 +562,8 @@ fn ranked_table(
                 caption id=(id) { (caption) }
                 thead { tr {
                     th scope="col" { (i18n::COL_GROUP.get(lang)) }
-                    th scope="col" { (i18n::COL_N.get(lang)) }
-                    th scope="col" { (i18n::COL_ESTIMATE.get(lang)) }
-                    th scope="col" { (CI.get(lang)) }
-                    th scope="col" { (i18n::COL_RELIABILITY.get(lang)) }
+                    th scope="col" { (N.get(lang)) }
+                    th scope="col" { (i18n::COL_ESTIMATE.get(lang)) " " span.ci { "(" (CI.get(lang)) ")" } }
                 } }
                 tbody {
                     @for r in &f.ranked {
@@ -581,6 +601,7 @@ pub fn headline(
                 section.figure aria-labelledby=(hid) {
                     h3.heading-m id=(hid) { (f.figure.label.get(lang)) }
                     p.body.hint { (f.figure.measure.get(lang)) }
+                    @if f.only_as_now { p.body.version-note { (ONLY_AS_NOW.get(lang)) } }
                     @if visible(&f.current) {
                         p.figure-value {
                             strong { (percent_or_mean(f.current.estimate.estimate, f.figure.percent, lang)) }
@@ -656,15 +677,8 @@ fn line_row(l: &Line, lang: Lang) -> Markup {
             th scope="row" { (l.label.get(lang)) }
             td.numeric { @match l.count { Some(c) => (digits(lang, &c.to_string())), None => "—" } }
             @match &l.row {
-                Some(r) if visible(r) => {
-                    td.numeric { (percent_or_mean(r.estimate.estimate, true, lang)) }
-                    td.numeric { (interval_text(r, true, lang)) }
-                }
-                Some(_) => { td { "—" } td { "—" } }
-                None => {
-                    td.numeric { (shown(0.0, true, lang)) }
-                    td { "—" }
-                }
+                Some(r) => (estimate_cell(r, true, lang)),
+                None => td.numeric { (shown(0.0, true, lang)) },
             }
         }
     }
@@ -687,15 +701,13 @@ fn item_tables(lang: Lang, item: &Item, id: &str) -> Markup {
                         thead { tr {
                             th scope="col" { (ANSWER.get(lang)) }
                             th scope="col" { (COUNT.get(lang)) }
-                            th scope="col" { (PERCENT.get(lang)) }
-                            th scope="col" { (CI.get(lang)) }
+                            th scope="col" { (PERCENT.get(lang)) " " span.ci { "(" (CI.get(lang)) ")" } }
                         } }
                         tbody { @for l in &item.lines { (line_row(l, lang)) } }
                         tfoot { tr {
                             th scope="row" { (TOTAL.get(lang)) }
                             td.numeric { (digits(lang, &item.base.estimate.n.to_string())) }
                             td.numeric { @if !item.several { (shown(1.0, true, lang)) } }
-                            td {}
                         } }
                     }
                 }
@@ -706,10 +718,8 @@ fn item_tables(lang: Lang, item: &Item, id: &str) -> Markup {
                         caption id={ (id) "-s" } { (SUMMARY.get(lang)) " — " (item.label.get(lang)) }
                         thead { tr {
                             th scope="col" { (SUMMARY.get(lang)) }
-                            th scope="col" { (i18n::COL_N.get(lang)) }
-                            th scope="col" { (i18n::COL_ESTIMATE.get(lang)) }
-                            th scope="col" { (CI.get(lang)) }
-                            th scope="col" { (i18n::COL_RELIABILITY.get(lang)) }
+                            th scope="col" { (N.get(lang)) }
+                            th scope="col" { (i18n::COL_ESTIMATE.get(lang)) " " span.ci { "(" (CI.get(lang)) ")" } }
                         } }
                         tbody {
                             @for (what, r, percent) in &item.summaries {
@@ -734,8 +744,7 @@ fn item_tables(lang: Lang, item: &Item, id: &str) -> Markup {
                     thead { tr {
                         th scope="col" { (ANSWER.get(lang)) }
                         th scope="col" { (COUNT.get(lang)) }
-                        th scope="col" { (PERCENT.get(lang)) }
-                        th scope="col" { (CI.get(lang)) }
+                        th scope="col" { (PERCENT.get(lang)) " " span.ci { "(" (CI.get(lang)) ")" } }
                     } }
                     tbody { @for l in &item.apart { (line_row(l, lang)) } }
                 }
