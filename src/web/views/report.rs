@@ -52,7 +52,7 @@ const NOT_REAL: Ui = Ui::new(
 );
 const POINTS: Ui = Ui::new("نقطة مئوية", "percentage points");
 const TREND: Ui = Ui::new("الاتجاه عبر الجولات", "Trend over the waves");
-const RANKED_BY: Ui = Ui::new("مرتّبة حسب", "Ranked, by");
+const RANKED_BY: Ui = Ui::new("المجموعات مرتّبة، حسب:", "Groups ranked, by:");
 const LEGEND: Ui = Ui::new(
     "النقطة: التقدير المرجّح؛ الخط: فترة الثقة ٩٥٪. النقطة المفرّغة: موثوقية منخفضة. المجموعات المحجوبة لا تُرسم.",
     "Dot: weighted estimate; line: 95% confidence interval. Hollow dot: low reliability. Hidden groups are not drawn.",
@@ -118,6 +118,10 @@ const UNKNOWN_WORDING: Ui = Ui::new(
 const ONLY_AS_NOW: Ui = Ui::new(
     "طُرح هذا السؤال في هذه الجولة بصياغات مختلفة: لا تُحسب إلا إجابات الإصدارات التي طرحته بصياغته الحالية.",
     "This wave asked the question in different words: only the versions that asked it as it is worded now are counted.",
+);
+const DASH_NOTE: Ui = Ui::new(
+    "—: محجوب (مجموعة صغيرة، أو محجوب كي لا تُستنتج مجموعة صغيرة) أو لا تقدير.",
+    "—: hidden (a small group, or hidden so that a small group cannot be worked out) or no estimate.",
 );
 const VERSION: Ui = Ui::new("الإصدار", "Version");
 const ALL: Ui = Ui::new("الكل", "All");
@@ -192,7 +196,8 @@ pub fn waves(lang: Lang, overview: &Overview, chosen: usize, keep: &[(&str, &str
                 label.label for="wave" { (WAVE.get(lang)) }
                 select.select id="wave" name="wave" {
                     @for (i, w) in overview.waves.iter().enumerate() {
-                        option value=(w.id) selected[i == chosen] { (wave_name(lang, &w.id)) }
+                        // Isolated left to right: a wave name such as 2026-W2 inside Arabic text.
+                        option value=(w.id) selected[i == chosen] { "\u{2066}" (wave_name(lang, &w.id)) "\u{2069}" }
                     }
                 }
             }
@@ -400,7 +405,7 @@ pub fn trend_chart(f: &FigureResult, lang: Lang) -> Markup {
             @for t in ticks(lo, hi) {
                 @let y = y_of(t);
                 line x1=(if rtl { axis_x } else { axis_x - 4.0 }) y1=(y) x2=(if rtl { axis_x + 4.0 } else { axis_x }) y2=(y) stroke=(INK) {}
-                line x1=(axis_w) y1=(y) x2=(W - axis_w) y2=(y) stroke="#b1b4b6" stroke-width="0.5" {}
+                line x1=(if rtl { 8.0 } else { axis_x }) y1=(y) x2=(if rtl { axis_x } else { W - 8.0 }) y2=(y) stroke="#b1b4b6" stroke-width="0.5" {}
                 text x=(label_x) y=(y + 5.0) text-anchor="end" fill=(INK) { (tick_label(t, f.figure.percent, lang)) }
             }
             @for (i, (w, _)) in f.trend.iter().enumerate() {
@@ -697,7 +702,8 @@ fn item_tables(lang: Lang, item: &Item, id: &str) -> Markup {
             @if !item.lines.is_empty() {
                 div.table-scroll role="region" tabindex="0" aria-labelledby=(id) {
                     table.table {
-                        caption id=(id) { (item.label.get(lang)) }
+                        // The question is the heading just above: said to screen readers only.
+                        caption.visually-hidden id=(id) { (item.label.get(lang)) }
                         thead { tr {
                             th scope="col" { (ANSWER.get(lang)) }
                             th scope="col" { (COUNT.get(lang)) }
@@ -901,6 +907,7 @@ pub fn crosstab(
                 }
             }
         }
+        p.body.hint { (DASH_NOTE.get(lang)) }
         @match &t.test {
             Ok(r) => {
                 p.body.test {
