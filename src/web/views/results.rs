@@ -110,6 +110,10 @@ fn flag_text(flag: Flag) -> Ui {
 }
 
 const ALL_ESTIMATES: Ui = Ui::new("كل التقديرات", "Every estimate");
+const ALL_ESTIMATES_SHOW: Ui = Ui::new(
+    "اعرض كل تقديرات التصميم، متغيرًا متغيرًا",
+    "Show every estimate of the design, variable by variable",
+);
 pub const CANNOT_ESTIMATE: Ui = Ui::new(
     "لا يمكن حساب التقديرات بملف التصميم هذا على الإجابات المحفوظة:",
     "The estimates cannot be computed with this design on the stored responses:",
@@ -236,11 +240,16 @@ pub fn results(chrome: &Chrome, p: &ResultsPage) -> Markup {
             } @else if p.responses == 0 || p.variables.is_empty() {
                 p.body { (i18n::RESULTS_NONE_YET.get(lang)) }
             } @else {
-            @for v in p.variables {
-                section.results-section aria-labelledby={ "v-" (v.id) } {
-                    h2.heading-m id={ "v-" (v.id) } { (v.label) }
-                    (chart(v, lang))
-                    (table(v, lang))
+            // Under the report, every estimate of the design is one click away rather than a
+            // page tens of thousands of pixels long.
+            details.all-estimates open[p.report.is_none()] {
+                summary { (ALL_ESTIMATES_SHOW.get(lang)) " (" (i18n::digits(lang, &p.variables.len().to_string())) ")" }
+                @for v in p.variables {
+                    section.results-section aria-labelledby={ "v-" (v.id) } {
+                        h2.heading-m id={ "v-" (v.id) } { (v.label) }
+                        (chart(v, lang))
+                        (table(v, lang))
+                    }
                 }
             }
             }
