@@ -242,8 +242,8 @@ pub fn results(chrome: &Chrome, p: &ResultsPage) -> Markup {
             } @else {
             // Under the report, every estimate of the design is one click away rather than a
             // page tens of thousands of pixels long.
-            details.all-estimates open[p.report.is_none()] {
-                summary { (ALL_ESTIMATES_SHOW.get(lang)) " (" (i18n::digits(lang, &p.variables.len().to_string())) ")" }
+            details.all-estimates open[p.report.is_none()] aria-labelledby="all-estimates" {
+                summary id="all-estimates" { (ALL_ESTIMATES_SHOW.get(lang)) " (" (i18n::digits(lang, &p.variables.len().to_string())) ")" }
                 @for v in p.variables {
                     section.results-section aria-labelledby={ "v-" (v.id) } {
                         h2.heading-m id={ "v-" (v.id) } { (v.label) }
