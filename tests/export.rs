@@ -42,6 +42,7 @@ fn question(id: &str, text: Text, kind: QuestionKind) -> Question {
         hint: None,
         interviewer_note: None,
         required: false,
+        headline: false,
         show_if: None,
         kind,
     }

@@ -120,10 +120,15 @@ async fn a_kiosk_response_is_stamped_with_its_site_and_nothing_that_names_the_ki
     let get = |name: &str| row.iter().find(|(c, _)| c == name).unwrap().1.clone();
     assert_eq!(get("channel"), "kiosk");
     let metadata: serde_json::Value = serde_json::from_str(&get("metadata")).unwrap();
+    // What each question asked in this version (the same for every respondent of it).
+    let survey = mizan::survey::load_paths(&[common::repo_path("surveys/citizen-security.toml")])
+        .unwrap()
+        .remove(0);
     assert_eq!(
         metadata,
         serde_json::json!({
             "wave": "2026-W1",
+            "content": survey.content_stamp(),
             "site": "Karrada police station",
             "site_ar": "مركز شرطة الكرادة",
             "stratum": "urban",

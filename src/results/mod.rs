@@ -16,6 +16,7 @@ pub mod downloads;
 pub mod labels;
 pub mod methodology;
 pub mod publish;
+pub mod report;
 pub mod reproduce;
 pub mod workbook;
 pub mod xlsx;

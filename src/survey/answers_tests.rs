@@ -816,6 +816,7 @@ mod date_properties {
                 hint: None,
                 interviewer_note: None,
                 required: true,
+                headline: false,
                 show_if: None,
                 kind: QuestionKind::Date { min: None, max: None },
             };

@@ -1192,6 +1192,7 @@ impl Cx<'_> {
             hint,
             interviewer_note,
             required,
+            headline: q.headline.as_ref().is_some_and(|h| *h.get_ref()),
             show_if: None,
             kind,
         })

@@ -119,6 +119,8 @@ pub struct Question {
     /// shown only on the interviewer's pages, never to respondents on other channels.
     pub interviewer_note: Option<Text>,
     pub required: bool,
+    /// Marked `headline = true`: one of the key figures at the top of the results.
+    pub headline: bool,
     /// Shown only when this holds on earlier answers; hidden questions are never answered.
     pub show_if: Option<Condition>,
     pub kind: QuestionKind,
@@ -358,6 +360,40 @@ impl QuestionKind {
             QuestionKind::Date { .. } => "date",
         }
     }
+}
+
+impl Question {
+    /// A short hash of what respondents were asked: the wording in both languages and the
+    /// type with its options, codes, items and limits (not the hint or the interviewer's
+    /// note). Two survey versions whose fingerprints of a question agree asked the same
+    /// question, so their answers may be pooled.
+    pub fn fingerprint(&self) -> String {
+        use sha2::{Digest, Sha256};
+        let content = format!("{}\u{1f}{:?}\u{1f}{:?}", self.id, self.text, self.kind);
+        let digest = Sha256::digest(content.as_bytes());
+        digest.iter().take(4).map(|b| format!("{b:02x}")).collect()
+    }
+}
+
+impl Survey {
+    /// Every question's [`Question::fingerprint`], `id:hash` joined by `,`: stamped on each
+    /// response (metadata `content`), so that results know which versions asked a question
+    /// in the same words long after the file changed.
+    pub fn content_stamp(&self) -> String {
+        self.questions()
+            .map(|q| format!("{}:{}", q.id, q.fingerprint()))
+            .collect::<Vec<_>>()
+            .join(",")
+    }
+}
+
+/// A [`Survey::content_stamp`] read back: question id → fingerprint.
+pub fn read_content_stamp(stamp: &str) -> BTreeMap<String, String> {
+    stamp
+        .split(',')
+        .filter_map(|p| p.split_once(':'))
+        .map(|(q, h)| (q.to_string(), h.to_string()))
+        .collect()
 }
 
 impl Question {

@@ -50,6 +50,7 @@ pub const QUESTION_COMMON_KEYS: &[&str] = &[
     "interviewer",
     "required",
     "show_if",
+    "headline",
 ];
 const QUESTION_KEYS: &[&str] = &[
     "id",
@@ -59,6 +60,7 @@ const QUESTION_KEYS: &[&str] = &[
     "interviewer",
     "required",
     "show_if",
+    "headline",
     "options",
     "scale",
     "items",
@@ -785,6 +787,8 @@ pub struct Question {
     pub scale: Option<Spanned<String>>,
     pub items: Option<Spanned<Vec<Spanned<Item>>>>,
     pub randomize: Option<Spanned<bool>>,
+    /// Shown at the top of the results (`headline = true`).
+    pub headline: Option<Spanned<bool>>,
     pub min: Option<Spanned<toml::Value>>,
     pub max: Option<Spanned<toml::Value>>,
     pub min_label: Option<Spanned<Text>>,
@@ -818,6 +822,7 @@ impl Question {
         let interviewer = t.text("interviewer", p);
         let required = t.boolean("required", p);
         let show_if = t.string("show_if", p);
+        let headline = t.boolean("headline", p);
         let choices = |t: &mut Table<'_>, key: &'static str, p: &mut Problems| {
             t.array(
                 key,
@@ -861,6 +866,7 @@ impl Question {
             interviewer,
             required,
             show_if,
+            headline,
             options,
             scale,
             items,

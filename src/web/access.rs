@@ -105,6 +105,9 @@ const OTHER_RULES: &[Rule] = &[
     // Analysts.
     rule("GET", "/results", RESULTS),
     rule("GET", "/results/{file}", RESULTS),
+    rule("GET", "/results/{file}/q/{question}", RESULTS),
+    rule("GET", "/results/{file}/crosstab", RESULTS),
+    rule("GET", "/results/{file}/crosstab.csv", RESULTS),
     // The methodology note and its downloads (src/web/methodology.rs).
     rule("GET", "/results/{file}/methodology", RESULTS),
     rule("GET", "/results/{file}/microdata.csv", RESULTS),

@@ -286,6 +286,9 @@ impl Respondent {
         // Every response records the wave it was collected in, so waves are never pooled by
         // accident and results can compare them.
         put("wave", &survey.wave);
+        // What each question asked in this version, so that results pool versions of a
+        // question only where its wording and options are the same.
+        put("content", &survey.content_stamp());
         match &self.channel {
             Channel::Link | Channel::Preview(_) => {}
             Channel::Kiosk(k) => {

@@ -6,7 +6,12 @@
 //! | GET    | `/results/{survey}`        | estimates, charts and tables (`?domain=COLUMN`)   |
 //! | GET    | `/results/{survey}.csv`    | the published estimates (rounded, small cells hidden) |
 //! | GET    | `/results/{survey}.xlsx`   | workbook: estimates and design                    |
+//! | GET    | `/results/{survey}/q/{question}` | a question's frequency tables (`?wave=`)     |
+//! | GET    | `/results/{survey}/crosstab` | a question by a breakdown (`?q=&by=&wave=`)     |
+//! | GET    | `/results/{survey}/crosstab.csv` | the same crosstab as CSV                     |
 //!
+//! Every page shows one wave (`?wave=`, the latest by default); the pages and the downloads
+//! asked from them take the wave, a download without `?wave=` holds every wave.
 //! Who may open them (analysts and admins) is stated in [`super::access`]; signing in is
 //! [`super::sign_in`]. Handlers are thin: estimates come from [`crate::results`].
 
@@ -19,6 +24,7 @@ use axum::{Router, routing::get};
 use maud::html;
 
 use crate::Error;
+use crate::results::report::{self, Data, Overview};
 use crate::results::{self, SurveyDesign, labels};
 use crate::survey::{Lang, Survey, Text};
 
@@ -26,6 +32,7 @@ use super::AppState;
 use super::form::query_pairs;
 use super::i18n;
 use super::sign_in::query_escape;
+use super::views::report as report_view;
 use super::views::results::{self as view, LabelledRow, VariableResults};
 use super::views::{layout, pages};
 use super::visit::Visitor;
@@ -34,6 +41,9 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/results", get(survey_index))
         .route("/results/{file}", get(survey_results))
+        .route("/results/{file}/q/{question}", get(question_page))
+        .route("/results/{file}/crosstab", get(crosstab_page))
+        .route("/results/{file}/crosstab.csv", get(crosstab_csv))
 }
 
 fn chrome_parts(lang: Lang, heading: &str, path: &str, keep: &[(&str, &str)]) -> (String, String) {
@@ -118,26 +128,48 @@ async fn survey_results(
         }
     }
     let responses = state.db.count_responses(&survey.id).await?;
+    let asked_wave = param(query.as_deref(), "wave");
+    // One pass: the waves with their fieldwork days, the versions' wording, the sites' names.
+    let overview = report::overview(&state.db, survey).await?;
+    let wave = overview.pick(asked_wave.as_deref());
+    // The page shows one wave; a download holds every wave unless it names one.
+    let scoped = overview.waves.len() > 1 && (matches!(format, Format::Page) || asked_wave.is_some());
     // Without responses too: the downloads then say `no_answers` for every variable. An
     // estimate that cannot be made is a row with its reason; what stops the whole design
     // (calibration targets without respondents, a stratum column left empty) is said on the
     // page instead of a 500, and the downloads answer with that page (422).
-    let (rows, problem) = match results::estimate_survey(&state.db, survey, &design).await {
+    let mut data: Option<Data> = None;
+    let estimated = if scoped {
+        match report::load(&state.db, survey, &design).await {
+            Ok(Some(d)) => {
+                let rows = d.published(Data::wave_scope(&overview, wave.unwrap_or(0)));
+                data = Some(d);
+                rows
+            }
+            Ok(None) => Ok(crate::analysis::unanswered_rows(&design.file)),
+            Err(e) => Err(e),
+        }
+    } else {
         // Pages and downloads publish: rounded, small cells protected against subtraction.
-        Ok(rows) => (results::publish::publish(&rows, &design.file), None),
+        results::estimate_survey(&state.db, survey, &design)
+            .await
+            .map(|rows| results::publish::publish(&rows, &design.file))
+    };
+    let (rows, mut problem) = match estimated {
+        Ok(rows) => (rows, None),
         Err(Error::Stats(message)) => (Vec::new(), Some(message)),
         Err(e) => return Err(e),
     };
     // A breakdown by site shows each site by its Arabic name on Arabic pages and workbooks.
-    let sites = if design.file.output.domains.iter().any(|d| d == "site") {
-        results::site_names(&state.db, survey).await?
-    } else {
-        labels::SiteNames::new()
-    };
-    let suffix = domain
-        .as_deref()
-        .map(|d| format!("?domain={}", query_escape(d)))
-        .unwrap_or_default();
+    let sites = overview.sites.clone();
+    let mut keep_params: Vec<(String, String)> = Vec::new();
+    if let Some(d) = &domain {
+        keep_params.push(("domain".into(), d.clone()));
+    }
+    if let (true, Some(w)) = (overview.waves.len() > 1, wave) {
+        keep_params.push(("wave".into(), overview.waves[w].id.clone()));
+    }
+    let suffix = query_string(&keep_params);
     match format {
         Format::Csv if problem.is_none() => Ok(download(
             results::publish::to_csv(&rows)?,
@@ -155,6 +187,51 @@ async fn survey_results(
                 _ => StatusCode::UNPROCESSABLE_ENTITY,
             };
             let csrf = visitor.csrf_token().await?;
+            // The headline: by the chosen breakdown, else by governorate when there is one.
+            let by = domain.clone().or_else(|| {
+                domains
+                    .iter()
+                    .any(|(id, _)| id == "governorate")
+                    .then(|| "governorate".to_string())
+            });
+            let by_label = by.as_deref().and_then(|b| {
+                domains
+                    .iter()
+                    .find(|(id, _)| id == b)
+                    .map(|(_, t)| t.get(lang).to_string())
+            });
+            let mut figures = Vec::new();
+            if problem.is_none() {
+                if let Some(w) = wave {
+                    if data.is_none() {
+                        data = report::load(&state.db, survey, &design).await?;
+                    }
+                    if let Some(d) = &data {
+                        match report::headline(survey, d, &overview, w, by.as_deref()) {
+                            Ok(f) => figures = f,
+                            Err(Error::Stats(m)) => problem = Some(m),
+                            Err(e) => return Err(e),
+                        }
+                    }
+                }
+            }
+            let by_pair = match (&by, &by_label) {
+                (Some(b), Some(l)) => Some((b.as_str(), l.as_str())),
+                _ => None,
+            };
+            let wave_id = wave.map(|w| overview.waves[w].id.as_str());
+            let keep_for_wave: Vec<(&str, &str)> = domain
+                .as_deref()
+                .map(|d| vec![("domain", d)])
+                .unwrap_or_default();
+            let report_top = html! {
+                (report_view::header(lang, &survey.id))
+                @if let Some(w) = wave { (report_view::waves(lang, &overview, w, &keep_for_wave)) }
+                @if problem.is_none() && wave.is_some() {
+                    (report_view::headline(lang, survey, &figures, by_pair, &sites, wave.unwrap_or(0)))
+                    (report_view::question_list(lang, survey, wave_id.filter(|_| overview.waves.len() > 1)))
+                }
+            };
             let variables = group(survey, &design, rows, lang, &sites);
             let domain_labels: Vec<(String, String)> = domains
                 .iter()
@@ -165,10 +242,10 @@ async fn survey_results(
                 i18n::RESULTS_TITLE.get(lang),
                 survey.title.get(lang)
             );
-            let keep: Vec<(&str, &str)> = domain
-                .as_deref()
-                .map(|d| vec![("domain", d)])
-                .unwrap_or_default();
+            let keep: Vec<(&str, &str)> = keep_params
+                .iter()
+                .map(|(k, v)| (k.as_str(), v.as_str()))
+                .collect();
             let (title, switch) = chrome_parts(lang, &heading, &here, &keep);
             let stylesheet = super::assets::stylesheet_href();
             let chrome = layout::Chrome {
@@ -198,6 +275,7 @@ async fn survey_results(
                     csrf: &csrf,
                     variables: &variables,
                     problem: problem.as_deref(),
+                    report: Some(report_top),
                 },
             );
             Ok((status, page).into_response())
@@ -273,4 +351,248 @@ fn group(
         }
     }
     out
+}
+
+/// The first non-empty value of `name` in a query.
+fn param(query: Option<&str>, name: &str) -> Option<String> {
+    query_pairs(query)
+        .into_iter()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v)
+        .filter(|v| !v.is_empty())
+}
+
+fn query_string(pairs: &[(String, String)]) -> String {
+    let joined: Vec<String> = pairs
+        .iter()
+        .map(|(k, v)| format!("{k}={}", query_escape(v)))
+        .collect();
+    if joined.is_empty() {
+        String::new()
+    } else {
+        format!("?{}", joined.join("&"))
+    }
+}
+
+/// What every report page needs: the survey, its design, the overview and the wave shown.
+struct Context<'a> {
+    survey: &'a Survey,
+    overview: Overview,
+    wave: Option<usize>,
+    data: Option<Data>,
+}
+
+async fn context<'a>(
+    state: &AppState,
+    survey: &'a Survey,
+    query: Option<&str>,
+) -> Result<Context<'a>, Error> {
+    let design = results::design_for(survey, None)?;
+    let overview = report::overview(&state.db, survey).await?;
+    let wave = overview.pick(param(query, "wave").as_deref());
+    let data = if wave.is_some() {
+        report::load(&state.db, survey, &design).await?
+    } else {
+        None
+    };
+    Ok(Context {
+        survey,
+        overview,
+        wave,
+        data,
+    })
+}
+
+impl Context<'_> {
+    fn wave_id(&self) -> Option<&str> {
+        match self.wave {
+            Some(w) if self.overview.waves.len() > 1 => Some(self.overview.waves[w].id.as_str()),
+            _ => None,
+        }
+    }
+}
+
+/// A report page in the site's chrome, with sign-out, heading, the shared header and the
+/// wave selector.
+async fn report_page(
+    visitor: &Visitor,
+    ctx: &Context<'_>,
+    here: &str,
+    keep: &[(&str, &str)],
+    heading: &str,
+    body: maud::Markup,
+) -> Result<Response, Error> {
+    let lang = visitor.lang;
+    let csrf = visitor.csrf_token().await?;
+    let mut switch_keep: Vec<(&str, &str)> = keep.to_vec();
+    if let Some(w) = ctx.wave_id() {
+        switch_keep.push(("wave", w));
+    }
+    let title_text = format!("{heading} — {}", ctx.survey.title.get(lang));
+    let (title, switch) = chrome_parts(lang, &title_text, here, &switch_keep);
+    let stylesheet = super::assets::stylesheet_href();
+    let chrome = layout::Chrome {
+        lang,
+        title: &title,
+        switch_href: &switch,
+        stylesheet: &stylesheet,
+        kiosk: None,
+        preview: false,
+    };
+    Ok(layout::page(
+        &chrome,
+        html! {
+            (view::sign_out(&csrf, lang))
+            p.body { a href={ "/results/" (ctx.survey.id) } { (ctx.survey.title.get(lang)) } }
+            h1.heading-l { (heading) }
+            (report_view::header(lang, &ctx.survey.id))
+            @if let Some(w) = ctx.wave { (report_view::waves(lang, &ctx.overview, w, keep)) }
+            @if ctx.wave.is_none() { p.body { (i18n::RESULTS_NONE_YET.get(lang)) } }
+            (body)
+        },
+    )
+    .into_response())
+}
+
+fn stats_problem(lang: Lang, message: &str) -> maud::Markup {
+    html! {
+        div.error-summary role="alert" {
+            h2.error-summary-title { (view::CANNOT_ESTIMATE.get(lang)) }
+            p.body { bdi dir="ltr" { (message) } }
+        }
+    }
+}
+
+async fn question_page(
+    State(state): State<AppState>,
+    visitor: Visitor,
+    Path((file, question)): Path<(String, String)>,
+    RawQuery(query): RawQuery,
+) -> Result<Response, Error> {
+    let catalog = state.surveys();
+    let survey = &**catalog.get(&file).ok_or(Error::NotFound)?;
+    let q = survey.question(&question).ok_or(Error::NotFound)?;
+    let lang = visitor.lang;
+    let ctx = context(&state, survey, query.as_deref()).await?;
+    let body = match (&ctx.data, ctx.wave) {
+        (Some(d), Some(w)) => match report::question(survey, d, &ctx.overview, w, &question) {
+            Ok(r) => report_view::question(lang, &r, q.text.get(lang)),
+            Err(Error::Stats(m)) => stats_problem(lang, &m),
+            Err(e) => return Err(e),
+        },
+        _ => html! {},
+    };
+    let body = html! { (body) (report_view::back(lang, &survey.id, ctx.wave_id())) };
+    let here = format!("/results/{file}/q/{question}");
+    let heading = i18n::RESULTS_TITLE.get(lang);
+    report_page(&visitor, &ctx, &here, &[], heading, body).await
+}
+
+/// The crosstab's question and breakdown from the query (defaults: the first question, the
+/// governorate or the first breakdown); unknown ones are a 400.
+fn crosstab_choice(
+    survey: &Survey,
+    query: Option<&str>,
+) -> Result<(Vec<(String, Text)>, Vec<(String, Text)>, String, String), Error> {
+    let questions = report::crosstab_keys(survey);
+    let mut domains = labels::domain_columns(
+        survey,
+        text(i18n::DOMAIN_CHANNEL),
+        text(i18n::DOMAIN_LANG),
+        text(i18n::DOMAIN_SITE),
+    );
+    domains.push(("wave".into(), text(i18n::Ui::new("جولة العمل الميداني", "Fieldwork wave"))));
+    let q = match param(query, "q") {
+        Some(q) if questions.iter().any(|(id, _)| *id == q) => q,
+        Some(_) => return Err(Error::BadRequest("unknown question".into())),
+        None => questions
+            .first()
+            .map(|(id, _)| id.clone())
+            .ok_or(Error::NotFound)?,
+    };
+    let by = match param(query, "by") {
+        Some(b) if domains.iter().any(|(id, _)| *id == b) && b != q => b,
+        Some(_) => return Err(Error::BadRequest("unknown breakdown".into())),
+        None => domains
+            .iter()
+            .find(|(id, _)| id == "governorate" && *id != q)
+            .or_else(|| domains.iter().find(|(id, _)| *id != q))
+            .map(|(id, _)| id.clone())
+            .ok_or(Error::NotFound)?,
+    };
+    Ok((questions, domains, q, by))
+}
+
+async fn crosstab_page(
+    State(state): State<AppState>,
+    visitor: Visitor,
+    Path(file): Path<String>,
+    RawQuery(query): RawQuery,
+) -> Result<Response, Error> {
+    let catalog = state.surveys();
+    let survey = &**catalog.get(&file).ok_or(Error::NotFound)?;
+    let lang = visitor.lang;
+    let (questions, domains, q, by) = crosstab_choice(survey, query.as_deref())?;
+    let ctx = context(&state, survey, query.as_deref()).await?;
+    let domain_labels: Vec<(String, String)> = domains
+        .iter()
+        .map(|(id, t)| (id.clone(), t.get(lang).to_string()))
+        .collect();
+    let by_label = domain_labels
+        .iter()
+        .find(|(id, _)| *id == by)
+        .map(|(_, l)| l.clone())
+        .unwrap_or_default();
+    let mut keep = vec![("q".to_string(), q.clone()), ("by".to_string(), by.clone())];
+    if let Some(w) = ctx.wave_id() {
+        keep.push(("wave".into(), w.to_string()));
+    }
+    let csv_href = format!("/results/{}/crosstab.csv{}", survey.id, query_string(&keep));
+    let form = report_view::crosstab_form(
+        lang,
+        &report_view::CrosstabForm {
+            questions: &questions,
+            question: Some(&q),
+            domains: &domain_labels,
+            by: Some(&by),
+            wave: ctx.wave_id(),
+        },
+    );
+    let table = match (&ctx.data, ctx.wave) {
+        (Some(d), Some(w)) => match report::crosstab(survey, d, &ctx.overview, w, &q, &by) {
+            Ok(t) => report_view::crosstab(lang, survey, &t, &by_label, &ctx.overview.sites, &csv_href),
+            Err(Error::Stats(m)) => stats_problem(lang, &m),
+            Err(e) => return Err(e),
+        },
+        _ => html! {},
+    };
+    let body = html! { h2.heading-l { (report_view::CROSSTAB.get(lang)) } (form) (table) };
+    let here = format!("/results/{file}/crosstab");
+    let keep_pairs: Vec<(&str, &str)> = vec![("q", q.as_str()), ("by", by.as_str())];
+    let heading = i18n::RESULTS_TITLE.get(lang);
+    report_page(&visitor, &ctx, &here, &keep_pairs, heading, body).await
+}
+
+async fn crosstab_csv(
+    State(state): State<AppState>,
+    Path(file): Path<String>,
+    RawQuery(query): RawQuery,
+) -> Result<Response, Error> {
+    let catalog = state.surveys();
+    let survey = &**catalog.get(&file).ok_or(Error::NotFound)?;
+    let (_, _, q, by) = crosstab_choice(survey, query.as_deref())?;
+    let ctx = context(&state, survey, query.as_deref()).await?;
+    let (Some(d), Some(w)) = (&ctx.data, ctx.wave) else {
+        return Err(Error::NotFound);
+    };
+    let t = match report::crosstab(survey, d, &ctx.overview, w, &q, &by) {
+        Ok(t) => t,
+        Err(Error::Stats(m)) => return Err(Error::BadRequest(m)),
+        Err(e) => return Err(e),
+    };
+    Ok(download(
+        report::crosstab_csv(survey, &t, &ctx.overview.sites)?,
+        "text/csv; charset=utf-8",
+        &format!("{}-{q}-by-{by}.csv", survey.id),
+    ))
 }

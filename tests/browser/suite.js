@@ -136,7 +136,7 @@ async function main() {
   const browser = await launch();
   try {
     // The kiosk scenarios wait for idle timeouts: start them now, collect them at the end.
-    const scenarios = [...(opts.kiosk ? kiosk.SCENARIOS : []), ...require('./citizen').SCENARIOS].filter((s) => !opts.only || opts.only.includes(s.name));
+    const scenarios = [...(opts.kiosk ? [...kiosk.SCENARIOS, ...require('./results').SCENARIOS] : []), ...require('./citizen').SCENARIOS].filter((s) => !opts.only || opts.only.includes(s.name));
     const running = scenarios.map((s) =>
       s.run(browser, BASE, SHOTS).then(
         (problems) => record(s.what, problems),

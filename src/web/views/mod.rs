@@ -8,5 +8,6 @@ pub mod methodology;
 pub mod pages;
 pub mod privacy;
 pub mod question;
+pub mod report;
 pub mod results;
 pub mod staff;

@@ -97,6 +97,8 @@ pub struct ResultsPage<'a> {
     pub variables: &'a [VariableResults],
     /// Why no estimate could be made with the design (a message of the statistics).
     pub problem: Option<&'a str>,
+    /// The report above the estimates: header, wave, headline figures, questions.
+    pub report: Option<Markup>,
 }
 
 fn flag_text(flag: Flag) -> Ui {
@@ -107,7 +109,12 @@ fn flag_text(flag: Flag) -> Ui {
     }
 }
 
-const CANNOT_ESTIMATE: Ui = Ui::new(
+const ALL_ESTIMATES: Ui = Ui::new("كل التقديرات", "Every estimate");
+const ALL_ESTIMATES_SHOW: Ui = Ui::new(
+    "اعرض كل تقديرات التصميم، متغيرًا متغيرًا",
+    "Show every estimate of the design, variable by variable",
+);
+pub const CANNOT_ESTIMATE: Ui = Ui::new(
     "لا يمكن حساب التقديرات بملف التصميم هذا على الإجابات المحفوظة:",
     "The estimates cannot be computed with this design on the stored responses:",
 );
@@ -198,6 +205,8 @@ pub fn results(chrome: &Chrome, p: &ResultsPage) -> Markup {
         html! {
             (sign_out(p.csrf, lang))
             h1.heading-l { (p.title) }
+            @if let Some(r) = &p.report { (r) }
+            h2.heading-l id="estimates" { (ALL_ESTIMATES.get(lang)) }
             p.body { (i18n::RESULTS_RESPONSES.get(lang)) ": " (i18n::digits(lang, &p.responses.to_string())) }
             p.body {
                 @match &p.design_file {
@@ -231,11 +240,16 @@ pub fn results(chrome: &Chrome, p: &ResultsPage) -> Markup {
             } @else if p.responses == 0 || p.variables.is_empty() {
                 p.body { (i18n::RESULTS_NONE_YET.get(lang)) }
             } @else {
-            @for v in p.variables {
-                section.results-section aria-labelledby={ "v-" (v.id) } {
-                    h2.heading-m id={ "v-" (v.id) } { (v.label) }
-                    (chart(v, lang))
-                    (table(v, lang))
+            // Under the report, every estimate of the design is one click away rather than a
+            // page tens of thousands of pixels long.
+            details.all-estimates open[p.report.is_none()] aria-labelledby="all-estimates" {
+                summary id="all-estimates" { (ALL_ESTIMATES_SHOW.get(lang)) " (" (i18n::digits(lang, &p.variables.len().to_string())) ")" }
+                @for v in p.variables {
+                    section.results-section aria-labelledby={ "v-" (v.id) } {
+                        h2.heading-m id={ "v-" (v.id) } { (v.label) }
+                        (chart(v, lang))
+                        (table(v, lang))
+                    }
                 }
             }
             }
