@@ -138,6 +138,7 @@ fn survey() -> Survey {
             ],
         }],
         indices: vec![],
+        quotas: vec![],
         path: PathBuf::from("mini.toml"),
     }
 }
