@@ -304,6 +304,50 @@ async fn the_design_file_can_adjust_the_base_weights_for_nonresponse_within_stra
     let plain = estimate(&design.replace("[nonresponse]\nby = \"stratum\"\n", ""));
     assert!((plain - 40.0 / 15.0).abs() < 1e-12, "{plain}");
 
+    // The methodology note says so, and the R script rebuilds the same adjusted estimate.
+    std::fs::write(surveys.path().join("citizen-security.design.toml"), design).unwrap();
+    staff::add_user(&server.database_url, "analyst.one", "analyst");
+    let analyst = staff::signed_in(&server, "analyst.one").await;
+    let get = |path: &str| {
+        let request = analyst.get(server.url(path));
+        async move { request.send().await.unwrap().text().await.unwrap() }
+    };
+    let note = get("/results/citizen-security/methodology?lang=en").await;
+    assert!(
+        note.contains("Nonresponse adjustment within each class of `stratum`"),
+        "{note}"
+    );
+    let script = get("/results/citizen-security/reproduce.R").await;
+    assert!(script.contains("mizan_invited <- setNames("), "{script}");
+    let has_r = std::process::Command::new("Rscript")
+        .args(["-e", "library(survey)"])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if has_r {
+        let micro = get("/results/citizen-security/microdata.csv").await;
+        std::fs::write(dir.path().join("micro.csv"), micro).unwrap();
+        std::fs::write(dir.path().join("reproduce.R"), &script).unwrap();
+        let out = std::process::Command::new("Rscript")
+            .args(["reproduce.R", "micro.csv", "out.csv"])
+            .current_dir(dir.path())
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let text = std::fs::read_to_string(dir.path().join("out.csv")).unwrap();
+        let from_r = estimates(&text)
+            .into_iter()
+            .find(|(v, _)| v == "trust_police")
+            .unwrap()
+            .1;
+        assert!((from_r - 100.0 / 30.0).abs() < 1e-9, "R: {from_r}");
+    } else {
+        eprintln!("Rscript with the survey package is not installed: the script was not run");
+    }
+
     // On an exported file the invited numbers come from a CSV beside the design file, and a
     // class with more respondents than invitations is refused with its name.
     let data = dir.path().join("data.csv");

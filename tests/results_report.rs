@@ -2,10 +2,10 @@
 //! numbers on the pages checked against the statistics module, the version rule, small
 //! cells, and the first days (0, 1, 2 responses, a question nobody answered) without a 500.
 
-#[path = "common/mod.rs"]
-mod common;
 #[path = "common/analysts.rs"]
 mod analysts;
+#[path = "common/mod.rs"]
+mod common;
 #[path = "common/responses.rs"]
 mod responses;
 
@@ -104,10 +104,15 @@ async fn the_headline_shows_the_latest_wave_and_its_change_as_the_statistics_giv
     let (status, page) = get(&client, &server, "/results/citizen-security?lang=en").await;
     assert_eq!(status, 200);
     // The latest wave by default, the selector offers both, fieldwork days shown.
-    assert!(page.contains(&format!("<option value=\"{W2}\" selected>")), "W2 chosen");
+    assert!(
+        page.contains(&format!("<option value=\"{W2}\" selected>")),
+        "W2 chosen"
+    );
     assert!(page.contains(&format!("<option value=\"{W1}\">")));
     assert!(page.contains("Fieldwork days (first to last)"));
-    assert!(page.contains("href=\"/results/citizen-security/methodology\">How this survey was done"));
+    assert!(
+        page.contains("href=\"/results/citizen-security/methodology\">How this survey was done")
+    );
     // Trust in the police, top-two share, as the statistics module gives it on wave 2 only.
     let (e2, ci2) = share(&w2);
     let (e1, _) = share(&w1);
@@ -119,19 +124,32 @@ async fn the_headline_shows_the_latest_wave_and_its_change_as_the_statistics_giv
     );
     assert!(page.contains(&shown), "headline {shown} in the page");
     let d = independent_difference(&e1, &e2, 0.95).unwrap();
-    let signed = |x: f64| format!("{:+.1}", 100.0 * (x * 1000.0).round() / 1000.0).replace('-', "−");
+    let signed =
+        |x: f64| format!("{:+.1}", 100.0 * (x * 1000.0).round() / 1000.0).replace('-', "−");
     assert!(
-        page.contains(&format!("Change since <bdi>{W1}</bdi>: <strong><bdi dir=\"ltr\">{}</bdi>", signed(d.estimate))),
+        page.contains(&format!(
+            "Change since <bdi>{W1}</bdi>: <strong><bdi dir=\"ltr\">{}</bdi>",
+            signed(d.estimate)
+        )),
         "change {} in the page",
         signed(d.estimate)
     );
     assert!(page.contains(&signed(d.ci_low)) && page.contains(&signed(d.ci_high)));
-    let mark = if d.excludes_zero { "Significant change" } else { "Not significant" };
+    let mark = if d.excludes_zero {
+        "Significant change"
+    } else {
+        "Not significant"
+    };
     assert!(page.contains(mark));
     // A trend chart with its table, and a ranked chart by governorate.
     assert!(page.contains("Trend chart:") && page.contains("Ranked dot chart"));
     // Wave 1 chosen: its own share, and no earlier wave to compare with.
-    let (_, page1) = get(&client, &server, &format!("/results/citizen-security?lang=en&wave={W1}")).await;
+    let (_, page1) = get(
+        &client,
+        &server,
+        &format!("/results/citizen-security?lang=en&wave={W1}"),
+    )
+    .await;
     assert!(page1.contains(&format!("<strong>{}</strong>", pct(e1.estimate))));
     assert!(page1.contains("No earlier wave to compare with."));
     // Arabic: Arabic digits, right to left.
@@ -159,46 +177,90 @@ async fn a_question_has_counts_shares_and_its_non_substantive_answers_apart() {
     let all: Vec<NewResponse> = w1.iter().chain(&w2).cloned().collect();
     let server = server_with(&all).await;
     let client = signed_in(&server, "en").await;
-    let (status, page) = get(&client, &server, "/results/citizen-security/q/trust_police?lang=en").await;
+    let (status, page) = get(
+        &client,
+        &server,
+        "/results/citizen-security/q/trust_police?lang=en",
+    )
+    .await;
     assert_eq!(status, 200);
     let count = |code: &str| {
         w2.iter()
-            .filter(|r| matches!(r.answers.get("trust_police"), Some(Answer::Value(c)) if c == code))
+            .filter(
+                |r| matches!(r.answers.get("trust_police"), Some(Answer::Value(c)) if c == code),
+            )
             .count()
     };
     // Questionnaire order, labels, the unweighted count of wave 2.
-    let order: Vec<usize> = ["Do not trust at all", "Trust a little", "Trust somewhat", "Trust a lot", "Trust completely"]
-        .iter()
-        .map(|l| page.find(&format!("<th scope=\"row\">{l}</th>")).expect(l))
-        .collect();
+    let order: Vec<usize> = [
+        "Do not trust at all",
+        "Trust a little",
+        "Trust somewhat",
+        "Trust a lot",
+        "Trust completely",
+    ]
+    .iter()
+    .map(|l| page.find(&format!("<th scope=\"row\">{l}</th>")).expect(l))
+    .collect();
     assert!(order.windows(2).all(|w| w[0] < w[1]), "questionnaire order");
     for (code, label) in [("1", "Do not trust at all"), ("5", "Trust completely")] {
-        let cell = format!("<th scope=\"row\">{label}</th><td class=\"numeric\">{}</td>", count(code));
+        let cell = format!(
+            "<th scope=\"row\">{label}</th><td class=\"numeric\">{}</td>",
+            count(code)
+        );
         assert!(page.contains(&cell), "{cell}");
     }
     // Don't know apart, with its count; the top-two share and the mean.
     assert!(page.contains("Non-substantive answers"));
-    assert!(page.contains(&format!("<th scope=\"row\">Don&#39;t know</th><td class=\"numeric\">{}</td>", count("dk")))
-        || page.contains(&format!("<th scope=\"row\">Don't know</th><td class=\"numeric\">{}</td>", count("dk"))));
+    assert!(
+        page.contains(&format!(
+            "<th scope=\"row\">Don&#39;t know</th><td class=\"numeric\">{}</td>",
+            count("dk")
+        )) || page.contains(&format!(
+            "<th scope=\"row\">Don't know</th><td class=\"numeric\">{}</td>",
+            count("dk")
+        ))
+    );
     let (e, _) = share(&w2);
     assert!(page.contains("Top-two share") && page.contains(&pct(e.estimate)));
     assert!(page.contains("<th scope=\"row\">Mean</th>"));
     // A number: mean and median; multiple choice: a share per option.
-    let (_, wait) = get(&client, &server, "/results/citizen-security/q/wait_minutes?lang=en").await;
+    let (_, wait) = get(
+        &client,
+        &server,
+        "/results/citizen-security/q/wait_minutes?lang=en",
+    )
+    .await;
     let at = wait.find("<h2").unwrap_or(0);
     assert!(
-        wait.contains("<th scope=\"row\">Median</th>") && wait.contains("<th scope=\"row\">Mean</th>"),
+        wait.contains("<th scope=\"row\">Median</th>")
+            && wait.contains("<th scope=\"row\">Mean</th>"),
         "{}",
         &wait[at..]
     );
-    let (status, services) = get(&client, &server, "/results/citizen-security/q/services?lang=en").await;
+    let (status, services) = get(
+        &client,
+        &server,
+        "/results/citizen-security/q/services?lang=en",
+    )
+    .await;
     assert_eq!(status, 200);
     assert!(services.contains("Several answers allowed"));
     // Free text is not tabulated; an unknown question is a 404.
-    let (status, comment) = get(&client, &server, "/results/citizen-security/q/comment?lang=en").await;
+    let (status, comment) = get(
+        &client,
+        &server,
+        "/results/citizen-security/q/comment?lang=en",
+    )
+    .await;
     assert_eq!(status, 200);
     assert!(comment.contains("Free text and dates are not tabulated"));
-    assert_eq!(get(&client, &server, "/results/citizen-security/q/nope").await.0, 404);
+    assert_eq!(
+        get(&client, &server, "/results/citizen-security/q/nope")
+            .await
+            .0,
+        404
+    );
 }
 
 #[tokio::test]
@@ -216,7 +278,10 @@ async fn a_crosstab_gives_column_percentages_the_rao_scott_test_and_its_csv() {
     assert_eq!(status, 200);
     // The test as the statistics module gives it (equal weights, complete cases).
     let code = |r: &NewResponse, key: &str, codes: &[&str]| match r.answers.get(key) {
-        Some(Answer::Value(c)) => codes.iter().position(|x| x == c).map_or(u32::MAX, |i| i as u32),
+        Some(Answer::Value(c)) => codes
+            .iter()
+            .position(|x| x == c)
+            .map_or(u32::MAX, |i| i as u32),
         _ => u32::MAX,
     };
     let trust = ["1", "2", "3", "4", "5"];
@@ -232,10 +297,16 @@ async fn a_crosstab_gives_column_percentages_the_rao_scott_test_and_its_csv() {
     let rows: Vec<u32> = w2.iter().map(|r| code(r, "trust_police", &trust)).collect();
     let cols: Vec<u32> = w2.iter().map(|r| code(r, "gender", &genders)).collect();
     let design = Design::new(vec![1.0; w2.len()], None, None).unwrap();
-    let rs = design.rao_scott(&rows, trust.len(), &cols, genders.len()).unwrap();
+    let rs = design
+        .rao_scott(&rows, trust.len(), &cols, genders.len())
+        .unwrap();
     let f = format!("F = {:.2}, df = {:.2}, {:.1}", rs.f, rs.ndf, rs.ddf);
     let at = page.find("Rao–Scott").unwrap_or(0);
-    assert!(page.contains(&f), "{f} in the page: {}", &page[at..(at + 400).min(page.len())]);
+    assert!(
+        page.contains(&f),
+        "{f} in the page: {}",
+        &page[at..(at + 400).min(page.len())]
+    );
     assert!(page.contains("Column percentages"));
     let csv_href = "/results/citizen-security/crosstab.csv?q=trust_police&amp;by=gender";
     assert!(page.contains(csv_href), "CSV link beside it");
@@ -262,15 +333,36 @@ async fn a_crosstab_gives_column_percentages_the_rao_scott_test_and_its_csv() {
         let rec = rec.unwrap();
         if &rec[12] == "suppressed" {
             suppressed += 1;
-            assert!(rec[8].is_empty() && rec[9].is_empty() && rec[10].is_empty(), "{rec:?}");
+            assert!(
+                rec[8].is_empty() && rec[9].is_empty() && rec[10].is_empty(),
+                "{rec:?}"
+            );
         } else if !rec[8].is_empty() {
             assert!(rec[8].parse::<usize>().unwrap() >= 10, "{rec:?}");
         }
     }
     assert!(suppressed > 0, "some governorates are small");
     // Unknown question or breakdown: 400, not 500.
-    assert_eq!(get(&client, &server, "/results/citizen-security/crosstab?q=nope").await.0, 400);
-    assert_eq!(get(&client, &server, "/results/citizen-security/crosstab?by=nope").await.0, 400);
+    assert_eq!(
+        get(
+            &client,
+            &server,
+            "/results/citizen-security/crosstab?q=nope"
+        )
+        .await
+        .0,
+        400
+    );
+    assert_eq!(
+        get(
+            &client,
+            &server,
+            "/results/citizen-security/crosstab?by=nope"
+        )
+        .await
+        .0,
+        400
+    );
 }
 
 #[tokio::test]
@@ -282,7 +374,13 @@ async fn a_question_asked_in_other_words_is_reported_apart() {
     let stamp = survey
         .content_stamp()
         .split(',')
-        .map(|p| if p.starts_with("trust_police:") { "trust_police:00000000".to_string() } else { p.to_string() })
+        .map(|p| {
+            if p.starts_with("trust_police:") {
+                "trust_police:00000000".to_string()
+            } else {
+                p.to_string()
+            }
+        })
         .collect::<Vec<_>>()
         .join(",");
     for r in &mut old {
@@ -292,18 +390,36 @@ async fn a_question_asked_in_other_words_is_reported_apart() {
     rs.extend(old);
     let server = server_with(&rs).await;
     let client = signed_in(&server, "en").await;
-    let (_, trust) = get(&client, &server, "/results/citizen-security/q/trust_police?lang=en").await;
+    let (_, trust) = get(
+        &client,
+        &server,
+        "/results/citizen-security/q/trust_police?lang=en",
+    )
+    .await;
     assert!(trust.contains("each is reported apart"), "apart");
     assert!(trust.contains("Responses: 80") && trust.contains("Responses: 40"));
-    let (_, contact) = get(&client, &server, "/results/citizen-security/q/contact?lang=en").await;
+    let (_, contact) = get(
+        &client,
+        &server,
+        "/results/citizen-security/q/contact?lang=en",
+    )
+    .await;
     assert!(contact.contains("same wording and options, so their answers are pooled"));
     assert!(contact.contains("Responses: 120"));
     // The headline counts trust in the police only where it was asked as now, and says so.
     let (_, head) = get(&client, &server, "/results/citizen-security?lang=en").await;
     assert!(head.contains("only the versions that asked it as it is worded now are counted"));
-    let now: Vec<NewResponse> = rs.iter().filter(|r| r.survey_version == survey.version).cloned().collect();
+    let now: Vec<NewResponse> = rs
+        .iter()
+        .filter(|r| r.survey_version == survey.version)
+        .cloned()
+        .collect();
     let (e, _) = share(&now);
-    assert!(head.contains(&format!("<strong>{}</strong>", pct(e.estimate))), "{}", pct(e.estimate));
+    assert!(
+        head.contains(&format!("<strong>{}</strong>", pct(e.estimate))),
+        "{}",
+        pct(e.estimate)
+    );
 }
 
 #[tokio::test]
@@ -323,11 +439,22 @@ async fn the_first_days_never_fail() {
                 "/results/citizen-security/crosstab",
                 "/results/citizen-security/crosstab?q=payment&by=wave",
             ] {
-                let (status, _) = get(&client, &server, &format!("{path}{}lang={lang}", if path.contains('?') { "&" } else { "?" })).await;
+                let (status, _) = get(
+                    &client,
+                    &server,
+                    &format!(
+                        "{path}{}lang={lang}",
+                        if path.contains('?') { "&" } else { "?" }
+                    ),
+                )
+                .await;
                 assert_eq!(status, 200, "{path} with {n} responses");
             }
             let (status, _) = get(&client, &server, "/results/citizen-security/crosstab.csv").await;
-            assert!(status == 200 || status == 404, "CSV with {n} responses: {status}");
+            assert!(
+                status == 200 || status == 404,
+                "CSV with {n} responses: {status}"
+            );
         }
     }
 }
@@ -343,8 +470,13 @@ async fn seed_two_waves_for_the_browser() {
     let survey = citizen_security();
     let url = format!("sqlite://{path}?mode=rwc");
     let db = Db::connect(&url).await.expect("connect");
-    for r in wave(&survey, 180, W1, 21).iter().chain(&wave(&survey, 220, W2, 22)) {
-        db.store_response(r, &uuid::Uuid::new_v4().to_string()).await.unwrap();
+    for r in wave(&survey, 180, W1, 21)
+        .iter()
+        .chain(&wave(&survey, 220, W2, 22))
+    {
+        db.store_response(r, &uuid::Uuid::new_v4().to_string())
+            .await
+            .unwrap();
     }
     db.close().await;
 }

@@ -538,6 +538,35 @@ fn margin_columns(
     ))
 }
 
+impl NonresponseSpec {
+    /// People invited per class (labels as [`ascii_label`] compares them): from the `invited`
+    /// file (relative to `base_dir`), else from the database's counts.
+    pub fn invited(&self, design_path: &Path, base_dir: &Path) -> Result<Vec<(String, f64)>> {
+        match (&self.invited, &self.invited_counts) {
+            (Some(file), _) => {
+                let t = Table::read(&base_dir.join(file), &[])?;
+                let class = t.required_codes(&self.by)?;
+                let (_, names) = t.column(&self.by)?.dictionary();
+                let invited = t.required_numeric("invited")?;
+                Ok(class
+                    .iter()
+                    .zip(invited)
+                    .map(|(&c, n)| (ascii_label(&names[c as usize]), n))
+                    .collect())
+            }
+            (None, Some(counts)) => Ok(counts
+                .iter()
+                .map(|(c, n)| (ascii_label(c), *n as f64))
+                .collect()),
+            (None, None) => Err(Error::Stats(format!(
+                "{}: [nonresponse] needs `invited = \"FILE.csv\"` (columns `{}` and `invited`) when the data is a file",
+                design_path.display(),
+                self.by
+            ))),
+        }
+    }
+}
+
 /// The `[nonresponse]` factor of every row: invited ÷ responded within its class.
 fn nonresponse_factors(
     table: &Table,
@@ -547,31 +576,7 @@ fn nonresponse_factors(
 ) -> Result<Vec<f64>> {
     let classes = table.required_codes(&nr.by)?;
     let (_, labels) = table.column(&nr.by)?.dictionary();
-    let counts: Vec<(String, f64)> = match (&nr.invited, &nr.invited_counts) {
-        (Some(file), _) => {
-            let path = base_dir.join(file);
-            let t = Table::read(&path, &[])?;
-            let class = t.required_codes(&nr.by)?;
-            let (_, names) = t.column(&nr.by)?.dictionary();
-            let invited = t.required_numeric("invited")?;
-            class
-                .iter()
-                .zip(invited)
-                .map(|(&c, n)| (ascii_label(&names[c as usize]), n))
-                .collect()
-        }
-        (None, Some(counts)) => counts
-            .iter()
-            .map(|(c, n)| (ascii_label(c), *n as f64))
-            .collect(),
-        (None, None) => {
-            return Err(Error::Stats(format!(
-                "{}: [nonresponse] needs `invited = \"FILE.csv\"` (columns `{}` and `invited`) when the data is a file",
-                design_path.display(),
-                nr.by
-            )));
-        }
-    };
+    let counts = nr.invited(design_path, base_dir)?;
     let invited: Vec<Option<f64>> = labels
         .iter()
         .map(|l| {

@@ -360,6 +360,18 @@ pub fn weighting(design: &SurveyDesign) -> Vec<Text> {
             "Variance by linearisation (Taylor series) over clusters and strata.",
         ));
     }
+    if let Some(nr) = &f.nonresponse {
+        out.push(t(
+            format!(
+                "تعديل لعدم الاستجابة داخل كل فئة من فئات «{}»: وزن كل مجيب × عدد المدعوين ÷ عدد المجيبين في فئته.",
+                nr.by
+            ),
+            format!(
+                "Nonresponse adjustment within each class of `{}`: each respondent's weight × the number invited ÷ the number who responded in their class.",
+                nr.by
+            ),
+        ));
+    }
     match &f.calibration {
         Some(c) => {
             let (ar, en) = match c.method.as_str() {
@@ -379,11 +391,17 @@ pub fn weighting(design: &SurveyDesign) -> Vec<Text> {
                     format!("{en}: {by} — targets {what}."),
                 ));
             }
-            out.push(t(
-                "لا تعديل منفصل لعدم الاستجابة: المعايرة على أهداف المجتمع هي التعديل الوحيد لمن لم يُجب.",
-                "No separate nonresponse adjustment: calibration to the population targets is the only adjustment for those who did not answer.",
-            ));
+            if f.nonresponse.is_none() {
+                out.push(t(
+                    "لا تعديل منفصل لعدم الاستجابة: المعايرة على أهداف المجتمع هي التعديل الوحيد لمن لم يُجب.",
+                    "No separate nonresponse adjustment: calibration to the population targets is the only adjustment for those who did not answer.",
+                ));
+            }
         }
+        None if f.nonresponse.is_some() => out.push(t(
+            "لا معايرة على أهداف المجتمع.",
+            "No calibration to population targets.",
+        )),
         None => out.push(t(
             "لا معايرة على أهداف المجتمع ولا تعديل لعدم الاستجابة.",
             "No calibration to population targets and no nonresponse adjustment.",

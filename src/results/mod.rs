@@ -89,6 +89,27 @@ pub fn design_for(survey: &Survey, explicit: Option<&Path>) -> Result<SurveyDesi
     })
 }
 
+/// The design file beside the survey (or the default design), with what it needs from the
+/// database besides the responses: for every page and download of stored data.
+pub async fn stored_design(db: &Db, survey: &Survey) -> Result<SurveyDesign> {
+    with_invitations(db, survey, design_for(survey, None)?).await
+}
+
+/// A `[nonresponse]` adjustment without an `invited` file counts the drawn sample's
+/// invitations per stratum in the database.
+pub async fn with_invitations(
+    db: &Db,
+    survey: &Survey,
+    mut design: SurveyDesign,
+) -> Result<SurveyDesign> {
+    if let Some(nr) = design.file.nonresponse.as_mut() {
+        if nr.invited.is_none() && nr.invited_counts.is_none() {
+            nr.invited_counts = Some(db.invited_per_stratum(&survey.id).await?);
+        }
+    }
+    Ok(design)
+}
+
 /// `mizan check` for the design file beside a survey, if there is one: it parses, and every
 /// column it names is an export column of the survey (target files are read when estimating).
 pub fn check_design_file(survey: &Survey) -> Result<()> {
@@ -307,11 +328,7 @@ pub async fn estimate_survey(db: &Db, survey: &Survey, design: &SurveyDesign) ->
         let line = crate::analysis::filter::methodology(table.rows(), total, &reports);
         tracing::info!(survey = %survey.id, "{line}");
     }
-    let mut file = design.file.clone();
-    if let Some(nr) = file.nonresponse.as_mut().filter(|nr| nr.invited.is_none()) {
-        // The drawn sample's invitations per stratum, from the database.
-        nr.invited_counts = Some(db.invited_per_stratum(&survey.id).await?);
-    }
+    let file = with_invitations(db, survey, design.clone()).await?.file;
     let (source, base) = (design.source(survey), design.base_dir(survey));
     tokio::task::spawn_blocking(move || estimate_table(&table, &file, &source, &base))
         .await

@@ -141,12 +141,13 @@ pub fn version_groups(
 ) -> Vec<VersionGroup> {
     let mut groups: Vec<(Option<String>, VersionGroup)> = Vec::new();
     for v in versions {
-        let print = overview.versions.get(v).and_then(|m| m.get(question)).cloned();
+        let print = overview
+            .versions
+            .get(v)
+            .and_then(|m| m.get(question))
+            .cloned();
         let current = *v == survey.version;
-        match groups
-            .iter_mut()
-            .find(|(p, _)| p.is_some() && *p == print)
-        {
+        match groups.iter_mut().find(|(p, _)| p.is_some() && *p == print) {
             Some((_, g)) => {
                 g.versions.push(v.clone());
                 g.current |= current;
@@ -196,7 +197,11 @@ pub fn top_two(scale: &[Choice]) -> Vec<&Choice> {
         .iter()
         .filter(|c| !c.non_substantive && c.score.is_some())
         .collect();
-    scored.sort_by(|a, b| b.score.partial_cmp(&a.score).unwrap_or(std::cmp::Ordering::Equal));
+    scored.sort_by(|a, b| {
+        b.score
+            .partial_cmp(&a.score)
+            .unwrap_or(std::cmp::Ordering::Equal)
+    });
     scored.truncate(2);
     scored
 }
@@ -252,7 +257,9 @@ pub async fn load(db: &Db, survey: &Survey, design: &SurveyDesign) -> Result<Opt
                 }));
             }
             if !ns.is_empty() || matches!(q.kind, QuestionKind::Rating { .. }) {
-                extra.push(derived(NON_SUBSTANTIVE, &|c| Some(ns.iter().any(|n| n == c))));
+                extra.push(derived(NON_SUBSTANTIVE, &|c| {
+                    Some(ns.iter().any(|n| n == c))
+                }));
             }
             for (name, col) in extra {
                 table.headers.push(name);
@@ -407,7 +414,13 @@ fn join_labels(choices: &[&Choice], lang_ar: bool) -> String {
     let sep = if lang_ar { " أو " } else { " or " };
     choices
         .iter()
-        .map(|c| if lang_ar { c.label.ar.clone() } else { c.label.en.clone() })
+        .map(|c| {
+            if lang_ar {
+                c.label.ar.clone()
+            } else {
+                c.label.en.clone()
+            }
+        })
         .collect::<Vec<_>>()
         .join(sep)
 }
@@ -635,7 +648,11 @@ fn wave_rows(
         let none = [String::new()];
         let scope = Scope {
             wave,
-            versions: Some(if versions.is_empty() { &none } else { &versions }),
+            versions: Some(if versions.is_empty() {
+                &none
+            } else {
+                &versions
+            }),
         };
         let (r, p) = data.estimate(scope, vars, idx, domains.to_vec())?;
         raw.extend(r);
@@ -862,7 +879,13 @@ fn item(survey: &Survey, data: &Data, scope: Scope<'_>, q: &Question, key: &str)
         QuestionKind::Rating { min, max, .. } => (*min..=*max)
             .map(|v| {
                 let s = v.to_string();
-                (s.clone(), Text { ar: s.clone(), en: s })
+                (
+                    s.clone(),
+                    Text {
+                        ar: s.clone(),
+                        en: s,
+                    },
+                )
             })
             .collect(),
         QuestionKind::Number { .. } => Vec::new(),
@@ -883,7 +906,11 @@ fn item(survey: &Survey, data: &Data, scope: Scope<'_>, q: &Question, key: &str)
     }
     let has_ns = data.table.has_column(&format!("{key}{NON_SUBSTANTIVE}"));
     if has_ns {
-        vars.push(variable(&format!("{key}{NON_SUBSTANTIVE}"), "proportion", None));
+        vars.push(variable(
+            &format!("{key}{NON_SUBSTANTIVE}"),
+            "proportion",
+            None,
+        ));
     }
     let has_top = data.table.has_column(&format!("{key}{TOP_TWO}"));
     if has_top {
@@ -955,14 +982,21 @@ fn item(survey: &Survey, data: &Data, scope: Scope<'_>, q: &Question, key: &str)
             .cloned()
     }
     .or_else(|| mean_rows.iter().find(|r| r.variable == key).cloned())
-    .unwrap_or_else(|| unanswered_rows(&data.design_file(vec![variable(key, "mean", None)], vec![], vec![])).remove(0));
+    .unwrap_or_else(|| {
+        unanswered_rows(&data.design_file(vec![variable(key, "mean", None)], vec![], vec![]))
+            .remove(0)
+    });
     let ns_row = find(&format!("{key}{NON_SUBSTANTIVE}"), "");
     let mut apart = Vec::new();
     for c in &ns_codes {
         let count = counts.get(&c.code).copied().unwrap_or(0);
         // Each non-substantive code's share among all who answered: with one such code it is
         // the derived column's share; with several, each is said with its count only.
-        let row = if ns_codes.len() == 1 { ns_row.clone() } else { None };
+        let row = if ns_codes.len() == 1 {
+            ns_row.clone()
+        } else {
+            None
+        };
         apart.push(Line {
             code: c.code.clone(),
             label: c.label.clone(),
@@ -974,10 +1008,18 @@ fn item(survey: &Survey, data: &Data, scope: Scope<'_>, q: &Question, key: &str)
     if let Some(r) = find(&format!("{key}{TOP_TWO}"), "") {
         summaries.push((Summary::TopTwo, r, true));
     }
-    if let Some(r) = mean_rows.iter().find(|r| r.variable == key && r.domain.is_empty()) {
+    if let Some(r) = mean_rows
+        .iter()
+        .find(|r| r.variable == key && r.domain.is_empty())
+    {
         summaries.push((Summary::Mean, r.clone(), false));
     }
-    if numeric && !matches!(q.kind, QuestionKind::Likert { .. } | QuestionKind::LikertGrid { .. }) {
+    if numeric
+        && !matches!(
+            q.kind,
+            QuestionKind::Likert { .. } | QuestionKind::LikertGrid { .. }
+        )
+    {
         if let Some(r) = median(data, scope, key)? {
             summaries.push((Summary::Median, r, false));
         }
@@ -1094,7 +1136,11 @@ pub fn crosstab(
     let across_waves = by == "wave";
     let w = &overview.waves[wave];
     let versions: BTreeSet<String> = if across_waves {
-        overview.waves.iter().flat_map(|w| w.versions.iter().cloned()).collect()
+        overview
+            .waves
+            .iter()
+            .flat_map(|w| w.versions.iter().cloned())
+            .collect()
     } else {
         w.versions.clone()
     };
@@ -1143,7 +1189,11 @@ pub fn crosstab(
 }
 
 fn rao_scott(data: &Data, t: &Table, key: &str, by: &str) -> Result<RaoScott> {
-    let file = data.design_file(vec![variable(key, "categorical", None)], Vec::new(), Vec::new());
+    let file = data.design_file(
+        vec![variable(key, "categorical", None)],
+        Vec::new(),
+        Vec::new(),
+    );
     let design = build_design(t, &file, &data.source, &data.base)?;
     let (rows, row_labels) = t.codes(key)?;
     let (cols, col_labels) = t.codes(by)?;
@@ -1193,8 +1243,9 @@ pub fn crosstab_csv(survey: &Survey, t: &Crosstab, sites: &labels::SiteNames) ->
             ),
             Err(_) => Default::default(),
         };
-        let groups: Vec<Option<&String>> =
-            std::iter::once(None).chain(t.groups.iter().map(Some)).collect();
+        let groups: Vec<Option<&String>> = std::iter::once(None)
+            .chain(t.groups.iter().map(Some))
+            .collect();
         for g in groups {
             for (code, label) in &t.categories {
                 let Some(r) = t.cell(g.map(String::as_str), code) else {
@@ -1207,7 +1258,11 @@ pub fn crosstab_csv(survey: &Survey, t: &Crosstab, sites: &labels::SiteNames) ->
                     code.clone(),
                     safe(label.ar.clone()),
                     safe(label.en.clone()),
-                    if g.is_some() { t.by.clone() } else { String::new() },
+                    if g.is_some() {
+                        t.by.clone()
+                    } else {
+                        String::new()
+                    },
                     safe(g.cloned().unwrap_or_default()),
                     safe(value.as_ref().map(|v| v.ar.clone()).unwrap_or_default()),
                     safe(value.as_ref().map(|v| v.en.clone()).unwrap_or_default()),
@@ -1249,8 +1304,10 @@ mod tests {
     fn versions_pool_only_where_the_question_is_the_same() {
         let s = survey();
         let mut o = Overview::default();
-        let now: BTreeMap<String, String> =
-            s.questions().map(|q| (q.id.clone(), q.fingerprint())).collect();
+        let now: BTreeMap<String, String> = s
+            .questions()
+            .map(|q| (q.id.clone(), q.fingerprint()))
+            .collect();
         let mut old = now.clone();
         old.insert("trust_police".into(), "0000beef".into());
         o.versions.insert(s.version.clone(), now);
@@ -1261,7 +1318,10 @@ mod tests {
         assert_eq!(g.len(), 2, "{g:?}");
         assert!(g[0].current && g[0].known);
         assert_eq!(g[0].versions.len(), 2, "same wording: pooled");
-        assert!(!g[1].known, "a version without its wording on record is apart");
+        assert!(
+            !g[1].known,
+            "a version without its wording on record is apart"
+        );
         let g = version_groups(&s, &o, &all, "trust_police");
         assert_eq!(g.len(), 3, "changed wording: apart");
         assert!(g[0].current && g[0].versions == [s.version.clone()]);
@@ -1271,7 +1331,10 @@ mod tests {
     fn top_two_are_the_highest_scored_substantive_points() {
         let s = survey();
         let q = s.question("trust_police").unwrap();
-        let codes: Vec<&str> = top_two(q.choices()).iter().map(|c| c.code.as_str()).collect();
+        let codes: Vec<&str> = top_two(q.choices())
+            .iter()
+            .map(|c| c.code.as_str())
+            .collect();
         assert_eq!(codes, ["5", "4"]);
     }
 }

@@ -226,6 +226,32 @@ pub fn script(
             None => "d$mizan_w <- 1".into(),
         },
     );
+    if let Some(nr) = &f.nonresponse {
+        let invited = nr.invited(&design.source(survey), &design.base_dir(survey))?;
+        let (names, counts): (Vec<String>, Vec<String>) =
+            invited.iter().map(|(c, n)| (c.clone(), r_num(*n))).unzip();
+        w(
+            &mut s,
+            "# Nonresponse: each weight × invited ÷ responded within its class.",
+        );
+        w(
+            &mut s,
+            &format!(
+                "mizan_invited <- setNames(c({}), {})",
+                counts.join(", "),
+                r_vec(&names)
+            ),
+        );
+        w(
+            &mut s,
+            &format!("mizan_class <- clean(d[[{}]])", r_str(&nr.by)),
+        );
+        w(&mut s, "mizan_resp <- table(mizan_class)");
+        w(
+            &mut s,
+            "d$mizan_w <- d$mizan_w * unname(mizan_invited[mizan_class]) / as.numeric(mizan_resp[mizan_class])",
+        );
+    }
     let ids = match &spec.cluster {
         Some(c) => {
             w(&mut s, &format!("d$mizan_psu <- clean(d[[{}]])", r_str(c)));

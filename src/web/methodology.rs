@@ -99,7 +99,7 @@ async fn prepare(
     if free_text && staff.role != Role::Admin {
         return Err(Error::Denied);
     }
-    let design = results::design_for(&survey, None)?;
+    let design = results::stored_design(&state.db, &survey).await?;
     let loaded = downloads::load(&state.db, &survey).await?;
     let wave = downloads::chosen_wave(&survey, &loaded.fieldwork, asked)
         .map_err(|()| Error::BadRequest("unknown wave".into()))?;

@@ -121,7 +121,7 @@ async fn survey_results(
         Some(_) => return Err(Error::BadRequest("unknown domain column".into())),
         None => None,
     };
-    let mut design = results::design_for(survey, None)?;
+    let mut design = results::stored_design(&state.db, survey).await?;
     if let Some(d) = &domain {
         if !design.file.output.domains.contains(d) {
             design.file.output.domains.push(d.clone());
@@ -133,7 +133,8 @@ async fn survey_results(
     let overview = report::overview(&state.db, survey).await?;
     let wave = overview.pick(asked_wave.as_deref());
     // The page shows one wave; a download holds every wave unless it names one.
-    let scoped = overview.waves.len() > 1 && (matches!(format, Format::Page) || asked_wave.is_some());
+    let scoped =
+        overview.waves.len() > 1 && (matches!(format, Format::Page) || asked_wave.is_some());
     // Without responses too: the downloads then say `no_answers` for every variable. An
     // estimate that cannot be made is a row with its reason; what stops the whole design
     // (calibration targets without respondents, a stratum column left empty) is said on the
@@ -387,7 +388,7 @@ async fn context<'a>(
     survey: &'a Survey,
     query: Option<&str>,
 ) -> Result<Context<'a>, Error> {
-    let design = results::design_for(survey, None)?;
+    let design = results::stored_design(&state.db, survey).await?;
     let overview = report::overview(&state.db, survey).await?;
     let wave = overview.pick(param(query, "wave").as_deref());
     let data = if wave.is_some() {
@@ -501,7 +502,10 @@ fn crosstab_choice(
         text(i18n::DOMAIN_LANG),
         text(i18n::DOMAIN_SITE),
     );
-    domains.push(("wave".into(), text(i18n::Ui::new("جولة العمل الميداني", "Fieldwork wave"))));
+    domains.push((
+        "wave".into(),
+        text(i18n::Ui::new("جولة العمل الميداني", "Fieldwork wave")),
+    ));
     let q = match param(query, "q") {
         Some(q) if questions.iter().any(|(id, _)| *id == q) => q,
         Some(_) => return Err(Error::BadRequest("unknown question".into())),
@@ -560,7 +564,9 @@ async fn crosstab_page(
     );
     let table = match (&ctx.data, ctx.wave) {
         (Some(d), Some(w)) => match report::crosstab(survey, d, &ctx.overview, w, &q, &by) {
-            Ok(t) => report_view::crosstab(lang, survey, &t, &by_label, &ctx.overview.sites, &csv_href),
+            Ok(t) => {
+                report_view::crosstab(lang, survey, &t, &by_label, &ctx.overview.sites, &csv_href)
+            }
             Err(Error::Stats(m)) => stats_problem(lang, &m),
             Err(e) => return Err(e),
         },

@@ -134,7 +134,10 @@ const TEST_NONE: Ui = Ui::new(
     "The test cannot be computed on these answers:",
 );
 const CSV: Ui = Ui::new("هذا الجدول بصيغة CSV", "This table as CSV");
-const BACK: Ui = Ui::new("العودة إلى المؤشرات الرئيسية", "Back to the headline figures");
+const BACK: Ui = Ui::new(
+    "العودة إلى المؤشرات الرئيسية",
+    "Back to the headline figures",
+);
 const COL_PERCENT_NOTE: Ui = Ui::new(
     "نسب الأعمدة: توزيع الإجابات داخل كل مجموعة، مع فترة الثقة ٩٥٪ بين قوسين.",
     "Column percentages: the answers within each group, with the 95% interval in brackets.",
@@ -390,11 +393,19 @@ pub fn trend_chart(f: &FigureResult, lang: Lang) -> Markup {
     let x_of = |i: usize| {
         let step = if n > 1 { span / (n - 1) as f64 } else { 0.0 };
         let d = if n > 1 { i as f64 * step } else { span / 2.0 };
-        if rtl { W - axis_w - pad - d } else { axis_w + pad + d }
+        if rtl {
+            W - axis_w - pad - d
+        } else {
+            axis_w + pad + d
+        }
     };
     let axis_x = if rtl { W - axis_w } else { axis_w };
     let label_x = if rtl { W - axis_w + 6.0 } else { axis_w - 6.0 };
-    let alt = format!("{} — {}", f.figure.label.get(lang), CHART_TREND_ALT.get(lang));
+    let alt = format!(
+        "{} — {}",
+        f.figure.label.get(lang),
+        CHART_TREND_ALT.get(lang)
+    );
     html! {
         svg.chart.chart-small xmlns="http://www.w3.org/2000/svg" role="img" aria-label=(alt)
             viewBox={ "0 0 " (W) " " (h) } width=(W) height=(h)
@@ -506,11 +517,23 @@ pub fn ranked_chart(
     let span = W - label_w - 2.0 * pad;
     let x_of = |v: f64| {
         let d = ((v - lo) / (hi - lo)).clamp(0.0, 1.0) * span;
-        if rtl { W - label_w - pad - d } else { label_w + pad + d }
+        if rtl {
+            W - label_w - pad - d
+        } else {
+            label_w + pad + d
+        }
     };
-    let label_x = if rtl { W - label_w + 4.0 } else { label_w - 4.0 };
+    let label_x = if rtl {
+        W - label_w + 4.0
+    } else {
+        label_w - 4.0
+    };
     let base_y = top + row_h * rows.len() as f64;
-    let alt = format!("{} — {}", f.figure.label.get(lang), CHART_RANKED_ALT.get(lang));
+    let alt = format!(
+        "{} — {}",
+        f.figure.label.get(lang),
+        CHART_RANKED_ALT.get(lang)
+    );
     html! {
         svg.chart.chart-small xmlns="http://www.w3.org/2000/svg" role="img" aria-label=(alt)
             viewBox={ "0 0 " (W) " " (h) } width=(W) height=(h)
@@ -822,7 +845,9 @@ fn cell(r: Option<&Row>, lang: Lang) -> Markup {
                 }
             }
         },
-        Some(r) if r.flag == Flag::Suppressed => html! { td { abbr title=(i18n::FLAG_SUPPRESSED.get(lang)) { "—" } } },
+        Some(r) if r.flag == Flag::Suppressed => {
+            html! { td { abbr title=(i18n::FLAG_SUPPRESSED.get(lang)) { "—" } } }
+        }
         _ => html! { td { "—" } },
     }
 }
@@ -850,7 +875,9 @@ pub fn crosstab(
         if t.by == "wave" {
             wave_name(lang, g)
         } else {
-            labels::domain_value(survey, &t.by, g, sites).get(lang).to_string()
+            labels::domain_value(survey, &t.by, g, sites)
+                .get(lang)
+                .to_string()
         }
     };
     let n_of = |g: Option<&str>| {
@@ -866,7 +893,11 @@ pub fn crosstab(
             })
             .unwrap_or_else(|| "—".into())
     };
-    let caption = format!("{} × {}", labels::variable(survey, &t.question).get(lang), by_label);
+    let caption = format!(
+        "{} × {}",
+        labels::variable(survey, &t.question).get(lang),
+        by_label
+    );
     html! {
         @if let Some(g) = &t.group {
             p.body.version-note {
