@@ -69,6 +69,11 @@ type = "categorical"
 name = "services__document"
 type = "proportion"
 
+[[variable]]
+name = "payment"
+type = "total"
+category = "yes"
+
 [[index]]
 name = "security_index"
 items = ["safe_day", "safe_night", "trust_police"]

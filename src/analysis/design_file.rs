@@ -195,7 +195,8 @@ impl ReliabilitySpec {
 #[serde(deny_unknown_fields)]
 pub struct VariableSpec {
     pub name: String,
-    /// `"mean"`, `"proportion"` or `"categorical"`.
+    /// `"mean"`, `"proportion"`, `"categorical"` or `"total"` (Σ w·y: of a number, or with
+    /// `category` the estimated number of people who gave that answer).
     #[serde(rename = "type")]
     pub kind: String,
     /// Overrides `[output] interval` for this variable.
@@ -376,20 +377,23 @@ impl DesignFile {
             }
         }
         for v in &self.variables {
-            if !matches!(v.kind.as_str(), "mean" | "proportion" | "categorical") {
+            if !matches!(
+                v.kind.as_str(),
+                "mean" | "proportion" | "categorical" | "total"
+            ) {
                 return Err(design_error(
                     path,
                     format!(
-                        "variable `{}`: type `{}`: use mean, proportion or categorical",
+                        "variable `{}`: type `{}`: use mean, proportion, categorical or total",
                         v.name, v.kind
                     ),
                 ));
             }
-            if v.category.is_some() && v.kind != "proportion" {
+            if v.category.is_some() && !matches!(v.kind.as_str(), "proportion" | "total") {
                 return Err(design_error(
                     path,
                     format!(
-                        "variable `{}`: `category` is for type = \"proportion\" (the share giving that answer)",
+                        "variable `{}`: `category` is for type = \"proportion\" (the share giving that answer) or \"total\" (the number giving it)",
                         v.name
                     ),
                 ));

@@ -270,6 +270,28 @@ pub fn estimate_table(
                     });
                 }
             }
+            "total" => {
+                // Σ w·y: the estimated number of people who gave `category`, or the total of
+                // a number. As R's svytotal, with the design's degrees of freedom.
+                let y = match &var.category {
+                    Some(c) => table.zero_one(&var.name, Some(c))?,
+                    None => numeric()?,
+                };
+                for (dname, dvalue, domain) in &scopes {
+                    let est = design.total(&y, *domain).map_err(context)?;
+                    let ci = t_interval(&est, level)?;
+                    rows.push(Row {
+                        variable: var.name.clone(),
+                        category: var.category.clone().unwrap_or_default(),
+                        domain: dname.clone(),
+                        domain_value: dvalue.clone(),
+                        flag: rules.flag(&est),
+                        status: status_of(&est),
+                        estimate: est,
+                        ci,
+                    });
+                }
+            }
             _ => {
                 let (codes, labels) = table.codes(&var.name)?;
                 for (dname, dvalue, domain) in &scopes {

@@ -289,6 +289,13 @@ pub fn script(
                     r_str(cat)
                 ),
             ),
+            ("total", Some(cat)) => w(
+                &mut s,
+                &format!(
+                    "x <- clean(d[[{src}]]); d${col} <- ifelse(is.na(x), NA, as.numeric(x == {}))",
+                    r_str(cat)
+                ),
+            ),
             ("categorical", _) => w(&mut s, &format!("d${col} <- clean(d[[{src}]])")),
             _ => w(&mut s, &format!("d${col} <- num(d[[{src}]])")),
         }
@@ -506,6 +513,20 @@ pub fn script(
                 &mut s,
                 &format!(
                     "for (sc in scopes) {{ k <- sc$keep & !is.na(d${col}); if (sum(k) == 0) next\n  m <- svymean(~mizan_y, within(d${col}, k)); e <- coef(m)[[1]]; se <- SE(m)[[1]]\n  row({n}, \"\", sc$domain, sc$value, sum(k), e, se, tci(e, se, df_all)) }}"
+                ),
+            ),
+            "total" => w(
+                &mut s,
+                &format!(
+                    "for (sc in scopes) {{ k <- sc$keep & !is.na(d${col}); if (sum(k) == 0) next\n  m <- svytotal(~mizan_y, within(d${col}, k)); e <- coef(m)[[1]]; se <- SE(m)[[1]]\n  row({n}, {cat}, sc$domain, sc$value, sum(k), e, se, tci(e, se, df_all)) }}",
+                    cat = r_str(
+                        f.variables
+                            .iter()
+                            .find(|v| v.name == *name)
+                            .and_then(|v| v.category.clone())
+                            .unwrap_or_default()
+                            .as_str()
+                    ),
                 ),
             ),
             "proportion" => w(
