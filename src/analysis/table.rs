@@ -66,7 +66,8 @@ pub struct ColumnBuilder {
 }
 
 impl ColumnBuilder {
-    pub fn push(&mut self, cell: &str) {
+    /// Add a cell; returns its code (for [`ColumnBuilder::push_code`]).
+    pub fn push(&mut self, cell: &str) -> u32 {
         let code = match self.index.get(cell) {
             Some(c) => *c,
             None => {
@@ -76,6 +77,12 @@ impl ColumnBuilder {
                 c
             }
         };
+        self.column.codes.push(code);
+        code
+    }
+
+    /// Add again a cell this builder returned the code of: no lookup.
+    pub fn push_code(&mut self, code: u32) {
         self.column.codes.push(code);
     }
 
