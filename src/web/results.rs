@@ -122,9 +122,13 @@ async fn survey_results(
     // estimate that cannot be made is a row with its reason; what stops the whole design
     // (calibration targets without respondents, a stratum column left empty) is said on the
     // page instead of a 500, and the downloads answer with that page (422).
-    let (rows, problem) = match results::estimate_survey(&state.db, survey, &design).await {
+    let mut as_of = time::OffsetDateTime::now_utc().date();
+    let (rows, problem) = match results::estimate_survey_as_of(&state.db, survey, &design).await {
         // Pages and downloads publish: rounded, small cells protected against subtraction.
-        Ok(rows) => (results::publish::publish(&rows, &design.file), None),
+        Ok((rows, day)) => {
+            as_of = day;
+            (results::publish::publish(&rows, &design.file), None)
+        }
         Err(Error::Stats(message)) => (Vec::new(), Some(message)),
         Err(e) => return Err(e),
     };
@@ -186,6 +190,7 @@ async fn survey_results(
                 &view::ResultsPage {
                     title: &heading,
                     responses,
+                    as_of: &crate::db::iso_day(as_of),
                     design_file: design
                         .path
                         .as_ref()
