@@ -207,7 +207,10 @@ fn main() {
     csv_times.sort_by(|a, b| a.0.total_cmp(&b.0));
     println!(
         "estimate bench, CSV job: {N} rows read from CSV + design, rake 2 margins, mean + logit CI, {DOMAINS} domains: median {:.3} s wall ({:.3} s of it reading the CSV), best {:.3} s; peak {:.0} MiB above the generated data ({generated:.0} MiB); checksum {check:.9}",
-        csv_times[1].0, csv_times[1].1, csv_times[0].0, peak_mib()
+        csv_times[1].0,
+        csv_times[1].1,
+        csv_times[0].0,
+        peak_mib()
     );
     let _ = std::fs::remove_file(&csv);
     let mut times = Vec::new();

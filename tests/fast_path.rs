@@ -44,8 +44,8 @@ fn citizen_security() -> Survey {
     surveys.into_iter().next().expect("one survey")
 }
 
-/// An older version of the survey: another version id, and one choice fewer in the first
-/// single choice (its answers then fall outside the current layout's codes).
+/// An older version of the survey: another version id, and one choice more in the first
+/// single choice with several (its answers then fall outside the current layout's codes).
 fn older_version(current: &Survey) -> Survey {
     let mut old = current.clone();
     old.version = format!("{}-older", current.version);
@@ -53,7 +53,9 @@ fn older_version(current: &Survey) -> Survey {
         for q in &mut page.questions {
             if let QuestionKind::SingleChoice { options, .. } = &mut q.kind {
                 if options.len() > 2 {
-                    options.pop();
+                    let mut extra = options[0].clone();
+                    extra.code = "older_only".into();
+                    options.insert(0, extra);
                     break 'found;
                 }
             }
@@ -118,6 +120,30 @@ async fn assert_same(db: &Db, survey: &Survey, what: &str) {
             .expect("json estimates");
         assert!(fast.len() > 10, "{what}: {} estimates", fast.len());
         assert_eq!(format!("{fast:?}"), format!("{json:?}"), "{what}");
+    }
+    // The export: the same file, byte for byte, from the cells as from the JSON.
+    let marker = db.change_marker(&survey.id).await.unwrap();
+    let mut fast = Vec::new();
+    let from_cells = mizan::export::write_microdata_from_cells(db, survey, marker, &mut fast)
+        .await
+        .unwrap();
+    let mut json = Vec::new();
+    let reference = mizan::export::write_microdata(survey, db.responses(&survey.id), &mut json)
+        .await
+        .unwrap();
+    match from_cells {
+        Some(summary) => {
+            assert_eq!(summary, reference, "{what}: export summary");
+            assert_eq!(
+                String::from_utf8(fast).unwrap(),
+                String::from_utf8(json).unwrap(),
+                "{what}: export"
+            );
+        }
+        None => assert!(
+            !marker.cells_complete(),
+            "{what}: cells complete but not used"
+        ),
     }
 }
 

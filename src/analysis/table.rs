@@ -295,7 +295,12 @@ impl Table {
                 line_of_next += 1;
             }
             if used == CHUNK_ROWS || (!more && used > 0) {
-                fill_columns(path, &mut columns, &chunk[..used], line_of_next - used as u64)?;
+                fill_columns(
+                    path,
+                    &mut columns,
+                    &chunk[..used],
+                    line_of_next - used as u64,
+                )?;
                 used = 0;
             }
             if !more {

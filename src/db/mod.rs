@@ -314,6 +314,31 @@ impl Db {
         Ok(filled)
     }
 
+    /// For the export: call `f` with each response's id, its cells and the answers under
+    /// `text_keys` (typed text, which the cells leave out) from its JSON, for every response
+    /// of the survey that has cells, in random-id order (the export's order).
+    pub async fn export_cells(
+        &self,
+        survey_id: &str,
+        text_keys: &[&str],
+        f: impl FnMut(&str, &[u8], Vec<Option<Answer>>) -> Result<()> + Send,
+    ) -> Result<u64> {
+        if text_keys.len() > MAX_ANSWER_COLUMNS {
+            return Err(Error::BadRequest(format!(
+                "at most {MAX_ANSWER_COLUMNS} answer columns at once"
+            )));
+        }
+        if let Some(bad) = text_keys.iter().find(|k| !is_answer_key(k)) {
+            return Err(Error::BadRequest(format!("not an answer key: {bad:?}")));
+        }
+        match &self.backend {
+            Backend::Sqlite(p) => sqlite::export_cells(&p.reader, survey_id, text_keys, f).await,
+            Backend::Postgres(p) => {
+                postgres::export_cells(p.db_read().await, survey_id, text_keys, f).await
+            }
+        }
+    }
+
     /// The survey's [`Marker`], from where the analysts read (the replica when there is one).
     pub async fn change_marker(&self, survey_id: &str) -> Result<Marker> {
         match &self.backend {
@@ -754,6 +779,30 @@ where
         metadata: parse_metadata(&metadata)?,
         values,
     })
+}
+
+/// One row of [`Db::export_cells`]: id, cells, then one JSON text (or NULL) per text key.
+fn decode_export_row<'r, R>(
+    row: &'r R,
+    keys: usize,
+) -> Result<(&'r str, &'r [u8], Vec<Option<Answer>>)>
+where
+    R: sqlx::Row,
+    usize: sqlx::ColumnIndex<R>,
+    &'r str: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    &'r [u8]: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    for<'x> String: sqlx::Decode<'x, R::Database> + sqlx::Type<R::Database>,
+{
+    let mut texts = Vec::with_capacity(keys);
+    for i in 0..keys {
+        let v: Option<String> = row.try_get(2 + i)?;
+        texts.push(match v {
+            None => None,
+            Some(json) => serde_json::from_str::<Option<Answer>>(&json)
+                .map_err(|e| Error::Other(format!("stored answer is not valid: {e}")))?,
+        });
+    }
+    Ok((row.try_get(0)?, row.try_get(1)?, texts))
 }
 
 /// The SQL of [`Db::answer_columns`] depends only on the backend and the number of keys (the

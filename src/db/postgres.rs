@@ -335,6 +335,40 @@ pub(super) async fn insert_cells(
     Ok(n)
 }
 
+pub(super) async fn export_cells(
+    pool: &PgPool,
+    survey_id: &str,
+    keys: &[&str],
+    mut f: impl FnMut(&str, &[u8], Vec<Option<crate::survey::Answer>>) -> Result<()> + Send,
+) -> Result<u64> {
+    use futures::TryStreamExt;
+    let n = keys.len();
+    let sql = super::interned_sql("postgres-export", n, || {
+        let mut sql = String::from("SELECT c.id::text, c.cells");
+        for i in 0..n {
+            sql.push_str(&format!(", (r.answers -> ${})::text", i + 1));
+        }
+        sql.push_str(&format!(
+            " FROM response_cells c JOIN responses r ON r.id = c.id \
+             WHERE c.survey_id = ${} ORDER BY c.id",
+            n + 1
+        ));
+        sql
+    });
+    let mut query = sqlx::query(sql);
+    for key in keys {
+        query = query.bind(*key);
+    }
+    let mut rows = query.bind(survey_id).fetch(pool);
+    let mut count = 0;
+    while let Some(row) = rows.try_next().await? {
+        let (id, cells, texts) = super::decode_export_row(&row, n)?;
+        f(id, cells, texts)?;
+        count += 1;
+    }
+    Ok(count)
+}
+
 pub(super) async fn scan_cells(
     pool: &PgPool,
     survey_id: &str,

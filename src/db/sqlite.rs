@@ -538,6 +538,42 @@ pub(super) async fn insert_cells(
     Ok(n)
 }
 
+pub(super) async fn export_cells(
+    pool: &SqlitePool,
+    survey_id: &str,
+    keys: &[&str],
+    mut f: impl FnMut(&str, &[u8], Vec<Option<crate::survey::Answer>>) -> Result<()> + Send,
+) -> Result<u64> {
+    use futures::TryStreamExt;
+    let n = keys.len();
+    let sql = super::interned_sql("sqlite-export", n, || {
+        if n == 0 {
+            return "SELECT id, cells FROM response_cells WHERE survey_id = ? ORDER BY id".into();
+        }
+        let mut sql = String::from("SELECT c.id, c.cells");
+        for _ in 0..n {
+            sql.push_str(", r.answers -> ?");
+        }
+        sql.push_str(
+            " FROM response_cells c JOIN responses r ON r.survey_id = c.survey_id AND r.id = c.id \
+             WHERE c.survey_id = ? ORDER BY c.id",
+        );
+        sql
+    });
+    let mut query = sqlx::query(sql);
+    for key in keys {
+        query = query.bind(format!("$.\"{key}\""));
+    }
+    let mut rows = query.bind(survey_id).fetch(pool);
+    let mut count = 0;
+    while let Some(row) = rows.try_next().await? {
+        let (id, cells, texts) = super::decode_export_row(&row, n)?;
+        f(id, cells, texts)?;
+        count += 1;
+    }
+    Ok(count)
+}
+
 pub(super) async fn scan_cells(
     pool: &SqlitePool,
     survey_id: &str,
