@@ -341,10 +341,19 @@ impl<'a> Head<'a> {
         slots: &[usize],
         out: &mut Vec<Value<'a>>,
     ) -> Result<()> {
+        self.answers_for(layout, &Wanted::new(slots), out)
+    }
+
+    /// [`Head::answers`] with the slots prepared once ([`Wanted`]) for many rows.
+    pub fn answers_for(
+        &self,
+        layout: &'a Layout,
+        wanted: &Wanted,
+        out: &mut Vec<Value<'a>>,
+    ) -> Result<()> {
         out.clear();
-        out.resize(slots.len(), Value::None);
-        let last = slots.iter().filter(|s| **s != usize::MAX).max();
-        let Some(&last) = last else {
+        out.resize(wanted.outputs, Value::None);
+        let Some(last) = wanted.by_slot.len().checked_sub(1) else {
             return Ok(());
         };
         let mut r = Reader {
@@ -378,13 +387,39 @@ impl<'a> Head<'a> {
                 })
             })()
             .ok_or_else(corrupt)?;
-            for (i, s) in slots.iter().enumerate() {
-                if *s == slot {
-                    out[i] = value;
-                }
+            for i in &wanted.by_slot[slot] {
+                out[*i] = value;
             }
         }
         Ok(())
+    }
+}
+
+/// Which outputs each slot of a layout fills (built once per layout and request).
+#[derive(Debug, Clone)]
+pub struct Wanted {
+    outputs: usize,
+    /// Up to the last wanted slot.
+    by_slot: Vec<Vec<usize>>,
+}
+
+impl Wanted {
+    /// `slots[i]`: the slot whose value output `i` gets (`usize::MAX`: none).
+    pub fn new(slots: &[usize]) -> Wanted {
+        let mut by_slot: Vec<Vec<usize>> = Vec::new();
+        for (i, s) in slots.iter().enumerate() {
+            if *s == usize::MAX {
+                continue;
+            }
+            if by_slot.len() <= *s {
+                by_slot.resize(*s + 1, Vec::new());
+            }
+            by_slot[*s].push(i);
+        }
+        Wanted {
+            outputs: slots.len(),
+            by_slot,
+        }
     }
 }
 

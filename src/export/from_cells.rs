@@ -8,7 +8,7 @@
 
 use std::io::Write;
 
-use crate::db::cells::{Head, Value};
+use crate::db::cells::{Head, Value, Wanted};
 use crate::db::{Db, Marker};
 use crate::survey::Survey;
 use crate::{Error, Result};
@@ -45,7 +45,7 @@ pub async fn write_microdata_from_cells<W: Write + Send>(
         return Ok(None);
     }
     // Per version: the layout, and for each column its slot there (usize::MAX: not in it).
-    let plans: Vec<(String, std::sync::Arc<crate::db::cells::Layout>, Vec<usize>)> = layouts
+    let plans: Vec<(String, std::sync::Arc<crate::db::cells::Layout>, Wanted)> = layouts
         .into_iter()
         .map(|(version, layout)| {
             let slots = columns
@@ -58,8 +58,9 @@ pub async fn write_microdata_from_cells<W: Write + Send>(
                         .unwrap_or(usize::MAX),
                     _ => usize::MAX,
                 })
-                .collect();
-            (version, layout, slots)
+                .collect::<Vec<usize>>();
+            let wanted = Wanted::new(&slots);
+            (version, layout, wanted)
         })
         .collect();
     let mut out = out;
@@ -84,8 +85,8 @@ pub async fn write_microdata_from_cells<W: Write + Send>(
             };
             last = plan;
             let (_, layout, slots) = &plans[plan];
-            let mut values = Vec::with_capacity(slots.len());
-            head.answers(layout, slots, &mut values)?;
+            let mut values = Vec::new();
+            head.answers_for(layout, slots, &mut values)?;
             let mut text = 0;
             for (i, column) in columns.iter().enumerate() {
                 write_cell(&mut csv, column, id, &head, values[i], &texts, &mut text)?;

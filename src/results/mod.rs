@@ -25,7 +25,7 @@ use crate::analysis::table::{Column as TableColumn, ColumnBuilder, Table};
 use crate::analysis::{Row, estimate_table, unanswered_rows};
 use std::collections::HashMap;
 
-use crate::db::cells::{Head, Layout, Value};
+use crate::db::cells::{Head, Layout, Value, Wanted};
 use crate::db::{AnswerRow, Db};
 use crate::export::{ColumnSource, answer_cell, free_text_cell, option_cell};
 use crate::survey::{QuestionKind, Survey};
@@ -305,7 +305,7 @@ async fn read_cells(
     {
         return Ok(None);
     }
-    let plans: Vec<(String, std::sync::Arc<Layout>, Vec<usize>)> = layouts
+    let plans: Vec<(String, std::sync::Arc<Layout>, Wanted)> = layouts
         .into_iter()
         .map(|(version, layout)| {
             let slots = keys
@@ -317,8 +317,9 @@ async fn read_cells(
                         .position(|lk| lk.key == *k)
                         .unwrap_or(usize::MAX)
                 })
-                .collect();
-            (version, layout, slots)
+                .collect::<Vec<usize>>();
+            let wanted = Wanted::new(&slots);
+            (version, layout, wanted)
         })
         .collect();
     let mut columns: Vec<FastColumn> = sources
@@ -342,8 +343,8 @@ async fn read_cells(
             };
             last = plan;
             let (_, layout, slots) = &plans[plan];
-            let mut values = Vec::with_capacity(slots.len());
-            head.answers(layout, slots, &mut values)?;
+            let mut values = Vec::new();
+            head.answers_for(layout, slots, &mut values)?;
             for column in &mut columns {
                 column.push(plan, &head, &values);
             }
