@@ -450,6 +450,17 @@ async fn results_page_and_downloads_show_the_estimates() {
         .await
         .unwrap();
     assert!(page.contains("Perceived security index"), "index missing");
+    let today = time::OffsetDateTime::now_utc().date();
+    let day = format!(
+        "{:04}-{:02}-{:02}",
+        today.year(),
+        u8::from(today.month()),
+        today.day()
+    );
+    assert!(
+        page.contains("Figures as of") && page.contains(&day),
+        "the page says when its figures were computed"
+    );
     assert!(
         page.contains(r#"role="img""#) && page.contains("<title>"),
         "chart without text alternative"

@@ -66,7 +66,8 @@ pub struct ColumnBuilder {
 }
 
 impl ColumnBuilder {
-    pub fn push(&mut self, cell: &str) {
+    /// Add a cell; returns its code (for [`ColumnBuilder::push_code`]).
+    pub fn push(&mut self, cell: &str) -> u32 {
         let code = match self.index.get(cell) {
             Some(c) => *c,
             None => {
@@ -77,11 +78,63 @@ impl ColumnBuilder {
             }
         };
         self.column.codes.push(code);
+        code
+    }
+
+    /// Add again a cell this builder returned the code of: no lookup.
+    pub fn push_code(&mut self, code: u32) {
+        self.column.codes.push(code);
     }
 
     pub fn finish(self) -> Column {
         self.column
     }
+}
+
+/// Rows read before their columns are filled (see [`Table::from_bytes_with`]).
+const CHUNK_ROWS: usize = 65_536;
+
+/// Push a chunk of records into the columns: on two threads (half of the columns each) for a
+/// full chunk, on this one otherwise. Every field must be UTF-8; `first_line` is the file line
+/// of the chunk's first record, for messages.
+fn fill_columns(
+    path: &Path,
+    columns: &mut [ColumnBuilder],
+    records: &[csv::ByteRecord],
+    first_line: u64,
+) -> Result<()> {
+    // The error names the file line of the first bad record (the record's own position:
+    // a quoted field may span lines).
+    let fill = |columns: &mut [ColumnBuilder], offset: usize| -> std::result::Result<(), u64> {
+        for (k, record) in records.iter().enumerate() {
+            for (col, field) in columns.iter_mut().zip(record.iter().skip(offset)) {
+                let cell = std::str::from_utf8(field).map_err(|_| {
+                    record
+                        .position()
+                        .map_or(first_line + k as u64, |p| p.line())
+                })?;
+                col.push(cell);
+            }
+        }
+        Ok(())
+    };
+    let not_utf8 = |line: u64| bad(path, format!("line {line}: not valid UTF-8"));
+    if records.len() < CHUNK_ROWS || columns.len() < 2 {
+        return fill(columns, 0).map_err(not_utf8);
+    }
+    let half = columns.len() / 2;
+    let (left, right) = columns.split_at_mut(half);
+    std::thread::scope(|s| {
+        let other = s.spawn(|| fill(right, half));
+        let mine = fill(left, 0);
+        let theirs = other.join().unwrap_or(Err(first_line));
+        // The first line in error, whichever half found it.
+        match (mine, theirs) {
+            (Err(a), Err(b)) => Err(not_utf8(a.min(b))),
+            (Err(e), _) | (_, Err(e)) => Err(not_utf8(e)),
+            _ => Ok(()),
+        }
+    })
 }
 
 fn bad(path: &Path, msg: impl std::fmt::Display) -> Error {
@@ -214,22 +267,44 @@ impl Table {
         }
         let mut columns: Vec<ColumnBuilder> =
             headers.iter().map(|_| ColumnBuilder::default()).collect();
-        for (k, record) in reader.records().enumerate() {
-            let record = record.map_err(|e| {
-                let line = e.position().map(|p| p.line()).unwrap_or(k as u64 + 2);
+        // Byte records, reused: no allocation per row or cell (a cell already seen is only
+        // looked up). Records are read in chunks; the columns of a chunk are filled by two
+        // threads (each half of the columns) while nothing else is read, which pays once a
+        // chunk is large (a million-row file), and is skipped for small files.
+        let mut chunk: Vec<csv::ByteRecord> = Vec::new();
+        let mut used = 0usize;
+        let mut line_of_next = 2u64;
+        loop {
+            if used == chunk.len() {
+                chunk.push(csv::ByteRecord::new());
+            }
+            let more = reader.read_byte_record(&mut chunk[used]).map_err(|e| {
+                let line = e.position().map(|p| p.line()).unwrap_or(line_of_next);
                 let msg = match e.kind() {
                     csv::ErrorKind::UnequalLengths {
                         expected_len, len, ..
                     } => {
                         format!("line {line}: {len} fields where the header has {expected_len}")
                     }
-                    csv::ErrorKind::Utf8 { .. } => format!("line {line}: not valid UTF-8"),
                     _ => format!("line {line}: {}", short(&e.to_string())),
                 };
                 bad(path, msg)
             })?;
-            for (col, field) in columns.iter_mut().zip(record.iter()) {
-                col.push(field);
+            if more {
+                used += 1;
+                line_of_next += 1;
+            }
+            if used == CHUNK_ROWS || (!more && used > 0) {
+                fill_columns(
+                    path,
+                    &mut columns,
+                    &chunk[..used],
+                    line_of_next - used as u64,
+                )?;
+                used = 0;
+            }
+            if !more {
+                break;
             }
         }
         let columns = columns.into_iter().map(ColumnBuilder::finish).collect();

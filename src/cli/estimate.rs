@@ -104,6 +104,7 @@ fn estimate_for_survey(data: Option<&Path>, id: &str, args: &Args) -> Result<Vec
         )
         .await?;
         note_replica(&db).await;
+        backfill_all(db.clone(), vec![std::sync::Arc::new(survey.clone())]).await;
         let rows = crate::results::estimate_survey(&db, &survey, &design).await;
         db.close().await;
         rows
@@ -112,6 +113,21 @@ fn estimate_for_survey(data: Option<&Path>, id: &str, args: &Args) -> Result<Vec
 
 /// On stderr, when `DATABASE_READ_URL` is set but its replica does not answer: the run reads
 /// the primary instead (the CLI has no log to say it in).
+/// Fill in the cells of responses stored without them (see `Db::backfill_cells`). A failure
+/// (a database that takes no writes) only costs speed: estimates then read the JSON.
+pub(super) async fn backfill_all(
+    db: crate::db::Db,
+    surveys: Vec<std::sync::Arc<crate::survey::Survey>>,
+) {
+    for survey in surveys {
+        match db.backfill_cells(&survey).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(survey = %survey.id, "filled in the cells of {n} responses"),
+            Err(e) => tracing::warn!(survey = %survey.id, error = %e, "cells not filled in"),
+        }
+    }
+}
+
 pub(super) async fn note_replica(db: &crate::db::Db) {
     if db.reads_from_replica().await == Some(false) {
         eprintln!(

@@ -50,6 +50,7 @@ pub fn run(args: Args) -> ExitCode {
                 Err(e) => return super::fail(e),
             };
         super::estimate::note_replica(&db).await;
+        super::estimate::backfill_all(db.clone(), vec![std::sync::Arc::new(survey.clone())]).await;
         let result = export::export_to_files(&db, &survey, &args.out).await;
         db.close().await;
         match result {

@@ -145,6 +145,16 @@ async fn serve(args: Args, catalog: Catalog) -> crate::Result<()> {
     let warm = db.clone();
     tokio::spawn(async move { crate::accounts::sign_in(&warm, "", "").await });
     crate::web::submit_limit::configure(args.link_submits_per_hour);
+    // Every survey's responses are stored with their cells from the first submit on; those
+    // stored without them (before this version, or while a survey was unknown) are filled
+    // in the background, estimates reading the JSON until then.
+    for survey in catalog.values() {
+        db.register_survey(survey).await?;
+    }
+    tokio::spawn(super::estimate::backfill_all(
+        db.clone(),
+        catalog.values().cloned().collect(),
+    ));
     let state = AppState::with_catalog(catalog, Some(args.surveys.clone()), db);
     state.desk.spawn_sweeper();
     tokio::spawn(reload_on_sighup(state.clone()));

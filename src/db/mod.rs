@@ -34,6 +34,7 @@ macro_rules! on_primary {
     };
 }
 
+pub mod cells;
 mod health;
 mod invitations;
 mod postgres;
@@ -43,6 +44,9 @@ mod sqlite;
 mod staff;
 
 use std::collections::BTreeMap;
+
+use std::collections::HashMap;
+use std::sync::{Arc, RwLock};
 
 use futures::stream::BoxStream;
 use futures::{FutureExt, StreamExt};
@@ -116,6 +120,31 @@ pub struct AnswerRow {
 pub struct Db {
     backend: Backend,
     health: std::sync::Arc<health::Health>,
+    cells: Arc<CellState>,
+}
+
+/// The cell layouts this process knows (by survey id and version), and a random identity of
+/// this connection (results computed on one database are never served for another).
+#[derive(Debug)]
+struct CellState {
+    id: u64,
+    layouts: RwLock<HashMap<(String, String), Arc<cells::Layout>>>,
+}
+
+/// What a survey's stored data look like right now: responses stored, and how many of them
+/// have their cells. It changes with every stored response and with the backfill, and says
+/// nothing about order; estimates computed at one marker hold until it changes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Marker {
+    pub responses: u64,
+    pub cells: u64,
+}
+
+impl Marker {
+    /// Every response has its cells: estimates can read them instead of the JSON.
+    pub fn cells_complete(&self) -> bool {
+        self.cells == self.responses
+    }
 }
 
 /// Free space kept in reserve on the SQLite file's disk: below it, new respondents are told to
@@ -169,7 +198,196 @@ impl Db {
                 "DATABASE_URL must start with sqlite:// or postgres://".into(),
             ));
         };
-        Ok(Db { backend, health })
+        let cells = Arc::new(CellState {
+            id: u64::from_le_bytes(random_bytes::<8>()?),
+            layouts: RwLock::new(HashMap::new()),
+        });
+        Ok(Db {
+            backend,
+            health,
+            cells,
+        })
+    }
+
+    /// A random identity of this connection to its database (for caches of computed results).
+    pub fn instance(&self) -> u64 {
+        self.cells.id
+    }
+
+    fn layout(&self, survey_id: &str, version: &str) -> Option<Arc<cells::Layout>> {
+        let layouts = self.cells.layouts.read().unwrap_or_else(|p| p.into_inner());
+        layouts
+            .get(&(survey_id.to_string(), version.to_string()))
+            .cloned()
+    }
+
+    /// Know this survey version's cell layout, so that its responses are stored with their
+    /// cells from now on, and store the layout (primary). Cheap when already known.
+    pub async fn register_survey(&self, survey: &crate::survey::Survey) -> Result<()> {
+        if self.layout(&survey.id, &survey.version).is_some() {
+            return Ok(());
+        }
+        let layout = Arc::new(cells::Layout::of(survey));
+        self.store_layout(&survey.id, &survey.version, &layout)
+            .await?;
+        self.cells
+            .layouts
+            .write()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert((survey.id.clone(), survey.version.clone()), layout);
+        Ok(())
+    }
+
+    async fn store_layout(
+        &self,
+        survey_id: &str,
+        version: &str,
+        layout: &cells::Layout,
+    ) -> Result<()> {
+        let json = layout.to_json();
+        match &self.backend {
+            Backend::Sqlite(p) => sqlite::store_layout(p, survey_id, version, &json).await,
+            Backend::Postgres(p) => {
+                postgres::store_layout(p.db_write(), survey_id, version, &json).await
+            }
+        }
+    }
+
+    /// [`Db::register_survey`], then fill in the cells of the survey's responses stored
+    /// without them (before the cells existed, or by a process that did not know the
+    /// survey), in chunks on the primary, each chunk with its count in one transaction.
+    /// Responses of versions whose definition is gone get the current version's layout.
+    /// Returns the number of responses filled in (0, and one cheap query, when none lacks).
+    pub async fn backfill_cells(&self, survey: &crate::survey::Survey) -> Result<u64> {
+        self.register_survey(survey).await?;
+        let marker = match &self.backend {
+            Backend::Sqlite(p) => sqlite::change_marker(&p.writer, &survey.id).await?,
+            Backend::Postgres(p) => postgres::change_marker(p.db_write(), &survey.id).await?,
+        };
+        if marker.cells_complete() {
+            return Ok(0);
+        }
+        let current = self
+            .layout(&survey.id, &survey.version)
+            .ok_or_else(|| Error::Other("cell layout not registered".into()))?;
+        let mut layouts = self.cell_layouts_on(&survey.id, true).await?;
+        let mut after = String::new();
+        let mut filled = 0;
+        loop {
+            let chunk: Vec<RawResponse> = match &self.backend {
+                Backend::Sqlite(p) => sqlite::lacking_cells(p, &survey.id, &after).await?,
+                Backend::Postgres(p) => {
+                    postgres::lacking_cells(p.db_write(), &survey.id, &after).await?
+                }
+            };
+            let Some(last) = chunk.last() else { break };
+            after = last.id.clone();
+            let mut rows = Vec::with_capacity(chunk.len());
+            for raw in chunk {
+                let r = raw.decode()?;
+                let layout = match layouts.get(&r.survey_version) {
+                    Some(l) => l.clone(),
+                    None => {
+                        self.store_layout(&survey.id, &r.survey_version, &current)
+                            .await?;
+                        layouts.insert(r.survey_version.clone(), current.clone());
+                        current.clone()
+                    }
+                };
+                let bytes = cells::encode(
+                    &layout,
+                    &cells::Facts {
+                        version: &r.survey_version,
+                        lang: &r.lang,
+                        day: &r.submitted_on,
+                        channel: &r.channel,
+                        source: r.source.as_deref(),
+                        metadata: &r.metadata,
+                        answers: &r.answers,
+                    },
+                );
+                rows.push((r.id, bytes));
+            }
+            filled += match &self.backend {
+                Backend::Sqlite(p) => sqlite::insert_cells(p, &survey.id, &rows).await?,
+                Backend::Postgres(p) => {
+                    postgres::insert_cells(p.db_write(), &survey.id, &rows).await?
+                }
+            };
+        }
+        Ok(filled)
+    }
+
+    /// For the export: call `f` with each response's id, its cells and the answers under
+    /// `text_keys` (typed text, which the cells leave out) from its JSON, for every response
+    /// of the survey that has cells, in random-id order (the export's order).
+    pub async fn export_cells(
+        &self,
+        survey_id: &str,
+        text_keys: &[&str],
+        f: impl FnMut(&str, &[u8], Vec<Option<Answer>>) -> Result<()> + Send,
+    ) -> Result<u64> {
+        if text_keys.len() > MAX_ANSWER_COLUMNS {
+            return Err(Error::BadRequest(format!(
+                "at most {MAX_ANSWER_COLUMNS} answer columns at once"
+            )));
+        }
+        if let Some(bad) = text_keys.iter().find(|k| !is_answer_key(k)) {
+            return Err(Error::BadRequest(format!("not an answer key: {bad:?}")));
+        }
+        match &self.backend {
+            Backend::Sqlite(p) => sqlite::export_cells(&p.reader, survey_id, text_keys, f).await,
+            Backend::Postgres(p) => {
+                postgres::export_cells(p.db_read().await, survey_id, text_keys, f).await
+            }
+        }
+    }
+
+    /// The survey's [`Marker`], from where the analysts read (the replica when there is one).
+    pub async fn change_marker(&self, survey_id: &str) -> Result<Marker> {
+        match &self.backend {
+            Backend::Sqlite(p) => sqlite::change_marker(&p.reader, survey_id).await,
+            Backend::Postgres(p) => postgres::change_marker(p.db_read().await, survey_id).await,
+        }
+    }
+
+    /// The stored cell layouts of a survey's versions, by version.
+    pub async fn cell_layouts(
+        &self,
+        survey_id: &str,
+    ) -> Result<HashMap<String, Arc<cells::Layout>>> {
+        self.cell_layouts_on(survey_id, false).await
+    }
+
+    async fn cell_layouts_on(
+        &self,
+        survey_id: &str,
+        primary: bool,
+    ) -> Result<HashMap<String, Arc<cells::Layout>>> {
+        let rows = match &self.backend {
+            Backend::Sqlite(p) => sqlite::cell_layouts(&p.reader, survey_id).await?,
+            Backend::Postgres(p) if primary => {
+                postgres::cell_layouts(p.db_write(), survey_id).await?
+            }
+            Backend::Postgres(p) => postgres::cell_layouts(p.db_read().await, survey_id).await?,
+        };
+        rows.into_iter()
+            .map(|(v, json)| Ok((v, Arc::new(cells::Layout::from_json(&json)?))))
+            .collect()
+    }
+
+    /// Call `f` with the cells of every response of the survey that has them, in random-id
+    /// order (the order of [`Db::answer_columns`], so sums add up in the same order). The
+    /// bytes are borrowed from the row: nothing is copied or parsed here.
+    pub async fn scan_cells(
+        &self,
+        survey_id: &str,
+        f: impl FnMut(&[u8]) -> Result<()> + Send,
+    ) -> Result<u64> {
+        match &self.backend {
+            Backend::Sqlite(p) => sqlite::scan_cells(&p.reader, survey_id, f).await,
+            Backend::Postgres(p) => postgres::scan_cells(p.db_read().await, survey_id, f).await,
+        }
     }
 
     /// What stops writes right now, if anything (`/healthz`, the survey pages).
@@ -269,6 +487,22 @@ impl Db {
         let today = time::OffsetDateTime::now_utc().date();
         let metadata = serde_json::to_string(&r.metadata).map_err(json_error)?;
         let answers = serde_json::to_string(&r.answers).map_err(json_error)?;
+        // The response's cells, when its version's layout is known (else the backfill).
+        let day = iso_day(today);
+        let cells = self.layout(&r.survey_id, &r.survey_version).map(|layout| {
+            cells::encode(
+                &layout,
+                &cells::Facts {
+                    version: &r.survey_version,
+                    lang: r.lang.code(),
+                    day: &day,
+                    channel: &r.channel,
+                    source: r.source.as_deref(),
+                    metadata: &r.metadata,
+                    answers: &r.answers,
+                },
+            )
+        });
         let row = ResponseRow {
             id,
             survey_id: r.survey_id.clone(),
@@ -281,6 +515,9 @@ impl Db {
             answers,
             key_hash,
             places,
+            // From the random id: a shard says nothing about the response.
+            shard: i16::from(id.as_bytes()[0] % COUNT_SHARDS),
+            cells,
         };
         let stored = match &self.backend {
             Backend::Sqlite(p) => p.store_response(row).await,
@@ -441,6 +678,18 @@ struct ResponseRow {
     key_hash: Vec<u8>,
     /// Quota places taken in the same transaction.
     places: Vec<QuotaPlace>,
+    /// Which of the survey's count rows this response adds to (PostgreSQL).
+    shard: i16,
+    /// The compact typed form of the answers, inserted with the row (see [`cells`]).
+    cells: Option<Vec<u8>>,
+}
+
+/// Count rows per survey on PostgreSQL (SQLite uses one).
+const COUNT_SHARDS: u8 = 16;
+
+/// `YYYY-MM-DD`.
+pub(crate) fn iso_day(d: time::Date) -> String {
+    format!("{:04}-{:02}-{:02}", d.year(), u8::from(d.month()), d.day())
 }
 
 /// `N` random bytes from the operating system's CSPRNG.
@@ -550,6 +799,30 @@ where
         metadata: parse_metadata(&metadata)?,
         values,
     })
+}
+
+/// One row of [`Db::export_cells`]: id, cells, then one JSON text (or NULL) per text key.
+fn decode_export_row<'r, R>(
+    row: &'r R,
+    keys: usize,
+) -> Result<(&'r str, &'r [u8], Vec<Option<Answer>>)>
+where
+    R: sqlx::Row,
+    usize: sqlx::ColumnIndex<R>,
+    &'r str: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    &'r [u8]: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    for<'x> String: sqlx::Decode<'x, R::Database> + sqlx::Type<R::Database>,
+{
+    let mut texts = Vec::with_capacity(keys);
+    for i in 0..keys {
+        let v: Option<String> = row.try_get(2 + i)?;
+        texts.push(match v {
+            None => None,
+            Some(json) => serde_json::from_str::<Option<Answer>>(&json)
+                .map_err(|e| Error::Other(format!("stored answer is not valid: {e}")))?,
+        });
+    }
+    Ok((row.try_get(0)?, row.try_get(1)?, texts))
 }
 
 /// The SQL of [`Db::answer_columns`] depends only on the backend and the number of keys (the

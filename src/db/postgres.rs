@@ -26,7 +26,9 @@ use sqlx::PgPool;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::{ConnectOptions, Connection};
 
-use super::{AnswerRow, RawResponse, ResponseRow, Stored, StoredResponse, decode_answer_row};
+use super::{
+    AnswerRow, Marker, RawResponse, ResponseRow, Stored, StoredResponse, decode_answer_row,
+};
 use crate::Result;
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("migrations/postgres");
@@ -219,8 +221,178 @@ pub(super) async fn store_response(pool: &PgPool, row: &ResponseRow) -> Result<S
     .bind(&row.answers)
     .execute(&mut *tx)
     .await?;
+    // The cells (when the layout is known) and the survey's count, in one more statement.
+    sqlx::query(
+        "WITH cells AS (INSERT INTO response_cells (survey_id, id, cells) \
+         SELECT $1, $2, $3 WHERE $3 IS NOT NULL RETURNING 1) \
+         INSERT INTO survey_counts (survey_id, shard, responses, cells) \
+         VALUES ($1, $4, 1, (SELECT COUNT(*) FROM cells)) \
+         ON CONFLICT (survey_id, shard) DO UPDATE \
+         SET responses = survey_counts.responses + 1, \
+         cells = survey_counts.cells + excluded.cells",
+    )
+    .bind(&row.survey_id)
+    .bind(row.id)
+    .bind(&row.cells)
+    .bind(row.shard)
+    .execute(&mut *tx)
+    .await?;
     tx.commit().await?;
     Ok(Stored::New)
+}
+
+pub(super) async fn change_marker(pool: &PgPool, survey_id: &str) -> Result<Marker> {
+    let (responses, cells): (i64, i64) = sqlx::query_as(
+        "SELECT COALESCE(SUM(responses), 0)::bigint, COALESCE(SUM(cells), 0)::bigint \
+         FROM survey_counts WHERE survey_id = $1",
+    )
+    .bind(survey_id)
+    .fetch_one(pool)
+    .await?;
+    Ok(Marker {
+        responses: responses.max(0) as u64,
+        cells: cells.max(0) as u64,
+    })
+}
+
+pub(super) async fn store_layout(
+    pool: &PgPool,
+    survey_id: &str,
+    version: &str,
+    layout: &str,
+) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO cell_layouts (survey_id, survey_version, layout) VALUES ($1, $2, $3::jsonb) \
+         ON CONFLICT DO NOTHING",
+    )
+    .bind(survey_id)
+    .bind(version)
+    .bind(layout)
+    .execute(pool)
+    .await?;
+    Ok(())
+}
+
+pub(super) async fn cell_layouts(pool: &PgPool, survey_id: &str) -> Result<Vec<(String, String)>> {
+    Ok(
+        sqlx::query_as(
+            "SELECT survey_version, layout::text FROM cell_layouts WHERE survey_id = $1",
+        )
+        .bind(survey_id)
+        .fetch_all(pool)
+        .await?,
+    )
+}
+
+/// Up to a chunk of the survey's responses without cells, after the id `after`, in id order.
+pub(super) async fn lacking_cells(
+    pool: &PgPool,
+    survey_id: &str,
+    after: &str,
+) -> Result<Vec<RawResponse>> {
+    let after = if after.is_empty() {
+        uuid::Uuid::nil()
+    } else {
+        uuid::Uuid::parse_str(after).map_err(|e| crate::Error::Other(format!("id: {e}")))?
+    };
+    Ok(sqlx::query_as::<_, RawResponse>(
+        "SELECT id::text AS id, survey_version, submitted_on::text AS submitted_on, lang, \
+         channel, source, metadata::text AS metadata, answers::text AS answers \
+         FROM responses r WHERE survey_id = $1 AND id > $2 AND NOT EXISTS \
+         (SELECT 1 FROM response_cells c WHERE c.survey_id = r.survey_id AND c.id = r.id) \
+         ORDER BY id LIMIT 2000",
+    )
+    .bind(survey_id)
+    .bind(after)
+    .fetch_all(pool)
+    .await?)
+}
+
+/// Insert backfilled cells and count them, in one transaction.
+pub(super) async fn insert_cells(
+    pool: &PgPool,
+    survey_id: &str,
+    rows: &[(String, Vec<u8>)],
+) -> Result<u64> {
+    let ids: Vec<uuid::Uuid> = rows
+        .iter()
+        .map(|(id, _)| uuid::Uuid::parse_str(id))
+        .collect::<std::result::Result<_, _>>()
+        .map_err(|e| crate::Error::Other(format!("id: {e}")))?;
+    let cells: Vec<&[u8]> = rows.iter().map(|(_, c)| c.as_slice()).collect();
+    let mut tx = pool.begin().await?;
+    let n = sqlx::query(
+        "INSERT INTO response_cells (survey_id, id, cells) \
+         SELECT $1, * FROM UNNEST($2::uuid[], $3::bytea[]) ON CONFLICT DO NOTHING",
+    )
+    .bind(survey_id)
+    .bind(&ids)
+    .bind(&cells)
+    .execute(&mut *tx)
+    .await?
+    .rows_affected();
+    sqlx::query(
+        "INSERT INTO survey_counts (survey_id, shard, responses, cells) VALUES ($1, 0, 0, $2) \
+         ON CONFLICT (survey_id, shard) DO UPDATE SET cells = survey_counts.cells + excluded.cells",
+    )
+    .bind(survey_id)
+    .bind(n as i64)
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(n)
+}
+
+pub(super) async fn export_cells(
+    pool: &PgPool,
+    survey_id: &str,
+    keys: &[&str],
+    mut f: impl FnMut(&str, &[u8], Vec<Option<crate::survey::Answer>>) -> Result<()> + Send,
+) -> Result<u64> {
+    use futures::TryStreamExt;
+    let n = keys.len();
+    let sql = super::interned_sql("postgres-export", n, || {
+        let mut sql = String::from("SELECT c.id::text, c.cells");
+        for i in 0..n {
+            sql.push_str(&format!(", (r.answers -> ${})::text", i + 1));
+        }
+        sql.push_str(&format!(
+            " FROM response_cells c JOIN responses r ON r.id = c.id \
+             WHERE c.survey_id = ${} ORDER BY c.id",
+            n + 1
+        ));
+        sql
+    });
+    let mut query = sqlx::query(sql);
+    for key in keys {
+        query = query.bind(*key);
+    }
+    let mut rows = query.bind(survey_id).fetch(pool);
+    let mut count = 0;
+    while let Some(row) = rows.try_next().await? {
+        let (id, cells, texts) = super::decode_export_row(&row, n)?;
+        f(id, cells, texts)?;
+        count += 1;
+    }
+    Ok(count)
+}
+
+pub(super) async fn scan_cells(
+    pool: &PgPool,
+    survey_id: &str,
+    mut f: impl FnMut(&[u8]) -> Result<()> + Send,
+) -> Result<u64> {
+    use futures::TryStreamExt;
+    use sqlx::Row;
+    let mut rows = sqlx::query("SELECT cells FROM response_cells WHERE survey_id = $1 ORDER BY id")
+        .bind(survey_id)
+        .fetch(pool);
+    let mut n = 0;
+    while let Some(row) = rows.try_next().await? {
+        f(row.try_get::<&[u8], _>(0)?)?;
+        n += 1;
+    }
+    Ok(n)
 }
 
 /// One row rewritten (the day only): proves that the server takes writes.
@@ -242,14 +414,23 @@ pub(super) async fn scrub(pool: &PgPool) -> Result<u64> {
     let mut tx = pool.begin().await?;
     // Invitations too: marking one opened writes a new row version at the end of the heap, in
     // the order they were opened, which could be set beside the responses' order.
-    tx.execute("LOCK TABLE responses, submission_keys, invitations IN ACCESS EXCLUSIVE MODE")
-        .await?;
+    // Cells and counts too: their row versions follow the order of submission like the
+    // responses'.
+    tx.execute(
+        "LOCK TABLE responses, response_cells, survey_counts, submission_keys, invitations \
+         IN ACCESS EXCLUSIVE MODE",
+    )
+    .await?;
     tx.execute(
         "CREATE TEMP TABLE scrub_responses ON COMMIT DROP AS SELECT * FROM responses; \
+         CREATE TEMP TABLE scrub_cells ON COMMIT DROP AS SELECT * FROM response_cells; \
+         CREATE TEMP TABLE scrub_counts ON COMMIT DROP AS SELECT * FROM survey_counts; \
          CREATE TEMP TABLE scrub_keys ON COMMIT DROP AS SELECT * FROM submission_keys; \
          CREATE TEMP TABLE scrub_invitations ON COMMIT DROP AS SELECT * FROM invitations; \
-         TRUNCATE responses, submission_keys, invitations; \
+         TRUNCATE responses, response_cells, survey_counts, submission_keys, invitations; \
          INSERT INTO responses SELECT * FROM scrub_responses ORDER BY survey_id, id; \
+         INSERT INTO response_cells SELECT * FROM scrub_cells ORDER BY survey_id, id; \
+         INSERT INTO survey_counts SELECT * FROM scrub_counts ORDER BY survey_id, shard; \
          INSERT INTO submission_keys SELECT * FROM scrub_keys ORDER BY key_hash; \
          INSERT INTO invitations SELECT * FROM scrub_invitations ORDER BY token_hash",
     )
@@ -265,11 +446,7 @@ pub(super) async fn scrub(pool: &PgPool) -> Result<u64> {
 }
 
 pub(super) async fn count_responses(pool: &PgPool, survey_id: &str) -> Result<u64> {
-    let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM responses WHERE survey_id = $1")
-        .bind(survey_id)
-        .fetch_one(pool)
-        .await?;
-    Ok(n.max(0) as u64)
+    Ok(change_marker(pool, survey_id).await?.responses)
 }
 
 pub(super) fn responses(pool: &PgPool, survey_id: String) -> BoxStream<'_, Result<StoredResponse>> {

@@ -31,7 +31,9 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, S
 use std::sync::Arc;
 
 use super::health::{Fault, Health};
-use super::{AnswerRow, RawResponse, ResponseRow, Stored, StoredResponse, decode_answer_row};
+use super::{
+    AnswerRow, Marker, RawResponse, ResponseRow, Stored, StoredResponse, decode_answer_row,
+};
 use tokio::sync::{mpsc, oneshot};
 
 use crate::{Error, Result};
@@ -382,42 +384,90 @@ async fn store_row(conn: &mut sqlx::SqliteConnection, row: &ResponseRow) -> Resu
     if !row.places.is_empty() {
         return store_row_in_quotas(conn, row).await;
     }
+    // Claim and insert in one round trip to the connection's thread: the response (and its
+    // cells and count) are inserted only when the claim inserted a row (`changes()` is the
+    // previous statement's row count).
     let day = iso_day(row.submitted_on);
-    // Claim and insert in one round trip to the connection's thread: the response is
-    // inserted only when the claim inserted a row (`changes()` is the claim's row count).
-    let written = sqlx::query(
+    let sql = format!(
         "INSERT INTO submission_keys (key_hash, claimed_on) VALUES (?, ?) \
-         ON CONFLICT DO NOTHING; \
-         INSERT INTO responses \
-         (id, survey_id, survey_version, lang, channel, source, metadata, submitted_on, \
-         answers) SELECT ?, ?, ?, ?, ?, ?, ?, ?, ? WHERE changes() = 1",
-    )
-    .bind(&row.key_hash)
-    .bind(&day)
-    .bind(row.id.hyphenated().to_string())
-    .bind(&row.survey_id)
-    .bind(&row.survey_version)
-    .bind(row.lang)
-    .bind(&row.channel)
-    .bind(&row.source)
-    .bind(&row.metadata)
-    .bind(&day)
-    .bind(&row.answers)
-    .execute(conn)
-    .await?
-    .rows_affected();
+         ON CONFLICT DO NOTHING; {}",
+        row_sql(row, true)
+    );
+    let query = sqlx::query(&sql).bind(&row.key_hash).bind(&day);
+    let written = bind_row(query, row, &day)
+        .execute(conn)
+        .await?
+        .rows_affected();
+    let expected = 1 + row_rows(row);
     match written {
-        2 => Ok(Stored::New),
         0 => Ok(Stored::Duplicate),
+        n if n == expected => Ok(Stored::New),
         n => Err(Error::Other(format!(
-            "storing a response wrote {n} rows instead of 2"
+            "storing a response wrote {n} rows instead of {expected}"
         ))),
     }
 }
 
+/// The response row, its cells (when the layout is known) and the survey's count. `after_claim`:
+/// the row is inserted only if the statement before it changed a row (the key claim).
+fn row_sql(row: &ResponseRow, after_claim: bool) -> String {
+    let response = if after_claim {
+        "INSERT INTO responses \
+         (id, survey_id, survey_version, lang, channel, source, metadata, submitted_on, \
+         answers) SELECT ?, ?, ?, ?, ?, ?, ?, ?, ? WHERE changes() = 1; "
+    } else {
+        "INSERT INTO responses \
+         (id, survey_id, survey_version, lang, channel, source, metadata, submitted_on, \
+         answers) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?); "
+    };
+    let rest = if row.cells.is_some() {
+        "INSERT INTO response_cells (survey_id, id, cells) \
+         SELECT ?, ?, ? WHERE changes() = 1; \
+         INSERT INTO survey_counts (survey_id, shard, responses, cells) \
+         SELECT ?, 0, 1, 1 WHERE changes() = 1 \
+         ON CONFLICT (survey_id, shard) DO UPDATE \
+         SET responses = responses + 1, cells = cells + 1"
+    } else {
+        "INSERT INTO survey_counts (survey_id, shard, responses, cells) \
+         SELECT ?, 0, 1, 0 WHERE changes() = 1 \
+         ON CONFLICT (survey_id, shard) DO UPDATE SET responses = responses + 1"
+    };
+    format!("{response}{rest}")
+}
+
+/// Rows [`row_sql`] writes.
+fn row_rows(row: &ResponseRow) -> u64 {
+    if row.cells.is_some() { 3 } else { 2 }
+}
+
+fn bind_row<'q>(
+    query: sqlx::query::Query<'q, sqlx::Sqlite, sqlx::sqlite::SqliteArguments<'q>>,
+    row: &'q ResponseRow,
+    day: &'q str,
+) -> sqlx::query::Query<'q, sqlx::Sqlite, sqlx::sqlite::SqliteArguments<'q>> {
+    let mut query = query
+        .bind(row.id.hyphenated().to_string())
+        .bind(&row.survey_id)
+        .bind(&row.survey_version)
+        .bind(row.lang)
+        .bind(&row.channel)
+        .bind(&row.source)
+        .bind(&row.metadata)
+        .bind(day)
+        .bind(&row.answers);
+    if let Some(cells) = &row.cells {
+        query = query
+            .bind(&row.survey_id)
+            .bind(row.id.hyphenated().to_string())
+            .bind(cells);
+    }
+    query.bind(&row.survey_id)
+}
+
 /// [`store_row`] for a response that takes quota places. Inside the batch's transaction, a
 /// savepoint makes the key claim, the places and the row one unit: a full cell undoes the
-/// claim and the places taken before it, and the other writes of the batch go on.
+/// claim and the places taken before it, and the other writes of the batch go on. The key is
+/// claimed first, so a retry of a stored response is a duplicate, never "full".
 async fn store_row_in_quotas(
     conn: &mut sqlx::SqliteConnection,
     row: &ResponseRow,
@@ -445,32 +495,171 @@ async fn store_row_in_quotas(
             return Ok(Stored::QuotaFull);
         }
     }
-    sqlx::query(
-        "INSERT INTO responses \
-         (id, survey_id, survey_version, lang, channel, source, metadata, submitted_on, answers) \
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-    )
-    .bind(row.id.hyphenated().to_string())
-    .bind(&row.survey_id)
-    .bind(&row.survey_version)
-    .bind(row.lang)
-    .bind(&row.channel)
-    .bind(&row.source)
-    .bind(&row.metadata)
-    .bind(&day)
-    .bind(&row.answers)
-    .execute(&mut *conn)
-    .await?;
+    let sql = row_sql(row, false);
+    let written = bind_row(sqlx::query(&sql), row, &day)
+        .execute(&mut *conn)
+        .await?
+        .rows_affected();
+    if written != row_rows(row) {
+        return Err(Error::Other(format!(
+            "storing a response wrote {written} rows instead of {}",
+            row_rows(row)
+        )));
+    }
     conn.execute("RELEASE quota_places").await?;
     Ok(Stored::New)
 }
 
 pub(super) async fn count_responses(pools: &Pools, survey_id: &str) -> Result<u64> {
-    let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM responses WHERE survey_id = ?")
+    Ok(change_marker(&pools.reader, survey_id).await?.responses)
+}
+
+pub(super) async fn change_marker(pool: &SqlitePool, survey_id: &str) -> Result<Marker> {
+    let (responses, cells): (i64, i64) = sqlx::query_as(
+        "SELECT COALESCE(SUM(responses), 0), COALESCE(SUM(cells), 0) FROM survey_counts \
+         WHERE survey_id = ?",
+    )
+    .bind(survey_id)
+    .fetch_one(pool)
+    .await?;
+    Ok(Marker {
+        responses: responses.max(0) as u64,
+        cells: cells.max(0) as u64,
+    })
+}
+
+pub(super) async fn store_layout(
+    pools: &Pools,
+    survey_id: &str,
+    version: &str,
+    layout: &str,
+) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO cell_layouts (survey_id, survey_version, layout) VALUES (?, ?, ?) \
+         ON CONFLICT DO NOTHING",
+    )
+    .bind(survey_id)
+    .bind(version)
+    .bind(layout)
+    .execute(&pools.writer)
+    .await?;
+    Ok(())
+}
+
+pub(super) async fn cell_layouts(
+    pool: &SqlitePool,
+    survey_id: &str,
+) -> Result<Vec<(String, String)>> {
+    Ok(
+        sqlx::query_as("SELECT survey_version, layout FROM cell_layouts WHERE survey_id = ?")
+            .bind(survey_id)
+            .fetch_all(pool)
+            .await?,
+    )
+}
+
+/// Up to a chunk of the survey's responses without cells, after the id `after`, in id order.
+pub(super) async fn lacking_cells(
+    pools: &Pools,
+    survey_id: &str,
+    after: &str,
+) -> Result<Vec<RawResponse>> {
+    Ok(sqlx::query_as::<_, RawResponse>(
+        "SELECT id, survey_version, submitted_on, lang, channel, source, metadata, answers \
+         FROM responses r WHERE survey_id = ? AND id > ? AND NOT EXISTS \
+         (SELECT 1 FROM response_cells c WHERE c.survey_id = r.survey_id AND c.id = r.id) \
+         ORDER BY id LIMIT 2000",
+    )
+    .bind(survey_id)
+    .bind(after)
+    .fetch_all(&pools.writer)
+    .await?)
+}
+
+/// Insert backfilled cells and count them, in one transaction.
+pub(super) async fn insert_cells(
+    pools: &Pools,
+    survey_id: &str,
+    rows: &[(String, Vec<u8>)],
+) -> Result<u64> {
+    let mut tx = pools.writer.begin().await?;
+    let mut n = 0;
+    for (id, cells) in rows {
+        n += sqlx::query(
+            "INSERT INTO response_cells (survey_id, id, cells) VALUES (?, ?, ?) \
+             ON CONFLICT DO NOTHING",
+        )
         .bind(survey_id)
-        .fetch_one(&pools.reader)
-        .await?;
-    Ok(n.max(0) as u64)
+        .bind(id)
+        .bind(cells)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+    }
+    sqlx::query(
+        "INSERT INTO survey_counts (survey_id, shard, responses, cells) VALUES (?, 0, 0, ?) \
+         ON CONFLICT (survey_id, shard) DO UPDATE SET cells = cells + excluded.cells",
+    )
+    .bind(survey_id)
+    .bind(n as i64)
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(n)
+}
+
+pub(super) async fn export_cells(
+    pool: &SqlitePool,
+    survey_id: &str,
+    keys: &[&str],
+    mut f: impl FnMut(&str, &[u8], Vec<Option<crate::survey::Answer>>) -> Result<()> + Send,
+) -> Result<u64> {
+    use futures::TryStreamExt;
+    let n = keys.len();
+    let sql = super::interned_sql("sqlite-export", n, || {
+        if n == 0 {
+            return "SELECT id, cells FROM response_cells WHERE survey_id = ? ORDER BY id".into();
+        }
+        let mut sql = String::from("SELECT c.id, c.cells");
+        for _ in 0..n {
+            sql.push_str(", r.answers -> ?");
+        }
+        sql.push_str(
+            " FROM response_cells c JOIN responses r ON r.survey_id = c.survey_id AND r.id = c.id \
+             WHERE c.survey_id = ? ORDER BY c.id",
+        );
+        sql
+    });
+    let mut query = sqlx::query(sql);
+    for key in keys {
+        query = query.bind(format!("$.\"{key}\""));
+    }
+    let mut rows = query.bind(survey_id).fetch(pool);
+    let mut count = 0;
+    while let Some(row) = rows.try_next().await? {
+        let (id, cells, texts) = super::decode_export_row(&row, n)?;
+        f(id, cells, texts)?;
+        count += 1;
+    }
+    Ok(count)
+}
+
+pub(super) async fn scan_cells(
+    pool: &SqlitePool,
+    survey_id: &str,
+    mut f: impl FnMut(&[u8]) -> Result<()> + Send,
+) -> Result<u64> {
+    use futures::TryStreamExt;
+    use sqlx::Row;
+    let mut rows = sqlx::query("SELECT cells FROM response_cells WHERE survey_id = ? ORDER BY id")
+        .bind(survey_id)
+        .fetch(pool);
+    let mut n = 0;
+    while let Some(row) = rows.try_next().await? {
+        f(row.try_get::<&[u8], _>(0)?)?;
+        n += 1;
+    }
+    Ok(n)
 }
 
 pub(super) fn responses(pools: &Pools, survey_id: String) -> BoxStream<'_, Result<StoredResponse>> {
@@ -543,6 +732,4 @@ pub(super) async fn purge_submission_keys(pools: &Pools, before: time::Date) -> 
     Ok(done.rows_affected())
 }
 
-fn iso_day(d: time::Date) -> String {
-    format!("{:04}-{:02}-{:02}", d.year(), u8::from(d.month()), d.day())
-}
+use super::iso_day;

@@ -13,6 +13,7 @@
 
 mod codebook;
 mod columns;
+mod from_cells;
 pub mod stamps;
 
 use std::io::Write;
@@ -29,6 +30,7 @@ pub use columns::{
     Column, ColumnSource, OPTION_SEPARATOR, answer_cell, columns, free_text_cell, option_cell,
     spreadsheet_safe,
 };
+pub use from_cells::write_microdata_from_cells;
 
 /// UTF-8 byte-order mark, first in every CSV so that spreadsheet programs read UTF-8.
 pub const BOM: &[u8] = "\u{feff}".as_bytes();
@@ -87,13 +89,30 @@ pub async fn export_to_files(db: &Db, survey: &Survey, out: &Path) -> Result<Sum
     write_atomically(&codebook, |file| write_codebook(survey, file)).await?;
     let partial = partial_path(out);
     let file = std::fs::File::create(&partial).map_err(|e| Error::io(&partial, e))?;
-    let result = write_microdata(
+    // From the responses' cells when every response has them (the same file, faster), else
+    // from the answers' JSON.
+    let marker = db.change_marker(&survey.id).await?;
+    let written = match from_cells::write_microdata_from_cells(
+        db,
         survey,
-        db.responses(&survey.id),
-        std::io::BufWriter::new(file),
+        marker,
+        std::io::BufWriter::new(&file),
     )
     .await
-    .and_then(|summary| {
+    {
+        Ok(Some(summary)) => Ok(summary),
+        Ok(None) => {
+            let file = file.try_clone().map_err(|e| Error::io(&partial, e))?;
+            write_microdata(
+                survey,
+                db.responses(&survey.id),
+                std::io::BufWriter::new(file),
+            )
+            .await
+        }
+        Err(e) => Err(e),
+    };
+    let result = written.and_then(|summary| {
         std::fs::rename(&partial, out).map_err(|e| Error::io(out, e))?;
         Ok(summary)
     });

@@ -28,6 +28,9 @@ use futures::TryStreamExt;
 use crate::analysis::design_file::{DesignFile, IndexSpec, VariableSpec};
 use crate::analysis::table::{Column as TableColumn, ColumnBuilder, Table};
 use crate::analysis::{Row, estimate_table, unanswered_rows};
+use std::collections::HashMap;
+
+use crate::db::cells::{Head, Layout, Value, Wanted};
 use crate::db::{AnswerRow, Db};
 use crate::export::{ColumnSource, answer_cell, free_text_cell, option_cell};
 use crate::survey::{QuestionKind, Survey};
@@ -222,6 +225,26 @@ pub async fn read_columns(
     names: &[String],
     missing_codes: &[String],
 ) -> Result<Option<Table>> {
+    read_columns_by(db, survey, names, missing_codes, ReadPath::Fastest).await
+}
+
+/// Where [`read_columns_by`] reads the answers from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReadPath {
+    /// The responses' cells when every response has them, else the JSON.
+    Fastest,
+    /// Always the answers' JSON: the reference the cells are tested against.
+    Json,
+}
+
+/// [`read_columns`] from the chosen path.
+pub async fn read_columns_by(
+    db: &Db,
+    survey: &Survey,
+    names: &[String],
+    missing_codes: &[String],
+    path: ReadPath,
+) -> Result<Option<Table>> {
     let export_columns = crate::export::columns(survey);
     let mut keys: Vec<&str> = Vec::new();
     let mut sources: Vec<&ColumnSource> = Vec::new();
@@ -249,13 +272,16 @@ pub async fn read_columns(
         }
         sources.push(&column.source);
     }
-    let mut builders: Vec<ColumnBuilder> = names.iter().map(|_| ColumnBuilder::default()).collect();
-    let mut rows = db.answer_columns(&survey.id, &keys);
-    while let Some(row) = rows.try_next().await? {
-        for (builder, source) in builders.iter_mut().zip(&sources) {
-            builder.push(&cell(&row, source, &keys));
-        }
-    }
+    let marker = db.change_marker(&survey.id).await?;
+    let fast = if path == ReadPath::Fastest && marker.cells_complete() {
+        read_cells(db, &survey.id, &sources, &keys).await?
+    } else {
+        None
+    };
+    let builders = match fast {
+        Some(builders) => builders,
+        None => read_json(db, &survey.id, &sources, &keys).await?,
+    };
     let source = PathBuf::from(format!("database: {}", survey.id));
     if builders.is_empty() {
         return Err(Error::Stats(format!(
@@ -268,6 +294,212 @@ pub async fn read_columns(
         return Ok(None);
     }
     Table::from_columns(&source, names.to_vec(), columns, missing_codes).map(Some)
+}
+
+/// The reference path: the requested answer keys extracted from each response's JSON.
+async fn read_json(
+    db: &Db,
+    survey_id: &str,
+    sources: &[&ColumnSource],
+    keys: &[&str],
+) -> Result<Vec<ColumnBuilder>> {
+    let mut builders: Vec<ColumnBuilder> =
+        sources.iter().map(|_| ColumnBuilder::default()).collect();
+    let mut rows = db.answer_columns(survey_id, keys);
+    while let Some(row) = rows.try_next().await? {
+        for (builder, source) in builders.iter_mut().zip(sources) {
+            builder.push(&cell(&row, source, keys));
+        }
+    }
+    Ok(builders)
+}
+
+/// The fast path: the same cells from the responses' compact typed form (`db::cells`), in
+/// the same row order, so the table is the same one, value for value. `None` when the cells
+/// cannot answer (a key left out of them, a version without a stored layout): then the
+/// caller reads the JSON.
+async fn read_cells(
+    db: &Db,
+    survey_id: &str,
+    sources: &[&ColumnSource],
+    keys: &[&str],
+) -> Result<Option<Vec<ColumnBuilder>>> {
+    let layouts = db.cell_layouts(survey_id).await?;
+    if layouts
+        .values()
+        .any(|l| keys.iter().any(|k| l.omitted.iter().any(|o| o == k)))
+    {
+        return Ok(None);
+    }
+    let plans: Vec<(String, std::sync::Arc<Layout>, Wanted)> = layouts
+        .into_iter()
+        .map(|(version, layout)| {
+            let slots = keys
+                .iter()
+                .map(|k| {
+                    layout
+                        .keys
+                        .iter()
+                        .position(|lk| lk.key == *k)
+                        .unwrap_or(usize::MAX)
+                })
+                .collect::<Vec<usize>>();
+            let wanted = Wanted::new(&slots);
+            (version, layout, wanted)
+        })
+        .collect();
+    let mut columns: Vec<FastColumn> = sources
+        .iter()
+        .map(|s| FastColumn::new(s, keys, plans.len()))
+        .collect();
+    let mut last = usize::MAX;
+    let mut unknown_version = false;
+    let scanned = db
+        .scan_cells(survey_id, |bytes| {
+            let head = Head::read(bytes)?;
+            let plan = match plans.get(last) {
+                Some((v, ..)) if v == head.version => last,
+                _ => match plans.iter().position(|(v, ..)| v == head.version) {
+                    Some(p) => p,
+                    None => {
+                        unknown_version = true;
+                        return Err(Error::Other("cells of a version without layout".into()));
+                    }
+                },
+            };
+            last = plan;
+            let (_, layout, slots) = &plans[plan];
+            let mut values = Vec::new();
+            head.answers_for(layout, slots, &mut values)?;
+            for column in &mut columns {
+                column.push(plan, &head, &values);
+            }
+            Ok(())
+        })
+        .await;
+    match scanned {
+        Ok(_) => Ok(Some(columns.into_iter().map(|c| c.builder).collect())),
+        Err(_) if unknown_version => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
+/// One column being filled from cells: the export's cell function, with the cells of choice
+/// codes and numbers remembered so that most rows cost no lookup at all.
+struct FastColumn<'a> {
+    source: &'a ColumnSource,
+    /// Index of the column's answer key among the requested keys.
+    key: usize,
+    builder: ColumnBuilder,
+    /// Per layout (version), per code index: the builder's code, `u32::MAX` until seen.
+    codes: Vec<Vec<u32>>,
+    numbers: HashMap<u64, u32>,
+    /// Codes of "", "0", "1" (option columns).
+    flags: [u32; 3],
+}
+
+impl<'a> FastColumn<'a> {
+    fn new(source: &'a ColumnSource, keys: &[&str], plans: usize) -> FastColumn<'a> {
+        let key = match source {
+            ColumnSource::Answer(k)
+            | ColumnSource::FreeText(k)
+            | ColumnSource::Option { key: k, .. } => keys.iter().position(|x| *x == k).unwrap_or(0),
+            _ => 0,
+        };
+        FastColumn {
+            source,
+            key,
+            builder: ColumnBuilder::default(),
+            codes: vec![Vec::new(); plans],
+            numbers: HashMap::new(),
+            flags: [u32::MAX; 3],
+        }
+    }
+
+    fn flag(&mut self, which: usize) {
+        if self.flags[which] == u32::MAX {
+            self.flags[which] = self.builder.push(["", "0", "1"][which]);
+        } else {
+            self.builder.push_code(self.flags[which]);
+        }
+    }
+
+    fn push(&mut self, plan: usize, head: &Head, values: &[Value]) {
+        let value = values.get(self.key).copied().unwrap_or(Value::None);
+        match self.source {
+            ColumnSource::ResponseId => {
+                self.builder.push("");
+            }
+            ColumnSource::SurveyVersion => {
+                self.builder.push(head.version);
+            }
+            ColumnSource::SubmittedOn => {
+                self.builder.push(head.day);
+            }
+            ColumnSource::Lang => {
+                self.builder.push(head.lang);
+            }
+            ColumnSource::Channel => {
+                self.builder.push(head.channel);
+            }
+            ColumnSource::Source => {
+                self.builder.push(head.source.unwrap_or(""));
+            }
+            ColumnSource::Mode => {
+                let mode = head.meta("mode").filter(|m| !m.is_empty());
+                self.builder
+                    .push(mode.unwrap_or(crate::export::stamps::SELF_COMPLETED));
+            }
+            ColumnSource::Metadata(id) => {
+                self.builder.push(head.meta(id).unwrap_or(""));
+            }
+            ColumnSource::Answer(_) => match value {
+                Value::None => self.flag(0),
+                Value::Code(i, code) => {
+                    let memo = &mut self.codes[plan];
+                    let i = i as usize;
+                    if memo.len() <= i {
+                        memo.resize(i + 1, u32::MAX);
+                    }
+                    if memo[i] == u32::MAX {
+                        memo[i] = self.builder.push(code);
+                    } else {
+                        self.builder.push_code(memo[i]);
+                    }
+                }
+                Value::Number(x) => match self.numbers.get(&x.to_bits()) {
+                    Some(c) => self.builder.push_code(*c),
+                    None => {
+                        let c = self.builder.push(&crate::export::format_number(x));
+                        self.numbers.insert(x.to_bits(), c);
+                    }
+                },
+                Value::Text(s) => {
+                    self.builder.push(s);
+                }
+                Value::Codes(..) => {
+                    self.builder.push(&value.codes().join(" "));
+                }
+            },
+            ColumnSource::FreeText(_) => {
+                self.builder
+                    .push(&free_text_cell(value.to_answer().as_ref()));
+            }
+            ColumnSource::Option { code, .. } => {
+                let has = match value {
+                    Value::None => None,
+                    Value::Code(_, c) | Value::Text(c) => Some(c == code),
+                    Value::Number(x) => Some(crate::export::format_number(x) == *code),
+                    Value::Codes(..) => Some(value.codes().contains(&code.as_str())),
+                };
+                self.flag(match has {
+                    None => 0,
+                    Some(false) => 1,
+                    Some(true) => 2,
+                });
+            }
+        }
+    }
 }
 
 /// The export's cell of one column for one response.
@@ -297,26 +529,81 @@ fn cell(row: &AnswerRow, source: &ColumnSource, keys: &[&str]) -> String {
 /// response that carries both), for the labels of a breakdown by site.
 pub async fn site_names(db: &Db, survey: &Survey) -> Result<labels::SiteNames> {
     let mut names = labels::SiteNames::new();
+    let mut add = |site: &str, ar: &str| {
+        if !site.is_empty() && !ar.trim().is_empty() && !names.contains_key(site) {
+            names.insert(site.to_string(), ar.to_string());
+        }
+    };
+    if db.change_marker(&survey.id).await?.cells_complete() {
+        db.scan_cells(&survey.id, |bytes| {
+            let head = Head::read(bytes)?;
+            if let (Some(site), Some(ar)) = (head.meta("site"), head.meta("site_ar")) {
+                add(site, ar);
+            }
+            Ok(())
+        })
+        .await?;
+        return Ok(names);
+    }
     let mut rows = db.answer_columns(&survey.id, &[]);
     while let Some(row) = rows.try_next().await? {
         if let (Some(site), Some(ar)) = (row.metadata.get("site"), row.metadata.get("site_ar")) {
-            if !site.is_empty() && !ar.trim().is_empty() && !names.contains_key(site) {
-                names.insert(site.clone(), ar.clone());
-            }
+            add(site, ar);
         }
     }
     Ok(names)
 }
 
 /// Every estimate of the design on the survey's stored responses (without responses: one
-/// `no_answers` row per variable). The estimation itself (CPU only, seconds on a million
-/// rows) runs on a blocking thread, so a web server keeps answering.
+/// `no_answers` row per variable). The estimation itself (CPU only) runs on a blocking
+/// thread, so a web server keeps answering. Figures computed before are returned again while
+/// the survey's stored data have not changed (see [`estimate_survey_as_of`]).
 pub async fn estimate_survey(db: &Db, survey: &Survey, design: &SurveyDesign) -> Result<Vec<Row>> {
-    let Some(table) = read_columns(
+    Ok(estimate_survey_as_of(db, survey, design).await?.0)
+}
+
+/// [`estimate_survey`], and the UTC day the figures were computed on ("figures as of").
+///
+/// Results are kept per database, survey, version and design, under the survey's change
+/// marker (`Db::change_marker`: responses and cells stored, one indexed read): a view while
+/// nothing changed costs that read; a new response changes the marker, so the next view
+/// recomputes with it. Nothing is keyed by time. A design with calibration targets adds the
+/// size and modification time of the files beside it, which hold the targets.
+pub async fn estimate_survey_as_of(
+    db: &Db,
+    survey: &Survey,
+    design: &SurveyDesign,
+) -> Result<(Vec<Row>, time::Date)> {
+    let marker = db.change_marker(&survey.id).await?;
+    let key = CacheKey {
+        db: db.instance(),
+        survey: survey.id.clone(),
+        version: survey.version.clone(),
+        design: design_fingerprint(survey, design),
+        marker,
+    };
+    if let Some(hit) = cache_get(&key) {
+        return Ok(hit);
+    }
+    let rows = estimate_survey_by(db, survey, design, ReadPath::Fastest).await?;
+    let today = time::OffsetDateTime::now_utc().date();
+    cache_put(key, &rows, today);
+    Ok((rows, today))
+}
+
+/// [`estimate_survey`] from the chosen path, never from what was computed before.
+pub async fn estimate_survey_by(
+    db: &Db,
+    survey: &Survey,
+    design: &SurveyDesign,
+    path: ReadPath,
+) -> Result<Vec<Row>> {
+    let Some(table) = read_columns_by(
         db,
         survey,
         &design.file.columns(),
         &design.file.data.missing,
+        path,
     )
     .await?
     else {
@@ -333,4 +620,78 @@ pub async fn estimate_survey(db: &Db, survey: &Survey, design: &SurveyDesign) ->
     tokio::task::spawn_blocking(move || estimate_table(&table, &file, &source, &base))
         .await
         .map_err(|e| Error::Other(format!("estimation stopped: {e}")))?
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct CacheKey {
+    db: u64,
+    survey: String,
+    version: String,
+    design: u64,
+    marker: crate::db::Marker,
+}
+
+/// Results kept per survey (a few designs: the page's domain choices, the downloads).
+const CACHED_PER_SURVEY: usize = 8;
+
+type Cache = std::sync::Mutex<Vec<(CacheKey, std::sync::Arc<Vec<Row>>, time::Date)>>;
+
+fn cache() -> &'static Cache {
+    static CACHE: std::sync::OnceLock<Cache> = std::sync::OnceLock::new();
+    CACHE.get_or_init(Default::default)
+}
+
+fn cache_get(key: &CacheKey) -> Option<(Vec<Row>, time::Date)> {
+    let cache = cache().lock().unwrap_or_else(|p| p.into_inner());
+    cache
+        .iter()
+        .find(|(k, ..)| k == key)
+        .map(|(_, rows, day)| ((**rows).clone(), *day))
+}
+
+fn cache_put(key: CacheKey, rows: &[Row], day: time::Date) {
+    let mut cache = cache().lock().unwrap_or_else(|p| p.into_inner());
+    // What was computed on older data of the same survey is of no use any more.
+    cache.retain(|(k, ..)| !(k.db == key.db && k.survey == key.survey && k.marker != key.marker));
+    let same_survey = cache
+        .iter()
+        .filter(|(k, ..)| k.db == key.db && k.survey == key.survey)
+        .count();
+    if same_survey >= CACHED_PER_SURVEY {
+        if let Some(i) = cache
+            .iter()
+            .position(|(k, ..)| k.db == key.db && k.survey == key.survey)
+        {
+            cache.remove(i);
+        }
+    }
+    // Bounded across surveys and databases too (tests open many).
+    if cache.len() >= 64 {
+        cache.remove(0);
+    }
+    cache.push((key, std::sync::Arc::new(rows.to_vec()), day));
+}
+
+/// What the figures depend on besides the data: the design (as parsed) and, with
+/// calibration, the target files beside it.
+fn design_fingerprint(survey: &Survey, design: &SurveyDesign) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    format!("{:?}", design.file).hash(&mut h);
+    design.path.hash(&mut h);
+    if design.file.calibration.is_some() {
+        if let Ok(entries) = std::fs::read_dir(design.base_dir(survey)) {
+            let mut files: Vec<(std::ffi::OsString, u64, Option<std::time::SystemTime>)> = entries
+                .flatten()
+                .filter_map(|e| {
+                    let m = e.metadata().ok()?;
+                    m.is_file()
+                        .then(|| (e.file_name(), m.len(), m.modified().ok()))
+                })
+                .collect();
+            files.sort();
+            files.hash(&mut h);
+        }
+    }
+    h.finish()
 }

@@ -131,6 +131,7 @@ pub const RESULTS_DESIGN_DEFAULT: Ui = Ui::new(
 );
 pub const RESULTS_DESIGN_FILE: Ui = Ui::new("التصميم: ملف التصميم", "Design: design file");
 pub const RESULTS_RESPONSES: Ui = Ui::new("عدد الإجابات", "Responses");
+pub const RESULTS_AS_OF: Ui = Ui::new("الأرقام كما في يوم", "Figures as of");
 pub const DOMAIN_LABEL: Ui = Ui::new("التقسيم حسب", "Break down by");
 pub const DOMAIN_NONE: Ui = Ui::new("العيّنة كاملة فقط", "Whole sample only");
 pub const DOMAIN_SHOW: Ui = Ui::new("اعرض", "Show");

@@ -140,6 +140,8 @@ async fn survey_results(
     // (calibration targets without respondents, a stratum column left empty) is said on the
     // page instead of a 500, and the downloads answer with that page (422).
     let mut data: Option<Data> = None;
+    // The day the figures were computed (a cached result keeps its day).
+    let mut as_of = time::OffsetDateTime::now_utc().date();
     let estimated = if scoped {
         match report::load(&state.db, survey, &design).await {
             Ok(Some(d)) => {
@@ -152,9 +154,12 @@ async fn survey_results(
         }
     } else {
         // Pages and downloads publish: rounded, small cells protected against subtraction.
-        results::estimate_survey(&state.db, survey, &design)
+        results::estimate_survey_as_of(&state.db, survey, &design)
             .await
-            .map(|rows| results::publish::publish(&rows, &design.file))
+            .map(|(rows, day)| {
+                as_of = day;
+                results::publish::publish(&rows, &design.file)
+            })
     };
     let (rows, mut problem) = match estimated {
         Ok(rows) => (rows, None),
@@ -264,6 +269,7 @@ async fn survey_results(
                 &view::ResultsPage {
                     title: &heading,
                     responses,
+                    as_of: &crate::db::iso_day(as_of),
                     design_file: design
                         .path
                         .as_ref()

@@ -752,6 +752,8 @@ async fn submit(
     progress.drafts.clear();
     // A designer's preview goes through every rule but is never stored.
     if !r.is_preview() {
+        // The survey version's cell layout, so the response is stored with its cells.
+        state.db.register_survey(survey).await?;
         match state
             .db
             .store_response_in_quotas(&response, &key, places)

@@ -88,6 +88,9 @@ pub struct LabelledRow {
 pub struct ResultsPage<'a> {
     pub title: &'a str,
     pub responses: u64,
+    /// The UTC day the figures were computed (`YYYY-MM-DD`): they are recomputed as soon as a
+    /// response is stored, and served again until then.
+    pub as_of: &'a str,
     pub design_file: Option<String>,
     pub domains: &'a [(String, String)],
     pub domain: Option<&'a str>,
@@ -208,6 +211,7 @@ pub fn results(chrome: &Chrome, p: &ResultsPage) -> Markup {
             @if let Some(r) = &p.report { (r) }
             h2.heading-l id="estimates" { (ALL_ESTIMATES.get(lang)) }
             p.body { (i18n::RESULTS_RESPONSES.get(lang)) ": " (i18n::digits(lang, &p.responses.to_string())) }
+            p.body { (i18n::RESULTS_AS_OF.get(lang)) " " bdi dir="ltr" { (i18n::digits(lang, p.as_of)) } }
             p.body {
                 @match &p.design_file {
                     Some(f) => { (i18n::RESULTS_DESIGN_FILE.get(lang)) " " bdi dir="ltr" { (f) } },
