@@ -450,6 +450,25 @@ async fn the_first_days_never_fail() {
                 .await;
                 assert_eq!(status, 200, "{path} with {n} responses");
             }
+            // A test that cannot be made says why in the page's language.
+            let (_, page) = get(
+                &client,
+                &server,
+                &format!("/results/citizen-security/crosstab?q=trust_police&by=gender&lang={lang}"),
+            )
+            .await;
+            let why = if lang == "ar" {
+                "لا يمكن إجراء الاختبار"
+            } else {
+                "The test cannot be computed"
+            };
+            if n == 1 {
+                assert!(page.contains(why), "{n} responses, {lang}: {page}");
+                assert!(
+                    !page.contains("a test of independence needs"),
+                    "no English reason on {lang}"
+                );
+            }
             let (status, _) = get(&client, &server, "/results/citizen-security/crosstab.csv").await;
             assert!(
                 status == 200 || status == 404,

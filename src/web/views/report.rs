@@ -129,6 +129,32 @@ const TEST: Ui = Ui::new(
     "اختبار راو–سكوت للاستقلال (تصحيح من الدرجة الثانية)",
     "Rao–Scott test of independence (second-order correction)",
 );
+/// Why the Rao–Scott test could not be made, in the reader's words (the statistics module's
+/// reasons are English sentences for analysts' logs; the known ones are said here).
+fn test_failure(reason: &str) -> Ui {
+    if reason.contains("at least two answers seen") {
+        Ui::new(
+            "يلزم أن يظهر جوابان مختلفان على الأقل في كلٍّ من السؤال والتقسيم.",
+            "at least two different answers must appear in both the question and the breakdown.",
+        )
+    } else if reason.contains("too many cells") {
+        Ui::new(
+            "الجدول فيه خانات أكثر مما يمكن اختباره؛ اختر تقسيمًا بفئات أقل.",
+            "the table has more cells than can be tested; choose a breakdown with fewer groups.",
+        )
+    } else if reason.contains("too few respondents") || reason.contains("no answers") {
+        Ui::new(
+            "عدد من أجابوا عن السؤالين معًا قليل جدًا.",
+            "too few people answered both questions.",
+        )
+    } else {
+        Ui::new(
+            "لا تسمح الإجابات بتقدير تأثير التصميم في هذا الجدول.",
+            "the answers do not allow the design effects of this table to be estimated.",
+        )
+    }
+}
+
 const TEST_NONE: Ui = Ui::new(
     "لا يمكن إجراء الاختبار على هذه الإجابات:",
     "The test cannot be computed on these answers:",
@@ -950,7 +976,7 @@ pub fn crosstab(
                     }
                 }
             }
-            Err(e) => p.body.test { (TEST_NONE.get(lang)) " " bdi dir="ltr" { (e) } },
+            Err(e) => p.body.test { (TEST_NONE.get(lang)) " " (test_failure(e).get(lang)) },
         }
         p.body { a href=(csv_href) download { (CSV.get(lang)) } }
     }
