@@ -70,9 +70,9 @@ name = "services__document"
 type = "proportion"
 
 [[variable]]
-name = "payment"
+name = "gender"
 type = "total"
-category = "yes"
+category = "female"
 
 [[index]]
 name = "security_index"
@@ -833,4 +833,59 @@ async fn a_design_the_responses_do_not_fit_is_said_not_a_500() {
     let (header, rows) = csv_of(&micro);
     let fi = header.iter().position(|h| h == "final_weight").unwrap();
     assert!(rows.iter().all(|r| r[fi].is_empty()));
+}
+
+#[tokio::test]
+async fn a_question_page_shows_the_estimated_number_of_people_when_the_weights_stand_for_a_population()
+ {
+    let s = setup().await;
+    let client = staff::signed_in(&s.server, ANALYST).await;
+    // The published total of the latest wave, as the estimates download gives it.
+    let (status, _, csv) = get(&client, &s, "/results/citizen-security/estimates.csv").await;
+    assert_eq!(status, 200);
+    let text = String::from_utf8(csv).unwrap();
+    let mut reader = csv::Reader::from_reader(text.trim_start_matches('\u{feff}').as_bytes());
+    let headers = reader.headers().unwrap().clone();
+    let at = |name: &str| headers.iter().position(|h| h == name).unwrap();
+    let total: f64 = reader
+        .records()
+        .map(|r| r.unwrap())
+        .find(|r| {
+            &r[at("variable")] == "gender"
+                && &r[at("category")] == "female"
+                && r[at("domain")].is_empty()
+        })
+        .expect("the design's total")[at("estimate")]
+    .parse()
+    .unwrap();
+    assert!(total > 100.0, "a number of people out of 10,000: {total}");
+    let grouped = |x: f64| {
+        let whole = format!("{x:.0}");
+        let mut out = String::new();
+        for (i, c) in whole.chars().enumerate() {
+            if i > 0 && (whole.len() - i) % 3 == 0 {
+                out.push(',');
+            }
+            out.push(c);
+        }
+        out
+    };
+    let (status, _, page) = get(&client, &s, "/results/citizen-security/q/gender?lang=en").await;
+    let page = String::from_utf8(page).unwrap();
+    assert_eq!(status, 200, "{page}");
+    assert!(page.contains("Estimated number of people"), "{page}");
+    assert!(
+        page.contains(&grouped(total)),
+        "{} in {page}",
+        grouped(total)
+    );
+    // Arabic: the same number in Arabic digits with the Arabic thousands separator.
+    let (_, _, ar) = get(&client, &s, "/results/citizen-security/q/gender?lang=ar").await;
+    let ar = String::from_utf8(ar).unwrap();
+    let arabic =
+        mizan::web::i18n::digits(mizan::survey::Lang::Ar, &grouped(total)).replace(',', "٬");
+    assert!(
+        ar.contains("العدد المقدَّر من الناس") && ar.contains(&arabic),
+        "{arabic}"
+    );
 }

@@ -776,6 +776,9 @@ pub struct Line {
     pub count: Option<usize>,
     /// The published share (`None`: nobody chose it).
     pub row: Option<Row>,
+    /// The estimated number of people who gave it (Σ w), when the weights stand for a
+    /// population (a weight column or calibration); `None` otherwise.
+    pub total: Option<Row>,
 }
 
 /// A summary under a frequency table.
@@ -950,6 +953,40 @@ fn item(survey: &Survey, data: &Data, scope: Scope<'_>, q: &Question, key: &str)
     } else {
         data.counts(scope, key)?
     };
+    // Estimated numbers of people: meaningful only when the weights add up to a population.
+    let weighted = data.file.design.weights.is_some() || data.file.calibration.is_some();
+    let total_vars: Vec<VariableSpec> = if weighted {
+        choices
+            .iter()
+            .map(|(code, _)| {
+                if several {
+                    variable(&option_col(code), "total", None)
+                } else {
+                    variable(key, "total", Some(code))
+                }
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let (_, total_rows) = if total_vars.is_empty() {
+        (Vec::new(), Vec::new())
+    } else {
+        data.estimate(scope, total_vars, Vec::new(), Vec::new())?
+    };
+    let find_total = |code: &str| {
+        total_rows
+            .iter()
+            .find(|r| {
+                r.domain.is_empty()
+                    && if several {
+                        r.variable == option_col(code)
+                    } else {
+                        r.variable == key && r.category == code
+                    }
+            })
+            .cloned()
+    };
     let find = |var: &str, category: &str| {
         cat_rows
             .iter()
@@ -970,6 +1007,7 @@ fn item(survey: &Survey, data: &Data, scope: Scope<'_>, q: &Question, key: &str)
             label: text.clone(),
             count: (!hidden(&row)).then_some(count),
             row: if several || count > 0 { row } else { None },
+            total: find_total(code),
         });
     }
     // The base: respondents with a substantive answer.
@@ -1002,6 +1040,7 @@ fn item(survey: &Survey, data: &Data, scope: Scope<'_>, q: &Question, key: &str)
             label: c.label.clone(),
             count: (!hidden(&ns_row)).then_some(count),
             row: if count > 0 { row } else { None },
+            total: None,
         });
     }
     let mut summaries = Vec::new();

@@ -155,6 +155,7 @@ fn test_failure(reason: &str) -> Ui {
     }
 }
 
+const PEOPLE: Ui = Ui::new("العدد المقدَّر من الناس", "Estimated number of people");
 const TEST_NONE: Ui = Ui::new(
     "لا يمكن إجراء الاختبار على هذه الإجابات:",
     "The test cannot be computed on these answers:",
@@ -725,7 +726,7 @@ fn version_note(lang: Lang, part: &crate::results::report::Part, several: bool) 
     }
 }
 
-fn line_row(l: &Line, lang: Lang) -> Markup {
+fn line_row(l: &Line, totals: bool, lang: Lang) -> Markup {
     html! {
         tr {
             th scope="row" { (l.label.get(lang)) }
@@ -734,11 +735,40 @@ fn line_row(l: &Line, lang: Lang) -> Markup {
                 Some(r) => (estimate_cell(r, true, lang)),
                 None => td.numeric { (shown(0.0, true, lang)) },
             }
+            @if totals {
+                @match &l.total {
+                    Some(r) if visible(r) => td.numeric {
+                        (people(r.estimate.estimate, lang))
+                        @if r.ci.0.is_finite() && r.ci.1.is_finite() {
+                            br; span.ci { "(" (people(r.ci.0.max(0.0), lang)) " – " (people(r.ci.1, lang)) ")" }
+                        }
+                    },
+                    Some(r) if r.flag == Flag::Suppressed => td { (HIDDEN_CELL.get(lang)) },
+                    _ => td.numeric { "—" },
+                }
+            }
         }
     }
 }
 
+/// An estimated number of people: whole, grouped in thousands, in the page's digits.
+fn people(x: f64, lang: Lang) -> String {
+    let whole = format!("{:.0}", x.max(0.0));
+    let mut grouped = String::new();
+    for (i, c) in whole.chars().enumerate() {
+        if i > 0 && (whole.len() - i) % 3 == 0 {
+            grouped.push(',');
+        }
+        grouped.push(c);
+    }
+    match lang {
+        Lang::Ar => digits(lang, &grouped).replace(',', "٬"),
+        Lang::En => grouped,
+    }
+}
+
 fn item_tables(lang: Lang, item: &Item, id: &str) -> Markup {
+    let totals = item.lines.iter().any(|l| l.total.is_some());
     let hidden = item.base.flag == Flag::Suppressed;
     let nobody = item.base.estimate.n == 0;
     html! {
@@ -757,12 +787,14 @@ fn item_tables(lang: Lang, item: &Item, id: &str) -> Markup {
                             th scope="col" { (ANSWER.get(lang)) }
                             th scope="col" { (COUNT.get(lang)) }
                             th scope="col" { (PERCENT.get(lang)) " " span.ci { "(" (CI.get(lang)) ")" } }
+                            @if totals { th scope="col" { (PEOPLE.get(lang)) " " span.ci { "(" (CI.get(lang)) ")" } } }
                         } }
-                        tbody { @for l in &item.lines { (line_row(l, lang)) } }
+                        tbody { @for l in &item.lines { (line_row(l, totals, lang)) } }
                         tfoot { tr {
                             th scope="row" { (TOTAL.get(lang)) }
                             td.numeric { (digits(lang, &item.base.estimate.n.to_string())) }
                             td.numeric { @if !item.several { (shown(1.0, true, lang)) } }
+                            @if totals { td {} }
                         } }
                     }
                 }
@@ -801,7 +833,7 @@ fn item_tables(lang: Lang, item: &Item, id: &str) -> Markup {
                         th scope="col" { (COUNT.get(lang)) }
                         th scope="col" { (PERCENT.get(lang)) " " span.ci { "(" (CI.get(lang)) ")" } }
                     } }
-                    tbody { @for l in &item.apart { (line_row(l, lang)) } }
+                    tbody { @for l in &item.apart { (line_row(l, false, lang)) } }
                 }
             }
         }
