@@ -342,6 +342,41 @@ async fn a_crosstab_gives_column_percentages_the_rao_scott_test_and_its_csv() {
         }
     }
     assert!(suppressed > 0, "some governorates are small");
+    // The same table as a workbook: the CSV's lines, numbers as numbers, right to left in Arabic.
+    assert!(page.contains("/results/citizen-security/crosstab.xlsx?q=trust_police&amp;by=gender"));
+    let res = client
+        .get(server.url("/results/citizen-security/crosstab.xlsx?q=trust_police&by=gender&lang=ar"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let xlsx = res.bytes().await.unwrap().to_vec();
+    use calamine::{Data as Cell, Reader as _};
+    let mut book: calamine::Xlsx<_> =
+        calamine::open_workbook_from_rs(std::io::Cursor::new(xlsx.clone())).unwrap();
+    let sheet = book.worksheet_range("crosstab").unwrap();
+    let rows: Vec<_> = sheet.rows().collect();
+    let csv_text = String::from_utf8(bytes[3..].to_vec()).unwrap();
+    let csv_lines = csv::Reader::from_reader(csv_text.as_bytes())
+        .records()
+        .count();
+    assert_eq!(rows.len(), csv_lines + 1, "header and the CSV's lines");
+    assert_eq!(rows[0][0], Cell::String("variable".into()));
+    assert!(
+        rows[1..].iter().any(|r| matches!(r[8], Cell::Float(_))),
+        "n as a number"
+    );
+    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(xlsx)).unwrap();
+    let mut xml = String::new();
+    std::io::Read::read_to_string(
+        &mut zip.by_name("xl/worksheets/sheet1.xml").unwrap(),
+        &mut xml,
+    )
+    .unwrap();
+    assert!(
+        xml.contains("rightToLeft=\"1\""),
+        "Arabic sheet reads right to left"
+    );
     // Unknown question or breakdown: 400, not 500.
     assert_eq!(
         get(

@@ -108,6 +108,7 @@ const OTHER_RULES: &[Rule] = &[
     rule("GET", "/results/{file}/q/{question}", RESULTS),
     rule("GET", "/results/{file}/crosstab", RESULTS),
     rule("GET", "/results/{file}/crosstab.csv", RESULTS),
+    rule("GET", "/results/{file}/crosstab.xlsx", RESULTS),
     // The methodology note and its downloads (src/web/methodology.rs).
     rule("GET", "/results/{file}/methodology", RESULTS),
     rule("GET", "/results/{file}/microdata.csv", RESULTS),

@@ -44,6 +44,7 @@ pub fn router() -> Router<AppState> {
         .route("/results/{file}/q/{question}", get(question_page))
         .route("/results/{file}/crosstab", get(crosstab_page))
         .route("/results/{file}/crosstab.csv", get(crosstab_csv))
+        .route("/results/{file}/crosstab.xlsx", get(crosstab_xlsx))
 }
 
 fn chrome_parts(lang: Lang, heading: &str, path: &str, keep: &[(&str, &str)]) -> (String, String) {
@@ -590,10 +591,29 @@ async fn crosstab_csv(
     Path(file): Path<String>,
     RawQuery(query): RawQuery,
 ) -> Result<Response, Error> {
+    crosstab_download(&state, &file, query.as_deref(), None).await
+}
+
+async fn crosstab_xlsx(
+    State(state): State<AppState>,
+    visitor: Visitor,
+    Path(file): Path<String>,
+    RawQuery(query): RawQuery,
+) -> Result<Response, Error> {
+    crosstab_download(&state, &file, query.as_deref(), Some(visitor.lang)).await
+}
+
+/// The crosstab of `?q=&by=` as CSV, or as a workbook in `xlsx_lang`'s direction.
+async fn crosstab_download(
+    state: &AppState,
+    file: &str,
+    query: Option<&str>,
+    xlsx_lang: Option<crate::survey::Lang>,
+) -> Result<Response, Error> {
     let catalog = state.surveys();
-    let survey = &**catalog.get(&file).ok_or(Error::NotFound)?;
-    let (_, _, q, by) = crosstab_choice(survey, query.as_deref())?;
-    let ctx = context(&state, survey, query.as_deref()).await?;
+    let survey = &**catalog.get(file).ok_or(Error::NotFound)?;
+    let (_, _, q, by) = crosstab_choice(survey, query)?;
+    let ctx = context(state, survey, query).await?;
     let (Some(d), Some(w)) = (&ctx.data, ctx.wave) else {
         return Err(Error::NotFound);
     };
@@ -602,9 +622,16 @@ async fn crosstab_csv(
         Err(Error::Stats(m)) => return Err(Error::BadRequest(m)),
         Err(e) => return Err(e),
     };
-    Ok(download(
-        report::crosstab_csv(survey, &t, &ctx.overview.sites)?,
-        "text/csv; charset=utf-8",
-        &format!("{}-{q}-by-{by}.csv", survey.id),
-    ))
+    Ok(match xlsx_lang {
+        None => download(
+            report::crosstab_csv(survey, &t, &ctx.overview.sites)?,
+            "text/csv; charset=utf-8",
+            &format!("{}-{q}-by-{by}.csv", survey.id),
+        ),
+        Some(lang) => download(
+            report::crosstab_xlsx(survey, &t, &ctx.overview.sites, lang)?,
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            &format!("{}-{q}-by-{by}.xlsx", survey.id),
+        ),
+    })
 }

@@ -161,6 +161,7 @@ const TEST_NONE: Ui = Ui::new(
     "The test cannot be computed on these answers:",
 );
 const CSV: Ui = Ui::new("هذا الجدول بصيغة CSV", "This table as CSV");
+const XLSX: Ui = Ui::new("بصيغة Excel ‏(XLSX)", "as Excel (XLSX)");
 const BACK: Ui = Ui::new(
     "العودة إلى المؤشرات الرئيسية",
     "Back to the headline figures",
@@ -1010,7 +1011,11 @@ pub fn crosstab(
             }
             Err(e) => p.body.test { (TEST_NONE.get(lang)) " " (test_failure(e).get(lang)) },
         }
-        p.body { a href=(csv_href) download { (CSV.get(lang)) } }
+        p.body {
+            a href=(csv_href) download { (CSV.get(lang)) }
+            " · "
+            a href=(csv_href.replacen("crosstab.csv", "crosstab.xlsx", 1)) download { (XLSX.get(lang)) }
+        }
     }
 }
 
