@@ -549,8 +549,9 @@ impl NonresponseSpec {
         match (&self.invited, &self.invited_counts) {
             (Some(file), _) => {
                 let t = Table::read(&base_dir.join(file), &[])?;
-                let class = t.required_codes(&self.by)?;
-                let (_, names) = t.column(&self.by)?.dictionary();
+                // Codes and labels from one call: they index each other.
+                t.required_codes(&self.by)?;
+                let (class, names) = t.codes(&self.by)?;
                 let invited = t.required_numeric("invited")?;
                 Ok(class
                     .iter()
@@ -578,8 +579,10 @@ fn nonresponse_factors(
     design_path: &Path,
     base_dir: &Path,
 ) -> Result<Vec<f64>> {
-    let classes = table.required_codes(&nr.by)?;
-    let (_, labels) = table.column(&nr.by)?.dictionary();
+    // Codes and labels from one call: they index each other (a column's own dictionary may
+    // be in another order than the codes an estimate uses).
+    table.required_codes(&nr.by)?;
+    let (classes, labels) = table.codes(&nr.by)?;
     let counts = nr.invited(design_path, base_dir)?;
     let invited: Vec<Option<f64>> = labels
         .iter()
@@ -588,7 +591,7 @@ fn nonresponse_factors(
             counts.iter().find(|(c, _)| *c == l).map(|(_, n)| *n)
         })
         .collect();
-    crate::stats::nonresponse::class_factors(&classes, &invited, labels).map_err(|e| match e {
+    crate::stats::nonresponse::class_factors(&classes, &invited, &labels).map_err(|e| match e {
         Error::Stats(m) => Error::Stats(format!("{}: {m}", design_path.display())),
         other => other,
     })
