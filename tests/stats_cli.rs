@@ -357,7 +357,10 @@ fn documented_full_example_parses() {
     assert_eq!(file.variables.len(), 5);
     assert_eq!(file.variables[3].category.as_deref(), Some("yes"));
     assert_eq!(file.variables[4].kind, "total");
-    assert_eq!(file.nonresponse.as_ref().map(|n| n.by.as_str()), Some("stratum"));
+    assert_eq!(
+        file.nonresponse.as_ref().map(|n| n.by.as_str()),
+        Some("stratum")
+    );
     assert_eq!(file.filters.len(), 2);
     assert_eq!(file.design.lonely(), mizan::stats::LonelyPsu::Fail);
     assert_eq!(file.indices.len(), 1);

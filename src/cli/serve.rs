@@ -148,8 +148,13 @@ async fn serve(args: Args, catalog: Catalog) -> crate::Result<()> {
     // Every survey's responses are stored with their cells from the first submit on; those
     // stored without them (before this version, or while a survey was unknown) are filled
     // in the background, estimates reading the JSON until then.
+    // A storage that cannot take writes now (read-only file, lock, full disk) must not stop
+    // the server: it answers 503 and /healthz says so, and each submit registers its survey
+    // again before storing.
     for survey in catalog.values() {
-        db.register_survey(survey).await?;
+        if let Err(e) = db.register_survey(survey).await {
+            tracing::warn!(survey = %survey.id, error = %e, "the survey's cell layout is not stored yet");
+        }
     }
     tokio::spawn(super::estimate::backfill_all(
         db.clone(),
