@@ -15,7 +15,6 @@
 
 use axum::extract::{Path, RawQuery, State};
 use axum::http::StatusCode;
-use axum::http::header::{CONTENT_DISPOSITION, CONTENT_TYPE};
 use axum::response::{IntoResponse, Response};
 use axum::{Router, routing::get};
 
@@ -148,19 +147,7 @@ async fn prepare(
         .map_err(|e| Error::Other(format!("estimation stopped: {e}")))?
 }
 
-fn download(bytes: Vec<u8>, content_type: &'static str, name: &str) -> Response {
-    (
-        [
-            (CONTENT_TYPE, content_type.to_string()),
-            (
-                CONTENT_DISPOSITION,
-                format!("attachment; filename=\"{name}\""),
-            ),
-        ],
-        bytes,
-    )
-        .into_response()
-}
+use super::results::download;
 
 const CSV: &str = "text/csv; charset=utf-8";
 const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";

@@ -298,7 +298,8 @@ fn text(ui: i18n::Ui) -> Text {
     }
 }
 
-fn download(bytes: Vec<u8>, content_type: &'static str, name: &str) -> Response {
+/// A file to save (`Content-Disposition: attachment`), for every results download.
+pub(super) fn download(bytes: Vec<u8>, content_type: &'static str, name: &str) -> Response {
     (
         [
             (CONTENT_TYPE, content_type.to_string()),
