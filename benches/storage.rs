@@ -84,7 +84,7 @@ async fn submissions_per_second(db: &Db, tasks: u64, total: u64) -> (f64, u64) {
                     let key = format!("bench-{tasks}-{i}-{}", uuid::Uuid::new_v4());
                     match db.store_response(&response(i), &key).await {
                         Ok(Stored::New) => {}
-                        Ok(Stored::Duplicate) | Err(_) => {
+                        Ok(Stored::Duplicate | Stored::QuotaFull) | Err(_) => {
                             errors.fetch_add(1, Ordering::Relaxed);
                         }
                     }

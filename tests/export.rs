@@ -61,6 +61,7 @@ fn survey() -> Survey {
         choice("3", "أثق كثيراً", "Much trust"),
     ];
     Survey {
+        content_memo: Default::default(),
         draft: false,
         id: "mini".into(),
         version: "v1hash000000".into(),

@@ -41,6 +41,7 @@ mod postgres;
 mod quotas;
 mod session;
 mod sqlite;
+mod sqlite_scan;
 mod staff;
 
 use std::collections::BTreeMap;
@@ -336,7 +337,7 @@ impl Db {
             return Err(Error::BadRequest(format!("not an answer key: {bad:?}")));
         }
         match &self.backend {
-            Backend::Sqlite(p) => sqlite::export_cells(&p.reader, survey_id, text_keys, f).await,
+            Backend::Sqlite(p) => sqlite::export_cells(p, survey_id, text_keys, f).await,
             Backend::Postgres(p) => {
                 postgres::export_cells(p.db_read().await, survey_id, text_keys, f).await
             }
@@ -385,7 +386,7 @@ impl Db {
         f: impl FnMut(&[u8]) -> Result<()> + Send,
     ) -> Result<u64> {
         match &self.backend {
-            Backend::Sqlite(p) => sqlite::scan_cells(&p.reader, survey_id, f).await,
+            Backend::Sqlite(p) => sqlite::scan_cells(p, survey_id, f).await,
             Backend::Postgres(p) => postgres::scan_cells(p.db_read().await, survey_id, f).await,
         }
     }

@@ -554,6 +554,7 @@ impl Cx<'_> {
             indices: Vec::new(),
             quotas: Vec::new(),
             path: self.path.to_path_buf(),
+            content_memo: Default::default(),
         };
         if !is_valid_slug(&survey.id) {
             self.err(
