@@ -125,6 +125,9 @@ async fn fill(db: &Db, survey: &Survey, have: u64, wanted: u64) {
 }
 
 fn main() {
+    // As `mizan serve` starts: blocks of 4 MiB and more (a column of a million responses)
+    // are mapped and unmapped, never kept.
+    mizan::process::map_large_allocations();
     let dir = std::env::var("MIZAN_BENCH_DIR").unwrap_or_else(|_| "/tmp".into());
     let sizes: Vec<u64> = std::env::var("MIZAN_BENCH_SIZES")
         .unwrap_or_else(|_| "200000,1000000".into())

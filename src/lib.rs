@@ -20,6 +20,7 @@ pub mod db;
 pub mod error;
 pub mod export;
 pub mod fieldwork;
+pub mod process;
 pub mod results;
 pub mod sampling;
 pub mod stats;

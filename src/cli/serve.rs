@@ -91,7 +91,7 @@ const PURGE_EVERY: std::time::Duration = std::time::Duration::from_secs(600);
 
 pub fn run(args: Args) -> ExitCode {
     init_logging();
-    map_large_allocations();
+    crate::process::map_large_allocations();
     // Every valid survey is served; a broken file (or its broken design file) is refused
     // with its report here and on the designers' page, and never takes the others down.
     let catalog = Catalog::load(&args.surveys, None);
@@ -332,20 +332,6 @@ async fn purge_old_submission_keys(db: Db) {
 
 async fn shutdown_signal() {
     let _ = tokio::signal::ctrl_c().await;
-}
-
-/// Each password check allocates 19 MiB. glibc raises its mmap threshold after the first such
-/// block is freed and then serves the next ones from heaps it keeps: 14 checks in a row left
-/// 300 MB resident although only two ran at once. A fixed threshold makes blocks this large
-/// mapped and returned to the system when freed.
-fn map_large_allocations() {
-    #[cfg(all(target_os = "linux", target_env = "gnu"))]
-    {
-        const THRESHOLD: libc::c_int = 4 * 1024 * 1024;
-        // SAFETY: mallopt only sets an allocator tunable; it is called before the runtime
-        // starts any thread, and a refusal (return 0) just leaves the default.
-        let _ = unsafe { libc::mallopt(libc::M_MMAP_THRESHOLD, THRESHOLD) };
-    }
 }
 
 fn init_logging() {

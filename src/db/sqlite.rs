@@ -741,7 +741,7 @@ pub(super) async fn export_cells(
     let mut chunks = super::sqlite_scan::read_chunks(file, sql.to_string(), params, 2 + n);
     let mut count = 0;
     let bad = || Error::Other("stored answer is not valid".into());
-    while let Some(chunk) = chunks.recv().await {
+    while let Some(chunk) = chunks.next().await {
         let chunk = chunk?;
         for row in 0..chunk.rows() {
             let id = std::str::from_utf8(chunk.field(row, 0).unwrap_or_default())
@@ -799,7 +799,7 @@ pub(super) async fn scan_cells(
     };
     let mut chunks =
         super::sqlite_scan::read_chunks(file, SQL.to_string(), vec![survey_id.to_string()], 1);
-    while let Some(chunk) = chunks.recv().await {
+    while let Some(chunk) = chunks.next().await {
         let chunk = chunk?;
         for row in 0..chunk.rows() {
             f(chunk.field(row, 0).unwrap_or_default())?;

@@ -219,6 +219,28 @@ impl Design {
     ) -> Vec<f64> {
         let n_psu = self.n_psu();
         let n_strata = self.n_strata();
+        if n_groups == 1 && self.calibration.is_none() && n_psu == self.len() {
+            // Every row its own PSU (PSU i is row i: PSUs are numbered in order of first
+            // appearance), no calibration: each PSU total is the row's score, so the totals
+            // are not stored — the same sums in the same order, without a vector of a
+            // million totals per estimate (its pages were most of a cold estimate's cost).
+            debug_assert!(self.psu.iter().enumerate().all(|(i, p)| *p as usize == i));
+            let total = |i: usize| match score(i) {
+                (_, x) if x != 0.0 => x,
+                _ => 0.0,
+            };
+            let present = (self.lonely == LonelyPsu::Average).then(|| {
+                let mut present = vec![false; n_strata];
+                for i in 0..n_psu {
+                    if total(i) != 0.0 {
+                        present[self.psu_stratum[i] as usize] = true;
+                    }
+                }
+                present
+            });
+            let totals = || (0..n_psu).map(|i| (total(i), self.psu_stratum[i]));
+            return vec![self.between_psu_variance_of(totals, present.as_deref())];
+        }
         let (psu_total, present, track) = self.psu_totals_tracked(n_groups, score);
         (0..n_groups)
             .map(|g| {
@@ -312,10 +334,21 @@ impl Design {
     /// with a stratum of one PSU treated as R's `survey.lonely.psu` says. `present`: the
     /// strata where the estimate has rows (for `average`; `None` = all).
     pub(crate) fn between_psu_variance(&self, psu_total: &[f64], present: Option<&[bool]>) -> f64 {
+        let totals = || psu_total.iter().copied().zip(self.psu_stratum.iter().copied());
+        self.between_psu_variance_of(totals, present)
+    }
+
+    /// [`Design::between_psu_variance`] of the PSU totals `totals()` yields (with each PSU's
+    /// stratum), in PSU order; called twice, it must yield the same totals both times.
+    fn between_psu_variance_of<I: Iterator<Item = (f64, u32)>>(
+        &self,
+        totals: impl Fn() -> I,
+        present: Option<&[bool]>,
+    ) -> f64 {
         let h_count = self.n_strata();
         let mut mean = vec![0.0; h_count];
-        for (t, h) in psu_total.iter().zip(&self.psu_stratum) {
-            mean[*h as usize] += t;
+        for (t, h) in totals() {
+            mean[h as usize] += t;
         }
         for (m, n) in mean.iter_mut().zip(&self.stratum_psus) {
             *m /= *n as f64;
@@ -324,7 +357,8 @@ impl Design {
         if self.lonely == LonelyPsu::Adjust {
             // R 4.2+: centred on the mean PSU total over all strata (R 4.1: on 0, the same
             // for the scores of means and proportions, which sum to 0).
-            let grand = psu_total.iter().sum::<f64>() / psu_total.len() as f64;
+            let (sum, count) = totals().fold((0.0, 0usize), |(s, n), (t, _)| (s + t, n + 1));
+            let grand = sum / count as f64;
             for (h, m) in mean.iter_mut().enumerate() {
                 if lonely(h) {
                     *m = grand;
@@ -332,9 +366,9 @@ impl Design {
             }
         }
         let mut ss = vec![0.0; h_count];
-        for (t, h) in psu_total.iter().zip(&self.psu_stratum) {
-            let d = t - mean[*h as usize];
-            ss[*h as usize] += d * d;
+        for (t, h) in totals() {
+            let d = t - mean[h as usize];
+            ss[h as usize] += d * d;
         }
         let sum: f64 = ss
             .iter()
