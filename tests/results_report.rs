@@ -30,7 +30,8 @@ fn wave(survey: &Survey, n: usize, wave: &str, seed: u64) -> Vec<NewResponse> {
         .map(|_| {
             let mut r = responses::random_response(survey, &mut rng);
             r.metadata.insert("wave".into(), wave.into());
-            r.metadata.insert("content".into(), survey.content_stamp().to_string());
+            r.metadata
+                .insert("content".into(), survey.content_stamp().to_string());
             r
         })
         .collect()

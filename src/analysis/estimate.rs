@@ -192,166 +192,153 @@ pub fn estimate_table(
     }
     let estimate_variable = |var: &VariableSpec| -> Result<Vec<Row>> {
         let mut rows = Vec::new();
-            let context = |e: Error| match e {
-                Error::Stats(m) => Error::Stats(format!("variable `{}`: {m}", var.name)),
-                other => other,
-            };
-            let method_name = var.interval.as_deref().unwrap_or(&file.output.interval);
-            let prop_method = IntervalMethod::parse(method_name).unwrap_or(IntervalMethod::Logit);
-            let numeric = || -> Result<Vec<f64>> {
-                match numeric_extra.iter().find(|(n, _)| *n == var.name) {
-                    Some((_, v)) => Ok(v.clone()),
-                    None => table.numeric(&var.name),
+        let context = |e: Error| match e {
+            Error::Stats(m) => Error::Stats(format!("variable `{}`: {m}", var.name)),
+            other => other,
+        };
+        // One output row; its status says why an estimate could not be made, if it could not.
+        let row = |category: &str, domain: &str, value: &str, est: Estimate, ci: (f64, f64)| Row {
+            variable: var.name.clone(),
+            category: category.to_string(),
+            domain: domain.to_string(),
+            domain_value: value.to_string(),
+            flag: rules.flag(&est),
+            status: status_of(&est),
+            estimate: est,
+            ci,
+        };
+        let method_name = var.interval.as_deref().unwrap_or(&file.output.interval);
+        let prop_method = IntervalMethod::parse(method_name).unwrap_or(IntervalMethod::Logit);
+        let numeric = || -> Result<Vec<f64>> {
+            match numeric_extra.iter().find(|(n, _)| *n == var.name) {
+                Some((_, v)) => Ok(v.clone()),
+                None => table.numeric(&var.name),
+            }
+        };
+        let mut scopes: Vec<(String, String, Option<Domain<'_>>)> =
+            vec![(String::new(), String::new(), None)];
+        for (name, codes, labels) in &domains {
+            for (k, label) in labels.iter().enumerate() {
+                scopes.push((
+                    name.clone(),
+                    label.clone(),
+                    Some(Domain {
+                        codes,
+                        value: k as u32,
+                    }),
+                ));
+            }
+        }
+        match var.kind.as_str() {
+            "mean" | "proportion" => {
+                let is_prop = var.kind == "proportion";
+                let y = if is_prop && !numeric_extra.iter().any(|(n, _)| *n == var.name) {
+                    table.zero_one(&var.name, var.category.as_deref())?
+                } else {
+                    numeric()?
+                };
+                let whole = if is_prop {
+                    design.proportion(&y, None)
+                } else {
+                    design.mean(&y, None)
                 }
-            };
-            let mut scopes: Vec<(String, String, Option<Domain<'_>>)> =
-                vec![(String::new(), String::new(), None)];
-            for (name, codes, labels) in &domains {
-                for (k, label) in labels.iter().enumerate() {
-                    scopes.push((
-                        name.clone(),
-                        label.clone(),
-                        Some(Domain {
+                .map_err(context)?;
+                let mut results = vec![(String::new(), String::new(), None, whole)];
+                // Each domain column in one pass over the rows (R's svyby). A domain
+                // proportion's interval takes the domain's own df and rows, as R's
+                // svyby(svyciprop) does; a domain mean's keeps the design's df.
+                for (name, codes, labels) in &domains {
+                    let by = if is_prop {
+                        design.domain_proportions(&y, codes, labels.len())
+                    } else {
+                        design.mean_by(&y, codes, labels.len())
+                    }
+                    .map_err(context)?;
+                    for (k, (label, est)) in labels.iter().zip(by).enumerate() {
+                        let domain = Domain {
                             codes,
                             value: k as u32,
-                        }),
+                        };
+                        results.push((name.clone(), label.clone(), Some(domain), est));
+                    }
+                }
+                for (dname, dvalue, domain, est) in results {
+                    let ci = if is_prop {
+                        proportion_interval(&design, &est, &y, domain, prop_method, level)
+                            .map_err(context)?
+                    } else {
+                        t_interval(&est, level)?
+                    };
+                    rows.push(row(
+                        var.category.as_deref().unwrap_or_default(),
+                        &dname,
+                        &dvalue,
+                        est,
+                        ci,
                     ));
                 }
             }
-            match var.kind.as_str() {
-                "mean" | "proportion" => {
-                    let is_prop = var.kind == "proportion";
-                    let y = if is_prop && !numeric_extra.iter().any(|(n, _)| *n == var.name) {
-                        table.zero_one(&var.name, var.category.as_deref())?
-                    } else {
-                        numeric()?
-                    };
-                    let whole = if is_prop {
-                        design.proportion(&y, None)
-                    } else {
-                        design.mean(&y, None)
+            "total" => {
+                // Σ w·y: the estimated number of people who gave `category`, or the total of
+                // a number. As R's svytotal, with the design's degrees of freedom.
+                let y = match &var.category {
+                    Some(c) => table.zero_one(&var.name, Some(c))?,
+                    None => numeric()?,
+                };
+                for (dname, dvalue, domain) in &scopes {
+                    let est = design.total(&y, *domain).map_err(context)?;
+                    let ci = t_interval(&est, level)?;
+                    rows.push(row(
+                        var.category.as_deref().unwrap_or_default(),
+                        &dname,
+                        &dvalue,
+                        est,
+                        ci,
+                    ));
+                }
+            }
+            _ => {
+                let (codes, labels) = table.codes(&var.name)?;
+                for (dname, dvalue, domain) in &scopes {
+                    if labels.is_empty() {
+                        // Nobody answered: no category is known, one row says so.
+                        let est = no_estimate(design.df(), design.len());
+                        rows.push(row("", &dname, &dvalue, est, (f64::NAN, f64::NAN)));
+                        continue;
                     }
-                    .map_err(context)?;
-                    let mut results = vec![(String::new(), String::new(), None, whole)];
-                    // Each domain column in one pass over the rows (R's svyby). A domain
-                    // proportion's interval takes the domain's own df and rows, as R's
-                    // svyby(svyciprop) does; a domain mean's keeps the design's df.
-                    for (name, codes, labels) in &domains {
-                        let by = if is_prop {
-                            design.domain_proportions(&y, codes, labels.len())
-                        } else {
-                            design.mean_by(&y, codes, labels.len())
-                        }
+                    let mut shares = design
+                        .category_shares(&codes, labels.len(), *domain)
                         .map_err(context)?;
-                        for (k, (label, est)) in labels.iter().zip(by).enumerate() {
-                            let domain = Domain {
-                                codes,
-                                value: k as u32,
-                            };
-                            results.push((name.clone(), label.clone(), Some(domain), est));
-                        }
+                    if let Some(d) = domain {
+                        let (df, rows) = design.domain_df_and_rows(*d);
+                        shares = shares
+                            .into_iter()
+                            .map(|e| crate::stats::domain::with_df(e, df, rows))
+                            .collect();
                     }
-                    for (dname, dvalue, domain, est) in results {
-                        let ci = if is_prop {
-                            proportion_interval(&design, &est, &y, domain, prop_method, level)
+                    for (label, est) in labels.iter().zip(shares) {
+                        let ci = if prop_method == IntervalMethod::Likelihood {
+                            let y: Vec<f64> = codes
+                                .iter()
+                                .map(|c| {
+                                    if *c == crate::stats::MISSING_CODE {
+                                        f64::NAN
+                                    } else {
+                                        (labels[*c as usize] == *label) as u8 as f64
+                                    }
+                                })
+                                .collect();
+                            proportion_interval(&design, &est, &y, *domain, prop_method, level)
                                 .map_err(context)?
                         } else {
-                            t_interval(&est, level)?
+                            proportion_interval(&design, &est, &[], *domain, prop_method, level)
+                                .map_err(context)?
                         };
-                        rows.push(Row {
-                            variable: var.name.clone(),
-                            category: var.category.clone().unwrap_or_default(),
-                            domain: dname,
-                            domain_value: dvalue,
-                            flag: rules.flag(&est),
-                            status: status_of(&est),
-                            estimate: est,
-                            ci,
-                        });
-                    }
-                }
-                "total" => {
-                    // Σ w·y: the estimated number of people who gave `category`, or the total of
-                    // a number. As R's svytotal, with the design's degrees of freedom.
-                    let y = match &var.category {
-                        Some(c) => table.zero_one(&var.name, Some(c))?,
-                        None => numeric()?,
-                    };
-                    for (dname, dvalue, domain) in &scopes {
-                        let est = design.total(&y, *domain).map_err(context)?;
-                        let ci = t_interval(&est, level)?;
-                        rows.push(Row {
-                            variable: var.name.clone(),
-                            category: var.category.clone().unwrap_or_default(),
-                            domain: dname.clone(),
-                            domain_value: dvalue.clone(),
-                            flag: rules.flag(&est),
-                            status: status_of(&est),
-                            estimate: est,
-                            ci,
-                        });
-                    }
-                }
-                _ => {
-                    let (codes, labels) = table.codes(&var.name)?;
-                    for (dname, dvalue, domain) in &scopes {
-                        if labels.is_empty() {
-                            // Nobody answered: no category is known, one row says so.
-                            let est = no_estimate(design.df(), design.len());
-                            rows.push(Row {
-                                variable: var.name.clone(),
-                                category: String::new(),
-                                domain: dname.clone(),
-                                domain_value: dvalue.clone(),
-                                flag: rules.flag(&est),
-                                status: Some(Unestimable::NoAnswers),
-                                estimate: est,
-                                ci: (f64::NAN, f64::NAN),
-                            });
-                            continue;
-                        }
-                        let mut shares = design
-                            .category_shares(&codes, labels.len(), *domain)
-                            .map_err(context)?;
-                        if let Some(d) = domain {
-                            let (df, rows) = design.domain_df_and_rows(*d);
-                            shares = shares
-                                .into_iter()
-                                .map(|e| crate::stats::domain::with_df(e, df, rows))
-                                .collect();
-                        }
-                        for (label, est) in labels.iter().zip(shares) {
-                            let ci = if prop_method == IntervalMethod::Likelihood {
-                                let y: Vec<f64> = codes
-                                    .iter()
-                                    .map(|c| {
-                                        if *c == crate::stats::MISSING_CODE {
-                                            f64::NAN
-                                        } else {
-                                            (labels[*c as usize] == *label) as u8 as f64
-                                        }
-                                    })
-                                    .collect();
-                                proportion_interval(&design, &est, &y, *domain, prop_method, level)
-                                    .map_err(context)?
-                            } else {
-                                proportion_interval(&design, &est, &[], *domain, prop_method, level)
-                                    .map_err(context)?
-                            };
-                            rows.push(Row {
-                                variable: var.name.clone(),
-                                category: label.clone(),
-                                domain: dname.clone(),
-                                domain_value: dvalue.clone(),
-                                flag: rules.flag(&est),
-                                status: status_of(&est),
-                                estimate: est,
-                                ci,
-                            });
-                        }
+                        rows.push(row(label, &dname, &dvalue, est, ci));
                     }
                 }
             }
+        }
         Ok(rows)
     };
     let large = table.rows() >= PARALLEL_FROM_ROWS;
@@ -376,9 +363,7 @@ fn each_in_parallel<T: Sync, R: Send>(
     }
     let f = &f;
     let (even, odd) = std::thread::scope(|scope| {
-        let odd = scope.spawn(move || {
-            items.iter().skip(1).step_by(2).map(f).collect::<Vec<_>>()
-        });
+        let odd = scope.spawn(move || items.iter().skip(1).step_by(2).map(f).collect::<Vec<_>>());
         let even: Vec<Result<R>> = items.iter().step_by(2).map(f).collect();
         (even, odd.join())
     });

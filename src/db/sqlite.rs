@@ -403,16 +403,13 @@ async fn apply_batch(conn: &mut sqlx::SqliteConnection, writes: &[&Write]) -> Re
         };
         outcomes.push(match write {
             Write::Response(row) => Written::Response(store_row(conn, row, wrap).await?),
-            Write::Session(session) => {
-                Written::Session(write_session(conn, session, wrap).await?)
-            }
+            Write::Session(session) => Written::Session(write_session(conn, session, wrap).await?),
             Write::Probe => {
                 let sql = wrap.around(
                     "INSERT INTO mizan_health (id, probed_on) VALUES (1, ?) \
                      ON CONFLICT (id) DO UPDATE SET probed_on = excluded.probed_on",
                 );
-                let query =
-                    sqlx::query(&sql).bind(iso_day(time::OffsetDateTime::now_utc().date()));
+                let query = sqlx::query(&sql).bind(iso_day(time::OffsetDateTime::now_utc().date()));
                 wrap.execute(query, conn).await?;
                 Written::Probe
             }
@@ -744,8 +741,8 @@ pub(super) async fn export_cells(
     while let Some(chunk) = chunks.next().await {
         let chunk = chunk?;
         for row in 0..chunk.rows() {
-            let id = std::str::from_utf8(chunk.field(row, 0).unwrap_or_default())
-                .map_err(|_| bad())?;
+            let id =
+                std::str::from_utf8(chunk.field(row, 0).unwrap_or_default()).map_err(|_| bad())?;
             let mut texts = Vec::with_capacity(n);
             for i in 0..n {
                 texts.push(match chunk.field(row, 2 + i) {

@@ -67,12 +67,7 @@ impl Chunk {
 /// Start reading the rows of `sql` (with text parameters `params`) on a blocking thread; each
 /// row's `fields` columns (blobs or text) come back in chunks, in the query's order. An error
 /// ends the stream after the rows read before it.
-pub(super) fn read_chunks(
-    file: &Path,
-    sql: String,
-    params: Vec<String>,
-    fields: usize,
-) -> Chunks {
+pub(super) fn read_chunks(file: &Path, sql: String, params: Vec<String>, fields: usize) -> Chunks {
     let (tx, rx) = mpsc::channel(IN_FLIGHT);
     let (give_back, spare) = std::sync::mpsc::channel();
     let file: PathBuf = file.to_path_buf();
@@ -148,7 +143,11 @@ fn read_into(
             let bytes = match row.get_ref(i).map_err(sqlite_error)? {
                 ValueRef::Null => None,
                 ValueRef::Blob(b) | ValueRef::Text(b) => Some(b),
-                _ => return Err(Error::Other("stored cells of a response are not valid".into())),
+                _ => {
+                    return Err(Error::Other(
+                        "stored cells of a response are not valid".into(),
+                    ));
+                }
             };
             chunk.push(bytes)?;
         }

@@ -334,7 +334,12 @@ impl Design {
     /// with a stratum of one PSU treated as R's `survey.lonely.psu` says. `present`: the
     /// strata where the estimate has rows (for `average`; `None` = all).
     pub(crate) fn between_psu_variance(&self, psu_total: &[f64], present: Option<&[bool]>) -> f64 {
-        let totals = || psu_total.iter().copied().zip(self.psu_stratum.iter().copied());
+        let totals = || {
+            psu_total
+                .iter()
+                .copied()
+                .zip(self.psu_stratum.iter().copied())
+        };
         self.between_psu_variance_of(totals, present)
     }
 

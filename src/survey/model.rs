@@ -276,7 +276,10 @@ impl<'de> Deserialize<'de> for Answer {
             fn visit_string<E>(self, s: String) -> Result<Answer, E> {
                 Ok(Answer::Value(s))
             }
-            fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Answer, A::Error> {
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                mut seq: A,
+            ) -> Result<Answer, A::Error> {
                 let mut codes = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(64));
                 while let Some(code) = seq.next_element::<String>()? {
                     codes.push(code);
