@@ -361,7 +361,12 @@ async fn run() {
     let stored = db.count_responses(SURVEY).await.expect("count");
     // Every acknowledged submit stored exactly once (the healthz count is not part of it).
     let expected = done_a + submitted;
-    println!("stored responses: {stored} (expected {expected})");
+    // Checkpoints run beside the writer: the log must not have grown without bound.
+    let log = std::fs::metadata(dir.path().join("bench.db-wal")).map_or(0, |m| m.len());
+    println!(
+        "stored responses: {stored} (expected {expected}); write-ahead log {:.1} MiB",
+        log as f64 / (1024.0 * 1024.0)
+    );
     if stored as usize != expected || client.errors.load(Ordering::Relaxed) > 0 {
         eprintln!("http_submit: errors or a row count mismatch");
         std::process::exit(1);

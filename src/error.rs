@@ -78,10 +78,34 @@ impl Error {
         }
     }
 
+    /// A SQLite error met on a handle used directly (the writer, the scans): a storage fault
+    /// keeps its kind, anything else its message, prefixed with what was being done.
+    pub fn sqlite(doing: &str, e: rusqlite::Error) -> Self {
+        let fault = match &e {
+            rusqlite::Error::SqliteFailure(f, _) => {
+                crate::db::Fault::of_sqlite_code(f.extended_code)
+            }
+            _ => None,
+        };
+        match fault {
+            Some(fault) => {
+                tracing::warn!(error = %e, "{doing} failed");
+                Error::Unavailable(fault)
+            }
+            None => Error::Other(format!("{doing} failed: {e}")),
+        }
+    }
+
     pub fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
         Error::Io {
             path: path.into(),
             source,
         }
+    }
+}
+
+impl From<rusqlite::Error> for Error {
+    fn from(e: rusqlite::Error) -> Self {
+        Error::sqlite("a database write", e)
     }
 }

@@ -51,6 +51,18 @@ impl Fault {
         }
     }
 
+    /// The storage fault behind a SQLite result code (primary or extended), if it is one.
+    pub fn of_sqlite_code(extended: i32) -> Option<Fault> {
+        // The primary result code is the low byte of the extended one.
+        match extended & 0xff {
+            13 => Some(Fault::DiskFull),         // SQLITE_FULL
+            8 => Some(Fault::ReadOnly),          // SQLITE_READONLY
+            5 | 6 => Some(Fault::Locked),        // SQLITE_BUSY, SQLITE_LOCKED
+            10 | 14 => Some(Fault::Unreachable), // SQLITE_IOERR, SQLITE_CANTOPEN
+            _ => None,
+        }
+    }
+
     /// The storage fault behind a database error, if it is one (and not, say, a constraint
     /// violation or a bug in a query, which no amount of waiting cures).
     pub fn of_sqlx(e: &sqlx::Error) -> Option<Fault> {
@@ -64,14 +76,7 @@ impl Fault {
             sqlx::Error::Database(db) => {
                 let code = db.code()?;
                 if let Ok(extended) = code.parse::<i32>() {
-                    // SQLite: the primary result code is the low byte of the extended one.
-                    match extended & 0xff {
-                        13 => Some(Fault::DiskFull),         // SQLITE_FULL
-                        8 => Some(Fault::ReadOnly),          // SQLITE_READONLY
-                        5 | 6 => Some(Fault::Locked),        // SQLITE_BUSY, SQLITE_LOCKED
-                        10 | 14 => Some(Fault::Unreachable), // SQLITE_IOERR, SQLITE_CANTOPEN
-                        _ => None,
-                    }
+                    Fault::of_sqlite_code(extended)
                 } else {
                     // PostgreSQL SQLSTATE.
                     match code.as_ref() {

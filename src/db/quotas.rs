@@ -15,22 +15,21 @@ const TAKE_PLACE: &str = "INSERT INTO quota_fills (survey_id, quota_id, cell, fi
                           DO UPDATE SET filled = quota_fills.filled + 1 \
                           WHERE quota_fills.filled < $4";
 
-pub(super) async fn take_place_sqlite(
-    conn: &mut sqlx::SqliteConnection,
+/// [`TAKE_PLACE`] on the SQLite writer's handle (see `db::sqlite`).
+pub(super) fn take_place_sqlite(
+    db: &rusqlite::Connection,
     survey_id: &str,
     place: &QuotaPlace,
 ) -> Result<bool> {
     if place.limit == 0 {
         return Ok(false);
     }
-    let n = sqlx::query(TAKE_PLACE)
-        .bind(survey_id)
-        .bind(&place.quota_id)
-        .bind(&place.cell)
-        .bind(i64::from(place.limit))
-        .execute(conn)
-        .await?
-        .rows_affected();
+    let n = db.prepare_cached(TAKE_PLACE)?.execute(rusqlite::params![
+        survey_id,
+        place.quota_id,
+        place.cell,
+        i64::from(place.limit)
+    ])?;
     Ok(n == 1)
 }
 

@@ -67,7 +67,12 @@ pub(super) async fn connect(url: &str, health: Arc<Health>) -> Result<Pools> {
         .foreign_keys(true)
         // Deleted and overwritten content (an answer in progress replaced by the next page's
         // save, a purged session) is overwritten with zeros instead of lingering in free space.
-        .pragma("secure_delete", "ON");
+        .pragma("secure_delete", "ON")
+        // No commit copies the log into the main file itself: the writer would do it inside
+        // its COMMIT, with an fsync, and every write queued behind it would wait (a quarter of
+        // the writer's time under load). A reader connection checkpoints instead, see
+        // [`Checkpoints`].
+        .pragma("wal_autocheckpoint", "0");
     let file = {
         let f = options.get_filename();
         (!url.contains(":memory:") && !url.contains("mode=memory") && !f.as_os_str().is_empty())
@@ -98,7 +103,8 @@ pub(super) async fn connect(url: &str, health: Arc<Health>) -> Result<Pools> {
             .await?
     };
     let (submissions, queue) = mpsc::channel(4 * MAX_BATCH);
-    spawn_writer(writer.clone(), queue, health.clone())?;
+    let checkpoints = Checkpoints::new(file.as_ref().map(|_| reader.clone()));
+    spawn_writer(writer.clone(), queue, health.clone(), checkpoints)?;
     Ok(Pools {
         writer,
         reader,
@@ -194,25 +200,26 @@ type Pending = (Write, oneshot::Sender<Result<Written>>);
 const MAX_BATCH: usize = 256;
 
 /// Run [`write_batches`] on a thread of its own (with a one-thread runtime), not among the
-/// request handlers' tasks. Every statement of a batch is a round trip to SQLite's worker
-/// thread; a writer task on the shared runtime waited behind the HTTP tasks after each one,
-/// and that waiting, not SQLite, capped submissions (measured with `benches/http_submit.rs`:
-/// 2,100 → 2,600 final submits/s from this alone). The thread ends when the last sender of
-/// the queue (the last clone of the pools) is dropped.
+/// request handlers' tasks: the batches' statements run on this thread (see
+/// [`commit_while_queued`]), and a writer task on the shared runtime waited behind the HTTP
+/// tasks at each step (measured with `benches/http_submit.rs`: 2,100 → 2,600 final submits/s
+/// from this alone). The thread ends when the last sender of the queue (the last clone of the
+/// pools) is dropped.
 fn spawn_writer(
     pool: SqlitePool,
     queue: mpsc::Receiver<Pending>,
     health: Arc<Health>,
+    checkpoints: Checkpoints,
 ) -> Result<()> {
-    // Timers only: SQLite's worker threads do the IO, and a runtime without an IO driver
-    // parks on a condition variable, cheaper to wake than its epoll.
+    // Timers only: SQLite does its IO on this thread or its worker threads, and a runtime
+    // without an IO driver parks on a condition variable, cheaper to wake than its epoll.
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_time()
         .build()
         .map_err(|e| Error::Other(format!("cannot start the database writer: {e}")))?;
     std::thread::Builder::new()
         .name("mizan-writer".into())
-        .spawn(move || runtime.block_on(write_batches(pool, queue, health)))
+        .spawn(move || runtime.block_on(write_batches(pool, queue, health, checkpoints)))
         .map_err(|e| Error::Other(format!("cannot start the database writer: {e}")))?;
     Ok(())
 }
@@ -228,28 +235,24 @@ const BATCHES_PER_HOLD: usize = 32;
 /// with the batch instead of collapsing into a queue for the write lock. Session saves (every
 /// answered page) share the batches: measured with `benches/http_submit.rs`, they were most of
 /// the single connection's transactions.
-async fn write_batches(pool: SqlitePool, mut queue: mpsc::Receiver<Pending>, health: Arc<Health>) {
+async fn write_batches(
+    pool: SqlitePool,
+    mut queue: mpsc::Receiver<Pending>,
+    health: Arc<Health>,
+    mut checkpoints: Checkpoints,
+) {
     let mut batch: Vec<Pending> = Vec::with_capacity(MAX_BATCH);
-    // Whether the files hold writes not yet scrubbed (see `scrub`), and whether responses are
-    // among them (only then are pages rebuilt).
-    let mut dirty = false;
-    let mut new_responses = false;
-    // The writer connection, kept while writes keep coming: taking it from the pool and
-    // giving it back costs a round trip each (sqlx pings a connection on its return).
-    let mut held: Option<(sqlx::pool::PoolConnection<sqlx::Sqlite>, usize)> = None;
+    let mut unscrubbed = Unscrubbed::default();
     loop {
-        if queue.is_empty() || held.as_ref().is_some_and(|(_, n)| *n >= BATCHES_PER_HOLD) {
-            held = None;
-        }
-        let received = if dirty {
+        let received = if unscrubbed.writes {
             match tokio::time::timeout(SCRUB_AFTER_QUIET, queue.recv_many(&mut batch, MAX_BATCH))
                 .await
             {
                 Ok(n) => n,
                 Err(_) => {
                     // Quiet: nothing written for a while.
-                    dirty = !scrub(&pool, new_responses).await;
-                    new_responses &= dirty;
+                    unscrubbed.writes = !scrub(&pool, unscrubbed.responses).await;
+                    unscrubbed.responses &= unscrubbed.writes;
                     continue;
                 }
             }
@@ -259,47 +262,202 @@ async fn write_batches(pool: SqlitePool, mut queue: mpsc::Receiver<Pending>, hea
         if received == 0 {
             break;
         }
-        // Writes whose requests gave up waiting are still committed (see `Pools::write`).
-        let writes: Vec<&Write> = batch.iter().map(|(w, _)| w).collect();
-        match store_batch(&pool, &mut held, &writes).await {
-            Ok(outcomes) => {
-                health.clear();
-                // The health probe's row says nothing about anyone: no scrub for it alone.
-                dirty |= writes.iter().any(|w| !matches!(w, Write::Probe));
-                new_responses |= writes.iter().any(|w| matches!(w, Write::Response(_)));
-                for ((_, reply), outcome) in batch.drain(..).zip(outcomes) {
-                    let _ = reply.send(Ok(outcome));
+        let failed = match pool.acquire().await {
+            Ok(mut conn) => {
+                let committed = commit_while_queued(
+                    &mut conn,
+                    &mut batch,
+                    &mut queue,
+                    &health,
+                    &mut unscrubbed,
+                )
+                .await;
+                if committed.is_err() {
+                    // A failed statement or COMMIT (a full disk, an I/O error) can leave the
+                    // connection inside its transaction, and the next BEGIN on it then fails
+                    // forever. A connection in an unknown state is not repaired but closed:
+                    // SQLite rolls back on close and the pool opens a fresh one.
+                    let _ = conn.close().await;
                 }
+                committed.err()
             }
-            Err(e) if batch.len() == 1 => {
-                health.record_error(&e);
-                if let Some((_, reply)) = batch.pop() {
-                    let _ = reply.send(Err(e));
-                }
+            Err(e) => Some(Error::from(e)),
+        };
+        let Some(e) = failed else {
+            checkpoints.after_commits(&pool).await;
+            continue;
+        };
+        // Nothing of the failed batch was committed; its writes are still in `batch`.
+        health.record_error(&e);
+        if batch.len() == 1 {
+            if let Some((_, reply)) = batch.pop() {
+                let _ = reply.send(Err(e));
             }
-            Err(e) if e.storage_fault().is_some() => {
-                // The storage refuses every write alike: retrying each alone would only keep
-                // the others waiting. Nothing of the batch was committed.
-                health.record_error(&e);
-                let fault = e.storage_fault().unwrap_or(Fault::Unreachable);
-                for (_, reply) in batch.drain(..) {
-                    let _ = reply.send(Err(Error::Unavailable(fault)));
-                }
+        } else if let Some(fault) = e.storage_fault() {
+            // The storage refuses every write alike: retrying each alone would only keep the
+            // others waiting.
+            for (_, reply) in batch.drain(..) {
+                let _ = reply.send(Err(Error::Unavailable(fault)));
             }
-            Err(_) => {
-                // Nothing of the batch was committed. One failing write must not fail the
-                // others: store each on its own.
-                for (write, reply) in batch.drain(..) {
-                    let outcome = store_batch(&pool, &mut held, &[&write])
-                        .await
-                        .and_then(|mut o| o.pop().ok_or_else(|| Error::Other("no outcome".into())));
-                    if let Err(e) = &outcome {
-                        health.record_error(e);
-                    }
-                    let _ = reply.send(outcome);
+        } else {
+            // One failing write must not fail the others: store each on its own.
+            for (write, reply) in batch.drain(..) {
+                let outcome = store_alone(&pool, &write).await;
+                match &outcome {
+                    Ok(_) => unscrubbed.note(&write),
+                    Err(e) => health.record_error(e),
                 }
+                let _ = reply.send(outcome);
             }
         }
+    }
+}
+
+/// How often the log is copied into the main file while writes keep coming.
+const CHECKPOINT_EVERY: Duration = Duration::from_millis(250);
+
+/// Checkpoints off the commit path. SQLite's own (`wal_autocheckpoint`) run inside the COMMIT
+/// of every thousandth page, with an fsync, while every write queued behind it waits: a
+/// quarter of the writer's time under load (`benches/http_submit.rs`). Here, at most every
+/// [`CHECKPOINT_EVERY`] while writes are committed, a reader connection copies the log into
+/// the main file (`PASSIVE`: it waits for no one and no one waits for it), on that
+/// connection's thread. The writes committed meanwhile are then copied by the writer itself,
+/// between two batches (the pages of a fraction of a second, most of them copied already), so
+/// the checkpoint is complete and SQLite starts the log afresh at the next write instead of
+/// letting it grow. The log is emptied at quiet spells by `scrub`.
+struct Checkpoints {
+    /// The pool that runs them (none in memory: no log).
+    reader: Option<SqlitePool>,
+    last: std::time::Instant,
+    running: Option<tokio::task::JoinHandle<()>>,
+}
+
+impl Checkpoints {
+    fn new(reader: Option<SqlitePool>) -> Checkpoints {
+        Checkpoints {
+            reader,
+            last: std::time::Instant::now(),
+            running: None,
+        }
+    }
+
+    async fn after_commits(&mut self, writer: &SqlitePool) {
+        let Some(reader) = &self.reader else { return };
+        match &self.running {
+            Some(running) if !running.is_finished() => return,
+            Some(_) => {
+                self.running = None;
+                if let Err(e) = sqlx::query("PRAGMA wal_checkpoint(PASSIVE)")
+                    .execute(writer)
+                    .await
+                {
+                    tracing::debug!(error = %e, "completing a checkpoint failed");
+                }
+                return;
+            }
+            None => {}
+        }
+        if self.last.elapsed() < CHECKPOINT_EVERY {
+            return;
+        }
+        self.last = std::time::Instant::now();
+        let reader = reader.clone();
+        // On the writer thread's runtime, which drives it whenever the writer waits.
+        self.running = Some(tokio::spawn(async move {
+            if let Err(e) = sqlx::query("PRAGMA wal_checkpoint(PASSIVE)")
+                .execute(&reader)
+                .await
+            {
+                tracing::debug!(error = %e, "checkpoint failed");
+            }
+        }));
+    }
+}
+
+/// What the writer has committed since the files were last scrubbed (see `scrub`).
+#[derive(Default)]
+struct Unscrubbed {
+    /// Writes not yet scrubbed from the files.
+    writes: bool,
+    /// Responses among them (only then are pages rebuilt).
+    responses: bool,
+}
+
+impl Unscrubbed {
+    fn note(&mut self, write: &Write) {
+        // The health probe's row says nothing about anyone: no scrub for it alone.
+        self.writes |= !matches!(write, Write::Probe);
+        self.responses |= matches!(write, Write::Response(_));
+    }
+}
+
+/// Commit `batch`, then the batches queued behind it (at most [`BATCHES_PER_HOLD`]), each in
+/// a transaction of its own, on the connection's SQLite handle from this thread. Every write
+/// is answered once its batch is committed. On an error the failed batch is left in `batch`,
+/// uncommitted.
+///
+/// Through sqlx each statement was a round trip to the connection's worker thread, and the
+/// writer thread waited to be scheduled after each one, on two cores shared with the request
+/// handlers: that waiting, not SQLite, capped submissions (`benches/http_submit.rs`). Here the
+/// worker thread only parks while the writer holds the handle.
+async fn commit_while_queued(
+    conn: &mut sqlx::SqliteConnection,
+    batch: &mut Vec<Pending>,
+    queue: &mut mpsc::Receiver<Pending>,
+    health: &Health,
+    unscrubbed: &mut Unscrubbed,
+) -> Result<()> {
+    let direct = Direct::lock(conn).await?;
+    for held in 1.. {
+        let writes: Vec<&Write> = batch.iter().map(|(w, _)| w).collect();
+        let outcomes = apply_batch(&direct.db, &writes)?;
+        health.clear();
+        for ((write, reply), outcome) in batch.drain(..).zip(outcomes) {
+            unscrubbed.note(&write);
+            // Writes whose requests gave up waiting are still committed (see `Pools::write`).
+            let _ = reply.send(Ok(outcome));
+        }
+        // Take the next batch only to commit it here: a write received and left in `batch`
+        // would wait for the next one to arrive.
+        if held == BATCHES_PER_HOLD
+            || queue.is_empty()
+            || queue.recv_many(batch, MAX_BATCH).await == 0
+        {
+            break;
+        }
+    }
+    Ok(())
+}
+
+/// One write in a transaction of its own, on a fresh connection if the last one failed.
+async fn store_alone(pool: &SqlitePool, write: &Write) -> Result<Written> {
+    let mut conn = pool.acquire().await?;
+    let outcome = match Direct::lock(&mut conn).await {
+        Ok(direct) => apply_batch(&direct.db, &[write]),
+        Err(e) => Err(e),
+    };
+    if outcome.is_err() {
+        let _ = conn.close().await;
+    }
+    outcome.and_then(|mut o| o.pop().ok_or_else(|| Error::Other("no outcome".into())))
+}
+
+/// The writer connection's SQLite handle, used directly from the writer thread while sqlx's
+/// worker thread for the connection waits for it back. Fields drop in order: the rusqlite
+/// view (and its cached statements) before the lock.
+struct Direct<'c> {
+    db: rusqlite::Connection,
+    _lock: sqlx::sqlite::LockedSqliteHandle<'c>,
+}
+
+impl<'c> Direct<'c> {
+    async fn lock(conn: &'c mut sqlx::SqliteConnection) -> Result<Direct<'c>> {
+        let mut lock = conn.lock_handle().await?;
+        // SAFETY: the handle is open and nothing else uses it while `lock` is held (sqlx's
+        // worker thread waits on the lock); `db` does not close it and is dropped before
+        // `lock` (field order), with the statements it prepared.
+        let db = unsafe { rusqlite::Connection::from_handle(lock.as_raw_handle().as_ptr()) }?;
+        Ok(Direct { db, _lock: lock })
     }
 }
 
@@ -348,267 +506,123 @@ async fn scrub(pool: &SqlitePool, rebuild_pages: bool) -> bool {
 
 /// Apply the writes in one transaction; the outcomes come back in the same order. A
 /// submission key repeated within the batch is a duplicate of its first occurrence.
-///
-/// A failed statement or `COMMIT` (a full disk, an I/O error) can leave the connection inside
-/// its transaction — SQLite keeps a transaction open after a failed COMMIT, and the next BEGIN
-/// on it then fails forever. A connection in an unknown state is not repaired but closed:
-/// SQLite rolls back on close and the pool opens a fresh one for the next batch.
-async fn store_batch(
-    pool: &SqlitePool,
-    held: &mut Option<(sqlx::pool::PoolConnection<sqlx::Sqlite>, usize)>,
-    writes: &[&Write],
-) -> Result<Vec<Written>> {
-    let (mut conn, batches) = match held.take() {
-        Some(h) => h,
-        None => (pool.acquire().await?, 0),
-    };
-    match apply_batch(&mut conn, writes).await {
-        Ok(outcomes) => {
-            *held = Some((conn, batches + 1));
-            Ok(outcomes)
-        }
-        Err(e) => {
-            let _ = conn.close().await;
-            Err(e)
-        }
-    }
-}
-
-async fn apply_batch(conn: &mut sqlx::SqliteConnection, writes: &[&Write]) -> Result<Vec<Written>> {
-    use sqlx::Executor;
+fn apply_batch(db: &rusqlite::Connection, writes: &[&Write]) -> Result<Vec<Written>> {
     if let [Write::Session(session)] = writes {
-        // One statement alone: autocommit spares the BEGIN and COMMIT round trips.
-        return Ok(vec![Written::Session(
-            write_session(conn, session, Wrap::default()).await?,
-        )]);
+        // One statement alone: it commits itself.
+        return Ok(vec![Written::Session(write_session(db, session)?)]);
     }
     // IMMEDIATE: take the write lock up front, so the transaction never has to upgrade a read
     // lock (the one case busy_timeout cannot resolve) when another process holds the file.
-    //
-    // Each statement sent is a round trip to SQLite's worker thread, so BEGIN travels with the
-    // first write's statements and COMMIT with the last one's. A quota write runs several
-    // statements of its own, inside a savepoint: such a batch sends BEGIN and COMMIT alone.
-    let with_quotas = writes
-        .iter()
-        .any(|w| matches!(w, Write::Response(r) if !r.places.is_empty()));
-    if with_quotas {
-        conn.execute("BEGIN IMMEDIATE").await?;
-    }
-    let last = writes.len().saturating_sub(1);
+    db.prepare_cached("BEGIN IMMEDIATE")?.execute([])?;
     let mut outcomes = Vec::with_capacity(writes.len());
-    for (i, write) in writes.iter().enumerate() {
-        let wrap = Wrap {
-            begin: !with_quotas && i == 0,
-            commit: !with_quotas && i == last,
-        };
+    for write in writes {
         outcomes.push(match write {
-            Write::Response(row) => Written::Response(store_row(conn, row, wrap).await?),
-            Write::Session(session) => Written::Session(write_session(conn, session, wrap).await?),
+            Write::Response(row) => Written::Response(store_row(db, row)?),
+            Write::Session(session) => Written::Session(write_session(db, session)?),
             Write::Probe => {
-                let sql = wrap.around(
-                    "INSERT INTO mizan_health (id, probed_on) VALUES (1, ?) \
+                db.prepare_cached(
+                    "INSERT INTO mizan_health (id, probed_on) VALUES (1, ?1) \
                      ON CONFLICT (id) DO UPDATE SET probed_on = excluded.probed_on",
-                );
-                let query = sqlx::query(&sql).bind(iso_day(time::OffsetDateTime::now_utc().date()));
-                wrap.execute(query, conn).await?;
+                )?
+                .execute([iso_day(time::OffsetDateTime::now_utc().date())])?;
                 Written::Probe
             }
         });
     }
-    if with_quotas {
-        conn.execute("COMMIT").await?;
-    }
+    db.prepare_cached("COMMIT")?.execute([])?;
     Ok(outcomes)
 }
 
-/// Whether a write's statements open the batch's transaction or commit it (see
-/// [`apply_batch`]). BEGIN and COMMIT change no rows, so row counts are unchanged.
-#[derive(Debug, Clone, Copy, Default)]
-struct Wrap {
-    begin: bool,
-    commit: bool,
-}
-
-impl Wrap {
-    fn around(self, sql: &str) -> String {
-        format!(
-            "{}{sql}{}",
-            if self.begin { "BEGIN IMMEDIATE; " } else { "" },
-            if self.commit { "; COMMIT" } else { "" }
-        )
-    }
-
-    /// Run the statements of [`Wrap::around`] and count the rows the write's own statements
-    /// changed. Not `execute`'s total: SQLite reports, for BEGIN and COMMIT, the count of the
-    /// last insert or update before them.
-    async fn execute<'q>(
-        self,
-        query: sqlx::query::Query<'q, sqlx::Sqlite, sqlx::sqlite::SqliteArguments<'q>>,
-        conn: &mut sqlx::SqliteConnection,
-    ) -> Result<u64> {
-        use futures::TryStreamExt;
-        let mut counts = Vec::with_capacity(6);
-        #[allow(deprecated)] // several statements in one query: SQLite only, as used here
-        let mut results = query.fetch_many(&mut *conn);
-        while let Some(result) = results.try_next().await? {
-            if let sqlx::Either::Left(done) = result {
-                counts.push(done.rows_affected());
-            }
-        }
-        let from = usize::from(self.begin);
-        let to = counts.len().saturating_sub(usize::from(self.commit));
-        Ok(counts.get(from..to).map_or(0, |c| c.iter().sum()))
-    }
-}
-
-async fn write_session(
-    conn: &mut sqlx::SqliteConnection,
-    s: &SessionRow,
-    wrap: Wrap,
-) -> Result<bool> {
+fn write_session(db: &rusqlite::Connection, s: &SessionRow) -> Result<bool> {
     // The SQL of tower-sessions-sqlx-store's SqliteStore (`create` without its retry loop:
-    // the caller draws a new id and asks again).
+    // the caller draws a new id and asks again), and the expiry as sqlx encodes a time for
+    // SQLite (RFC 3339 text), which the store's `load` compares with the time now.
     let sql = if s.create {
-        "INSERT INTO tower_sessions (id, data, expiry_date) VALUES (?, ?, ?) \
+        "INSERT INTO tower_sessions (id, data, expiry_date) VALUES (?1, ?2, ?3) \
          ON CONFLICT (id) DO NOTHING"
     } else {
-        "INSERT INTO tower_sessions (id, data, expiry_date) VALUES (?, ?, ?) \
+        "INSERT INTO tower_sessions (id, data, expiry_date) VALUES (?1, ?2, ?3) \
          ON CONFLICT (id) DO UPDATE SET data = excluded.data, expiry_date = excluded.expiry_date"
     };
-    let sql = wrap.around(sql);
-    let query = sqlx::query(&sql).bind(&s.id).bind(&s.data).bind(s.expiry);
-    Ok(wrap.execute(query, conn).await? == 1)
+    let expiry = s
+        .expiry
+        .format(&time::format_description::well_known::Rfc3339)
+        .map_err(|e| Error::Other(format!("a session's expiry cannot be written: {e}")))?;
+    let changed = db
+        .prepare_cached(sql)?
+        .execute(rusqlite::params![s.id, s.data, expiry])?;
+    Ok(changed == 1)
 }
 
-/// Claim the submission key and insert the response if the claim was new.
-async fn store_row(
-    conn: &mut sqlx::SqliteConnection,
-    row: &ResponseRow,
-    wrap: Wrap,
-) -> Result<Stored> {
-    if !row.places.is_empty() {
-        return store_row_in_quotas(conn, row).await;
-    }
-    // Claim and insert in one round trip to the connection's thread: the response (and its
-    // cells and count) are inserted only when the claim inserted a row (`changes()` is the
-    // previous statement's row count).
+/// Claim the submission key and, if the claim was new, insert the response, its cells and
+/// its count. A response that takes quota places does so inside a savepoint that makes the
+/// claim, the places and the row one unit: a full cell undoes the claim and the places taken
+/// before it, and the other writes of the batch go on. The key is claimed first, so a retry
+/// of a stored response is a duplicate, never "full".
+fn store_row(db: &rusqlite::Connection, row: &ResponseRow) -> Result<Stored> {
     let day = iso_day(row.submitted_on);
-    let sql = wrap.around(&format!(
-        "INSERT INTO submission_keys (key_hash, claimed_on) VALUES (?, ?) \
-         ON CONFLICT DO NOTHING; {}",
-        row_sql(row, true)
-    ));
-    let query = sqlx::query(&sql).bind(&row.key_hash).bind(&day);
-    let written = wrap.execute(bind_row(query, row, &day), conn).await?;
-    let expected = 1 + row_rows(row);
-    match written {
-        0 => Ok(Stored::Duplicate),
-        n if n == expected => Ok(Stored::New),
-        n => Err(Error::Other(format!(
-            "storing a response wrote {n} rows instead of {expected}"
-        ))),
+    let with_quotas = !row.places.is_empty();
+    if with_quotas {
+        db.execute_batch("SAVEPOINT quota_places")?;
     }
-}
-
-/// The response row, its cells (when the layout is known) and the survey's count. `after_claim`:
-/// the row is inserted only if the statement before it changed a row (the key claim).
-fn row_sql(row: &ResponseRow, after_claim: bool) -> String {
-    let response = if after_claim {
-        "INSERT INTO responses \
-         (id, survey_id, survey_version, lang, channel, source, metadata, submitted_on, \
-         answers) SELECT ?, ?, ?, ?, ?, ?, ?, ?, ? WHERE changes() = 1; "
-    } else {
-        "INSERT INTO responses \
-         (id, survey_id, survey_version, lang, channel, source, metadata, submitted_on, \
-         answers) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?); "
-    };
-    let rest = if row.cells.is_some() {
-        "INSERT INTO response_cells (survey_id, id, cells) \
-         SELECT ?, ?, ? WHERE changes() = 1; \
-         INSERT INTO survey_counts (survey_id, shard, responses, cells) \
-         SELECT ?, 0, 1, 1 WHERE changes() = 1 \
-         ON CONFLICT (survey_id, shard) DO UPDATE \
-         SET responses = responses + 1, cells = cells + 1"
-    } else {
-        "INSERT INTO survey_counts (survey_id, shard, responses, cells) \
-         SELECT ?, 0, 1, 0 WHERE changes() = 1 \
-         ON CONFLICT (survey_id, shard) DO UPDATE SET responses = responses + 1"
-    };
-    format!("{response}{rest}")
-}
-
-/// Rows [`row_sql`] writes.
-fn row_rows(row: &ResponseRow) -> u64 {
-    if row.cells.is_some() { 3 } else { 2 }
-}
-
-fn bind_row<'q>(
-    query: sqlx::query::Query<'q, sqlx::Sqlite, sqlx::sqlite::SqliteArguments<'q>>,
-    row: &'q ResponseRow,
-    day: &'q str,
-) -> sqlx::query::Query<'q, sqlx::Sqlite, sqlx::sqlite::SqliteArguments<'q>> {
-    let mut query = query
-        .bind(row.id.hyphenated().to_string())
-        .bind(&row.survey_id)
-        .bind(&row.survey_version)
-        .bind(row.lang)
-        .bind(&row.channel)
-        .bind(&row.source)
-        .bind(&row.metadata)
-        .bind(day)
-        .bind(&row.answers);
-    if let Some(cells) = &row.cells {
-        query = query
-            .bind(&row.survey_id)
-            .bind(row.id.hyphenated().to_string())
-            .bind(cells);
-    }
-    query.bind(&row.survey_id)
-}
-
-/// [`store_row`] for a response that takes quota places. Inside the batch's transaction, a
-/// savepoint makes the key claim, the places and the row one unit: a full cell undoes the
-/// claim and the places taken before it, and the other writes of the batch go on. The key is
-/// claimed first, so a retry of a stored response is a duplicate, never "full".
-async fn store_row_in_quotas(
-    conn: &mut sqlx::SqliteConnection,
-    row: &ResponseRow,
-) -> Result<Stored> {
-    use sqlx::Executor;
-    let day = iso_day(row.submitted_on);
-    conn.execute("SAVEPOINT quota_places").await?;
-    let claimed = sqlx::query(
-        "INSERT INTO submission_keys (key_hash, claimed_on) VALUES (?, ?) ON CONFLICT DO NOTHING",
-    )
-    .bind(&row.key_hash)
-    .bind(&day)
-    .execute(&mut *conn)
-    .await?
-    .rows_affected()
+    let claimed = db
+        .prepare_cached(
+            "INSERT INTO submission_keys (key_hash, claimed_on) VALUES (?1, ?2) \
+             ON CONFLICT DO NOTHING",
+        )?
+        .execute(rusqlite::params![row.key_hash, day])?
         == 1;
     if !claimed {
-        conn.execute("RELEASE quota_places").await?;
+        if with_quotas {
+            db.execute_batch("RELEASE quota_places")?;
+        }
         return Ok(Stored::Duplicate);
     }
     for place in &row.places {
-        if !super::quotas::take_place_sqlite(conn, &row.survey_id, place).await? {
-            conn.execute("ROLLBACK TO quota_places; RELEASE quota_places")
-                .await?;
+        if !super::quotas::take_place_sqlite(db, &row.survey_id, place)? {
+            db.execute_batch("ROLLBACK TO quota_places; RELEASE quota_places")?;
             return Ok(Stored::QuotaFull);
         }
     }
-    let sql = row_sql(row, false);
-    let written = bind_row(sqlx::query(&sql), row, &day)
-        .execute(&mut *conn)
-        .await?
-        .rows_affected();
-    if written != row_rows(row) {
+    let id = row.id.hyphenated().to_string();
+    let inserted = db
+        .prepare_cached(
+            "INSERT INTO responses \
+             (id, survey_id, survey_version, lang, channel, source, metadata, submitted_on, \
+             answers) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+        )?
+        .execute(rusqlite::params![
+            id,
+            row.survey_id,
+            row.survey_version,
+            row.lang,
+            row.channel,
+            row.source,
+            row.metadata,
+            day,
+            row.answers
+        ])?;
+    if let Some(cells) = &row.cells {
+        db.prepare_cached("INSERT INTO response_cells (survey_id, id, cells) VALUES (?1, ?2, ?3)")?
+            .execute(rusqlite::params![row.survey_id, id, cells])?;
+    }
+    db.prepare_cached(
+        "INSERT INTO survey_counts (survey_id, shard, responses, cells) VALUES (?1, 0, 1, ?2) \
+         ON CONFLICT (survey_id, shard) DO UPDATE \
+         SET responses = responses + 1, cells = cells + excluded.cells",
+    )?
+    .execute(rusqlite::params![
+        row.survey_id,
+        i64::from(row.cells.is_some())
+    ])?;
+    if inserted != 1 {
         return Err(Error::Other(format!(
-            "storing a response wrote {written} rows instead of {}",
-            row_rows(row)
+            "storing a response wrote {inserted} rows instead of 1"
         )));
     }
-    conn.execute("RELEASE quota_places").await?;
+    if with_quotas {
+        db.execute_batch("RELEASE quota_places")?;
+    }
     Ok(Stored::New)
 }
 
@@ -877,3 +891,38 @@ pub(super) async fn purge_submission_keys(pools: &Pools, before: time::Date) -> 
 }
 
 use super::iso_day;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// More batches in a row than the writer commits on one hold of its connection: the
+    /// batch taken after the last one of a hold is committed too, not left waiting for the
+    /// next write to arrive (it once was, and with nothing arriving its writes timed out).
+    #[tokio::test]
+    async fn writes_queued_past_a_hold_of_the_connection_are_all_committed() {
+        let health = Arc::new(Health::default());
+        let pools = connect("sqlite::memory:", health.clone()).await.unwrap();
+        let (queue, received) = mpsc::channel(MAX_BATCH * (BATCHES_PER_HOLD + 2));
+        let mut replies = Vec::new();
+        // Queued before the writer starts: the writer takes MAX_BATCH at a time, so this is
+        // a hold's worth of full batches and one more write.
+        for _ in 0..MAX_BATCH * BATCHES_PER_HOLD + 1 {
+            let (reply, outcome) = oneshot::channel();
+            queue.try_send((Write::Probe, reply)).unwrap();
+            replies.push(outcome);
+        }
+        let checkpoints = Checkpoints::new(None);
+        spawn_writer(pools.writer.clone(), received, health, checkpoints).unwrap();
+        let all = futures::future::join_all(replies);
+        let outcomes = tokio::time::timeout(Duration::from_secs(5), all)
+            .await
+            .expect("every write answered");
+        assert!(
+            outcomes
+                .into_iter()
+                .all(|o| matches!(o, Ok(Ok(Written::Probe))))
+        );
+        drop(queue);
+    }
+}
