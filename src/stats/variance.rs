@@ -351,30 +351,43 @@ impl Design {
         present: Option<&[bool]>,
     ) -> f64 {
         let h_count = self.n_strata();
-        let mut mean = vec![0.0; h_count];
+        // One pass: per stratum, the sum and the sum of squares of the totals shifted by the
+        // stratum's first total (shifted, the sum of squares about the mean loses no digits
+        // to cancellation); the sum of squares about any centre m follows from them,
+        // Σ(t−m)² = Σ(t−c)² − 2(m−c)·Σ(t−c) + n·(m−c)².
+        let mut first = vec![f64::NAN; h_count];
+        let mut s1 = vec![0.0; h_count];
+        let mut s2 = vec![0.0; h_count];
+        let (mut grand_sum, mut count) = (0.0, 0usize);
         for (t, h) in totals() {
-            mean[h as usize] += t;
-        }
-        for (m, n) in mean.iter_mut().zip(&self.stratum_psus) {
-            *m /= *n as f64;
+            let h = h as usize;
+            if first[h].is_nan() {
+                first[h] = t;
+            }
+            let d = t - first[h];
+            s1[h] += d;
+            s2[h] += d * d;
+            grand_sum += t;
+            count += 1;
         }
         let lonely = |h: usize| self.stratum_psus[h] < 2;
-        if self.lonely == LonelyPsu::Adjust {
-            // R 4.2+: centred on the mean PSU total over all strata (R 4.1: on 0, the same
-            // for the scores of means and proportions, which sum to 0).
-            let (sum, count) = totals().fold((0.0, 0usize), |(s, n), (t, _)| (s + t, n + 1));
-            let grand = sum / count as f64;
-            for (h, m) in mean.iter_mut().enumerate() {
-                if lonely(h) {
-                    *m = grand;
+        // R 4.2+ `adjust`: a lonely stratum is centred on the mean PSU total over all strata
+        // (R 4.1: on 0, the same for the scores of means and proportions, which sum to 0).
+        let grand = grand_sum / count as f64;
+        let ss: Vec<f64> = (0..h_count)
+            .map(|h| {
+                let n = self.stratum_psus[h] as f64;
+                if first[h].is_nan() {
+                    return 0.0;
                 }
-            }
-        }
-        let mut ss = vec![0.0; h_count];
-        for (t, h) in totals() {
-            let d = t - mean[h as usize];
-            ss[h as usize] += d * d;
-        }
+                if self.lonely == LonelyPsu::Adjust && lonely(h) {
+                    let m = grand - first[h];
+                    (s2[h] - 2.0 * m * s1[h] + n * m * m).max(0.0)
+                } else {
+                    (s2[h] - s1[h] * s1[h] / n).max(0.0)
+                }
+            })
+            .collect();
         let sum: f64 = ss
             .iter()
             .zip(&self.stratum_psus)
