@@ -207,6 +207,8 @@ pub fn estimate_table(
             estimate: est,
             ci,
         };
+        // The asked-for category of a mean, proportion or total ("" for a number).
+        let category = var.category.as_deref().unwrap_or_default();
         let method_name = var.interval.as_deref().unwrap_or(&file.output.interval);
         let prop_method = IntervalMethod::parse(method_name).unwrap_or(IntervalMethod::Logit);
         let numeric = || -> Result<Vec<f64>> {
@@ -269,13 +271,7 @@ pub fn estimate_table(
                     } else {
                         t_interval(&est, level)?
                     };
-                    rows.push(row(
-                        var.category.as_deref().unwrap_or_default(),
-                        &dname,
-                        &dvalue,
-                        est,
-                        ci,
-                    ));
+                    rows.push(row(category, &dname, &dvalue, est, ci));
                 }
             }
             "total" => {
@@ -288,13 +284,7 @@ pub fn estimate_table(
                 for (dname, dvalue, domain) in &scopes {
                     let est = design.total(&y, *domain).map_err(context)?;
                     let ci = t_interval(&est, level)?;
-                    rows.push(row(
-                        var.category.as_deref().unwrap_or_default(),
-                        &dname,
-                        &dvalue,
-                        est,
-                        ci,
-                    ));
+                    rows.push(row(category, &dname, &dvalue, est, ci));
                 }
             }
             _ => {

@@ -166,7 +166,7 @@ fn read_into(
 }
 
 fn sqlite_error(e: rusqlite::Error) -> Error {
-    Error::Other(format!("reading the responses failed: {e}"))
+    Error::sqlite("reading the responses", e)
 }
 
 #[cfg(test)]

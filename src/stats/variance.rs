@@ -238,7 +238,7 @@ impl Design {
                 }
                 present
             });
-            let totals = || (0..n_psu).map(|i| (total(i), self.psu_stratum[i]));
+            let totals = (0..n_psu).map(|i| (total(i), self.psu_stratum[i]));
             return vec![self.between_psu_variance_of(totals, present.as_deref())];
         }
         let (psu_total, present, track) = self.psu_totals_tracked(n_groups, score);
@@ -334,20 +334,18 @@ impl Design {
     /// with a stratum of one PSU treated as R's `survey.lonely.psu` says. `present`: the
     /// strata where the estimate has rows (for `average`; `None` = all).
     pub(crate) fn between_psu_variance(&self, psu_total: &[f64], present: Option<&[bool]>) -> f64 {
-        let totals = || {
-            psu_total
-                .iter()
-                .copied()
-                .zip(self.psu_stratum.iter().copied())
-        };
+        let totals = psu_total
+            .iter()
+            .copied()
+            .zip(self.psu_stratum.iter().copied());
         self.between_psu_variance_of(totals, present)
     }
 
-    /// [`Design::between_psu_variance`] of the PSU totals `totals()` yields (with each PSU's
-    /// stratum), in PSU order; called twice, it must yield the same totals both times.
-    fn between_psu_variance_of<I: Iterator<Item = (f64, u32)>>(
+    /// [`Design::between_psu_variance`] of the PSU totals `totals` yields (with each PSU's
+    /// stratum), in PSU order.
+    fn between_psu_variance_of(
         &self,
-        totals: impl Fn() -> I,
+        totals: impl Iterator<Item = (f64, u32)>,
         present: Option<&[bool]>,
     ) -> f64 {
         let h_count = self.n_strata();
@@ -359,7 +357,7 @@ impl Design {
         let mut s1 = vec![0.0; h_count];
         let mut s2 = vec![0.0; h_count];
         let (mut grand_sum, mut count) = (0.0, 0usize);
-        for (t, h) in totals() {
+        for (t, h) in totals {
             let h = h as usize;
             if first[h].is_nan() {
                 first[h] = t;
