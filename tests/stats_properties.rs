@@ -3,7 +3,7 @@
 //! the extended estimators (totals, quantiles, ratios, the Rao–Scott test, wave change) follow
 //! the weights as they must.
 
-use mizan::stats::{Design, Domain, Margin, RakeControl, TrimBounds};
+use mizan::stats::{Design, Domain, Estimate, LonelyPsu, Margin, RakeControl, TrimBounds};
 use proptest::prelude::*;
 
 /// A random sample: weights, stratum (2 strata), PSU (3 per stratum), a 1–5 answer with
@@ -159,6 +159,49 @@ proptest! {
     }
 
     #[test]
+    fn category_shares_at_once_equal_one_share_at_a_time(s in sample()) {
+        // A 1–5 answer as category codes, and a domain column with rows in no domain.
+        let codes: Vec<u32> = s.y.iter().map(|v| if v.is_nan() { u32::MAX } else { *v as u32 - 1 }).collect();
+        let dom: Vec<u32> = s.a.iter().zip(&s.b).map(|(a, b)| if *b == 2 { u32::MAX } else { *a }).collect();
+        // Strata without clusters, the first row alone in a stratum of its own.
+        let mut strata = s.b.clone();
+        strata[0] = 3;
+        let mut designs: Vec<(String, Design)> = Vec::new();
+        for lonely in [LonelyPsu::Fail, LonelyPsu::Remove, LonelyPsu::Adjust, LonelyPsu::Average] {
+            let d = Design::with_lonely_psu(s.weights.clone(), Some(&strata), None, lonely).unwrap();
+            designs.push((format!("rows as PSUs, lonely {}", lonely.as_str()), d));
+        }
+        let clustered = design(&s, s.weights.clone());
+        let unclustered = Design::new(s.weights.clone(), Some(&s.strata), None).unwrap();
+        for (name, d) in [("clustered", &clustered), ("rows as PSUs", &unclustered)] {
+            if let Ok(raked) = d.rake(&margins(&s), RakeControl::default()) {
+                designs.push((format!("{name}, raked"), raked));
+            }
+        }
+        designs.push(("jackknife".into(), clustered.with_jackknife().unwrap()));
+        designs.push(("clustered".into(), clustered));
+        for (name, d) in &designs {
+            let by = d.category_shares_by(&codes, 5, &dom, 2).unwrap();
+            let whole = d.category_shares(&codes, 5, None).unwrap();
+            let subsets = d.domain_dfs_and_rows(&dom, 2).unwrap();
+            for k in 0..5u32 {
+                let indicator: Vec<f64> = codes.iter().map(|c| if *c == u32::MAX { f64::NAN } else { (*c == k) as u8 as f64 }).collect();
+                let one = d.proportion(&indicator, None).unwrap();
+                same_estimate(&whole[k as usize], &one).map_err(|e| TestCaseError::fail(format!("{name}, whole sample, category {k}: {e}")))?;
+                for g in 0..2u32 {
+                    let domain = Domain { codes: &dom, value: g };
+                    let one = d.proportion(&indicator, Some(domain)).unwrap();
+                    let at = format!("{name}, domain {g}, category {k}");
+                    same_estimate(&by[g as usize][k as usize], &one).map_err(|e| TestCaseError::fail(format!("{at}: {e}")))?;
+                    let single = &d.category_shares(&codes, 5, Some(domain)).unwrap()[k as usize];
+                    same_estimate(single, &one).map_err(|e| TestCaseError::fail(format!("{at}, one domain: {e}")))?;
+                    prop_assert_eq!(subsets[g as usize], d.domain_df_and_rows(domain), "{}", at);
+                }
+            }
+        }
+    }
+
+    #[test]
     fn raked_weights_reproduce_every_margin(s in sample()) {
         // Raking either meets every margin or says it cannot.
         let Ok(d) = design(&s, s.weights.clone()).rake(&margins(&s), RakeControl::default()) else {
@@ -191,6 +234,32 @@ proptest! {
         for w in t.weights() {
             prop_assert!(*w >= lower * mean * (1.0 - 1e-12) && *w <= upper * mean * (1.0 + 1e-12), "{w} outside");
         }
+    }
+}
+
+/// The same estimate up to rounding (NaN equal to NaN), with the same reason if any.
+fn same_estimate(a: &Estimate, b: &Estimate) -> Result<(), String> {
+    let close = |x: f64, y: f64| (x.is_nan() && y.is_nan()) || rel_eq(x, y, 1e-10);
+    let numbers = [
+        ("estimate", a.estimate, b.estimate),
+        ("se", a.se, b.se),
+        ("deff", a.deff, b.deff),
+        ("n_eff", a.n_eff, b.n_eff),
+        ("sum_weights", a.sum_weights, b.sum_weights),
+        ("df", a.df, b.df),
+    ];
+    for (what, x, y) in numbers {
+        if !close(x, y) {
+            return Err(format!("{what} {x} vs {y}"));
+        }
+    }
+    if (a.n, a.design_rows, &a.unestimable) != (b.n, b.design_rows, &b.unestimable) {
+        return Err(format!("{a:?} vs {b:?}"));
+    }
+    match (a.replicate_logit_se, b.replicate_logit_se) {
+        (Some(x), Some(y)) if close(x, y) => Ok(()),
+        (None, None) => Ok(()),
+        (x, y) => Err(format!("replicate logit SE {x:?} vs {y:?}")),
     }
 }
 

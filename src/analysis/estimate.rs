@@ -284,28 +284,46 @@ pub fn estimate_table(
                 for (dname, dvalue, domain) in &scopes {
                     let est = design.total(&y, *domain).map_err(context)?;
                     let ci = t_interval(&est, level)?;
-                    rows.push(row(category, &dname, &dvalue, est, ci));
+                    rows.push(row(category, dname, dvalue, est, ci));
                 }
             }
             _ => {
                 let (codes, labels) = table.codes(&var.name)?;
-                for (dname, dvalue, domain) in &scopes {
-                    if labels.is_empty() {
-                        // Nobody answered: no category is known, one row says so.
+                if labels.is_empty() {
+                    // Nobody answered: no category is known, one row per scope says so.
+                    for (dname, dvalue, _) in &scopes {
                         let est = no_estimate(design.df(), design.len());
-                        rows.push(row("", &dname, &dvalue, est, (f64::NAN, f64::NAN)));
-                        continue;
+                        rows.push(row("", dname, dvalue, est, (f64::NAN, f64::NAN)));
                     }
-                    let mut shares = design
-                        .category_shares(&codes, labels.len(), *domain)
+                    return Ok(rows);
+                }
+                let k = labels.len();
+                let whole = design.category_shares(&codes, k, None).map_err(context)?;
+                let mut results = vec![(String::new(), String::new(), None, whole)];
+                // All the categories in all the domains of a column at once; a domain's
+                // shares take the domain's own df and rows, as R's svyby(svyciprop) does.
+                for (name, dcodes, dlabels) in &domains {
+                    let by = design
+                        .category_shares_by(&codes, k, dcodes, dlabels.len())
                         .map_err(context)?;
-                    if let Some(d) = domain {
-                        let (df, rows) = design.domain_df_and_rows(*d);
-                        shares = shares
+                    let subsets = design
+                        .domain_dfs_and_rows(dcodes, dlabels.len())
+                        .map_err(context)?;
+                    for (value, ((label, shares), (df, subset_rows))) in
+                        dlabels.iter().zip(by).zip(subsets).enumerate()
+                    {
+                        let shares = shares
                             .into_iter()
-                            .map(|e| crate::stats::domain::with_df(e, df, rows))
+                            .map(|e| crate::stats::domain::with_df(e, df, subset_rows))
                             .collect();
+                        let domain = Domain {
+                            codes: dcodes,
+                            value: value as u32,
+                        };
+                        results.push((name.clone(), label.clone(), Some(domain), shares));
                     }
+                }
+                for (dname, dvalue, domain, shares) in results {
                     for (label, est) in labels.iter().zip(shares) {
                         let ci = if prop_method == IntervalMethod::Likelihood {
                             let y: Vec<f64> = codes
@@ -318,10 +336,10 @@ pub fn estimate_table(
                                     }
                                 })
                                 .collect();
-                            proportion_interval(&design, &est, &y, *domain, prop_method, level)
+                            proportion_interval(&design, &est, &y, domain, prop_method, level)
                                 .map_err(context)?
                         } else {
-                            proportion_interval(&design, &est, &[], *domain, prop_method, level)
+                            proportion_interval(&design, &est, &[], domain, prop_method, level)
                                 .map_err(context)?
                         };
                         rows.push(row(label, &dname, &dvalue, est, ci));

@@ -98,7 +98,7 @@ impl Design {
     }
 
     /// Domain proportions of every domain `0..n_domains` (see [`Design::domain_proportion`]);
-    /// one pass over the rows for the estimates.
+    /// one pass over the rows for the estimates, one for the domains' degrees of freedom.
     pub fn domain_proportions(
         &self,
         y: &[f64],
@@ -106,18 +106,11 @@ impl Design {
         n_domains: usize,
     ) -> Result<Vec<Estimate>> {
         let all = self.proportion_by(y, domains, n_domains)?;
+        let subsets = self.domain_dfs_and_rows(domains, n_domains)?;
         Ok(all
             .into_iter()
-            .enumerate()
-            .map(|(g, e)| {
-                self.with_domain_df(
-                    e,
-                    Domain {
-                        codes: domains,
-                        value: g as u32,
-                    },
-                )
-            })
+            .zip(subsets)
+            .map(|(e, (df, rows))| with_df(e, df, rows))
             .collect())
     }
 
@@ -135,6 +128,77 @@ impl Design {
     pub fn domain_df_and_rows(&self, domain: Domain<'_>) -> (f64, usize) {
         let members = domain.codes.iter().filter(|c| **c == domain.value).count();
         (self.domain_df(domain), self.subset_rows(members))
+    }
+
+    /// [`Design::domain_df_and_rows`] of every domain `0..n_domains` of `domains`
+    /// ([`MISSING_CODE`]: in none); on a linearised design from one pass over the rows.
+    pub fn domain_dfs_and_rows(
+        &self,
+        domains: &[u32],
+        n_domains: usize,
+    ) -> Result<Vec<(f64, usize)>> {
+        check_codes(self, domains, n_domains, "domain column")?;
+        let mut members = vec![0usize; n_domains];
+        for g in domains {
+            if *g != MISSING_CODE {
+                members[*g as usize] += 1;
+            }
+        }
+        let n_psu = self.n_psu();
+        let n_strata = self.n_strata();
+        let each_row_a_psu = n_psu == self.len();
+        // Without clusters a domain's PSUs are its members of nonzero weight, counted by
+        // stratum; with clusters, the PSUs it reaches are marked.
+        let per_domain = if each_row_a_psu { n_strata } else { n_psu };
+        let fits = n_domains.saturating_mul(per_domain) <= 4 * self.len() + (1 << 20);
+        let dfs: Vec<f64> = if self.replicates.is_some() || !fits {
+            (0..n_domains as u32)
+                .map(|value| {
+                    self.domain_df(Domain {
+                        codes: domains,
+                        value,
+                    })
+                })
+                .collect()
+        } else {
+            let mut reached = vec![0usize; n_domains * per_domain];
+            for ((g, w), p) in domains.iter().zip(&self.weights).zip(self.psu.iter()) {
+                if *g != MISSING_CODE && *w != 0.0 {
+                    let key = if each_row_a_psu {
+                        self.psu_stratum[*p as usize] as usize
+                    } else {
+                        *p as usize
+                    };
+                    reached[*g as usize * per_domain + key] += 1;
+                }
+            }
+            reached
+                .chunks(per_domain.max(1))
+                .take(n_domains)
+                .map(|counts| {
+                    if each_row_a_psu {
+                        let psus: usize = counts.iter().sum();
+                        let strata = counts.iter().filter(|c| **c > 0).count();
+                        psus as f64 - strata as f64
+                    } else {
+                        let mut stratum_seen = vec![false; n_strata];
+                        let mut psus = 0usize;
+                        for (p, c) in counts.iter().enumerate() {
+                            if *c > 0 {
+                                psus += 1;
+                                stratum_seen[self.psu_stratum[p] as usize] = true;
+                            }
+                        }
+                        psus as f64 - stratum_seen.iter().filter(|s| **s).count() as f64
+                    }
+                })
+                .collect()
+        };
+        Ok(dfs
+            .into_iter()
+            .zip(members)
+            .map(|(df, m)| (df, self.subset_rows(m)))
+            .collect())
     }
 }
 

@@ -54,7 +54,7 @@ impl Estimate {
 /// Weighted sums over the rows used, shifted by the first value so that the sum of squares
 /// for the simple-random-sampling variance keeps its precision.
 #[derive(Debug, Clone, Copy)]
-struct Sums {
+pub(super) struct Sums {
     sw: f64,
     swd: f64,
     swd2: f64,
@@ -80,6 +80,27 @@ impl Default for Sums {
 }
 
 impl Sums {
+    /// Sums already made: `Σw`, `Σw·d`, `Σw·d²`, `Σw²` over `n` rows (`nonzero` of nonzero
+    /// weight), `d` the values less 0.
+    pub(super) fn of_values(
+        sw: f64,
+        swd: f64,
+        swd2: f64,
+        sw2: f64,
+        n: usize,
+        nonzero: usize,
+    ) -> Sums {
+        Sums {
+            sw,
+            swd,
+            swd2,
+            sw2,
+            n,
+            nonzero,
+            shift: 0.0,
+        }
+    }
+
     #[inline]
     fn add(&mut self, w: f64, v: f64) {
         if self.n == 0 {
@@ -197,44 +218,6 @@ impl Design {
     pub fn proportion(&self, y: &[f64], domain: Option<Domain<'_>>) -> Result<Estimate> {
         check_zero_one(y)?;
         self.mean(y, domain)
-    }
-
-    /// Share of each category `0..n_categories` among respondents who answered (codes equal to
-    /// [`MISSING_CODE`] are left out), optionally in a domain.
-    pub fn category_shares(
-        &self,
-        codes: &[u32],
-        n_categories: usize,
-        domain: Option<Domain<'_>>,
-    ) -> Result<Vec<Estimate>> {
-        check_len(self, codes.len(), "variable")?;
-        if let Some(d) = domain {
-            check_len(self, d.codes.len(), "domain column")?;
-        }
-        if let Some(i) = codes
-            .iter()
-            .position(|c| *c != MISSING_CODE && *c as usize >= n_categories)
-        {
-            return Err(stats_error(format!(
-                "category code out of range in row {}",
-                i + 1
-            )));
-        }
-        let rows = rows_in(self, domain);
-        let shares: Vec<Estimate> = (0..n_categories as u32)
-            .map(|k| {
-                let e = self.core(Kind::Ratio, |i| {
-                    let c = codes[i];
-                    match domain {
-                        Some(d) if d.codes[i] != d.value => f64::NAN,
-                        _ if c == MISSING_CODE => f64::NAN,
-                        _ => (c == k) as u8 as f64,
-                    }
-                });
-                self.judged(e, rows)
-            })
-            .collect();
-        Ok(shares)
     }
 
     /// Means of `y` (NaN = missing) in every domain `0..n_domains` given by `domains` (codes,
@@ -363,7 +346,7 @@ impl Design {
         self.finish(kind, &sums, estimate, variance, replicate_logit_se)
     }
 
-    fn finish(
+    pub(super) fn finish(
         &self,
         kind: Kind,
         sums: &Sums,

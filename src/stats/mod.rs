@@ -12,7 +12,9 @@
 //!
 //! - [`design`]: the [`Design`] (weights, strata, PSUs, calibration memory, replicates).
 //! - [`calibrate`]: post-stratification, raking, trimming.
-//! - [`estimate`]: means, proportions, category shares, totals, totals of weights, domains.
+//! - [`estimate`]: means, proportions, totals, totals of weights, domains.
+//! - `shares`: the shares of every category of a question, in every domain of a column at once
+//!   ([`Design::category_shares_by`]).
 //! - [`domain`]: a domain's own degrees of freedom and rows, as R's `svyby(svyciprop)` uses
 //!   them for proportion intervals ([`Design::domain_proportion`]).
 //! - [`quantile`]: medians and other quantiles with Woodruff intervals ([`Design::quantile`]).
@@ -37,6 +39,7 @@ pub mod nonresponse;
 pub mod quantile;
 pub mod ratio;
 pub mod reliability;
+mod shares;
 pub mod unestimable;
 mod variance;
 pub mod waves;

@@ -271,7 +271,7 @@ impl Design {
     }
 
     #[allow(clippy::type_complexity)]
-    fn psu_totals_tracked<F: Fn(usize) -> (usize, f64)>(
+    pub(super) fn psu_totals_tracked<F: Fn(usize) -> (usize, f64)>(
         &self,
         n_groups: usize,
         score: F,
@@ -348,38 +348,53 @@ impl Design {
         totals: impl Iterator<Item = (f64, u32)>,
         present: Option<&[bool]>,
     ) -> f64 {
-        let h_count = self.n_strata();
         // One pass: per stratum, the sum and the sum of squares of the totals shifted by the
         // stratum's first total (shifted, the sum of squares about the mean loses no digits
-        // to cancellation); the sum of squares about any centre m follows from them,
-        // Σ(t−m)² = Σ(t−c)² − 2(m−c)·Σ(t−c) + n·(m−c)².
-        let mut first = vec![f64::NAN; h_count];
-        let mut s1 = vec![0.0; h_count];
-        let mut s2 = vec![0.0; h_count];
-        let (mut grand_sum, mut count) = (0.0, 0usize);
+        // to cancellation).
+        let mut moments = StratumMoments::new(self.n_strata());
         for (t, h) in totals {
             let h = h as usize;
-            if first[h].is_nan() {
-                first[h] = t;
+            if moments.centre[h].is_nan() {
+                moments.centre[h] = t;
             }
-            let d = t - first[h];
-            s1[h] += d;
-            s2[h] += d * d;
-            grand_sum += t;
-            count += 1;
+            let d = t - moments.centre[h];
+            moments.s1[h] += d;
+            moments.s2[h] += d * d;
+            moments.grand_sum += t;
+            moments.count += 1;
         }
+        self.variance_of_moments(&moments, present)
+    }
+
+    /// The between-PSU variance from per-stratum moments of the PSU totals (see
+    /// [`StratumMoments`]), with a stratum of one PSU treated as R's `survey.lonely.psu` says.
+    pub(crate) fn variance_of_moments(
+        &self,
+        moments: &StratumMoments,
+        present: Option<&[bool]>,
+    ) -> f64 {
+        let h_count = self.n_strata();
+        let StratumMoments {
+            centre,
+            s1,
+            s2,
+            grand_sum,
+            count,
+        } = moments;
         let lonely = |h: usize| self.stratum_psus[h] < 2;
         // R 4.2+ `adjust`: a lonely stratum is centred on the mean PSU total over all strata
         // (R 4.1: on 0, the same for the scores of means and proportions, which sum to 0).
-        let grand = grand_sum / count as f64;
+        // The sum of squares about any centre m follows from the moments about c:
+        // Σ(t−m)² = Σ(t−c)² − 2(m−c)·Σ(t−c) + n·(m−c)².
+        let grand = grand_sum / *count as f64;
         let ss: Vec<f64> = (0..h_count)
             .map(|h| {
                 let n = self.stratum_psus[h] as f64;
-                if first[h].is_nan() {
+                if centre[h].is_nan() {
                     return 0.0;
                 }
                 if self.lonely == LonelyPsu::Adjust && lonely(h) {
-                    let m = grand - first[h];
+                    let m = grand - centre[h];
                     (s2[h] - 2.0 * m * s1[h] + n * m * m).max(0.0)
                 } else {
                     (s2[h] - s1[h] * s1[h] / n).max(0.0)
@@ -407,6 +422,30 @@ impl Design {
             .filter(|h| is_present(*h) && !lonely(*h))
             .count();
         sum * counted as f64 / ok as f64
+    }
+}
+
+/// What the between-PSU variance needs of the PSU totals `t` of one estimator: per stratum
+/// `h`, `Σ(t − c_h)` and `Σ(t − c_h)²` about a centre `c_h` (NaN: the stratum has no PSU),
+/// and the sum and number of all the totals (for `adjust`).
+#[derive(Debug, Clone)]
+pub(crate) struct StratumMoments {
+    pub centre: Vec<f64>,
+    pub s1: Vec<f64>,
+    pub s2: Vec<f64>,
+    pub grand_sum: f64,
+    pub count: usize,
+}
+
+impl StratumMoments {
+    pub fn new(n_strata: usize) -> Self {
+        StratumMoments {
+            centre: vec![f64::NAN; n_strata],
+            s1: vec![0.0; n_strata],
+            s2: vec![0.0; n_strata],
+            grand_sum: 0.0,
+            count: 0,
+        }
     }
 }
 
