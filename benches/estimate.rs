@@ -3,7 +3,10 @@
 //! its logit interval, and means for 18 domains (linearised variances that account for the
 //! raking). R's survey package takes about a minute for this on a 2-core machine.
 //!
-//! Run: `cargo bench --bench estimate` (peak memory: `/usr/bin/time -v` on the bench binary).
+//! Run: `cargo bench --bench estimate` (peak memory: `/usr/bin/time -v` on the bench binary);
+//! with `MIZAN_BENCH_R=1` it also runs the CSV job in R (`benches/estimate.R`, where `Rscript`
+//! and the survey package are installed), prints R's time beside Mizan's and checks that
+//! every figure agrees.
 //! Prints the time of each repetition and the CPU time per repetition; data generation is not
 //! timed. `MIZAN_BENCH_PHASES=1` also prints design / rake / estimates times.
 
@@ -80,7 +83,8 @@ fn generate() -> Data {
     d
 }
 
-fn run(d: &Data) -> f64 {
+/// The job: every figure it gives, by name (as `benches/estimate.R` names them).
+fn run(d: &Data) -> Vec<(String, f64)> {
     let gender_totals = [9_300_000.0, 9_200_000.0];
     let age_totals = [6_660_000.0, 5_920_000.0, 3_700_000.0, 2_220_000.0];
     let t0 = Instant::now();
@@ -104,15 +108,24 @@ fn run(d: &Data) -> f64 {
     let mean_ci = interval(&mean, IntervalMethod::T, 0.95).expect("t");
     let prop = raked.proportion(&d.satisfied, None).expect("proportion");
     let prop_ci = interval(&prop, IntervalMethod::Logit, 0.95).expect("logit");
-    let mut acc = mean_ci.0 + prop_ci.1;
+    let mut figures: Vec<(String, f64)> = vec![
+        ("mean".into(), mean.estimate),
+        ("mean_se".into(), mean.se),
+        ("mean_ci_low".into(), mean_ci.0),
+        ("mean_ci_high".into(), mean_ci.1),
+        ("proportion".into(), prop.estimate),
+        ("proportion_se".into(), prop.se),
+        ("proportion_ci_low".into(), prop_ci.0),
+        ("proportion_ci_high".into(), prop_ci.1),
+    ];
     let t_whole = t0.elapsed();
     // The 18 domain means in one pass, as R's svyby does them.
     let by_region = raked
         .mean_by(&d.score, &d.region, DOMAINS as usize)
         .expect("domain means");
-    for e in &by_region {
-        let ci = interval(e, IntervalMethod::T, 0.95).expect("t");
-        acc += e.se + ci.0;
+    for (k, e) in by_region.iter().enumerate() {
+        figures.push((format!("region_{k}_mean"), e.estimate));
+        figures.push((format!("region_{k}_se"), e.se));
     }
     if std::env::var_os("MIZAN_BENCH_PHASES").is_some() {
         let t_domains = t0.elapsed();
@@ -124,7 +137,57 @@ fn run(d: &Data) -> f64 {
             t_domains - t_whole
         );
     }
-    acc
+    figures
+}
+
+fn checksum(figures: &[(String, f64)]) -> f64 {
+    figures.iter().map(|(_, x)| x).sum()
+}
+
+/// Runs `benches/estimate.R` on the CSV: its figures by name and its wall time, or why not.
+fn run_r(csv: &std::path::Path) -> Result<(Vec<(String, f64)>, f64), String> {
+    let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("benches/estimate.R");
+    let out = std::process::Command::new("Rscript")
+        .arg(&script)
+        .arg(csv)
+        .output()
+        .map_err(|e| format!("cannot run Rscript: {e}"))?;
+    if !out.status.success() {
+        return Err(String::from_utf8_lossy(&out.stderr).into_owned());
+    }
+    let mut figures = Vec::new();
+    let mut seconds = f64::NAN;
+    for line in String::from_utf8_lossy(&out.stdout).lines() {
+        let mut parts = line.split_whitespace();
+        let (Some(name), Some(value)) = (parts.next(), parts.next()) else {
+            continue;
+        };
+        let value: f64 = value.parse().map_err(|_| format!("R printed `{line}`"))?;
+        if name == "seconds" {
+            seconds = value;
+        } else {
+            figures.push((name.to_string(), value));
+        }
+    }
+    Ok((figures, seconds))
+}
+
+/// Mizan's figures against R's: estimates and SEs to 1e-9 relative, interval bounds to 1e-6
+/// (R's logit interval comes from a glm fit, and the t quantiles differ in the last digits),
+/// as the reference tests. Returns how many were compared, or the first that differs.
+fn compare(mizan: &[(String, f64)], r: &[(String, f64)]) -> Result<usize, String> {
+    for (name, x) in mizan {
+        let y = r
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, y)| *y)
+            .ok_or(format!("R gave no `{name}`"))?;
+        let tol = if name.contains("_ci_") { 1e-6 } else { 1e-9 };
+        if (x - y).abs() > tol * x.abs().max(y.abs()) {
+            return Err(format!("{name}: Mizan {x}, R {y}"));
+        }
+    }
+    Ok(mizan.len())
 }
 
 /// CPU seconds (user + system) of this process so far, from /proc on Linux (clock ticks of
@@ -195,29 +258,47 @@ fn main() {
     let generated = peak_mib();
     let _ = std::fs::write("/proc/self/clear_refs", "5");
     let mut csv_times = Vec::new();
-    let mut check = 0.0;
+    let mut figures = Vec::new();
     for _ in 0..3 {
         let start = Instant::now();
         let read = read_csv(&csv);
         let read_secs = start.elapsed().as_secs_f64();
-        check = black_box(run(black_box(&read)));
+        figures = black_box(run(black_box(&read)));
         csv_times.push((start.elapsed().as_secs_f64(), read_secs));
         drop(read);
     }
     csv_times.sort_by(|a, b| a.0.total_cmp(&b.0));
     println!(
-        "estimate bench, CSV job: {N} rows read from CSV + design, rake 2 margins, mean + logit CI, {DOMAINS} domains: median {:.3} s wall ({:.3} s of it reading the CSV), best {:.3} s; peak {:.0} MiB above the generated data ({generated:.0} MiB); checksum {check:.9}",
+        "estimate bench, CSV job: {N} rows read from CSV + design, rake 2 margins, mean + logit CI, {DOMAINS} domains: median {:.3} s wall ({:.3} s of it reading the CSV), best {:.3} s; peak {:.0} MiB above the generated data ({generated:.0} MiB); checksum {:.9}",
         csv_times[1].0,
         csv_times[1].1,
         csv_times[0].0,
-        peak_mib()
+        peak_mib(),
+        checksum(&figures)
     );
+    if std::env::var_os("MIZAN_BENCH_R").is_some() {
+        // R's survey package on the same file, now: its time, and whether it agrees.
+        match run_r(&csv) {
+            Ok((r_figures, r_seconds)) => {
+                let agreement = match compare(&figures, &r_figures) {
+                    Ok(n) => format!("all {n} figures equal (estimates and SEs to 1e-9)"),
+                    Err(e) => format!("DIFFERS: {e}"),
+                };
+                println!(
+                    "R survey, same CSV job, same run: {r_seconds:.1} s; Mizan's median {:.3} s is {:.0}x faster; {agreement}",
+                    csv_times[1].0,
+                    r_seconds / csv_times[1].0
+                );
+            }
+            Err(e) => println!("R survey: not run ({})", e.trim()),
+        }
+    }
     let _ = std::fs::remove_file(&csv);
     let mut times = Vec::new();
     let cpu_start = cpu_seconds();
     for rep in 0..5 {
         let start = Instant::now();
-        let out = black_box(run(black_box(&data)));
+        let out = checksum(&black_box(run(black_box(&data))));
         let secs = start.elapsed().as_secs_f64();
         println!("repetition {}: {:.3} s (checksum {out:.6})", rep + 1, secs);
         times.push(secs);

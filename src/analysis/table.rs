@@ -16,7 +16,7 @@
 
 use crate::stats::{MISSING_CODE, factorize};
 use crate::{Error, Result};
-use std::collections::HashMap;
+use std::borrow::Cow;
 use std::path::{Path, PathBuf};
 
 #[derive(Debug)]
@@ -35,7 +35,7 @@ pub struct Table {
 #[derive(Debug, Default, Clone)]
 pub struct Column {
     codes: Vec<u32>,
-    values: Vec<String>,
+    values: Values,
 }
 
 impl Column {
@@ -52,32 +52,99 @@ impl Column {
         &self.values[self.codes[i] as usize]
     }
 
-    /// The distinct cells, and each row's index into them.
-    pub fn dictionary(&self) -> (&[u32], &[String]) {
+    /// The distinct cells, and each row's index into them (in a column of mostly distinct
+    /// cells a cell may be there more than once: see [`ColumnBuilder`]).
+    pub fn dictionary(&self) -> (&[u32], &Values) {
         (&self.codes, &self.values)
     }
 }
 
-/// Builds a [`Column`] one cell at a time, storing each distinct cell once.
+/// The distinct cells of a column, end to end in one string: a column of a million different
+/// weights is two allocations, not a million.
+#[derive(Debug, Default, Clone)]
+pub struct Values {
+    text: String,
+    /// Where each value ends in `text`.
+    ends: Vec<usize>,
+}
+
+impl Values {
+    pub fn len(&self) -> usize {
+        self.ends.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.ends.is_empty()
+    }
+
+    pub fn iter(&self) -> impl ExactSizeIterator<Item = &str> + '_ {
+        (0..self.len()).map(|k| &self[k])
+    }
+
+    fn push(&mut self, value: &str) {
+        self.text.push_str(value);
+        self.ends.push(self.text.len());
+    }
+}
+
+impl std::ops::Index<usize> for Values {
+    type Output = str;
+
+    fn index(&self, k: usize) -> &str {
+        let start = if k == 0 { 0 } else { self.ends[k - 1] };
+        &self.text[start..self.ends[k]]
+    }
+}
+
+/// Builds a [`Column`] one cell at a time, storing each distinct cell once, until the column
+/// turns out to be mostly distinct cells (weights, identifiers): then every cell is stored as
+/// it comes, since looking each one up in a dictionary as large as the column would cost far
+/// more than it saves.
 #[derive(Debug, Default)]
 pub struct ColumnBuilder {
     column: Column,
-    index: HashMap<String, u32>,
+    /// The hash and code of each distinct cell: a cell is found by its hash and compared with
+    /// its text in the column (no key of its own: a cell is copied once, into the column),
+    /// and the table grows without reading any text again.
+    index: hashbrown::HashTable<(u64, u32)>,
+    hasher: hashbrown::DefaultHashBuilder,
+    /// The column stores cells row by row (no dictionary any more).
+    row_by_row: bool,
 }
+
+/// Every this many cells a builder checks whether more than half of them were distinct.
+const DICTIONARY_CHECK_EVERY: usize = 65_536;
 
 impl ColumnBuilder {
     /// Add a cell; returns its code (for [`ColumnBuilder::push_code`]).
     pub fn push(&mut self, cell: &str) -> u32 {
-        let code = match self.index.get(cell) {
-            Some(c) => *c,
+        use std::hash::BuildHasher;
+        let values = &mut self.column.values;
+        if self.row_by_row {
+            let c = values.len() as u32;
+            values.push(cell);
+            self.column.codes.push(c);
+            return c;
+        }
+        let hash = self.hasher.hash_one(cell);
+        let found = self
+            .index
+            .find(hash, |(h, c)| *h == hash && &values[*c as usize] == cell);
+        let code = match found {
+            Some((_, c)) => *c,
             None => {
-                let c = self.column.values.len() as u32;
-                self.column.values.push(cell.to_string());
-                self.index.insert(cell.to_string(), c);
+                let c = values.len() as u32;
+                values.push(cell);
+                self.index.insert_unique(hash, (hash, c), |(h, _)| *h);
                 c
             }
         };
-        self.column.codes.push(code);
+        let codes = &mut self.column.codes;
+        codes.push(code);
+        if codes.len() % DICTIONARY_CHECK_EVERY == 0 && 2 * values.len() > codes.len() {
+            self.row_by_row = true;
+            self.index = hashbrown::HashTable::new();
+        }
         code
     }
 
@@ -198,12 +265,19 @@ pub fn parse_delimiter(s: &str) -> Result<u8> {
 
 /// Arabic-Indic (٠–٩) and Extended Arabic-Indic (۰–۹) digits to ASCII (the survey module's
 /// rule), the Arabic decimal separator to `.`, the Arabic thousands separator dropped.
-pub fn ascii_number(s: &str) -> String {
-    crate::survey::answers::normalise_digits(s.trim())
-        .chars()
-        .filter(|c| *c != '٬')
-        .map(|c| if c == '٫' { '.' } else { c })
-        .collect()
+pub fn ascii_number(s: &str) -> Cow<'_, str> {
+    let t = s.trim();
+    if t.is_ascii() {
+        // Nothing to rewrite (the common case: no copy for a million weights).
+        return Cow::Borrowed(t);
+    }
+    Cow::Owned(
+        crate::survey::answers::normalise_digits(t)
+            .chars()
+            .filter(|c| *c != '٬')
+            .map(|c| if c == '٫' { '.' } else { c })
+            .collect(),
+    )
 }
 
 impl Table {
@@ -568,7 +642,7 @@ pub fn ascii_label(s: &str) -> String {
     let t = s.trim();
     let a = ascii_number(t);
     if a.parse::<f64>().is_ok() {
-        a
+        a.into_owned()
     } else {
         t.to_string()
     }
@@ -606,6 +680,33 @@ mod tests {
         assert!(yes.zero_one("t", None).is_err());
         assert_eq!(yes.zero_one("t", Some("yes")).unwrap()[..2], [1.0, 0.0]);
         assert_eq!(short(&"x".repeat(25_000)).chars().count() < 120, true);
+    }
+
+    #[test]
+    fn a_column_of_mostly_distinct_cells_reads_the_same_row_by_row() {
+        // 70,000 rows: `id` repeats only at the end (after the builder stopped keeping a
+        // dictionary for it), `w` never, `g` has two values.
+        let mut csv = String::from("id,w,g\n");
+        for i in 0..70_000u32 {
+            csv.push_str(&format!(
+                "{},{},{}\n",
+                i % 69_000,
+                1.0 + i as f64 / 7.0,
+                i % 2
+            ));
+        }
+        let t = Table::from_bytes("x.csv".as_ref(), csv.as_bytes(), &[]).unwrap();
+        let id = t.column("id").unwrap();
+        assert!(id.dictionary().1.len() > 69_000, "stored row by row");
+        assert_eq!(t.column("g").unwrap().dictionary().1.len(), 2);
+        assert_eq!((id.get(0), id.get(69_000)), ("0", "0"));
+        let (codes, labels) = t.codes("id").unwrap();
+        assert_eq!(labels.len(), 69_000);
+        assert_eq!(codes[0], codes[69_000]);
+        assert_eq!(labels[codes[69_999] as usize], "999");
+        let w = t.numeric("w").unwrap();
+        assert_eq!(w[69_999], 1.0 + 69_999.0 / 7.0);
+        assert_eq!(t.numeric("g").unwrap()[69_999], 1.0);
     }
 
     #[test]
