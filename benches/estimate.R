@@ -34,11 +34,10 @@ put("proportion", coef(pm))
 put("proportion_se", SE(pm))
 put("proportion_ci_low", p_ci[1])
 put("proportion_ci_high", p_ci[2])
-# Regions in the order of their numbers (r0, r1, …, r17), as the bench's domain codes.
-order <- order(as.integer(sub("^r", "", as.character(by_region$region))))
-for (k in seq_along(order)) {
-  i <- order[k]
-  put(sprintf("region_%d_mean", k - 1), by_region$score[i])
-  put(sprintf("region_%d_se", k - 1), SE(by_region)[i])
+# Regions in the order of their labels (r0, r1, r10, …), as svyby gives them and as Mizan
+# codes the labels of a column read from a file.
+for (k in seq_len(nrow(by_region))) {
+  put(sprintf("region_%d_mean", k - 1), by_region$score[k])
+  put(sprintf("region_%d_se", k - 1), SE(by_region)[k])
 }
 put("seconds", seconds)

@@ -710,6 +710,39 @@ mod tests {
     }
 
     #[test]
+    fn the_first_bad_line_of_a_large_file_is_the_one_reported() {
+        // Records are read a chunk at a time before the chunk's columns are filled: a bad
+        // cell in an early chunk must win over a bad record in a later one, and the other
+        // way round.
+        let file = |bad_cell_at: usize, bad_record_at: usize| {
+            let mut bytes = b"a,b\n".to_vec();
+            for line in 2..140_000usize {
+                if line == bad_cell_at {
+                    bytes.extend_from_slice(b"\xff,1\n");
+                } else if line == bad_record_at {
+                    bytes.extend_from_slice(b"1,2,3\n");
+                } else {
+                    bytes.extend_from_slice(format!("{line},x\n").as_bytes());
+                }
+            }
+            let err = Table::from_bytes("big.csv".as_ref(), &bytes, &[]).unwrap_err();
+            err.to_string()
+        };
+        let early_cell = file(10, 100_000);
+        assert!(
+            early_cell.contains("line 10: not valid UTF-8"),
+            "{early_cell}"
+        );
+        let early_record = file(100_000, 10);
+        assert!(early_record.contains("line 10: 3 fields"), "{early_record}");
+        let late_cell = file(139_000, 0);
+        assert!(
+            late_cell.contains("line 139000: not valid UTF-8"),
+            "{late_cell}"
+        );
+    }
+
+    #[test]
     fn errors_name_file_line_and_column() {
         let t = Table::from_bytes(Path::new("x.csv"), b"w\n1\nabc\n", &[]).unwrap();
         let e = t.numeric("w").unwrap_err().to_string();
