@@ -80,16 +80,11 @@ impl Default for Sums {
 }
 
 impl Sums {
-    /// Sums already made: `Σw`, `Σw·d`, `Σw·d²`, `Σw²` over `n` rows (`nonzero` of nonzero
-    /// weight), `d` the values less 0.
-    pub(super) fn of_values(
-        sw: f64,
-        swd: f64,
-        swd2: f64,
-        sw2: f64,
-        n: usize,
-        nonzero: usize,
-    ) -> Sums {
+    /// The sums of a 0/1 indicator over `n` rows (`nonzero` of nonzero weight) of total
+    /// weight `sw` and squared weight `sw2`, `sw_ones` of the weight on the 1s: about 0,
+    /// `Σw·y = Σw·y² = sw_ones`.
+    pub(super) fn of_indicator(sw: f64, sw_ones: f64, sw2: f64, n: usize, nonzero: usize) -> Sums {
+        let (swd, swd2, shift) = (sw_ones, sw_ones, 0.0);
         Sums {
             sw,
             swd,
@@ -97,7 +92,7 @@ impl Sums {
             sw2,
             n,
             nonzero,
-            shift: 0.0,
+            shift,
         }
     }
 

@@ -266,8 +266,7 @@ impl Design {
             let all = &group_totals[g];
             for k in 0..k_n {
                 let cell = &totals[g * k_n + k];
-                // The indicator's sums about 0: Σw·y = Σw·y² = W_k.
-                let sums = Sums::of_values(all.w, cell.w, cell.w, all.q, all.rows, all.nonzero);
+                let sums = Sums::of_indicator(all.w, cell.w, all.q, all.rows, all.nonzero);
                 let e = self.finish(
                     Kind::Ratio,
                     &sums,
@@ -280,9 +279,7 @@ impl Design {
         }
         out
     }
-}
 
-impl Design {
     /// [`Design::shares`] one estimate at a time through [`Design::core`] (two passes each):
     /// replicate designs, and tables too large to hold.
     fn shares_one_at_a_time<G: Fn(usize) -> u32>(
