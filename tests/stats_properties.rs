@@ -237,6 +237,30 @@ proptest! {
     }
 }
 
+#[test]
+fn a_category_that_everyone_in_a_domain_chose_has_no_spread_at_once_either() {
+    // Domain 1 (weights 1.1 and 5.3) answered only category 0; 6.4 - 6.4²/6.4 is not 0 in
+    // floating point, so sums about 0 would give a design effect of -0 instead of none
+    // (the case the property test found).
+    let d = Design::new(vec![0.7, 1.1, 2.9, 5.3, 3.3], None, None).unwrap();
+    let codes = [1, 0, 2, 0, 0];
+    let dom = [0, 1, 0, 1, 0];
+    let at_once = &d.category_shares_by(&codes, 3, &dom, 2).unwrap()[1][0];
+    let indicator: Vec<f64> = codes.iter().map(|c| (*c == 0) as u8 as f64).collect();
+    let one = d
+        .proportion(
+            &indicator,
+            Some(Domain {
+                codes: &dom,
+                value: 1,
+            }),
+        )
+        .unwrap();
+    assert_eq!(at_once.estimate, 1.0);
+    assert!(at_once.deff.is_nan(), "{at_once:?}");
+    same_estimate(at_once, &one).unwrap();
+}
+
 /// The same estimate up to rounding (NaN equal to NaN), with the same reason if any.
 fn same_estimate(a: &Estimate, b: &Estimate) -> Result<(), String> {
     let close = |x: f64, y: f64| (x.is_nan() && y.is_nan()) || rel_eq(x, y, 1e-10);

@@ -81,10 +81,16 @@ impl Default for Sums {
 
 impl Sums {
     /// The sums of a 0/1 indicator over `n` rows (`nonzero` of nonzero weight) of total
-    /// weight `sw` and squared weight `sw2`, `sw_ones` of the weight on the 1s: about 0,
-    /// `Σw·y = Σw·y² = sw_ones`.
+    /// weight `sw` and squared weight `sw2`, `sw_ones` of the weight on the 1s; shifted by
+    /// whichever value has more weight, as [`Sums::add`] shifts by the first value, so that
+    /// an indicator that is all 1s has exactly no spread.
     pub(super) fn of_indicator(sw: f64, sw_ones: f64, sw2: f64, n: usize, nonzero: usize) -> Sums {
-        let (swd, swd2, shift) = (sw_ones, sw_ones, 0.0);
+        let sw_zeros = sw - sw_ones;
+        let (swd, swd2, shift) = if sw_ones > sw_zeros {
+            (-sw_zeros, sw_zeros, 1.0)
+        } else {
+            (sw_ones, sw_ones, 0.0)
+        };
         Sums {
             sw,
             swd,
