@@ -118,19 +118,32 @@ const DICTIONARY_CHECK_EVERY: usize = 65_536;
 impl ColumnBuilder {
     /// Add a cell; returns its code (for [`ColumnBuilder::push_code`]).
     pub fn push(&mut self, cell: &str) -> u32 {
+        let code = self.intern(cell);
+        let codes = &mut self.column.codes;
+        codes.push(code);
+        if !self.row_by_row
+            && codes.len() % DICTIONARY_CHECK_EVERY == 0
+            && 2 * self.column.values.len() > codes.len()
+        {
+            self.row_by_row = true;
+            self.index = hashbrown::HashTable::new();
+        }
+        code
+    }
+
+    /// The code of a cell, the cell stored if it is new (always, row by row).
+    fn intern(&mut self, cell: &str) -> u32 {
         use std::hash::BuildHasher;
         let values = &mut self.column.values;
         if self.row_by_row {
-            let c = values.len() as u32;
             values.push(cell);
-            self.column.codes.push(c);
-            return c;
+            return values.len() as u32 - 1;
         }
         let hash = self.hasher.hash_one(cell);
         let found = self
             .index
             .find(hash, |(h, c)| *h == hash && &values[*c as usize] == cell);
-        let code = match found {
+        match found {
             Some((_, c)) => *c,
             None => {
                 let c = values.len() as u32;
@@ -138,14 +151,7 @@ impl ColumnBuilder {
                 self.index.insert_unique(hash, (hash, c), |(h, _)| *h);
                 c
             }
-        };
-        let codes = &mut self.column.codes;
-        codes.push(code);
-        if codes.len() % DICTIONARY_CHECK_EVERY == 0 && 2 * values.len() > codes.len() {
-            self.row_by_row = true;
-            self.index = hashbrown::HashTable::new();
         }
-        code
     }
 
     /// Add again a cell this builder returned the code of: no lookup.
@@ -162,24 +168,21 @@ impl ColumnBuilder {
 const CHUNK_ROWS: usize = 65_536;
 
 /// Push a chunk of records into the columns: on two threads (half of the columns each) for a
-/// full chunk, on this one otherwise. Every field must be UTF-8; `first_line` is the file line
-/// of the chunk's first record, for messages.
+/// full chunk, on this one otherwise. Every field must be UTF-8; the
+/// records' lines count from `lines_before`, for messages.
 fn fill_columns(
     path: &Path,
     columns: &mut [ColumnBuilder],
     records: &[csv::ByteRecord],
-    first_line: u64,
+    lines_before: u64,
 ) -> Result<()> {
     // The error names the file line of the first bad record (the record's own position:
     // a quoted field may span lines).
     let fill = |columns: &mut [ColumnBuilder], offset: usize| -> std::result::Result<(), u64> {
-        for (k, record) in records.iter().enumerate() {
+        for record in records {
             for (col, field) in columns.iter_mut().zip(record.iter().skip(offset)) {
-                let cell = std::str::from_utf8(field).map_err(|_| {
-                    record
-                        .position()
-                        .map_or(first_line + k as u64, |p| p.line())
-                })?;
+                let cell = std::str::from_utf8(field)
+                    .map_err(|_| lines_before + record.position().map_or(0, |p| p.line()))?;
                 col.push(cell);
             }
         }
@@ -194,7 +197,7 @@ fn fill_columns(
     std::thread::scope(|s| {
         let other = s.spawn(|| fill(right, half));
         let mine = fill(left, 0);
-        let theirs = other.join().unwrap_or(Err(first_line));
+        let theirs = other.join().unwrap_or(Err(lines_before));
         // The first line in error, whichever half found it.
         match (mine, theirs) {
             (Err(a), Err(b)) => Err(not_utf8(a.min(b))),
@@ -202,6 +205,63 @@ fn fill_columns(
             _ => Ok(()),
         }
     })
+}
+
+/// The records of `part` (whole lines of a file after its header, `lines_before` lines into
+/// it) into `n_columns` columns. Byte records, reused: no allocation per row or cell (a cell
+/// already seen is only looked up). Records are read in chunks, then the chunk's columns are
+/// filled on two threads (each half of the columns) while nothing else is read, which pays
+/// once a chunk is large (a million-row file), and is skipped for small files. (Reading the
+/// next chunk meanwhile on a third thread, or each half of the file on a thread of its own,
+/// was measured slower on two cores.)
+fn read_records(
+    path: &Path,
+    part: &[u8],
+    lines_before: u64,
+    delimiter: u8,
+    n_columns: usize,
+) -> Result<Vec<ColumnBuilder>> {
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .delimiter(delimiter)
+        .from_reader(part);
+    let mut columns: Vec<ColumnBuilder> =
+        (0..n_columns).map(|_| ColumnBuilder::default()).collect();
+    let mut chunk: Vec<csv::ByteRecord> = Vec::new();
+    let mut used = 0usize;
+    loop {
+        if used == chunk.len() {
+            chunk.push(csv::ByteRecord::new());
+        }
+        let more = reader.read_byte_record(&mut chunk[used]).map_err(|e| {
+            let line = lines_before + e.position().map_or(0, |p| p.line());
+            bad(path, format!("line {line}: {}", short(&e.to_string())))
+        })?;
+        // A record of another length than the header's, as (its line, its length).
+        let misfit = (more && chunk[used].len() != n_columns).then(|| {
+            let record = &chunk[used];
+            let line = lines_before + record.position().map_or(0, |p| p.line());
+            (line, record.len())
+        });
+        if more && misfit.is_none() {
+            used += 1;
+        }
+        if used > 0 && (used == CHUNK_ROWS || !more || misfit.is_some()) {
+            // A bad cell above a record of the wrong length is the first error.
+            fill_columns(path, &mut columns, &chunk[..used], lines_before)?;
+            used = 0;
+        }
+        if let Some((line, len)) = misfit {
+            return Err(bad(
+                path,
+                format!("line {line}: {len} fields where the header has {n_columns}"),
+            ));
+        }
+        if !more {
+            return Ok(columns);
+        }
+    }
 }
 
 fn bad(path: &Path, msg: impl std::fmt::Display) -> Error {
@@ -322,7 +382,6 @@ impl Table {
         let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
         let delimiter = delimiter.unwrap_or_else(|| detect_delimiter(bytes));
         let mut reader = csv::ReaderBuilder::new()
-            .flexible(false)
             .delimiter(delimiter)
             .from_reader(bytes);
         let headers: Vec<String> = reader
@@ -339,48 +398,11 @@ impl Table {
         if headers.is_empty() || headers.iter().all(|h| h.is_empty()) {
             return Err(bad(path, "the file has no header line"));
         }
-        let mut columns: Vec<ColumnBuilder> =
-            headers.iter().map(|_| ColumnBuilder::default()).collect();
-        // Byte records, reused: no allocation per row or cell (a cell already seen is only
-        // looked up). Records are read in chunks; the columns of a chunk are filled by two
-        // threads (each half of the columns) while nothing else is read, which pays once a
-        // chunk is large (a million-row file), and is skipped for small files.
-        let mut chunk: Vec<csv::ByteRecord> = Vec::new();
-        let mut used = 0usize;
-        let mut line_of_next = 2u64;
-        loop {
-            if used == chunk.len() {
-                chunk.push(csv::ByteRecord::new());
-            }
-            let more = reader.read_byte_record(&mut chunk[used]).map_err(|e| {
-                let line = e.position().map(|p| p.line()).unwrap_or(line_of_next);
-                let msg = match e.kind() {
-                    csv::ErrorKind::UnequalLengths {
-                        expected_len, len, ..
-                    } => {
-                        format!("line {line}: {len} fields where the header has {expected_len}")
-                    }
-                    _ => format!("line {line}: {}", short(&e.to_string())),
-                };
-                bad(path, msg)
-            })?;
-            if more {
-                used += 1;
-                line_of_next += 1;
-            }
-            if used == CHUNK_ROWS || (!more && used > 0) {
-                fill_columns(
-                    path,
-                    &mut columns,
-                    &chunk[..used],
-                    line_of_next - used as u64,
-                )?;
-                used = 0;
-            }
-            if !more {
-                break;
-            }
-        }
+        // The records after the header (their lines counted from it), read as they come.
+        let body_start = (reader.position().byte() as usize).min(bytes.len());
+        let lines_before = bytes[..body_start].iter().filter(|b| **b == b'\n').count() as u64;
+        let body = &bytes[body_start..];
+        let columns = read_records(path, body, lines_before, delimiter, headers.len())?;
         let columns = columns.into_iter().map(ColumnBuilder::finish).collect();
         Table::from_columns(path, headers, columns, missing_codes)
     }
@@ -735,6 +757,11 @@ mod tests {
         );
         let early_record = file(100_000, 10);
         assert!(early_record.contains("line 10: 3 fields"), "{early_record}");
+        let same_chunk = file(10, 20);
+        assert!(
+            same_chunk.contains("line 10: not valid UTF-8"),
+            "{same_chunk}"
+        );
         let late_cell = file(139_000, 0);
         assert!(
             late_cell.contains("line 139000: not valid UTF-8"),
