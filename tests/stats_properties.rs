@@ -171,6 +171,11 @@ proptest! {
             let d = Design::with_lonely_psu(s.weights.clone(), Some(&strata), None, lonely).unwrap();
             designs.push((format!("rows as PSUs, lonely {}", lonely.as_str()), d));
         }
+        // Equal weights in strata that are the answers themselves: every score of a stratum
+        // is the same, so no variance (the shares of the stratifying question).
+        let by_answer: Vec<u32> = codes.iter().map(|c| if *c == u32::MAX { 5 } else { *c }).collect();
+        designs.push(("rows as PSUs, strata = answers, equal weights".into(),
+            Design::with_lonely_psu(vec![1.0; codes.len()], Some(&by_answer), None, LonelyPsu::Remove).unwrap()));
         let clustered = design(&s, s.weights.clone());
         let unclustered = Design::new(s.weights.clone(), Some(&s.strata), None).unwrap();
         for (name, d) in [("clustered", &clustered), ("rows as PSUs", &unclustered)] {
@@ -259,6 +264,29 @@ fn a_category_that_everyone_in_a_domain_chose_has_no_spread_at_once_either() {
     assert_eq!(at_once.estimate, 1.0);
     assert!(at_once.deff.is_nan(), "{at_once:?}");
     same_estimate(at_once, &one).unwrap();
+}
+
+#[test]
+fn shares_of_the_stratifying_question_have_no_variance_at_once_either() {
+    // Each stratum answered one category with equal weights: every score in a stratum is the
+    // same, so the shares have no variance (sums of squared scores less the square of their
+    // sum left some 1e-9 of SE here).
+    let d = Design::new(vec![1.0; 6], Some(&[0, 0, 1, 1, 1, 1]), None).unwrap();
+    let codes = [0, 0, 1, 1, 1, 1];
+    let shares = d.category_shares(&codes, 2, None).unwrap();
+    for (k, e) in shares.iter().enumerate() {
+        let indicator: Vec<f64> = codes
+            .iter()
+            .map(|c| (*c == k as u32) as u8 as f64)
+            .collect();
+        let one = d.proportion(&indicator, None).unwrap();
+        assert_eq!(
+            e.unestimable,
+            Some(mizan::stats::Unestimable::NoVariation),
+            "{e:?}"
+        );
+        same_estimate(e, &one).unwrap();
+    }
 }
 
 /// The same estimate up to rounding (NaN equal to NaN), with the same reason if any.

@@ -4,9 +4,11 @@
 //! A share `p = Σ w·1[c = k] / W` over the respondents of a group (`W = Σ w`) has the score
 //! `w·(1[c = k] − p)/W` per row, linear in the category's indicator, so its variance follows
 //! from sums of weights by category:
-//! - every row its own PSU, no calibration: per stratum, the moments of the PSU totals are
-//!   `Σt = (W_k(1 − p) − W_r·p)/W` and `Σt² = (Q_k(1 − p)² + Q_r·p²)/W²`, with `W_·` sums of
-//!   weights and `Q_·` sums of squared weights of the category `k` and of the others `r`;
+//! - every row its own PSU, no calibration: in a stratum the scores are the weights times one
+//!   factor per category (`(1 − p)/W` for `k`, `−p/W` for the others, 0 for rows not used),
+//!   so the spread of the scores follows from the mean and spread of the weights in each
+//!   (stratum, category), kept about the cell's first weight: equal scores give exactly no
+//!   variance, as one share at a time does;
 //! - clusters or calibration: the PSU totals `A_j` of `w·1[c = j]` of every category, which
 //!   calibration corrects linearly, give the share's PSU totals `(A_k − p·Σ_j A_j)/W`.
 //!
@@ -42,6 +44,41 @@ impl Tally {
     }
 }
 
+/// Weights of the rows of one cell about the cell's first weight, so that the spread of the
+/// cell's scores is found without cancellation (equal weights have exactly none).
+#[derive(Debug, Clone, Copy, Default)]
+struct Spread {
+    rows: usize,
+    nonzero: usize,
+    first: f64,
+    /// `Σ (w − first)` and `Σ (w − first)²`
+    d1: f64,
+    d2: f64,
+}
+
+impl Spread {
+    #[inline]
+    fn add(&mut self, w: f64) {
+        if self.rows == 0 {
+            self.first = w;
+        }
+        let d = w - self.first;
+        self.d1 += d;
+        self.d2 += d * d;
+        self.rows += 1;
+        self.nonzero += (w != 0.0) as usize;
+    }
+
+    fn mean(&self) -> f64 {
+        self.first + self.d1 / self.rows as f64
+    }
+
+    /// `Σ (w − w̄)²`
+    fn sum_of_squares(&self) -> f64 {
+        (self.d2 - self.d1 * self.d1 / self.rows as f64).max(0.0)
+    }
+}
+
 /// Whether a stratum holds a row whose score `w·(1[c = k] − p)/W` is not 0, given whether it
 /// has rows of nonzero weight in the category and in the others: the strata R's `average`
 /// counts, as [`Design::core`] finds them one share at a time.
@@ -70,11 +107,11 @@ impl Design {
     ) -> Result<Vec<Vec<Estimate>>> {
         check_codes(self, codes, n_categories, "variable")?;
         check_codes(self, domains, n_domains, "domain column")?;
+        if n_categories == 0 {
+            return Ok(vec![Vec::new(); n_domains]);
+        }
         let all = self.shares(codes, n_categories, |i| domains[i], n_domains);
-        Ok(all
-            .chunks(n_categories.max(1))
-            .map(<[Estimate]>::to_vec)
-            .collect())
+        Ok(all.chunks(n_categories).map(<[Estimate]>::to_vec).collect())
     }
 
     /// Share of each category `0..n_categories` among respondents who answered (codes equal to
@@ -124,7 +161,10 @@ impl Design {
         };
         let route = if self.replicates.is_some() {
             None
-        } else if self.calibration.is_none() && self.n_psu() == self.len() && fits(n_strata) {
+        } else if self.calibration.is_none()
+            && self.n_psu() == self.len()
+            && fits(n_strata.saturating_mul(k_n))
+        {
             Some(Route::StratumMoments)
         } else if fits(self.n_psu()) {
             Some(Route::PsuTotals)
@@ -137,16 +177,20 @@ impl Design {
         // Every sum is accumulated over the rows in their order, none by adding up other
         // sums, so that the numbers do not depend on how the categories or strata happen to
         // be coded (the same data read from a file with labels or with codes gives the same
-        // digits): weights by (stratum, group, category) and by (stratum, group) for stratum
-        // moments; by (group, category) and by group; and the rows of each group (its
-        // subset, answered or not).
+        // digits): weights by (group, category) and by group, the rows of each group (its
+        // subset, answered or not), and for stratum moments the spread of the weights by
+        // (stratum, group, category).
         let by_stratum = matches!(route, Route::StratumMoments);
-        let strata_kept = if by_stratum { n_strata } else { 1 };
-        let mut cells = vec![Tally::default(); strata_kept * n_groups * k_n];
-        let mut cells_of_groups = vec![Tally::default(); strata_kept * n_groups];
-        let whole = if by_stratum { n_groups } else { 0 };
-        let mut whole_cells = vec![Tally::default(); whole * k_n];
-        let mut whole_groups = vec![Tally::default(); whole];
+        let mut totals = vec![Tally::default(); n_groups * k_n];
+        let mut group_totals = vec![Tally::default(); n_groups];
+        let mut spreads = vec![
+            Spread::default();
+            if by_stratum {
+                n_strata * n_groups * k_n
+            } else {
+                0
+            }
+        ];
         let mut members = vec![0usize; n_groups];
         for (i, w) in self.weights.iter().enumerate() {
             let g = group(i);
@@ -160,23 +204,13 @@ impl Design {
                 continue;
             }
             let c = c as usize;
-            let h = if by_stratum {
-                self.psu_stratum[self.psu[i] as usize] as usize
-            } else {
-                0
-            };
-            cells[(h * n_groups + g) * k_n + c].add(*w);
-            cells_of_groups[h * n_groups + g].add(*w);
+            totals[g * k_n + c].add(*w);
+            group_totals[g].add(*w);
             if by_stratum {
-                whole_cells[g * k_n + c].add(*w);
-                whole_groups[g].add(*w);
+                let h = self.psu_stratum[self.psu[i] as usize] as usize;
+                spreads[(h * n_groups + g) * k_n + c].add(*w);
             }
         }
-        let (totals, group_totals) = if by_stratum {
-            (&whole_cells, &whole_groups)
-        } else {
-            (&cells, &cells_of_groups)
-        };
         let share = |g: usize, k: usize| totals[g * k_n + k].w / group_totals[g].w;
 
         let variances: Vec<f64> = match route {
@@ -187,25 +221,35 @@ impl Design {
                     let sw = group_totals[g].w;
                     for k in 0..k_n {
                         let p = share(g, k);
+                        // A row's score is its weight times this (0 outside the group).
+                        let factor = |j: usize| if j == k { (1.0 - p) / sw } else { -p / sw };
                         let mut m = StratumMoments::new(n_strata);
                         m.count = self.n_psu();
                         for h in 0..n_strata {
-                            let (all, cell) = (
-                                &cells_of_groups[h * n_groups + g],
-                                &cells[(h * n_groups + g) * k_n + k],
-                            );
-                            // The other categories' sums as the group's less this one's: a
-                            // relative error of about ε/(1 − p) in the variance, 2e-12 for a
-                            // share of 99.99%.
-                            let (w_k, q_k) = (cell.w, cell.q);
-                            let (w_rest, q_rest) = (all.w - w_k, (all.q - q_k).max(0.0));
-                            let rest_weighed = all.nonzero > cell.nonzero;
-                            let s1 = (w_k * (1.0 - p) - w_rest * p) / sw;
-                            m.centre[h] = 0.0;
-                            m.s1[h] = s1;
-                            m.s2[h] = (q_k * (1.0 - p) * (1.0 - p) + q_rest * p * p) / (sw * sw);
-                            m.grand_sum += s1;
-                            present[h] = scores_a_row(cell.nonzero > 0, rest_weighed, p);
+                            let cells = &spreads[(h * n_groups + g) * k_n..][..k_n];
+                            // The stratum's scores come in groups of one factor each (a
+                            // category, and the rows with none): the sum of squares about
+                            // their mean is the groups' own plus that of the groups' means
+                            // about it. Equal scores give none, exactly as `core` finds.
+                            let rows_h = self.stratum_psus[h] as f64;
+                            let total: f64 = (0..k_n)
+                                .filter(|j| cells[*j].rows > 0)
+                                .map(|j| factor(j) * cells[j].rows as f64 * cells[j].mean())
+                                .sum();
+                            let mean = total / rows_h;
+                            let scored: usize = cells.iter().map(|c| c.rows).sum();
+                            let mut ss = (rows_h - scored as f64) * mean * mean;
+                            for (j, cell) in cells.iter().enumerate().filter(|(_, c)| c.rows > 0) {
+                                let f = factor(j);
+                                let gap = f * cell.mean() - mean;
+                                ss += f * f * cell.sum_of_squares() + cell.rows as f64 * gap * gap;
+                            }
+                            m.centre[h] = mean;
+                            m.s1[h] = 0.0;
+                            m.s2[h] = ss;
+                            m.grand_sum += total;
+                            let others = (0..k_n).any(|j| j != k && cells[j].nonzero > 0);
+                            present[h] = scores_a_row(cells[k].nonzero > 0, others, p);
                         }
                         variances.push(self.variance_of_moments(&m, Some(&present)));
                     }
