@@ -168,8 +168,8 @@ impl ColumnBuilder {
 const CHUNK_ROWS: usize = 65_536;
 
 /// Push a chunk of records into the columns: on two threads (half of the columns each) for a
-/// full chunk, on this one otherwise. Every field must be UTF-8; the
-/// records' lines count from `lines_before`, for messages.
+/// full chunk, on this one otherwise. Every field must be UTF-8; the records' lines count
+/// from `lines_before`, for messages.
 fn fill_columns(
     path: &Path,
     columns: &mut [ColumnBuilder],

@@ -159,7 +159,7 @@ fn rows_in(design: &Design, domain: Option<Domain<'_>>) -> usize {
     }
 }
 
-fn check_len(design: &Design, len: usize, what: &str) -> Result<()> {
+pub(super) fn check_len(design: &Design, len: usize, what: &str) -> Result<()> {
     if len != design.len() {
         return Err(stats_error(format!(
             "{what} has {len} values but the design has {} rows",

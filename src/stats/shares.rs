@@ -15,14 +15,14 @@
 //! Replicate designs, and tables that would not fit in memory, take one estimate at a time
 //! through [`Design::core`]; the property tests hold the ways to the same numbers.
 
+use super::MISSING_CODE;
 use super::design::Design;
 use super::domain::check_codes;
-use super::estimate::{Domain, Estimate, Kind, Sums};
+use super::estimate::{Domain, Estimate, Kind, Sums, check_len};
 use super::variance::StratumMoments;
-use super::{MISSING_CODE, stats_error};
 use crate::Result;
 
-/// Weights of the rows of one cell (a category in a group, and a stratum).
+/// Weights of the rows of one cell (a category in a group, or a whole group).
 #[derive(Debug, Clone, Copy, Default)]
 struct Tally {
     /// `Σ w`
@@ -126,13 +126,7 @@ impl Design {
         Ok(match domain {
             None => self.shares(codes, n_categories, |_| 0, 1),
             Some(d) => {
-                if d.codes.len() != self.len() {
-                    return Err(stats_error(format!(
-                        "domain column has {} values but the design has {} rows",
-                        d.codes.len(),
-                        self.len()
-                    )));
-                }
+                check_len(self, d.codes.len(), "domain column")?;
                 let group = |i: usize| {
                     if d.codes[i] == d.value {
                         0
@@ -259,23 +253,21 @@ impl Design {
             Route::PsuTotals => {
                 let n_psu = self.n_psu();
                 let w = &self.weights;
-                let (a, present, track) = self.psu_totals_tracked(n_groups * k_n, |i| {
+                // Row `i`'s (group, category), if it answered in a group.
+                let answer = |i: usize| {
                     let (g, c) = (group(i), codes[i]);
-                    if g == MISSING_CODE || c == MISSING_CODE {
-                        (0, 0.0)
-                    } else {
-                        (g as usize * k_n + c as usize, w[i])
-                    }
-                });
+                    (g != MISSING_CODE && c != MISSING_CODE).then_some((g as usize, c as usize))
+                };
+                let (a, present, track) =
+                    self.psu_totals_tracked(n_groups * k_n, |i| match answer(i) {
+                        Some((g, c)) => (g * k_n + c, w[i]),
+                        None => (0, 0.0),
+                    });
                 // The PSU totals of the weights of each group's respondents, in a pass of
                 // their own rather than added up from the categories' (see above).
-                let answered = self.linearised_psu_totals(n_groups, |i| {
-                    let (g, c) = (group(i), codes[i]);
-                    if g == MISSING_CODE || c == MISSING_CODE {
-                        (0, 0.0)
-                    } else {
-                        (g as usize, w[i])
-                    }
+                let answered = self.linearised_psu_totals(n_groups, |i| match answer(i) {
+                    Some((g, _)) => (g, w[i]),
+                    None => (0, 0.0),
                 });
                 let mut variances = Vec::with_capacity(n_groups * k_n);
                 for g in 0..n_groups {
